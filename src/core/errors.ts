@@ -1,0 +1,58 @@
+/**
+ * TsnetError — the one error type that reaches users. Codes are stable (scripts match on
+ * them); the exit status is chosen by class so callers can tell bad input from a kernel
+ * refusal without parsing text. Changing a code or status breaks users' scripts.
+ */
+export type ErrorCode =
+  | 'EINVAL' // malformed argument
+  | 'ENOTFOUND' // guest, interface or record does not exist
+  | 'ECONFLICT' // something else already holds the name/address/interface
+  | 'EUNSUPPORTED' // this kernel or build lacks the feature
+  | 'EKERNEL' // the kernel refused an operation
+  | 'EEXEC' // a helper process failed
+  | 'ESTATE' // state database problem
+  | 'ETIMEOUT' // waited and gave up
+  | 'EFAULT_INJECTED' // TSNET_FAULT test hook fired
+  | 'EINTERNAL';
+
+const EXIT_STATUS: Record<ErrorCode, number> = {
+  EINVAL: 2,
+  ENOTFOUND: 3,
+  ECONFLICT: 4,
+  EUNSUPPORTED: 5,
+  EKERNEL: 6,
+  EEXEC: 6,
+  ESTATE: 7,
+  ETIMEOUT: 8,
+  EFAULT_INJECTED: 9,
+  EINTERNAL: 1,
+};
+
+export class TsnetError extends Error {
+  readonly code: ErrorCode;
+  /** Extra structured detail for --json and --debug; never needed to understand the message. */
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, detail?: Record<string, unknown>) {
+    super(message);
+    this.name = 'TsnetError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  get exitStatus(): number {
+    return EXIT_STATUS[this.code];
+  }
+}
+
+/** invalid — shorthand for the most common error: a bad value given by the user. */
+export function invalid(message: string): TsnetError {
+  return new TsnetError('EINVAL', message);
+}
+
+/** toTsnetError — wraps anything thrown into a TsnetError so the CLI prints one line. */
+export function toTsnetError(err: unknown): TsnetError {
+  if (err instanceof TsnetError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TsnetError('EINTERNAL', message);
+}

@@ -1,0 +1,64 @@
+/**
+ * exec — the only module that spawns processes. argv arrays only, never a shell; failures
+ * become TsnetError('EEXEC') carrying argv, exit code and stderr so the caller can explain
+ * what failed. Every spawn is logged under --debug.
+ */
+import { spawn } from 'node:child_process';
+import { TsnetError } from './errors.js';
+import { debug } from './log.js';
+
+export interface ExecOptions {
+  /** Written to the child's stdin, then closed (for `ip -batch -`, `iptables-restore`). */
+  input?: string;
+  /** Resolve instead of throwing when the child exits non-zero. */
+  allowFailure?: boolean;
+  /** Kill the child after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  argv: readonly string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new TsnetError('EINTERNAL', 'exec: empty argv');
+  debug(`exec ${argv.join(' ')}${opts.input ? ` <<< ${JSON.stringify(opts.input)}` : ''}`);
+  const result = await new Promise<ExecResult>((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'ENOENT' ? `${file} is not installed` : e.message;
+      reject(new TsnetError('EEXEC', `cannot run ${file}: ${why}`, { argv }));
+    });
+    child.on('close', (code, signal) => {
+      resolve({
+        argv,
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+    child.stdin.on('error', () => undefined); // child may exit before reading stdin
+    child.stdin.end(opts.input ?? '');
+  });
+  if (result.code !== 0 && !opts.allowFailure) throw execError(result);
+  return result;
+}
+
+/** execError — turns a failed child into a one-line error: the command and its last stderr line. */
+export function execError(r: ExecResult): TsnetError {
+  const lines = r.stderr.trim().split('\n').filter(Boolean);
+  const why = lines[lines.length - 1] ?? `exit status ${r.code}`;
+  return new TsnetError('EEXEC', `${r.argv.slice(0, 4).join(' ')}: ${why}`, {
+    argv: r.argv,
+    exitCode: r.code,
+    stderr: r.stderr,
+  });
+}

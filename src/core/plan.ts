@@ -1,0 +1,73 @@
+/**
+ * plan — a list of named steps, each with an undo, and the one applier that runs them.
+ * On failure the applier unwinds the steps already done in reverse order and rethrows the
+ * original error (undo failures are attached, not substituted). TSNET_FAULT=<step name>
+ * makes the applier fail just before that step, so tests can prove every rollback path.
+ */
+import { TsnetError } from './errors.js';
+import { debug } from './log.js';
+
+export interface Step {
+  /** Stable, human-readable name, e.g. "create-veth"; also the TSNET_FAULT hook key. */
+  name: string;
+  /** What the step does, for --dry-run and --debug. */
+  describe: string;
+  apply: () => Promise<void> | void;
+  /** Undo what apply did. Must tolerate "already gone". Omit for steps with nothing to undo. */
+  undo?: () => Promise<void> | void;
+}
+
+export class Plan {
+  readonly steps: Step[] = [];
+
+  add(step: Step): this {
+    this.steps.push(step);
+    return this;
+  }
+
+  /** describe — the plan as printed by --dry-run. */
+  describe(): string[] {
+    return this.steps.map((s, i) => `${i + 1}. ${s.name}: ${s.describe}`);
+  }
+}
+
+export interface ApplyOptions {
+  /** Step name at which to inject a failure; defaults to $TSNET_FAULT. */
+  fault?: string | undefined;
+}
+
+export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<void> {
+  const fault = opts.fault ?? process.env['TSNET_FAULT'];
+  const done: Step[] = [];
+  try {
+    for (const step of plan.steps) {
+      if (fault && fault === step.name) {
+        throw new TsnetError('EFAULT_INJECTED', `injected fault before step ${step.name} (TSNET_FAULT)`);
+      }
+      debug(`step ${step.name}: ${step.describe}`);
+      await step.apply();
+      done.push(step);
+    }
+  } catch (err) {
+    const undoErrors = await unwind(done);
+    if (undoErrors.length > 0 && err instanceof TsnetError) {
+      Object.assign(err, { detail: { ...(err.detail ?? {}), undoErrors } });
+    }
+    throw err;
+  }
+}
+
+/** unwind — runs the undos in reverse, carrying on past failures and collecting them. */
+async function unwind(done: Step[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const step of [...done].reverse()) {
+    if (!step.undo) continue;
+    try {
+      debug(`undo ${step.name}`);
+      await step.undo();
+    } catch (e) {
+      errors.push(`${step.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return errors;
+}

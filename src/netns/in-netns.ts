@@ -1,0 +1,48 @@
+/**
+ * inNetns — THE audited place where Node's main thread changes network namespace
+ * (DESIGN rule 6). It switches the calling thread into the target netns with setns(2),
+ * runs a SYNCHRONOUS function (open a socket, open a /proc/sys file), and switches straight
+ * back. Sockets and files keep the namespace they were created in, so the caller then uses
+ * them from the host namespace. If switching back fails the process aborts: continuing in
+ * the wrong namespace could touch the wrong interfaces.
+ */
+import { openSync, closeSync } from 'node:fs';
+import { TsnetError } from '../core/errors.js';
+
+const CLONE_NEWNET = 0x40000000;
+
+type SetnsFn = (fd: number, nstype: number) => number;
+let setnsFn: SetnsFn | undefined;
+let errnoFn: (() => number) | undefined;
+
+function loadSetns(): SetnsFn {
+  if (!setnsFn) {
+    // koffi is loaded lazily: only commands that work inside another netns pay its import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const koffi = require('koffi') as typeof import('koffi');
+    const libc = koffi.load('libc.so.6');
+    setnsFn = libc.func('int setns(int fd, int nstype)') as SetnsFn;
+    errnoFn = () => koffi.errno();
+  }
+  return setnsFn;
+}
+
+export function inNetns<T>(targetFd: number, fn: () => T): T {
+  const setns = loadSetns();
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    if (setns(targetFd, CLONE_NEWNET) !== 0) {
+      throw new TsnetError('EKERNEL', `setns into network namespace failed (errno ${errnoFn?.()})`);
+    }
+    try {
+      return fn();
+    } finally {
+      if (setns(home, CLONE_NEWNET) !== 0) {
+        process.stderr.write('tsnet: fatal: could not return to the original network namespace\n');
+        process.abort();
+      }
+    }
+  } finally {
+    closeSync(home);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Test helpers for kernel tests: throwaway network namespaces named tsnet-t-<random>,
+ * commands run inside them, and a guaranteed cleanup. Tests never touch the machine's
+ * own namespace: tsnet itself is run inside a "host" netns made here.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const isRoot = process.getuid?.() === 0;
+export const rootSkip = isRoot ? false : 'needs root (CI runs as root)';
+
+/** sh — run argv, return stdout; throws with stderr on failure. */
+export function sh(argv: string[], input?: string): string {
+  const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** shInNs — run argv inside a named netns. */
+export function shInNs(ns: string, argv: string[], input?: string): string {
+  return sh(['ip', 'netns', 'exec', ns, ...argv], input);
+}
+
+export function tryInNs(ns: string, argv: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8' });
+  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export class TestNetns {
+  readonly created: string[] = [];
+  readonly dirs: string[] = [];
+
+  /** make — creates tsnet-t-<random>[-suffix] with lo up; remembered for cleanup. */
+  make(suffix = ''): string {
+    const name = `tsnet-t-${randomBytes(4).toString('hex')}${suffix ? `-${suffix}` : ''}`;
+    sh(['ip', 'netns', 'add', name]);
+    this.created.push(name);
+    sh(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
+    return name;
+  }
+
+  tmpdir(): string {
+    const d = mkdtempSync(join(tmpdir(), 'tsnet-t-'));
+    this.dirs.push(d);
+    return d;
+  }
+
+  /** cleanup — removes every namespace and directory made here; never throws. */
+  cleanup(): void {
+    for (const ns of this.created.splice(0).reverse()) {
+      spawnSync('ip', ['netns', 'del', ns]);
+    }
+    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** linksJson — `ip -j link show` inside ns. */
+export function linksJson(ns: string): Array<{ ifname: string; link_type?: string; operstate?: string; address?: string; mtu?: number; master?: string; linkinfo?: { info_kind?: string } }> {
+  return JSON.parse(sh(['ip', '-n', ns, '-j', '-d', 'link', 'show']));
+}
+
+export function addrsJson(ns: string, dev?: string): Array<{ ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }> {
+  return JSON.parse(sh(['ip', '-n', ns, '-j', 'addr', 'show', ...(dev ? ['dev', dev] : [])]));
+}
+
+export function routesJson(ns: string, family: '-4' | '-6' = '-4'): Array<{ dst: string; gateway?: string; dev?: string; scope?: string; flags?: string[] }> {
+  return JSON.parse(sh(['ip', '-n', ns, family, '-j', 'route', 'show']));
+}
+
+/** snapshot — a comparable picture of a namespace: links (name, kind, master), addrs, routes. */
+export function snapshot(ns: string): string {
+  const links = linksJson(ns).map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}:${l.master ?? ''}`).sort();
+  const addrs = addrsJson(ns).flatMap((a) => a.addr_info.map((i) => `${a.ifname} ${i.local}/${i.prefixlen}`)).sort();
+  const routes = [...routesJson(ns, '-4'), ...routesJson(ns, '-6')].map((r) => `${r.dst} ${r.gateway ?? ''} ${r.dev ?? ''}`).sort();
+  return JSON.stringify({ links, addrs, routes }, null, 1);
+}
+
+/** withFd — opens a netns file and passes the fd; closes it afterwards. */
+export function withNetnsFd<T>(ns: string, fn: (fd: number) => T): T {
+  const fd = openSync(`/run/netns/${ns}`, 'r');
+  try { return fn(fd); } finally { closeSync(fd); }
+}
+
+/** busyboxPath — busybox-static, installed by .ci/run. */
+export const BUSYBOX = '/bin/busybox';
+
+/** ping — one busybox ping from ns to ip; true when answered. */
+export function ping(ns: string, ip: string, count = 1): boolean {
+  const r = spawnSync('ip', ['netns', 'exec', ns, BUSYBOX, 'ping', '-c', String(count), '-W', '2', ip], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+export function execFileOk(argv: string[]): boolean {
+  try { execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore' }); return true; } catch { return false; }
+}
