@@ -54,5 +54,8 @@ export function invalid(message: string): TsnetError {
 export function toTsnetError(err: unknown): TsnetError {
   if (err instanceof TsnetError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new TsnetError('EINTERNAL', message);
+  // Keep structured detail a plain Error picked up on the way (applyPlan's undoErrors).
+  const detail = err instanceof Error ? (err as { detail?: unknown }).detail : undefined;
+  const keep = typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>) : undefined;
+  return new TsnetError('EINTERNAL', message, keep);
 }

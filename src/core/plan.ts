@@ -50,8 +50,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<vo
     }
   } catch (err) {
     const undoErrors = await unwind(done);
-    if (undoErrors.length > 0 && err instanceof TsnetError) {
-      Object.assign(err, { detail: { ...(err.detail ?? {}), undoErrors } });
+    // Attached to any Error, not only TsnetError: a step failing with a plain Error must not
+    // make the undo failures (leaked kernel state) disappear.
+    if (undoErrors.length > 0 && err instanceof Error) {
+      const prior = (err as { detail?: Record<string, unknown> | undefined }).detail;
+      Object.assign(err, { detail: { ...(prior ?? {}), undoErrors } });
     }
     throw err;
   }

@@ -28,6 +28,9 @@ export function bits(family: Family): number {
 export function parseIp(text: string, what = 'IP address'): { family: Family; addr: bigint } {
   const family = familyOf(text);
   if (!family) throw invalid(`${what} "${text}" is not a valid IPv4 or IPv6 address`);
+  // node:net accepts a zone index (fe80::1%eth0); it has no meaning here and parseV6 would
+  // silently drop it, or throw a RangeError for "fe80::%1".
+  if (text.includes('%')) throw invalid(`${what} "${text}" has a zone index (%...); give the address without it`);
   return { family, addr: family === 4 ? parseV4(text) : parseV6(text) };
 }
 
@@ -55,6 +58,8 @@ export function formatIp(family: Family, addr: bigint): string {
   if (family === 4) {
     return [24n, 16n, 8n, 0n].map((s) => ((addr >> s) & 0xffn).toString()).join('.');
   }
+  // RFC 5952 section 5: IPv4-mapped addresses keep the dotted tail (as iproute2 prints them).
+  if (addr >> 32n === 0xffffn) return `::ffff:${formatIp(4, addr & 0xffffffffn)}`;
   const groups = Array.from({ length: 8 }, (_, i) => Number((addr >> BigInt(112 - 16 * i)) & 0xffffn));
   let bestStart = -1;
   let bestLen = 1;

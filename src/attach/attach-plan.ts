@@ -1,0 +1,175 @@
+/**
+ * attach-plan — the kernel steps of one attachment, each with its undo, in the order that
+ * makes the guest usable the moment its link comes up: interface → (bridge port / VLAN) →
+ * arp_notify → addresses → link up (the kernel sends the gratuitous ARP here, at no cost)
+ * → gateway. Step names are the TSNET_FAULT hook keys used by the rollback tests.
+ */
+import { Plan } from '../core/plan.js';
+import type { LinkOps, RouteInfo } from '../netlink/linkops.js';
+import type { ResolvedGuest } from '../netns/guest.js';
+import { openCurrentNetns } from '../netns/guest.js';
+import { contains, parseCidr, parseIp } from '../ipam/cidr.js';
+import { run } from '../core/exec.js';
+import type { DefaultRoute } from '../state/attachments.js';
+import type { EngineContext } from './context.js';
+import type { HostSide } from './host-side.js';
+import type { AttachRequest } from './spec.js';
+import { planBridgeVlan, planParentVlan, vlanSubIfName } from './vlan.js';
+
+export interface AttachPlanInput {
+  ctx: EngineContext;
+  req: AttachRequest;
+  side: HostSide;
+  guest: ResolvedGuest;
+  host: LinkOps;
+  inGuest: LinkOps;
+  hostSideName: string;
+  specKey: string;
+}
+
+export function buildAttachPlan(input: AttachPlanInput): { plan: Plan } {
+  const { ctx, req, side, guest, host, inGuest, hostSideName } = input;
+  const plan = new Plan();
+  const addresses = req.ip.mode === 'static' ? req.ip.addresses : [];
+  const gateway = req.ip.mode === 'static' ? req.ip.gateway : undefined;
+  let recordId = 0;
+
+  plan.add({
+    name: 'record',
+    describe: `reserve ${guest.name} ${req.ctrIf}${addresses.length ? ` and ${addresses.map((a) => a.cidr).join(',')} on ${side.target}` : ''} in state`,
+    apply: () => {
+      recordId = ctx.attachments.reserve({
+        guest: guest.name, netnsId: guest.netnsId, ctrIf: req.ctrIf, kind: side.mode, hostIf: hostSideName,
+        hostTarget: side.target, mac: req.mac ?? null, vlan: req.vlan ?? null, specKey: input.specKey,
+        spec: { ...req }, gateway: gateway?.ip ?? null, addresses: addresses.map((a) => a.cidr),
+      });
+    },
+    undo: () => ctx.attachments.remove(recordId),
+  });
+
+  if (side.createBridge) addCreateBridge(plan, ctx, host, side);
+
+  if (side.mode === 'veth') {
+    plan.add({
+      name: 'create-veth',
+      describe: `create veth ${hostSideName} <-> ${req.ctrIf} in ${guest.name} (mtu ${side.mtu}${req.mac ? `, mac ${req.mac}` : ''})`,
+      apply: () => host.addVeth({ name: hostSideName, peerName: req.ctrIf, mtu: side.mtu, peerMac: req.mac, peerNetns: guest }),
+      undo: () => host.deleteLink(hostSideName),
+    });
+    plan.add({
+      name: 'join-bridge',
+      describe: `enslave ${hostSideName} to ${side.target} and bring it up`,
+      apply: () => host.setLink(hostSideName, { master: side.target, up: true }),
+    });
+    if (req.vlan !== undefined) {
+      for (const op of planBridgeVlan(side.target, hostSideName, req.vlan)) {
+        plan.add({ name: 'vlan', describe: op.describe, apply: async () => { await run(op.argv); }, undo: op.undo && (async () => { await run(op.undo!, { allowFailure: true }); }) });
+      }
+    }
+  } else if (side.mode === 'macvlan') {
+    let parent = side.target;
+    if (req.vlan !== undefined) {
+      parent = vlanSubIfName(side.target, req.vlan);
+      for (const op of planParentVlan(side.target, req.vlan)) {
+        plan.add({ name: 'vlan', describe: op.describe, apply: async () => { await run(op.argv); }, undo: op.undo && (async () => { await run(op.undo!, { allowFailure: true }); }) });
+      }
+    }
+    plan.add({
+      name: 'create-macvlan',
+      describe: `create macvlan ${req.ctrIf} (mode bridge) on ${parent} directly in ${guest.name}${req.mac ? `, mac ${req.mac}` : ''}`,
+      apply: () => host.addMacvlan({ name: req.ctrIf, parent, mode: 'bridge', mtu: side.mtu, mac: req.mac, netns: guest }),
+      undo: () => inGuest.deleteLink(req.ctrIf),
+    });
+  } else {
+    plan.add({
+      name: 'move-interface',
+      describe: `move ${side.target} into ${guest.name} as ${req.ctrIf}`,
+      apply: () => host.setLink(side.target, { up: false, netns: guest, newName: req.ctrIf }),
+      undo: async () => {
+        const home = openCurrentNetns();
+        try { await inGuest.setLink(req.ctrIf, { up: false, netns: home, newName: side.target }); } finally { home.close(); }
+      },
+    });
+    if (req.mac) plan.add({ name: 'set-mac', describe: `set ${req.ctrIf} mac ${req.mac}`, apply: () => inGuest.setLink(req.ctrIf, { mac: req.mac }) });
+  }
+
+  if (addresses.some((a) => a.family === 4)) {
+    plan.add({
+      name: 'arp-notify',
+      describe: `announce ${req.ctrIf}'s address with a gratuitous ARP when it comes up (arp_notify=1)`,
+      apply: () => inGuest.setSysctl(`net/ipv4/conf/${req.ctrIf}/arp_notify`, '1'),
+    });
+  }
+  for (const a of addresses) {
+    plan.add({
+      name: 'add-address',
+      describe: `add ${a.cidr} to ${req.ctrIf}`,
+      apply: () => inGuest.addAddr(req.ctrIf, a.cidr),
+      undo: () => inGuest.delAddr(req.ctrIf, a.cidr),
+    });
+  }
+  plan.add({ name: 'link-up', describe: `bring ${req.ctrIf} up in ${guest.name}`, apply: () => inGuest.setLink(req.ctrIf, { up: true }) });
+  if (gateway) addGateway(plan, input, gateway, () => recordId);
+  return { plan };
+}
+
+function addCreateBridge(plan: Plan, ctx: EngineContext, host: LinkOps, side: HostSide): void {
+  let created = false;
+  plan.add({
+    name: 'create-bridge',
+    describe: `create bridge ${side.target} (mtu ${side.mtu}) and bring it up`,
+    apply: async () => {
+      try {
+        await host.addBridge(side.target, { mtu: side.mtu });
+        created = true;
+        ctx.createdBridges.remember(side.target);
+      } catch (e) {
+        // A concurrent attach may have created it a moment ago: that is fine.
+        if (!(e instanceof Error && 'code' in e && e.code === 'ECONFLICT')) throw e;
+      }
+      await host.setLink(side.target, { up: true });
+    },
+    undo: async () => {
+      if (!created) return;
+      await host.deleteLink(side.target);
+      ctx.createdBridges.forget(side.target);
+    },
+  });
+}
+
+/**
+ * addGateway — pipework's @gw: the old default route is replaced (and remembered so detach
+ * can restore it); a gateway outside every subnet on the interface first gets an on-link
+ * host route.
+ */
+function addGateway(plan: Plan, input: AttachPlanInput, gw: { family: 4 | 6; ip: string }, recordId: () => number): void {
+  const { ctx, req, inGuest } = input;
+  const addresses = req.ip.mode === 'static' ? req.ip.addresses : [];
+  const gwAddr = parseIp(gw.ip).addr;
+  const onLink = addresses.some((a) => contains(parseCidr(a.cidr), gw.family, gwAddr));
+  const hostRoute = `${gw.ip}/${gw.family === 4 ? 32 : 128}`;
+  if (!onLink) {
+    plan.add({
+      name: 'gateway-route',
+      describe: `add on-link route ${hostRoute} dev ${req.ctrIf} (gateway outside the subnet)`,
+      apply: () => inGuest.addRoute({ family: gw.family, dst: hostRoute, dev: req.ctrIf, scope: 'link' }),
+      undo: () => inGuest.delRoute({ family: gw.family, dst: hostRoute, dev: req.ctrIf }),
+    });
+  }
+  let previous: RouteInfo[] = [];
+  plan.add({
+    name: 'default-route',
+    describe: `replace the default route with via ${gw.ip} dev ${req.ctrIf}`,
+    apply: async () => {
+      previous = (await inGuest.listRoutes(gw.family)).filter((r) => r.dst === 'default');
+      const remembered: DefaultRoute[] = previous.map((r) => ({ family: gw.family, gateway: r.gateway, dev: r.dev, metric: r.metric }));
+      ctx.attachments.setReplacedDefault(recordId(), remembered);
+      for (const r of previous) await inGuest.delRoute({ family: gw.family, dst: 'default', gateway: r.gateway, dev: r.dev, metric: r.metric });
+      await inGuest.replaceRoute({ family: gw.family, dst: 'default', gateway: gw.ip, dev: req.ctrIf });
+    },
+    undo: async () => {
+      await inGuest.delRoute({ family: gw.family, dst: 'default', gateway: gw.ip, dev: req.ctrIf });
+      for (const r of previous) await inGuest.addRoute({ family: gw.family, dst: 'default', gateway: r.gateway, dev: r.dev, metric: r.metric });
+    },
+  });
+}

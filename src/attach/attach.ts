@@ -1,0 +1,83 @@
+/**
+ * attach — puts one interface into a guest: resolve the guest once, look at the host,
+ * decide (same attach again → no-op; a different one → conflict), plan every kernel step
+ * with its undo, apply, and record. Validation happens before the first change; a failure
+ * at any step unwinds all earlier ones (core/plan).
+ */
+import { TsnetError } from '../core/errors.js';
+import { hostIfName } from '../core/names.js';
+import { applyPlan } from '../core/plan.js';
+import { resolveGuest } from '../netns/guest.js';
+import type { EngineContext } from './context.js';
+import { inspectHostSide } from './host-side.js';
+import { buildAttachPlan } from './attach-plan.js';
+import type { AttachRequest } from './spec.js';
+import { requireVlan } from './vlan.js';
+import { attachmentView, type AttachmentView } from './view.js';
+
+export interface AttachOptions {
+  dryRun?: boolean | undefined;
+}
+
+export interface AttachResult {
+  changed: boolean;
+  message: string;
+  attachment?: AttachmentView | undefined;
+  /** The steps, for --dry-run. */
+  plan?: string[] | undefined;
+}
+
+export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
+  if (req.ip.mode === 'dhcp') {
+    throw new TsnetError('EUNSUPPORTED', 'dhcp is not available yet (it arrives with the DHCP issue); give ip/len[@gw] or 0/0');
+  }
+  const guest = resolveGuest(req.guest);
+  const host = await ctx.links();
+  const inGuest = await ctx.links(guest);
+  try {
+    const side = await inspectHostSide(host, req);
+    const specKey = canonicalSpec(req, side.target, side.mode);
+    const existing = ctx.attachments.find(guest.netnsId, req.ctrIf);
+    const guestLink = await inGuest.getLink(req.ctrIf);
+    if (existing && existing.specKey === specKey && guestLink) {
+      return { changed: false, message: `${guest.name} ${req.ctrIf} is already attached to ${side.target}; nothing to do`, attachment: attachmentView(existing) };
+    }
+    if (existing && guestLink) {
+      throw new TsnetError('ECONFLICT', `${guest.name} already has ${req.ctrIf} attached to ${existing.hostTarget} (${existing.addresses.join(',') || 'no address'}); detach it first or pick another -i`);
+    }
+    if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
+    if (guestLink) {
+      throw new TsnetError('ECONFLICT', `${guest.name} already has an interface named ${req.ctrIf} that tsnet did not make; pick another -i`);
+    }
+    const hostSideName = side.mode === 'veth' ? (req.hostSideName ?? hostIfName(ctx.rootId, guest.netnsId, req.ctrIf)) : side.target;
+    if (side.mode === 'veth' && (await host.getLink(hostSideName))) {
+      throw new TsnetError('ECONFLICT', `host interface ${hostSideName} already exists; pick another -l`);
+    }
+    if (req.vlan !== undefined) {
+      await requireVlan(side.mode === 'veth' ? 'bridge-vlan-filtering' : '8021q', req.vlan, side.mode === 'veth' ? `a port of bridge ${side.target}` : `a macvlan on ${side.target}`);
+    }
+    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey });
+    if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.plan.describe() };
+    await applyPlan(plan.plan);
+    const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
+    return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record) };
+  } finally {
+    inGuest.close();
+    host.close();
+    guest.close();
+  }
+}
+
+/** canonicalSpec — what makes two attach requests "the same", order-independent. */
+export function canonicalSpec(req: AttachRequest, target: string, mode: string): string {
+  return JSON.stringify({
+    target,
+    mode,
+    ctrIf: req.ctrIf,
+    hostSideName: req.hostSideName ?? null,
+    addresses: req.ip.mode === 'static' ? req.ip.addresses.map((a) => a.cidr).sort() : [],
+    gateway: req.ip.mode === 'static' ? (req.ip.gateway?.ip ?? null) : null,
+    mac: req.mac ?? null,
+    vlan: req.vlan ?? null,
+  });
+}

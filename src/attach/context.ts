@@ -1,0 +1,63 @@
+/**
+ * context — what every engine operation needs: the state root (database, repository,
+ * root id) and a way to open LinkOps on a namespace. One context per state root; a
+ * long-lived process (the future daemon) keeps it open and calls operations repeatedly,
+ * so nothing here is a per-process global.
+ */
+import { openDatabase, resolveRoot, type Database } from '../state/db.js';
+import { AttachmentRepo } from '../state/attachments.js';
+import { CreatedBridgeRepo } from '../state/bridges.js';
+import { rootId as readRootId } from '../state/meta.js';
+import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
+import { openLinkOps } from '../netlink/index.js';
+
+export interface EngineOptions {
+  root?: string | undefined;
+  backend?: LinkOpsBackend | undefined;
+}
+
+export class EngineContext {
+  readonly root: string;
+  readonly backend: LinkOpsBackend | undefined;
+  private dbHandle: Database | undefined;
+  private repoHandle: AttachmentRepo | undefined;
+  private bridgeRepoHandle: CreatedBridgeRepo | undefined;
+  private rootIdValue: string | undefined;
+
+  constructor(opts: EngineOptions = {}) {
+    this.root = resolveRoot(opts.root);
+    this.backend = opts.backend;
+  }
+
+  /** db — opened on first use, so --dry-run and pure commands never create a state root. */
+  get db(): Database {
+    this.dbHandle ??= openDatabase(this.root);
+    return this.dbHandle;
+  }
+
+  get attachments(): AttachmentRepo {
+    this.repoHandle ??= new AttachmentRepo(this.db);
+    return this.repoHandle;
+  }
+
+  get createdBridges(): CreatedBridgeRepo {
+    this.bridgeRepoHandle ??= new CreatedBridgeRepo(this.db);
+    return this.bridgeRepoHandle;
+  }
+
+  get rootId(): string {
+    this.rootIdValue ??= readRootId(this.db);
+    return this.rootIdValue;
+  }
+
+  links(netns?: NetnsRef): Promise<LinkOps> {
+    return openLinkOps(netns, this.backend);
+  }
+
+  close(): void {
+    this.dbHandle?.close();
+    this.dbHandle = undefined;
+    this.repoHandle = undefined;
+    this.bridgeRepoHandle = undefined;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * detach — removes what attach made, best-effort and idempotent: interfaces, VLAN
+ * sub-interfaces, the state rows, a bridge tsnet created once nothing uses it, and it
+ * restores a default route that attach replaced. Works when the guest's netns is already
+ * gone (its interfaces died with it; only host-side leftovers and rows remain).
+ */
+import { TsnetError } from '../core/errors.js';
+import { run } from '../core/exec.js';
+import type { LinkOps } from '../netlink/linkops.js';
+import { openCurrentNetns, tryResolveGuest, type ResolvedGuest } from '../netns/guest.js';
+import type { AttachmentRecord } from '../state/attachments.js';
+import type { EngineContext } from './context.js';
+import { describeGuest, type GuestRef } from './spec.js';
+import { attachmentView, type AttachmentView } from './view.js';
+import { vlanSubIfName } from './vlan.js';
+
+export interface DetachResult {
+  removed: AttachmentView[];
+  /** Things that could not be undone, one line each; the command still succeeds. */
+  warnings: string[];
+  message: string;
+}
+
+export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string): Promise<DetachResult> {
+  const guest = tryResolveGuest(ref);
+  try {
+    const records = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref), ctrIf);
+    if (records.length === 0) {
+      const what = `${describeGuest(ref)}${ctrIf ? ` ${ctrIf}` : ''}`;
+      return { removed: [], warnings: [], message: `nothing attached to ${what}; nothing to do` };
+    }
+    const result: DetachResult = { removed: [], warnings: [], message: '' };
+    for (const rec of records) {
+      const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
+      const errors = await removeAttachment(ctx, rec, alive, result.warnings);
+      if (errors.length === 0) {
+        ctx.attachments.remove(rec.id);
+        result.removed.push(attachmentView(rec));
+      } else {
+        result.warnings.push(...errors.map((e) => `${rec.guest} ${rec.ctrIf}: ${e} (record kept; tsnet gc retries)`));
+      }
+    }
+    for (const bridge of new Set(records.filter((r) => r.kind === 'veth').map((r) => r.hostTarget))) {
+      await removeBridgeIfUnused(ctx, bridge, result.warnings);
+    }
+    result.message = `detached ${result.removed.map((r) => `${r.guest} ${r.interface}`).join(', ') || 'nothing'}`;
+    return result;
+  } finally {
+    guest?.close();
+  }
+}
+
+/**
+ * removeAttachment — the kernel side of one record. Returns hard errors (the record is kept);
+ * pushes soft ones (e.g. a default route that can no longer be restored) to warnings.
+ */
+export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord, guest: ResolvedGuest | undefined, warnings: string[]): Promise<string[]> {
+  const errors: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try { await fn(); } catch (e) { errors.push(`${what}: ${(e as Error).message}`); }
+  };
+  const host = await ctx.links();
+  const inGuest = guest ? await ctx.links(guest) : undefined;
+  try {
+    if (rec.kind === 'veth') {
+      await attempt(`delete ${rec.hostIf}`, () => host.deleteLink(rec.hostIf));
+    } else if (rec.kind === 'macvlan') {
+      if (inGuest) await attempt(`delete ${rec.ctrIf}`, () => inGuest.deleteLink(rec.ctrIf));
+      if (rec.vlan !== null && ctx.attachments.usersOf(rec.hostTarget) <= 1) {
+        const sub = vlanSubIfName(rec.hostTarget, rec.vlan);
+        await attempt(`delete ${sub}`, () => run(['ip', 'link', 'del', 'dev', sub], { allowFailure: true }));
+      }
+    } else if (inGuest) {
+      const home = openCurrentNetns();
+      try {
+        await attempt(`move ${rec.ctrIf} back`, () => inGuest.setLink(rec.ctrIf, { up: false, netns: home, newName: rec.hostIf }));
+      } finally { home.close(); }
+    } else {
+      warnings.push(`${rec.hostIf} went back to the machine's initial network namespace when the guest's netns was destroyed`);
+    }
+    if (inGuest && rec.replacedDefault.length > 0) await restoreDefault(inGuest, rec, warnings);
+  } finally {
+    inGuest?.close();
+    host.close();
+  }
+  return errors;
+}
+
+async function restoreDefault(inGuest: LinkOps, rec: AttachmentRecord, warnings: string[]): Promise<void> {
+  for (const old of rec.replacedDefault) {
+    const now = (await inGuest.listRoutes(old.family)).filter((r) => r.dst === 'default');
+    if (now.length > 0) return; // someone set a new default meanwhile: leave it
+    try {
+      await inGuest.addRoute({ family: old.family, dst: 'default', gateway: old.gateway, dev: old.dev, metric: old.metric });
+    } catch (e) {
+      warnings.push(`could not restore the default route via ${old.gateway ?? old.dev}: ${(e as TsnetError).message}`);
+    }
+  }
+}
+
+/** removeBridgeIfUnused — only bridges tsnet created, with no attachments, ports or addresses left. */
+export async function removeBridgeIfUnused(ctx: EngineContext, bridge: string, warnings: string[]): Promise<boolean> {
+  if (!ctx.createdBridges.has(bridge) || ctx.attachments.usersOf(bridge) > 0) return false;
+  const host = await ctx.links();
+  try {
+    const link = await host.getLink(bridge);
+    if (!link) { ctx.createdBridges.forget(bridge); return true; }
+    const ports = (await host.listLinks()).filter((l) => l.masterIndex === link.index);
+    const addrs = await host.listAddrs(bridge);
+    if (ports.length > 0 || addrs.some((a) => !a.cidr.startsWith('fe80:'))) return false;
+    await host.deleteLink(bridge);
+    ctx.createdBridges.forget(bridge);
+    return true;
+  } catch (e) {
+    warnings.push(`could not remove bridge ${bridge}: ${(e as Error).message}`);
+    return false;
+  } finally {
+    host.close();
+  }
+}

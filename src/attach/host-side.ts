@@ -1,0 +1,59 @@
+/**
+ * host-side — what attach learns about the host before it plans: which interface the user
+ * meant, what kind of attachment that implies (veth into a bridge, macvlan on a NIC, or
+ * moving the NIC itself), and the MTU a new bridge should get.
+ */
+import { TsnetError, invalid } from '../core/errors.js';
+import type { LinkInfo, LinkOps } from '../netlink/linkops.js';
+import type { AttachRequest } from './spec.js';
+
+export type AttachMode = 'veth' | 'macvlan' | 'phys';
+
+export interface HostSide {
+  mode: AttachMode;
+  /** Bridge or parent interface name. */
+  target: string;
+  /** The bridge does not exist yet and will be created (name starts with "br"). */
+  createBridge: boolean;
+  /** MTU the new interface gets: the bridge's or parent's, or the default route's for a new bridge. */
+  mtu: number;
+  link?: LinkInfo | undefined;
+}
+
+export const FALLBACK_MTU = 1500;
+
+export async function inspectHostSide(host: LinkOps, req: AttachRequest): Promise<HostSide> {
+  const link = await findHostInterface(host, req);
+  if (!link) {
+    const name = req.hostIf.kind === 'name' ? req.hostIf.name : '';
+    if (req.hostIf.kind === 'name' && name.startsWith('br') && !req.directPhys) {
+      return { mode: 'veth', target: name, createBridge: true, mtu: await defaultRouteMtu(host) };
+    }
+    const what = req.hostIf.kind === 'mac' ? `with MAC ${req.hostIf.mac}` : `"${name}"`;
+    throw new TsnetError('ENOTFOUND', `host interface ${what} not found (only names starting with "br" are created as bridges)`);
+  }
+  if (link.name === 'lo') throw invalid('host interface "lo" cannot carry an attachment');
+  if (req.directPhys) {
+    if (link.kind === 'bridge') throw invalid(`--direct-phys moves a NIC into the guest; ${link.name} is a bridge`);
+    return { mode: 'phys', target: link.name, createBridge: false, mtu: link.mtu, link };
+  }
+  if (link.kind === 'bridge') return { mode: 'veth', target: link.name, createBridge: false, mtu: link.mtu, link };
+  return { mode: 'macvlan', target: link.name, createBridge: false, mtu: link.mtu, link };
+}
+
+async function findHostInterface(host: LinkOps, req: AttachRequest): Promise<LinkInfo | undefined> {
+  if (req.hostIf.kind === 'name') return host.getLink(req.hostIf.name);
+  const mac = req.hostIf.mac;
+  const matches = (await host.listLinks()).filter((l) => l.mac === mac && l.kind !== 'macvlan');
+  if (matches.length > 1) {
+    throw invalid(`MAC ${mac} belongs to several host interfaces (${matches.map((m) => m.name).join(', ')}); name one instead`);
+  }
+  return matches[0];
+}
+
+/** defaultRouteMtu — MTU of the interface behind the IPv4 default route (docker0's rule). */
+export async function defaultRouteMtu(host: LinkOps): Promise<number> {
+  const def = (await host.listRoutes(4)).find((r) => r.dst === 'default' && r.dev);
+  if (!def?.dev) return FALLBACK_MTU;
+  return (await host.getLink(def.dev))?.mtu ?? FALLBACK_MTU;
+}

@@ -1,0 +1,109 @@
+/**
+ * attach-commands — `attach`, `detach`, `route`, `rule`, `tc`: pipework's verbs.
+ */
+import type { Command } from 'commander';
+import { invalid } from '../core/errors.js';
+import { withGlobals } from './globals.js';
+import { printResult, type GlobalOpts } from './output.js';
+import type { EngineContext } from '../attach/context.js';
+
+interface AttachOpts extends GlobalOpts {
+  i?: string; l?: string; a?: string; directPhys?: boolean; wait?: boolean; timeout?: string; dryRun?: boolean;
+}
+
+async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
+  const { EngineContext } = await import('../attach/context.js');
+  const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
+  try {
+    return await fn(ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
+export function registerAttachCommands(program: Command): void {
+  withGlobals(program.command('attach'))
+    .usage('[options] HOSTIF GUEST IPSPEC [MAC][@VLAN]  |  --wait [-i CTRIF]')
+    .description('add an interface to a guest (pipework grammar)')
+    .argument('[args...]', 'HOSTIF GUEST IPSPEC [MAC][@VLAN]')
+    .option('-i <ctrif>', 'interface name inside the guest', 'eth1')
+    .option('-l <hostif>', 'host-side interface name (default: derived, tsn...)')
+    .option('-a <family>', 'address family of IPSPEC: 4 or 6')
+    .option('--direct-phys', 'move HOSTIF itself into the guest instead of a macvlan')
+    .option('--wait', 'run inside a container: wait until CTRIF is up')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (default: wait forever)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .addHelpText('after', `
+HOSTIF   a bridge (created when missing if named br*), a NIC (→ macvlan), or mac:<MAC>
+GUEST    a netns name, a PID or pid:N, or a netns path (/proc/N/ns/net, /run/netns/x)
+IPSPEC   ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp (not yet)
+MAC      aa:bb:cc:dd:ee:ff or U:<string> (stable MAC from a string); @VLAN as 1-4094
+
+Examples:
+  tsnet attach br0 web 192.168.115.10/24@192.168.115.2
+  tsnet attach -i eth2 br1 pid:4242 10.1.0.5/24,fd00:1::5/64 U:web-1
+  tsnet attach -a 6 br0 web fd00::10/64@fd00::1
+  tsnet attach eth0 web 192.168.1.50/24@192.168.1.1          # macvlan on eth0
+  tsnet attach --wait -i eth1                                 # inside the container`)
+    .action(async (args: string[], opts: AttachOpts) => {
+      if (opts.wait) {
+        if (args.length > 0) throw invalid('--wait takes no positional arguments; run it inside the container: tsnet attach --wait [-i IF]');
+        const timeoutMs = opts.timeout === undefined ? 0 : parseSeconds(opts.timeout);
+        const { waitForInterface } = await import('../attach/guest-commands.js');
+        await withContext(opts, (ctx) => waitForInterface(ctx, opts.i ?? 'eth1', timeoutMs));
+        printResult(opts, { ready: opts.i ?? 'eth1' }, `${opts.i ?? 'eth1'} is up`);
+        return;
+      }
+      if (args.length < 3 || args.length > 4) {
+        throw invalid(`attach needs HOSTIF GUEST IPSPEC [MAC][@VLAN]; got ${args.length} argument(s)`);
+      }
+      const { parseAttach } = await import('../attach/grammar.js');
+      const req = parseAttach({
+        hostIf: args[0]!, guest: args[1]!, ipSpec: args[2]!, macVlan: args[3],
+        ctrIf: opts.i, hostSideName: opts.l, family: opts.a, directPhys: opts.directPhys,
+      });
+      const { attach } = await import('../attach/attach.js');
+      const result = await withContext(opts, (ctx) => attach(ctx, req, { dryRun: opts.dryRun }));
+      printResult(opts, result, result.plan ? ['plan:', ...result.plan] : result.message);
+    });
+
+  withGlobals(program.command('detach'))
+    .description('remove what attach made (all interfaces of GUEST, or just -i CTRIF)')
+    .argument('<guest>', 'netns name, PID, pid:N or netns path')
+    .option('-i <ctrif>', 'only this interface')
+    .addHelpText('after', '\nExamples:\n  tsnet detach web\n  tsnet detach pid:4242 -i eth2')
+    .action(async (guestText: string, opts: AttachOpts) => {
+      const { parseGuest } = await import('../attach/grammar.js');
+      const { validateIfName } = await import('../core/names.js');
+      const ref = parseGuest(guestText);
+      const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
+      const { detach } = await import('../attach/detach.js');
+      const result = await withContext(opts, (ctx) => detach(ctx, ref, ctrIf));
+      for (const w of result.warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
+      printResult(opts, result, result.message);
+    });
+
+  for (const tool of ['route', 'rule', 'tc'] as const) {
+    const example = tool === 'tc' ? 'tsnet tc web qdisc add dev eth1 root tbf rate 10mbit burst 32kbit latency 50ms'
+      : tool === 'route' ? 'tsnet route web add 10.9.0.0/16 via 192.168.115.2' : 'tsnet rule web add from 10.1.0.5 table 100';
+    withGlobals(program.command(tool))
+      .description(`run ${tool === 'tc' ? 'tc' : `ip ${tool}`} inside the guest's network namespace`)
+      .argument('<guest>', 'netns name, PID, pid:N or netns path')
+      .argument('[args...]', `arguments for ${tool === 'tc' ? 'tc' : `ip ${tool}`}`)
+      .allowUnknownOption()
+      .passThroughOptions()
+      .addHelpText('after', `\nExample:\n  ${example}`)
+      .action(async (guestText: string, args: string[], opts: GlobalOpts) => {
+        const { parseGuest } = await import('../attach/grammar.js');
+        const { runInGuest } = await import('../attach/guest-commands.js');
+        const r = await runInGuest(parseGuest(guestText), tool, args);
+        printResult(opts, { stdout: r.stdout }, r.stdout.trimEnd() ? r.stdout.trimEnd() : []);
+      });
+  }
+}
+
+function parseSeconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw invalid(`--timeout "${text}" must be a number of seconds`);
+  return n * 1000;
+}

@@ -1,0 +1,52 @@
+/**
+ * main — the tsnet command line. Parses argv with commander, builds an EngineContext per
+ * invocation, calls the engine and renders. Command groups live in their own files and
+ * are loaded only when their command runs, to keep start-up lean.
+ */
+import { Command, CommanderError } from 'commander';
+import { printError } from './output.js';
+import { registerAttachCommands } from './attach-commands.js';
+import { registerStateCommands } from './state-commands.js';
+
+const EXAMPLES = `
+Examples:
+  tsnet attach br0 web 192.168.115.10/24@192.168.115.2     veth into bridge br0 (created if missing)
+  tsnet attach -i eth2 eth0 pid:4242 10.0.5.7/24 U:web-1     macvlan on eth0, stable MAC from "web-1"
+  tsnet attach br0 /proc/4242/ns/net 0/0                     L2 only, no address
+  tsnet detach web                                           undo every attachment of netns "web"
+  tsnet route web add 10.9.0.0/16 via 192.168.115.2          ip route inside the guest
+  tsnet ls --json                                            what tsnet attached, as JSON
+  tsnet gc                                                   clean up after crashed guests`;
+
+export function buildProgram(): Command {
+  const program = new Command('tsnet')
+    .description('container network fabric: attach anything to anything (pipework++)')
+    .version('0.1.0')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXAMPLES)
+    .exitOverride();
+  registerAttachCommands(program);
+  registerStateCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help/version are "errors" to exitOverride; real usage errors are bad input (2).
+      if (err.exitCode === 0) return 0;
+      return 2;
+    }
+    return printError(err, json);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

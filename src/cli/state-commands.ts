@@ -1,0 +1,75 @@
+/**
+ * state-commands — `ls`, `inspect`, `gc`: what tsnet has attached, and repairing it.
+ */
+import type { Command } from 'commander';
+import { TsnetError } from '../core/errors.js';
+import { withGlobals } from './globals.js';
+import { printResult, table, type GlobalOpts } from './output.js';
+import type { AttachmentView } from '../attach/view.js';
+
+async function context(opts: GlobalOpts) {
+  const { EngineContext } = await import('../attach/context.js');
+  return new EngineContext({ root: opts.root, backend: opts.backend });
+}
+
+function rows(views: AttachmentView[]): string[] {
+  return table(
+    ['GUEST', 'IFACE', 'KIND', 'ATTACHED-TO', 'HOST-IF', 'ADDRESSES', 'GATEWAY', 'MAC', 'VLAN'],
+    views.map((v) => [v.guest, v.interface, v.kind, v.attachedTo, v.hostInterface, v.addresses.join(',') || '-',
+      v.gateway ?? '-', v.mac ?? '-', v.vlan === null ? '-' : String(v.vlan)]),
+  );
+}
+
+export function registerStateCommands(program: Command): void {
+  withGlobals(program.command('ls'))
+    .description('list every attachment tsnet made')
+    .addHelpText('after', '\nExamples:\n  tsnet ls\n  tsnet ls --json')
+    .action(async (opts: GlobalOpts) => {
+      const { attachmentView } = await import('../attach/view.js');
+      const ctx = await context(opts);
+      try {
+        const views = ctx.attachments.all().map(attachmentView);
+        printResult(opts, views, rows(views));
+      } finally { ctx.close(); }
+    });
+
+  withGlobals(program.command('inspect'))
+    .description("show a guest's attachments")
+    .argument('<guest>', 'netns name, PID, pid:N or netns path')
+    .addHelpText('after', '\nExample:\n  tsnet inspect web --json')
+    .action(async (guestText: string, opts: GlobalOpts) => {
+      const { parseGuest } = await import('../attach/grammar.js');
+      const { describeGuest } = await import('../attach/spec.js');
+      const { tryResolveGuest } = await import('../netns/guest.js');
+      const { attachmentView } = await import('../attach/view.js');
+      const ref = parseGuest(guestText);
+      const guest = tryResolveGuest(ref);
+      const ctx = await context(opts);
+      try {
+        const views = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).map(attachmentView);
+        if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
+        printResult(opts, views, rows(views));
+      } finally { guest?.close(); ctx.close(); }
+    });
+
+  withGlobals(program.command('gc'))
+    .description('reconcile state and kernel: remove what crashed guests left behind')
+    .option('--dry-run', 'report what would be removed, change nothing')
+    .addHelpText('after', '\nExample:\n  tsnet gc --json')
+    .action(async (opts: GlobalOpts & { dryRun?: boolean }) => {
+      const { gc } = await import('../attach/gc.js');
+      const ctx = await context(opts);
+      try {
+        const report = await gc(ctx, { dryRun: opts.dryRun });
+        const verb = opts.dryRun ? 'would remove' : 'removed';
+        const lines = [
+          ...report.removedRecords.map((r) => `${verb} record ${r}`),
+          ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
+          ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
+          ...report.errors.map((e) => `error: ${e}`),
+        ];
+        printResult(opts, report, lines.length ? lines : 'nothing to clean up');
+        if (report.errors.length > 0) process.exitCode = 6;
+      } finally { ctx.close(); }
+    });
+}

@@ -1,0 +1,101 @@
+/**
+ * guest — resolves a GuestRef (netns name, PID, netns path; tsnet containers later) to an
+ * open fd on its network namespace, ONCE. Everything after works on that fd, so a PID
+ * that exits and is reused mid-attach cannot redirect the interface (pipework #204).
+ * The netns identity ("net:[inode]") is read from the fd itself, which also proves the
+ * file really is a network namespace.
+ */
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { TsnetError } from '../core/errors.js';
+import type { GuestRef } from '../attach/spec.js';
+import { describeGuest } from '../attach/spec.js';
+import type { NetnsRef } from '../netlink/linkops.js';
+
+export const NETNS_RUN_DIR = '/run/netns';
+
+export interface ResolvedGuest extends NetnsRef {
+  ref: GuestRef;
+  /** Stable text of the ref, as stored in state. */
+  name: string;
+  /** "net:[4026532...]" — the namespace's identity while it lives. */
+  netnsId: string;
+  close(): void;
+}
+
+/** guestPath — the nsfs file a ref points at. */
+export function guestPath(ref: GuestRef): string {
+  switch (ref.kind) {
+    case 'netns': return `${NETNS_RUN_DIR}/${ref.name}`;
+    case 'pid': return `/proc/${ref.pid}/ns/net`;
+    case 'path': return ref.path;
+    case 'container':
+      throw new TsnetError('ENOTFOUND', `no tsnet container named "${ref.name}" (containers arrive with the runtime issue)`);
+  }
+}
+
+export function resolveGuest(ref: GuestRef): ResolvedGuest {
+  const file = guestPath(ref);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new TsnetError('ENOTFOUND', `guest ${describeGuest(ref)} not found: ${notFoundWhy(ref, e as NodeJS.ErrnoException)}`);
+  }
+  const netnsId = netnsIdOfFd(fd);
+  if (!netnsId) {
+    closeSync(fd);
+    throw new TsnetError('EINVAL', `guest ${describeGuest(ref)}: ${file} is not a network namespace file`);
+  }
+  if (netnsId === currentNetnsId()) {
+    closeSync(fd);
+    throw new TsnetError('EINVAL', `guest ${describeGuest(ref)} is tsnet's own network namespace; give the container's`);
+  }
+  let open = true;
+  return {
+    ref, name: describeGuest(ref), netnsId, fd, path: `/proc/${process.pid}/fd/${fd}`,
+    close() { if (open) { open = false; closeSync(fd); } },
+  };
+}
+
+function notFoundWhy(ref: GuestRef, e: NodeJS.ErrnoException): string {
+  if (e.code !== 'ENOENT') return e.message;
+  if (ref.kind === 'netns') return `no network namespace "${ref.name}" (see ip netns list)`;
+  if (ref.kind === 'pid') return `no process ${ref.pid}`;
+  return `${guestPath(ref)} does not exist`;
+}
+
+/**
+ * netnsIdOfFd — "net:[inode]" when fd is a namespace file, else undefined. A bind-mounted
+ * netns (/run/netns/x) reads back as its mount path through /proc/self/fd, so the check is
+ * on the device instead: every namespace file lives on the nsfs device.
+ */
+export function netnsIdOfFd(fd: number): string | undefined {
+  const st = fstatSync(fd);
+  return st.dev === nsfsDevice() ? `net:[${st.ino}]` : undefined;
+}
+
+let nsfsDev: number | undefined;
+function nsfsDevice(): number {
+  nsfsDev ??= statSync('/proc/self/ns/net').dev;
+  return nsfsDev;
+}
+
+export function currentNetnsId(): string {
+  return `net:[${statSync('/proc/thread-self/ns/net').ino}]`;
+}
+
+/** tryResolveGuest — like resolveGuest, but a guest that is gone gives undefined. */
+export function tryResolveGuest(ref: GuestRef): ResolvedGuest | undefined {
+  try {
+    return resolveGuest(ref);
+  } catch (e) {
+    if (e instanceof TsnetError && e.code === 'ENOTFOUND') return undefined;
+    throw e;
+  }
+}
+
+/** openCurrentNetns — an fd on tsnet's own netns, for moving interfaces back home. */
+export function openCurrentNetns(): NetnsRef & { close(): void } {
+  const fd = openSync('/proc/thread-self/ns/net', 'r');
+  return { fd, path: `/proc/${process.pid}/fd/${fd}`, close: () => closeSync(fd) };
+}

@@ -1,0 +1,124 @@
+/**
+ * attachments — the repository for attachment rows and their addresses. Reservation is a
+ * single IMMEDIATE transaction guarded by UNIQUE constraints, so concurrent tsnet processes
+ * can never attach the same guest interface or hand out the same address on a segment.
+ */
+import { TsnetError } from '../core/errors.js';
+import type { Database } from './db.js';
+
+export type AttachmentKind = 'veth' | 'macvlan' | 'phys';
+
+export interface DefaultRoute {
+  family: 4 | 6;
+  gateway?: string | undefined;
+  dev?: string | undefined;
+  metric?: number | undefined;
+}
+
+export interface AttachmentRecord {
+  id: number;
+  guest: string;
+  netnsId: string;
+  ctrIf: string;
+  kind: AttachmentKind;
+  hostIf: string;
+  hostTarget: string;
+  mac: string | null;
+  vlan: number | null;
+  specKey: string;
+  spec: Record<string, unknown>;
+  gateway: string | null;
+  replacedDefault: DefaultRoute[];
+  addresses: string[];
+  createdAt: string;
+}
+
+export type NewAttachment = Omit<AttachmentRecord, 'id' | 'createdAt' | 'replacedDefault'>;
+
+interface Row {
+  id: number; guest: string; netns_id: string; ctr_if: string; kind: AttachmentKind; host_if: string;
+  host_target: string; mac: string | null; vlan: number | null; spec_key: string;
+  spec: string; gateway: string | null; replaced_default: string | null; created_at: string;
+}
+
+export class AttachmentRepo {
+  constructor(private readonly db: Database) {}
+
+  /** reserve — inserts the row and its addresses atomically; ECONFLICT when taken. */
+  reserve(a: NewAttachment): number {
+    const tx = this.db.transaction((): number => {
+      const info = this.db
+        .prepare(`INSERT INTO attachments (guest, netns_id, ctr_if, kind, host_if, host_target,
+                  mac, vlan, spec_key, spec, gateway, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(a.guest, a.netnsId, a.ctrIf, a.kind, a.hostIf, a.hostTarget, a.mac, a.vlan,
+          a.specKey, JSON.stringify(a.spec), a.gateway, new Date().toISOString());
+      const id = Number(info.lastInsertRowid);
+      const addr = this.db.prepare('INSERT INTO attachment_addresses (attachment_id, segment, ip, cidr) VALUES (?, ?, ?, ?)');
+      for (const cidr of a.addresses) addr.run(id, a.hostTarget, cidr.split('/')[0], cidr);
+      return id;
+    });
+    try {
+      return tx.immediate();
+    } catch (e) {
+      throw this.explainConflict(e, a);
+    }
+  }
+
+  private explainConflict(e: unknown, a: NewAttachment): TsnetError {
+    const msg = (e as Error).message ?? String(e);
+    if (!msg.includes('UNIQUE')) return new TsnetError('ESTATE', `cannot record attachment: ${msg}`);
+    if (msg.includes('attachment_addresses')) {
+      const taken = this.db.prepare(`SELECT a.guest, a.ctr_if, x.cidr FROM attachment_addresses x JOIN attachments a
+                                     ON a.id = x.attachment_id WHERE x.segment = ? AND x.ip IN (${a.addresses.map(() => '?').join(',')})`)
+        .get(a.hostTarget, ...a.addresses.map((c) => c.split('/')[0])) as { guest: string; ctr_if: string; cidr: string } | undefined;
+      const who = taken ? ` (held by ${taken.guest} ${taken.ctr_if})` : '';
+      return new TsnetError('ECONFLICT', `address ${taken?.cidr ?? a.addresses.join(',')} is already in use on ${a.hostTarget}${who}`);
+    }
+    if (msg.includes('host_if')) {
+      return new TsnetError('ECONFLICT', `host interface ${a.hostIf} is already used by another attachment`);
+    }
+    return new TsnetError('ECONFLICT', `${a.guest} already has ${a.ctrIf} attached by tsnet; detach it first or pick another -i`);
+  }
+
+  setReplacedDefault(id: number, routes: DefaultRoute[]): void {
+    this.db.prepare('UPDATE attachments SET replaced_default = ? WHERE id = ?').run(JSON.stringify(routes), id);
+  }
+
+  remove(id: number): void {
+    this.db.prepare('DELETE FROM attachments WHERE id = ?').run(id);
+  }
+
+  find(netnsId: string, ctrIf: string): AttachmentRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM attachments WHERE netns_id = ? AND ctr_if = ?').get(netnsId, ctrIf) as Row | undefined;
+    return row && this.hydrate(row);
+  }
+
+  /** forGuest — rows of one guest, matched by its netns identity or by the name it was given. */
+  forGuest(netnsId: string | undefined, guest: string, ctrIf?: string): AttachmentRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM attachments WHERE (netns_id = ? OR guest = ?) AND (? IS NULL OR ctr_if = ?) ORDER BY id`)
+      .all(netnsId ?? null, guest, ctrIf ?? null, ctrIf ?? null) as Row[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
+  all(): AttachmentRecord[] {
+    return (this.db.prepare('SELECT * FROM attachments ORDER BY id').all() as Row[]).map((r) => this.hydrate(r));
+  }
+
+  /** usersOf — how many attachments hang off a bridge or parent interface. */
+  usersOf(hostTarget: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM attachments WHERE host_target = ?').get(hostTarget) as { n: number }).n;
+  }
+
+  private hydrate(r: Row): AttachmentRecord {
+    const addresses = (this.db.prepare('SELECT cidr FROM attachment_addresses WHERE attachment_id = ? ORDER BY rowid').all(r.id) as Array<{ cidr: string }>).map((x) => x.cidr);
+    return {
+      id: r.id, guest: r.guest, netnsId: r.netns_id, ctrIf: r.ctr_if, kind: r.kind, hostIf: r.host_if,
+      hostTarget: r.host_target, mac: r.mac, vlan: r.vlan,
+      specKey: r.spec_key, spec: JSON.parse(r.spec) as Record<string, unknown>, gateway: r.gateway,
+      replacedDefault: r.replaced_default ? (JSON.parse(r.replaced_default) as DefaultRoute[]) : [],
+      addresses, createdAt: r.created_at,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * db — the state database: one SQLite file per state root, WAL, a busy timeout so
+ * concurrent tsnet processes queue instead of failing, and forward-only migrations.
+ * better-sqlite3 is required lazily: commands that never touch state do not pay for it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { TsnetError } from '../core/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Database = BetterSqlite3.Database;
+
+export const DEFAULT_ROOT = '/var/lib/tsnet';
+
+/** resolveRoot — --root, then $TSNET_ROOT, then /var/lib/tsnet. */
+export function resolveRoot(flag?: string): string {
+  return flag ?? process.env['TSNET_ROOT'] ?? DEFAULT_ROOT;
+}
+
+export function openDatabase(root: string): Database {
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new TsnetError('ESTATE', `cannot create state root ${root}: ${(e as Error).message}`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
+  let db: Database;
+  try {
+    db = new Sqlite(join(root, 'state.db'), { timeout: 15000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (e) {
+    throw new TsnetError('ESTATE', `cannot open state database in ${root}: ${(e as Error).message}`);
+  }
+  migrate(db);
+  return db;
+}
+
+/** migrate — applies the migrations newer than user_version, each in its own transaction. */
+function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const v = db.pragma('user_version', { simple: true }) as number;
+    for (let i = v; i < MIGRATIONS.length; i++) {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,47 @@
+/**
+ * migrations — the schema, as forward-only steps. Index i upgrades user_version i → i+1.
+ * UPGRADE HAZARD: never edit a step that has shipped; append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  -- One row per interface tsnet put into a guest.
+  CREATE TABLE attachments (
+    id           INTEGER PRIMARY KEY,
+    guest        TEXT NOT NULL,              -- as the user named it: netns:web, pid:42, path:/x
+    netns_id     TEXT NOT NULL,              -- net:[inode] of the guest netns at attach time
+    ctr_if       TEXT NOT NULL,              -- name inside the guest
+    kind         TEXT NOT NULL CHECK (kind IN ('veth', 'macvlan', 'phys')),
+    host_if      TEXT NOT NULL,              -- veth host end; macvlan/phys: the parent/NIC name
+    host_target  TEXT NOT NULL,              -- bridge (veth) or parent interface (macvlan/phys)
+    mac          TEXT,
+    vlan         INTEGER,
+    spec_key     TEXT NOT NULL,              -- canonical request, for "same attach twice" detection
+    spec         TEXT NOT NULL,              -- JSON of the request, for inspect
+    gateway      TEXT,
+    replaced_default TEXT,                   -- JSON of the default route(s) the gateway replaced
+    created_at   TEXT NOT NULL,
+    UNIQUE (netns_id, ctr_if)
+  );
+  CREATE UNIQUE INDEX attachments_veth_host_if ON attachments(host_if) WHERE kind = 'veth';
+  CREATE UNIQUE INDEX attachments_phys ON attachments(host_if) WHERE kind = 'phys';
+  CREATE INDEX attachments_guest ON attachments(guest);
+  -- Bridges tsnet created (name starts with br and was missing): removed again when the
+  -- last attachment leaves them and nothing else uses them.
+  CREATE TABLE created_bridges (
+    name       TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+  );
+  -- Every static address handed out, unique per L2 segment (bridge or parent NIC).
+  CREATE TABLE attachment_addresses (
+    attachment_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+    segment       TEXT NOT NULL,
+    ip            TEXT NOT NULL,
+    cidr          TEXT NOT NULL,
+    UNIQUE (segment, ip)
+  );
+  `,
+];
