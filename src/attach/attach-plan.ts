@@ -14,6 +14,9 @@ import type { DefaultRoute } from '../state/attachments.js';
 import type { EngineContext } from './context.js';
 import type { HostSide } from './host-side.js';
 import type { AttachRequest } from './spec.js';
+import { sendFrame } from '../netns/packet-socket.js';
+import { warn } from '../core/log.js';
+import { ETH_P_ARP, gratuitousArp } from './arp-frame.js';
 import { planBridgeVlan, planParentVlan, vlanSubIfName } from './vlan.js';
 
 export interface AttachPlanInput {
@@ -110,7 +113,37 @@ export function buildAttachPlan(input: AttachPlanInput): { plan: Plan } {
   }
   plan.add({ name: 'link-up', describe: `bring ${req.ctrIf} up in ${guest.name}`, apply: () => inGuest.setLink(req.ctrIf, { up: true }) });
   if (gateway) addGateway(plan, input, gateway, () => recordId);
+  const v4 = addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!);
+  if (v4.length > 0) addAnnounce(plan, input, v4);
   return { plan };
+}
+
+/**
+ * addAnnounce — one gratuitous ARP per IPv4 address, so neighbours that cached an old MAC
+ * for the address update at once (no arping, no second of waiting). arp_notify alone is
+ * not enough on a bridge: the kernel sends it the instant the guest end comes up, while the
+ * new bridge port is still disabled (its carrier event is processed asynchronously), and
+ * the frame is dropped. So for a veth the frame is injected on the bridge itself, whose
+ * other ports are forwarding; for a macvlan or a moved NIC it goes out of the guest's
+ * interface. Best effort: a failure is logged, not rolled back.
+ */
+function addAnnounce(plan: Plan, input: AttachPlanInput, ips: string[]): void {
+  const { req, side, host, inGuest, guest } = input;
+  plan.add({
+    name: 'announce',
+    describe: `send a gratuitous ARP for ${ips.join(', ')}`,
+    apply: async () => {
+      try {
+        const ctrLink = await inGuest.getLink(req.ctrIf);
+        if (!ctrLink) return;
+        const out = side.mode === 'veth' ? await host.getLink(side.target) : ctrLink;
+        if (!out) return;
+        for (const ip of ips) sendFrame(out.index, ETH_P_ARP, gratuitousArp(ctrLink.mac, ip), side.mode === 'veth' ? undefined : guest);
+      } catch (e) {
+        warn(`gratuitous ARP for ${ips.join(', ')} not sent: ${(e as Error).message}`);
+      }
+    },
+  });
 }
 
 function addCreateBridge(plan: Plan, ctx: EngineContext, host: LinkOps, side: HostSide): void {

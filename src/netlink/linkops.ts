@@ -12,6 +12,8 @@
  *   reused mid-way cannot redirect anything).
  */
 
+export type LinkOpsBackend = 'netlink' | 'iproute2';
+
 export interface NetnsRef {
   /** An open fd on /proc/PID/ns/net, /run/netns/NAME or another nsfs file, owned by the caller. */
   fd: number;
@@ -104,7 +106,7 @@ export interface LinkChange {
 }
 
 export interface LinkOps {
-  readonly backend: 'netlink' | 'iproute2';
+  readonly backend: LinkOpsBackend;
   listLinks(): Promise<LinkInfo[]>;
   getLink(name: string): Promise<LinkInfo | undefined>;
   addBridge(name: string, opts?: { mtu?: number | undefined }): Promise<void>;
@@ -125,7 +127,11 @@ export interface LinkOps {
   delRoute(route: RouteSpec): Promise<void>;
   /** Permanent neighbour entry (used for static ARP in labs). */
   addNeighbour(ifname: string, ip: string, mac: string): Promise<void>;
-  /** Write /proc/sys/<key with dots→slashes> in this namespace, e.g. "net.ipv4.conf.eth1.arp_notify". */
+  /**
+   * Write /proc/sys/<key> in this namespace. The key is either dotted
+   * ("net.ipv4.ip_forward") or, when an interface name inside it may contain dots,
+   * slash-separated ("net/ipv4/conf/eth1.5/arp_notify"): a key containing '/' is used as is.
+   */
   setSysctl(key: string, value: string): Promise<void>;
   readSysctl(key: string): Promise<string>;
   /** Release sockets; the object is unusable afterwards. */
