@@ -45,7 +45,8 @@ Examples:
   tsnet attach -a 6 br0 web fd00::10/64@fd00::1
   tsnet attach eth0 web 192.168.1.50/24@192.168.1.1          # macvlan on eth0
   tsnet attach --wait -i eth1                                 # inside the container`)
-    .action(async (args: string[], opts: AttachOpts) => {
+    .action(async (args: string[], _opts: AttachOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<AttachOpts>();
       if (opts.wait) {
         if (args.length > 0) throw invalid('--wait takes no positional arguments; run it inside the container: tsnet attach --wait [-i IF]');
         const timeoutMs = opts.timeout === undefined ? 0 : parseSeconds(opts.timeout);
@@ -72,7 +73,8 @@ Examples:
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .option('-i <ctrif>', 'only this interface')
     .addHelpText('after', '\nExamples:\n  tsnet detach web\n  tsnet detach pid:4242 -i eth2')
-    .action(async (guestText: string, opts: AttachOpts) => {
+    .action(async (guestText: string, _opts: AttachOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<AttachOpts>();
       const { parseGuest } = await import('../attach/grammar.js');
       const { validateIfName } = await import('../core/names.js');
       const ref = parseGuest(guestText);
@@ -93,7 +95,8 @@ Examples:
       .allowUnknownOption()
       .passThroughOptions()
       .addHelpText('after', `\nExample:\n  ${example}`)
-      .action(async (guestText: string, args: string[], opts: GlobalOpts) => {
+      .action(async (guestText: string, args: string[], _opts: GlobalOpts, cmd: Command) => {
+        const opts = cmd.optsWithGlobals<GlobalOpts>();
         const { parseGuest } = await import('../attach/grammar.js');
         const { runInGuest } = await import('../attach/guest-commands.js');
         const r = await runInGuest(parseGuest(guestText), tool, args);

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { printError } from './output.js';
+import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXAMPLES)
     .exitOverride();
+  withGlobals(program);
   registerAttachCommands(program);
   registerStateCommands(program);
   return program;

@@ -24,7 +24,8 @@ export function registerStateCommands(program: Command): void {
   withGlobals(program.command('ls'))
     .description('list every attachment tsnet made')
     .addHelpText('after', '\nExamples:\n  tsnet ls\n  tsnet ls --json')
-    .action(async (opts: GlobalOpts) => {
+    .action(async (_opts: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { attachmentView } = await import('../attach/view.js');
       const ctx = await context(opts);
       try {
@@ -37,7 +38,8 @@ export function registerStateCommands(program: Command): void {
     .description("show a guest's attachments")
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .addHelpText('after', '\nExample:\n  tsnet inspect web --json')
-    .action(async (guestText: string, opts: GlobalOpts) => {
+    .action(async (guestText: string, _opts: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { parseGuest } = await import('../attach/grammar.js');
       const { describeGuest } = await import('../attach/spec.js');
       const { tryResolveGuest } = await import('../netns/guest.js');
@@ -56,7 +58,8 @@ export function registerStateCommands(program: Command): void {
     .description('reconcile state and kernel: remove what crashed guests left behind')
     .option('--dry-run', 'report what would be removed, change nothing')
     .addHelpText('after', '\nExample:\n  tsnet gc --json')
-    .action(async (opts: GlobalOpts & { dryRun?: boolean }) => {
+    .action(async (_opts: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
       const { gc } = await import('../attach/gc.js');
       const ctx = await context(opts);
       try {
