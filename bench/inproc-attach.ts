@@ -1,0 +1,89 @@
+/**
+ * inproc-attach — the in-process half of bench/attach: what attach() and detach() cost as
+ * library calls, with no process start and no module loading, i.e. what a long-lived
+ * caller (the daemon, the CNI adapter in a server, a lab applying many links) pays per
+ * operation. bench/attach runs it as `ip netns exec HOST node dist/bench/inproc-attach.js`
+ * because Node's threads must never be moved between namespaces (DESIGN rule 6); the
+ * parent makes the guest namespaces beforehand and passes their names.
+ *
+ *   node dist/bench/inproc-attach.js --root DIR --backend netlink|iproute2 \
+ *        --bridge br0 --prefix 10.79.0 WARMUP_GUEST GUEST1 ... GUESTN
+ *
+ * The first guest is a warm-up (it pays the lazy requires, the database open and the
+ * first netlink socket); its times are reported apart as `cold`. Prints one JSON object.
+ */
+import { parseArgs } from 'node:util';
+import type { LinkOpsBackend } from '../src/netlink/linkops.js';
+
+export interface InprocResult {
+  backend: LinkOpsBackend;
+  /** Time to require the four engine modules (not the backend, which loads lazily). */
+  requireMs: number;
+  cold: { attachMs: number; detachMs: number };
+  attachMs: number[];
+  detachMs: number[];
+}
+
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      root: { type: 'string' },
+      backend: { type: 'string', default: 'netlink' },
+      bridge: { type: 'string', default: 'br0' },
+      prefix: { type: 'string', default: '10.79.0' },
+    },
+  });
+  if (!values.root) throw new Error('--root DIR is required (a temp dir the caller removes)');
+  if (values.backend !== 'netlink' && values.backend !== 'iproute2') throw new Error(`--backend ${values.backend}: netlink or iproute2`);
+  if (positionals.length < 2) throw new Error('give a warm-up guest and at least one measured guest');
+  const backend: LinkOpsBackend = values.backend;
+
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const t0 = nowMs();
+  const { EngineContext } = require('../src/attach/context.js') as typeof import('../src/attach/context.js');
+  const { attach } = require('../src/attach/attach.js') as typeof import('../src/attach/attach.js');
+  const { detach } = require('../src/attach/detach.js') as typeof import('../src/attach/detach.js');
+  const { parseAttach, parseGuest } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');
+  const requireMs = nowMs() - t0;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  const ctx = new EngineContext({ root: values.root, backend });
+  const times = { attachMs: [] as number[], detachMs: [] as number[] };
+  let cold = { attachMs: NaN, detachMs: NaN };
+  try {
+    for (const [i, guest] of positionals.entries()) {
+      // The request is parsed outside the timed region for detach, inside it for attach:
+      // a library caller builds the request too, and parsing is part of attach's contract.
+      const a0 = nowMs();
+      const req = parseAttach({ hostIf: values.bridge, guest, ipSpec: `${values.prefix}.${10 + (i % 200)}/24` });
+      const res = await attach(ctx, req);
+      const a1 = nowMs();
+      if (!res.changed) throw new Error(`attach ${guest}: nothing changed (${res.message})`);
+      const ref = parseGuest(guest);
+      const d0 = nowMs();
+      const det = await detach(ctx, ref);
+      const d1 = nowMs();
+      if (det.removed.length !== 1) throw new Error(`detach ${guest}: removed ${det.removed.length} (${det.message}; ${det.warnings.join('; ')})`);
+      if (i === 0) {
+        cold = { attachMs: a1 - a0, detachMs: d1 - d0 };
+      } else {
+        times.attachMs.push(a1 - a0);
+        times.detachMs.push(d1 - d0);
+      }
+    }
+  } finally {
+    ctx.close();
+  }
+  const result: InprocResult = { backend, requireMs, cold, ...times };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`inproc-attach: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
