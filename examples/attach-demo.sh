@@ -7,7 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 tsnet="$here/bin/tsnet"
 id=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-host="tsnet-demo-$id-host" web="tsnet-demo-$id-web" db="tsnet-demo-$id-db"
+prefix=${TSNET_DEMO_PREFIX:-tsnet-demo}
+host="$prefix-$id-host" web="$prefix-$id-web" db="$prefix-$id-db"
 root=$(mktemp -d /tmp/tsnet-demo.XXXXXX)
 cleanup() { for ns in "$web" "$db" "$host"; do ip netns del "$ns" 2>/dev/null || true; done; rm -rf "$root"; }
 trap cleanup EXIT

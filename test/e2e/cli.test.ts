@@ -1,0 +1,77 @@
+/**
+ * End-to-end: the CLI as a user meets it — help with real examples, version, usage errors,
+ * --json errors, --dry-run changing nothing, and the attach demo from the README.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { rootSkip, snapshot, TestNetns } from '../helpers/netns';
+import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
+
+function tsnet(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [TSNET_BIN, ...args], { encoding: 'utf8' });
+  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cli', () => {
+  test('--help lists the commands and real examples', () => {
+    const r = tsnet(['--help']);
+    assert.equal(r.status, 0);
+    for (const cmd of ['attach', 'detach', 'route', 'rule', 'tc', 'ls', 'inspect', 'gc']) assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
+    assert.match(r.stdout, /tsnet attach br0 web 192\.168\.115\.10\/24@192\.168\.115\.2/);
+  });
+
+  test('each command has help with an example', () => {
+    for (const cmd of ['attach', 'detach', 'route', 'rule', 'tc', 'ls', 'inspect', 'gc']) {
+      const r = tsnet([cmd, '--help']);
+      assert.equal(r.status, 0, cmd);
+      assert.match(r.stdout, /Examples?:\n\s+tsnet /, `${cmd} --help shows an example`);
+    }
+  });
+
+  test('--version', () => {
+    assert.match(tsnet(['--version']).stdout, /^\d+\.\d+\.\d+/);
+  });
+
+  test('usage errors exit 2', () => {
+    assert.equal(tsnet(['frobnicate']).status, 2);
+    assert.equal(tsnet(['attach', '--no-such-flag']).status, 2);
+  });
+
+  test('--json errors are {"error","code"} with the class exit status', () => {
+    const r = tsnet(['attach', 'br0', 'web', '10.0.0.1/99', '--json']);
+    assert.equal(r.status, 2);
+    const body = JSON.parse(r.stdout) as { error: string; code: string };
+    assert.equal(body.code, 'EINVAL');
+    assert.match(body.error, /10\.0\.0\.1\/99/);
+  });
+});
+
+describe('cli against the kernel', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  after(() => t.cleanup());
+
+  test('--dry-run prints the plan and changes nothing', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    const before = [snapshot(host), snapshot(g)];
+    const r = ok(tsnetIn(host, root, ['attach', '--dry-run', 'br0', g, '10.0.0.2/24@10.0.0.1']));
+    assert.match(r.stdout, /create-bridge: create bridge br0/);
+    assert.match(r.stdout, /create-veth: create veth tsn[0-9a-f]{12} <-> eth1/);
+    assert.match(r.stdout, /default-route: replace the default route with via 10\.0\.0\.1 dev eth1/);
+    assert.deepEqual([snapshot(host), snapshot(g)], before);
+    assert.equal(ok(tsnetIn(host, root, ['ls', '--json'])).stdout.trim(), '[]');
+  });
+
+  test('the README main job (attach demo) runs and cleans up', () => {
+    const demo = join(__dirname, '..', '..', '..', 'examples', 'attach-demo.sh');
+    const r = spawnSync('bash', [demo], { encoding: 'utf8', env: { ...process.env, TSNET_DEMO_PREFIX: `tsnet-t-demo${process.pid}` } });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /2 packets transmitted, 2 packets received/);
+    assert.match(r.stdout, /demo ok/);
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(left, new RegExp(`tsnet-t-demo${process.pid}`));
+  });
+});
