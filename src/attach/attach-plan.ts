@@ -136,9 +136,9 @@ function addAnnounce(plan: Plan, input: AttachPlanInput, ips: string[]): void {
       try {
         const ctrLink = await inGuest.getLink(req.ctrIf);
         if (!ctrLink) return;
-        const out = side.mode === 'veth' ? await host.getLink(side.target) : ctrLink;
-        if (!out) return;
-        for (const ip of ips) sendFrame(out.index, ETH_P_ARP, gratuitousArp(ctrLink.mac, ip), side.mode === 'veth' ? undefined : guest);
+        const outIndex = side.mode !== 'veth' ? ctrLink.index : (side.link ?? (await host.getLink(side.target)))?.index;
+        if (outIndex === undefined) return;
+        for (const ip of ips) sendFrame(outIndex, ETH_P_ARP, gratuitousArp(ctrLink.mac, ip), side.mode === 'veth' ? undefined : guest);
       } catch (e) {
         warn(`gratuitous ARP for ${ips.join(', ')} not sent: ${(e as Error).message}`);
       }

@@ -32,8 +32,8 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     throw new TsnetError('EUNSUPPORTED', 'dhcp is not available yet (it arrives with the DHCP issue); give ip/len[@gw] or 0/0');
   }
   const guest = resolveGuest(req.guest);
-  const host = await ctx.links();
-  const inGuest = await ctx.links(guest);
+  const host = await ctx.hostLinks();
+  const inGuest = await ctx.guestLinks(guest);
   try {
     const side = await inspectHostSide(host, req);
     const specKey = canonicalSpec(req, side.target, side.mode);
@@ -63,7 +63,6 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record) };
   } finally {
     inGuest.close();
-    host.close();
     guest.close();
   }
 }

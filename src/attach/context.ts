@@ -23,6 +23,7 @@ export class EngineContext {
   private repoHandle: AttachmentRepo | undefined;
   private bridgeRepoHandle: CreatedBridgeRepo | undefined;
   private rootIdValue: string | undefined;
+  private hostLinksHandle: Promise<LinkOps> | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.root = resolveRoot(opts.root);
@@ -50,11 +51,23 @@ export class EngineContext {
     return this.rootIdValue;
   }
 
-  links(netns?: NetnsRef): Promise<LinkOps> {
+  /**
+   * hostLinks — LinkOps on tsnet's own netns, opened once per context and shared by every
+   * operation (a long-lived process pays for the socket once). Do not close it; close() does.
+   */
+  hostLinks(): Promise<LinkOps> {
+    this.hostLinksHandle ??= openLinkOps(undefined, this.backend);
+    return this.hostLinksHandle;
+  }
+
+  /** guestLinks — a fresh LinkOps inside a guest netns; the caller closes it. */
+  guestLinks(netns: NetnsRef): Promise<LinkOps> {
     return openLinkOps(netns, this.backend);
   }
 
   close(): void {
+    void this.hostLinksHandle?.then((l) => l.close(), () => undefined);
+    this.hostLinksHandle = undefined;
     this.dbHandle?.close();
     this.dbHandle = undefined;
     this.repoHandle = undefined;

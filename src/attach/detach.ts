@@ -59,8 +59,8 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
   const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     try { await fn(); } catch (e) { errors.push(`${what}: ${(e as Error).message}`); }
   };
-  const host = await ctx.links();
-  const inGuest = guest ? await ctx.links(guest) : undefined;
+  const host = await ctx.hostLinks();
+  const inGuest = guest ? await ctx.guestLinks(guest) : undefined;
   try {
     if (rec.kind === 'veth') {
       await attempt(`delete ${rec.hostIf}`, () => host.deleteLink(rec.hostIf));
@@ -81,7 +81,6 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
     if (inGuest && rec.replacedDefault.length > 0) await restoreDefault(inGuest, rec, warnings);
   } finally {
     inGuest?.close();
-    host.close();
   }
   return errors;
 }
@@ -101,7 +100,7 @@ async function restoreDefault(inGuest: LinkOps, rec: AttachmentRecord, warnings:
 /** removeBridgeIfUnused — only bridges tsnet created, with no attachments, ports or addresses left. */
 export async function removeBridgeIfUnused(ctx: EngineContext, bridge: string, warnings: string[]): Promise<boolean> {
   if (!ctx.createdBridges.has(bridge) || ctx.attachments.usersOf(bridge) > 0) return false;
-  const host = await ctx.links();
+  const host = await ctx.hostLinks();
   try {
     const link = await host.getLink(bridge);
     if (!link) { ctx.createdBridges.forget(bridge); return true; }
@@ -114,7 +113,5 @@ export async function removeBridgeIfUnused(ctx: EngineContext, bridge: string, w
   } catch (e) {
     warnings.push(`could not remove bridge ${bridge}: ${(e as Error).message}`);
     return false;
-  } finally {
-    host.close();
   }
 }

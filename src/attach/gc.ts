@@ -19,44 +19,40 @@ export interface GcReport {
 
 export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): Promise<GcReport> {
   const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], errors: [] };
-  const host = await ctx.links();
-  try {
-    for (const rec of ctx.attachments.all()) {
-      const guest = tryResolveGuest(guestFromText(rec.guest));
-      const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
-      try {
-        const inGuest = alive ? await ctx.links(alive) : undefined;
-        const present = inGuest ? (await inGuest.getLink(rec.ctrIf)) !== undefined : false;
-        inGuest?.close();
-        if (present) continue;
-        const why = alive ? `${rec.ctrIf} is gone from the guest` : 'guest netns is gone';
-        if (!opts.dryRun) {
-          const errors = await removeAttachment(ctx, rec, alive, []);
-          if (errors.length > 0) { report.errors.push(...errors); continue; }
-          ctx.attachments.remove(rec.id);
-        }
-        report.removedRecords.push(`${rec.guest} ${rec.ctrIf} (${why})`);
-      } finally {
-        guest?.close();
+  const host = await ctx.hostLinks();
+  for (const rec of ctx.attachments.all()) {
+    const guest = tryResolveGuest(guestFromText(rec.guest));
+    const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
+    try {
+      const inGuest = alive ? await ctx.guestLinks(alive) : undefined;
+      const present = inGuest ? (await inGuest.getLink(rec.ctrIf)) !== undefined : false;
+      inGuest?.close();
+      if (present) continue;
+      const why = alive ? `${rec.ctrIf} is gone from the guest` : 'guest netns is gone';
+      if (!opts.dryRun) {
+        const errors = await removeAttachment(ctx, rec, alive, []);
+        if (errors.length > 0) { report.errors.push(...errors); continue; }
+        ctx.attachments.remove(rec.id);
       }
+      report.removedRecords.push(`${rec.guest} ${rec.ctrIf} (${why})`);
+    } finally {
+      guest?.close();
     }
-    const owned = new Set(ctx.attachments.all().filter((r) => r.kind === 'veth').map((r) => r.hostIf));
-    const prefix = ownedPrefix(ctx.rootId);
-    for (const link of await host.listLinks()) {
-      if (!link.name.startsWith(prefix) || owned.has(link.name)) continue;
-      try {
-        if (!opts.dryRun) await host.deleteLink(link.name);
-        report.removedLinks.push(link.name);
-      } catch (e) {
-        report.errors.push(`delete ${link.name}: ${(e as Error).message}`);
-      }
+  }
+  const owned = new Set(ctx.attachments.all().filter((r) => r.kind === 'veth').map((r) => r.hostIf));
+  const prefix = ownedPrefix(ctx.rootId);
+  for (const link of await host.listLinks()) {
+    if (!link.name.startsWith(prefix) || owned.has(link.name)) continue;
+    try {
+      if (!opts.dryRun) await host.deleteLink(link.name);
+      report.removedLinks.push(link.name);
+    } catch (e) {
+      report.errors.push(`delete ${link.name}: ${(e as Error).message}`);
     }
-    for (const bridge of ctx.createdBridges.all()) {
-      if (opts.dryRun) continue;
-      if (await removeBridgeIfUnused(ctx, bridge, report.errors)) report.removedBridges.push(bridge);
-    }
-  } finally {
-    host.close();
+  }
+  for (const bridge of ctx.createdBridges.all()) {
+    if (opts.dryRun) continue;
+    if (await removeBridgeIfUnused(ctx, bridge, report.errors)) report.removedBridges.push(bridge);
   }
   return report;
 }

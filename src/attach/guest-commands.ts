@@ -36,16 +36,12 @@ export async function runInGuest(ref: GuestRef, tool: GuestTool, args: string[])
  */
 export async function waitForInterface(ctx: EngineContext, ctrIf: string, timeoutMs: number): Promise<void> {
   validateIfName(ctrIf, 'interface (-i)');
-  const links = await ctx.links();
+  const links = await ctx.hostLinks();
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-  try {
-    for (;;) {
-      const link = await links.getLink(ctrIf);
-      if (link?.up && link.carrier) return;
-      if (Date.now() > deadline) throw new TsnetError('ETIMEOUT', `interface ${ctrIf} did not come up within ${timeoutMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  } finally {
-    links.close();
+  for (;;) {
+    const link = await links.getLink(ctrIf);
+    if (link?.up && link.carrier) return;
+    if (Date.now() > deadline) throw new TsnetError('ETIMEOUT', `interface ${ctrIf} did not come up within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -13,8 +13,9 @@ export function isDebug(): boolean {
   return debugEnabled;
 }
 
+/** debug — one line per kernel operation, stamped with ms since start so slow steps show. */
 export function debug(message: string): void {
-  if (debugEnabled) process.stderr.write(`tsnet: debug: ${message}\n`);
+  if (debugEnabled) process.stderr.write(`tsnet: debug: +${performance.now().toFixed(1)}ms ${message}\n`);
 }
 
 export function warn(message: string): void {

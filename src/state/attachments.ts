@@ -4,7 +4,7 @@
  * can never attach the same guest interface or hand out the same address on a segment.
  */
 import { TsnetError } from '../core/errors.js';
-import type { Database } from './db.js';
+import { prepare, type Database } from './db.js';
 
 export type AttachmentKind = 'veth' | 'macvlan' | 'phys';
 
@@ -54,7 +54,7 @@ export class AttachmentRepo {
         .run(a.guest, a.netnsId, a.ctrIf, a.kind, a.hostIf, a.hostTarget, a.mac, a.vlan,
           a.specKey, JSON.stringify(a.spec), a.gateway, new Date().toISOString());
       const id = Number(info.lastInsertRowid);
-      const addr = this.db.prepare('INSERT INTO attachment_addresses (attachment_id, segment, ip, cidr) VALUES (?, ?, ?, ?)');
+      const addr = prepare(this.db, 'INSERT INTO attachment_addresses (attachment_id, segment, ip, cidr) VALUES (?, ?, ?, ?)');
       for (const cidr of a.addresses) addr.run(id, a.hostTarget, cidr.split('/')[0], cidr);
       return id;
     });
@@ -69,7 +69,7 @@ export class AttachmentRepo {
     const msg = (e as Error).message ?? String(e);
     if (!msg.includes('UNIQUE')) return new TsnetError('ESTATE', `cannot record attachment: ${msg}`);
     if (msg.includes('attachment_addresses')) {
-      const taken = this.db.prepare(`SELECT a.guest, a.ctr_if, x.cidr FROM attachment_addresses x JOIN attachments a
+      const taken = prepare(this.db, `SELECT a.guest, a.ctr_if, x.cidr FROM attachment_addresses x JOIN attachments a
                                      ON a.id = x.attachment_id WHERE x.segment = ? AND x.ip IN (${a.addresses.map(() => '?').join(',')})`)
         .get(a.hostTarget, ...a.addresses.map((c) => c.split('/')[0])) as { guest: string; ctr_if: string; cidr: string } | undefined;
       const who = taken ? ` (held by ${taken.guest} ${taken.ctr_if})` : '';
@@ -82,15 +82,15 @@ export class AttachmentRepo {
   }
 
   setReplacedDefault(id: number, routes: DefaultRoute[]): void {
-    this.db.prepare('UPDATE attachments SET replaced_default = ? WHERE id = ?').run(JSON.stringify(routes), id);
+    prepare(this.db, 'UPDATE attachments SET replaced_default = ? WHERE id = ?').run(JSON.stringify(routes), id);
   }
 
   remove(id: number): void {
-    this.db.prepare('DELETE FROM attachments WHERE id = ?').run(id);
+    prepare(this.db, 'DELETE FROM attachments WHERE id = ?').run(id);
   }
 
   find(netnsId: string, ctrIf: string): AttachmentRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM attachments WHERE netns_id = ? AND ctr_if = ?').get(netnsId, ctrIf) as Row | undefined;
+    const row = prepare(this.db, 'SELECT * FROM attachments WHERE netns_id = ? AND ctr_if = ?').get(netnsId, ctrIf) as Row | undefined;
     return row && this.hydrate(row);
   }
 
@@ -103,16 +103,16 @@ export class AttachmentRepo {
   }
 
   all(): AttachmentRecord[] {
-    return (this.db.prepare('SELECT * FROM attachments ORDER BY id').all() as Row[]).map((r) => this.hydrate(r));
+    return (prepare(this.db, 'SELECT * FROM attachments ORDER BY id').all() as Row[]).map((r) => this.hydrate(r));
   }
 
   /** usersOf — how many attachments hang off a bridge or parent interface. */
   usersOf(hostTarget: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM attachments WHERE host_target = ?').get(hostTarget) as { n: number }).n;
+    return (prepare(this.db, 'SELECT count(*) AS n FROM attachments WHERE host_target = ?').get(hostTarget) as { n: number }).n;
   }
 
   private hydrate(r: Row): AttachmentRecord {
-    const addresses = (this.db.prepare('SELECT cidr FROM attachment_addresses WHERE attachment_id = ? ORDER BY rowid').all(r.id) as Array<{ cidr: string }>).map((x) => x.cidr);
+    const addresses = (prepare(this.db, 'SELECT cidr FROM attachment_addresses WHERE attachment_id = ? ORDER BY rowid').all(r.id) as Array<{ cidr: string }>).map((x) => x.cidr);
     return {
       id: r.id, guest: r.guest, netnsId: r.netns_id, ctrIf: r.ctr_if, kind: r.kind, hostIf: r.host_if,
       hostTarget: r.host_target, mac: r.mac, vlan: r.vlan,

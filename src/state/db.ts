@@ -52,3 +52,14 @@ function migrate(db: Database): void {
     }
   }).immediate();
 }
+
+const statements = new WeakMap<Database, Map<string, BetterSqlite3.Statement>>();
+
+/** prepare — a statement compiled once per database handle and reused (hot path of attach). */
+export function prepare(db: Database, sql: string): BetterSqlite3.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}

@@ -3,13 +3,13 @@
  * and feeds every host-side interface name, so two roots on one machine never collide.
  */
 import { randomBytes } from 'node:crypto';
-import type { Database } from './db.js';
+import { prepare, type Database } from './db.js';
 
 export function rootId(db: Database): string {
-  const get = db.prepare("SELECT value FROM meta WHERE key = 'root_id'");
+  const get = prepare(db, "SELECT value FROM meta WHERE key = 'root_id'");
   const existing = get.get() as { value: string } | undefined;
   if (existing) return existing.value;
   // INSERT OR IGNORE: a concurrent first run may have won; re-read either way.
-  db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('root_id', ?)").run(randomBytes(8).toString('hex'));
+  prepare(db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('root_id', ?)").run(randomBytes(8).toString('hex'));
   return (get.get() as { value: string }).value;
 }
