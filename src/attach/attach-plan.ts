@@ -17,6 +17,7 @@ import type { AttachRequest } from './spec.js';
 import { sendFrame } from '../netns/packet-socket.js';
 import { warn } from '../core/log.js';
 import { ETH_P_ARP, gratuitousArp } from './arp-frame.js';
+import { ensureBridge } from '../bridge/bridge.js';
 import { planBridgeVlan, planParentVlan, vlanSubIfName } from './vlan.js';
 
 export interface AttachPlanInput {
@@ -152,15 +153,8 @@ function addCreateBridge(plan: Plan, ctx: EngineContext, host: LinkOps, side: Ho
     name: 'create-bridge',
     describe: `create bridge ${side.target} (mtu ${side.mtu}) and bring it up`,
     apply: async () => {
-      try {
-        await host.addBridge(side.target, { mtu: side.mtu });
-        created = true;
-        ctx.createdBridges.remember(side.target);
-      } catch (e) {
-        // A concurrent attach may have created it a moment ago: that is fine.
-        if (!(e instanceof Error && 'code' in e && e.code === 'ECONFLICT')) throw e;
-      }
-      await host.setLink(side.target, { up: true });
+      created = await ensureBridge(host, side.target, side.mtu);
+      if (created) ctx.createdBridges.remember(side.target);
     },
     undo: async () => {
       if (!created) return;

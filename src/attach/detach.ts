@@ -13,6 +13,7 @@ import type { EngineContext } from './context.js';
 import { describeGuest, type GuestRef } from './spec.js';
 import { attachmentView, type AttachmentView } from './view.js';
 import { vlanSubIfName } from './vlan.js';
+import { bridgeInUse } from '../bridge/bridge.js';
 
 export interface DetachResult {
   removed: AttachmentView[];
@@ -21,13 +22,17 @@ export interface DetachResult {
   message: string;
 }
 
-export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string): Promise<DetachResult> {
+export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string, opts: { dryRun?: boolean } = {}): Promise<DetachResult> {
   const guest = tryResolveGuest(ref);
   try {
     const records = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref), ctrIf);
     if (records.length === 0) {
       const what = `${describeGuest(ref)}${ctrIf ? ` ${ctrIf}` : ''}`;
       return { removed: [], warnings: [], message: `nothing attached to ${what}; nothing to do` };
+    }
+    if (opts.dryRun) {
+      const views = records.map(attachmentView);
+      return { removed: views, warnings: [], message: `dry run: would detach ${views.map((v) => `${v.guest} ${v.interface} (${v.kind} on ${v.attachedTo})`).join(', ')}` };
     }
     const result: DetachResult = { removed: [], warnings: [], message: '' };
     for (const rec of records) {
@@ -102,12 +107,9 @@ export async function removeBridgeIfUnused(ctx: EngineContext, bridge: string, w
   if (!ctx.createdBridges.has(bridge) || ctx.attachments.usersOf(bridge) > 0) return false;
   const host = await ctx.hostLinks();
   try {
-    const link = await host.getLink(bridge);
-    if (!link) { ctx.createdBridges.forget(bridge); return true; }
-    const ports = (await host.listLinks()).filter((l) => l.masterIndex === link.index);
-    const addrs = await host.listAddrs(bridge);
-    if (ports.length > 0 || addrs.some((a) => !a.cidr.startsWith('fe80:'))) return false;
-    await host.deleteLink(bridge);
+    const inUse = await bridgeInUse(host, bridge);
+    if (inUse === true) return false;
+    if (inUse === false) await host.deleteLink(bridge);
     ctx.createdBridges.forget(bridge);
     return true;
   } catch (e) {

@@ -6,7 +6,7 @@
 import { invalid } from '../core/errors.js';
 import { validateIfName, validateNetnsName } from '../core/names.js';
 import { formatCidr, formatIp, parseCidr, parseIp, type Family } from '../ipam/cidr.js';
-import { macFromSeed, parseMac } from './mac.js';
+import { macFromSeed, parseMac } from '../veth/mac.js';
 import type { AttachRequest, GuestRef, HostIfRef, IpSpec, StaticAddress } from './spec.js';
 
 export interface AttachArgs {

@@ -18,12 +18,14 @@ const TOOL_ARGV: Record<GuestTool, string[]> = {
   tc: ['tc'],
 };
 
-export async function runInGuest(ref: GuestRef, tool: GuestTool, args: string[]): Promise<ExecResult> {
+export async function runInGuest(ref: GuestRef, tool: GuestTool, args: string[], opts: { dryRun?: boolean } = {}): Promise<ExecResult> {
   if (tool !== 'tc' && args.length === 0) throw invalid(`tsnet ${tool} needs arguments for ip ${tool}, e.g. add 10.0.0.0/8 via 192.168.1.1`);
   if (tool === 'tc' && args.length === 0) throw invalid('tsnet tc needs arguments for tc, e.g. qdisc add dev eth1 root tbf rate 1mbit burst 32kbit latency 400ms');
   const guest = resolveGuest(ref);
   try {
-    return await run(['nsenter', `--net=${guest.path}`, '--', ...TOOL_ARGV[tool], ...args]);
+    const argv = [...TOOL_ARGV[tool], ...args];
+    if (opts.dryRun) return { argv, code: 0, stdout: `would run in ${guest.name}: ${argv.join(' ')}\n`, stderr: '' };
+    return await run(['nsenter', `--net=${guest.path}`, '--', ...argv]);
   } finally {
     guest.close();
   }

@@ -6,6 +6,7 @@
 import { TsnetError, invalid } from '../core/errors.js';
 import type { LinkInfo, LinkOps } from '../netlink/linkops.js';
 import type { AttachRequest } from './spec.js';
+import { defaultRouteMtu } from '../bridge/bridge.js';
 
 export type AttachMode = 'veth' | 'macvlan' | 'phys';
 
@@ -19,8 +20,6 @@ export interface HostSide {
   mtu: number;
   link?: LinkInfo | undefined;
 }
-
-export const FALLBACK_MTU = 1500;
 
 export async function inspectHostSide(host: LinkOps, req: AttachRequest): Promise<HostSide> {
   const link = await findHostInterface(host, req);
@@ -49,11 +48,4 @@ async function findHostInterface(host: LinkOps, req: AttachRequest): Promise<Lin
     throw invalid(`MAC ${mac} belongs to several host interfaces (${matches.map((m) => m.name).join(', ')}); name one instead`);
   }
   return matches[0];
-}
-
-/** defaultRouteMtu — MTU of the interface behind the IPv4 default route (docker0's rule). */
-export async function defaultRouteMtu(host: LinkOps): Promise<number> {
-  const def = (await host.listRoutes(4)).find((r) => r.dst === 'default' && r.dev);
-  if (!def?.dev) return FALLBACK_MTU;
-  return (await host.getLink(def.dev))?.mtu ?? FALLBACK_MTU;
 }

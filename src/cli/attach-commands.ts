@@ -13,7 +13,7 @@ interface AttachOpts extends GlobalOpts {
 }
 
 async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
-  const { EngineContext } = load<typeof import('../attach/context.js')>('../attach/context.js');
+  const { EngineContext } = load.context();
   const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
   try {
     return await fn(ctx);
@@ -51,7 +51,7 @@ Examples:
       if (opts.wait) {
         if (args.length > 0) throw invalid('--wait takes no positional arguments; run it inside the container: tsnet attach --wait [-i IF]');
         const timeoutMs = opts.timeout === undefined ? 0 : parseSeconds(opts.timeout);
-        const { waitForInterface } = load<typeof import('../attach/guest-commands.js')>('../attach/guest-commands.js');
+        const { waitForInterface } = load.guestCommands();
         await withContext(opts, (ctx) => waitForInterface(ctx, opts.i ?? 'eth1', timeoutMs));
         printResult(opts, { ready: opts.i ?? 'eth1' }, `${opts.i ?? 'eth1'} is up`);
         return;
@@ -59,12 +59,12 @@ Examples:
       if (args.length < 3 || args.length > 4) {
         throw invalid(`attach needs HOSTIF GUEST IPSPEC [MAC][@VLAN]; got ${args.length} argument(s)`);
       }
-      const { parseAttach } = load<typeof import('../attach/grammar.js')>('../attach/grammar.js');
+      const { parseAttach } = load.grammar();
       const req = parseAttach({
         hostIf: args[0]!, guest: args[1]!, ipSpec: args[2]!, macVlan: args[3],
         ctrIf: opts.i, hostSideName: opts.l, family: opts.a, directPhys: opts.directPhys,
       });
-      const { attach } = load<typeof import('../attach/attach.js')>('../attach/attach.js');
+      const { attach } = load.attach();
       const result = await withContext(opts, (ctx) => attach(ctx, req, { dryRun: opts.dryRun }));
       printResult(opts, result, result.plan ? ['plan:', ...result.plan] : result.message);
     });
@@ -76,11 +76,11 @@ Examples:
     .addHelpText('after', '\nExamples:\n  tsnet detach web\n  tsnet detach pid:4242 -i eth2')
     .action(async (guestText: string, _opts: AttachOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AttachOpts>();
-      const { parseGuest } = load<typeof import('../attach/grammar.js')>('../attach/grammar.js');
-      const { validateIfName } = load<typeof import('../core/names.js')>('../core/names.js');
+      const { parseGuest } = load.grammar();
+      const { validateIfName } = load.names();
       const ref = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
-      const { detach } = load<typeof import('../attach/detach.js')>('../attach/detach.js');
+      const { detach } = load.detach();
       const result = await withContext(opts, (ctx) => detach(ctx, ref, ctrIf));
       for (const w of result.warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
       printResult(opts, result, result.message);
@@ -98,8 +98,8 @@ Examples:
       .addHelpText('after', `\nExample:\n  ${example}`)
       .action(async (guestText: string, args: string[], _opts: GlobalOpts, cmd: Command) => {
         const opts = cmd.optsWithGlobals<GlobalOpts>();
-        const { parseGuest } = load<typeof import('../attach/grammar.js')>('../attach/grammar.js');
-        const { runInGuest } = load<typeof import('../attach/guest-commands.js')>('../attach/guest-commands.js');
+        const { parseGuest } = load.grammar();
+        const { runInGuest } = load.guestCommands();
         const r = await runInGuest(parseGuest(guestText), tool, args);
         printResult(opts, { stdout: r.stdout }, r.stdout.trimEnd() ? r.stdout.trimEnd() : []);
       });

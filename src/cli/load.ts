@@ -1,9 +1,22 @@
 /**
- * load — lazy require for command implementations. The CLI is CommonJS; a dynamic
- * import() would route every lazily loaded module through the ESM loader, which runs
- * cjs-module-lexer over each file (about 20 ms of a cold attach). require() does not.
+ * load — lazy requires for command implementations, one function per module. Each is a
+ * literal require() so that esbuild can put the module in the bundle (dist/tsnet.cjs) and
+ * still initialise it only when the command runs; with tsc's output it is a plain require.
+ * require(), not import(): a dynamic import() would route every lazily loaded module
+ * through the ESM loader, which runs cjs-module-lexer over each file (about 20 ms of a
+ * cold attach).
  */
-export function load<T>(specifier: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(specifier) as T;
-}
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const load = {
+  attach: () => require('../attach/attach.js') as typeof import('../attach/attach.js'),
+  context: () => require('../attach/context.js') as typeof import('../attach/context.js'),
+  detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
+  gc: () => require('../attach/gc.js') as typeof import('../attach/gc.js'),
+  grammar: () => require('../attach/grammar.js') as typeof import('../attach/grammar.js'),
+  guestCommands: () => require('../attach/guest-commands.js') as typeof import('../attach/guest-commands.js'),
+  spec: () => require('../attach/spec.js') as typeof import('../attach/spec.js'),
+  view: () => require('../attach/view.js') as typeof import('../attach/view.js'),
+  names: () => require('../core/names.js') as typeof import('../core/names.js'),
+  guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -9,7 +9,7 @@ import { printResult, table, type GlobalOpts } from './output.js';
 import type { AttachmentView } from '../attach/view.js';
 
 async function context(opts: GlobalOpts) {
-  const { EngineContext } = load<typeof import('../attach/context.js')>('../attach/context.js');
+  const { EngineContext } = load.context();
   return new EngineContext({ root: opts.root, backend: opts.backend });
 }
 
@@ -27,7 +27,7 @@ export function registerStateCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet ls\n  tsnet ls --json')
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
-      const { attachmentView } = load<typeof import('../attach/view.js')>('../attach/view.js');
+      const { attachmentView } = load.view();
       const ctx = await context(opts);
       try {
         const views = ctx.attachments.all().map(attachmentView);
@@ -41,10 +41,10 @@ export function registerStateCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  tsnet inspect web --json')
     .action(async (guestText: string, _opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
-      const { parseGuest } = load<typeof import('../attach/grammar.js')>('../attach/grammar.js');
-      const { describeGuest } = load<typeof import('../attach/spec.js')>('../attach/spec.js');
-      const { tryResolveGuest } = load<typeof import('../netns/guest.js')>('../netns/guest.js');
-      const { attachmentView } = load<typeof import('../attach/view.js')>('../attach/view.js');
+      const { parseGuest } = load.grammar();
+      const { describeGuest } = load.spec();
+      const { tryResolveGuest } = load.guest();
+      const { attachmentView } = load.view();
       const ref = parseGuest(guestText);
       const guest = tryResolveGuest(ref);
       const ctx = await context(opts);
@@ -61,7 +61,7 @@ export function registerStateCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  tsnet gc --json')
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
-      const { gc } = load<typeof import('../attach/gc.js')>('../attach/gc.js');
+      const { gc } = load.gc();
       const ctx = await context(opts);
       try {
         const report = await gc(ctx, { dryRun: opts.dryRun });

@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { TsnetError } from '../../../src/core/errors.js';
-import { localMacFromBytes, macFromSeed, parseMac } from '../../../src/attach/mac.js';
+import { localMacFromBytes, macFromSeed, parseMac } from '../../../src/veth/mac.js';
 
 function assertInvalid(fn: () => unknown, ...needles: string[]): void {
   assert.throws(fn, (err: unknown) => {
