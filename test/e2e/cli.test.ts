@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { rootSkip, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, linksJson, rootSkip, snapshot, TestNetns } from '../helpers/netns';
 import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
 
 function tsnet(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -63,6 +63,19 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.match(r.stdout, /default-route: replace the default route with via 10\.0\.0\.1 dev eth1/);
     assert.deepEqual([snapshot(host), snapshot(g)], before);
     assert.equal(ok(tsnetIn(host, root, ['ls', '--json'])).stdout.trim(), '[]');
+  });
+
+  test('works when started with nsenter --net= (no /sys/class/net view of its own)', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    const viaNsenter = (args: string[]) => spawnSync('nsenter', [`--net=/run/netns/${host}`, '--', process.execPath, TSNET_BIN, ...args, '--root', root], { encoding: 'utf8' });
+    const r = viaNsenter(['attach', 'br0', g, '10.0.1.2/24']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(linksJson(host).some((l) => l.ifname === 'br0'), 'the bridge is in the nsenter netns');
+    assert.deepEqual(addrsJson(g, 'eth1')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['10.0.1.2']);
+    assert.equal(viaNsenter(['detach', g]).status, 0);
+    assert.deepEqual(linksJson(host).map((l) => l.ifname), ['lo']);
   });
 
   test('the README main job (attach demo) runs and cleans up', () => {
