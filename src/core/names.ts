@@ -7,7 +7,7 @@
  * UPGRADE HAZARD: changing NAME_PREFIX, the hash or the lengths renames every interface
  * tsnet has ever made; test/unit/core/names.test.ts pins the outputs.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 import { invalid } from './errors.js';
 
 export const NAME_PREFIX = 'tsn';
@@ -15,7 +15,7 @@ export const IFNAMSIZ_MAX = 15; // kernel IFNAMSIZ (16) minus the NUL
 
 /** shortHash — first `len` hex chars of sha256 over the parts joined by NUL. */
 export function shortHash(parts: readonly string[], len: number): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, len);
+  return sha256Hex(parts.join('\0')).slice(0, len);
 }
 
 /** rootTag — 4 hex chars identifying a state root; part of every host-side name. */

@@ -2,7 +2,6 @@
  * meta — small key/value facts about a state root. The root id is made once, at random,
  * and feeds every host-side interface name, so two roots on one machine never collide.
  */
-import { randomBytes } from 'node:crypto';
 import { prepare, type Database } from './db.js';
 
 export function rootId(db: Database): string {
@@ -10,6 +9,8 @@ export function rootId(db: Database): string {
   const existing = get.get() as { value: string } | undefined;
   if (existing) return existing.value;
   // INSERT OR IGNORE: a concurrent first run may have won; re-read either way.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto'); // first run only
   prepare(db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('root_id', ?)").run(randomBytes(8).toString('hex'));
   return (get.get() as { value: string }).value;
 }
