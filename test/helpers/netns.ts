@@ -96,3 +96,14 @@ export function ping(ns: string, ip: string, count = 1): boolean {
 export function execFileOk(argv: string[]): boolean {
   try { execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore' }); return true; } catch { return false; }
 }
+
+/**
+ * giveOldDefaultRoute — gives guest g an interface tsnet did not make (old0, 172.31.0.2/24,
+ * its peer in host) and a default route via 172.31.0.1, for tests of gateway replacement.
+ */
+export function giveOldDefaultRoute(g: string, host: string): void {
+  sh(['ip', 'link', 'add', 'old0', 'netns', g, 'type', 'veth', 'peer', 'name', 'oldpeer', 'netns', host]);
+  sh(['ip', '-n', g, 'addr', 'add', '172.31.0.2/24', 'dev', 'old0']);
+  sh(['ip', '-n', g, 'link', 'set', 'old0', 'up']);
+  sh(['ip', '-n', g, 'route', 'add', 'default', 'via', '172.31.0.1']);
+}

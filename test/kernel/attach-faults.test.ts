@@ -7,7 +7,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { linksJson, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { giveOldDefaultRoute, linksJson, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn, type CliResult } from '../helpers/tsnet';
 
 const bridgeVlanSupported = rootSkip === false
@@ -65,10 +65,7 @@ for (const backend of ['netlink', 'iproute2']) {
       const g = t.make('g');
       const root = t.tmpdir();
       // A default route the gateway step replaces, so its undo is exercised too.
-      sh(['ip', 'link', 'add', 'old0', 'netns', g, 'type', 'veth', 'peer', 'name', 'oldpeer', 'netns', host]);
-      sh(['ip', '-n', g, 'addr', 'add', '172.31.0.2/24', 'dev', 'old0']);
-      sh(['ip', '-n', g, 'link', 'set', 'old0', 'up']);
-      sh(['ip', '-n', g, 'route', 'add', 'default', 'via', '172.31.0.1']);
+      giveOldDefaultRoute(g, host);
       const before = [snapshot(host), snapshot(g)];
       const steps = ['record', 'create-bridge', 'create-veth', 'join-bridge', 'arp-notify', 'add-address', 'link-up', 'gateway-route', 'default-route', 'announce'];
       for (const step of steps) {

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { addrsJson, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, giveOldDefaultRoute, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn } from '../helpers/tsnet';
 
 for (const backend of ['netlink', 'iproute2']) {
@@ -71,10 +71,7 @@ for (const backend of ['netlink', 'iproute2']) {
       const g = t.make('g');
       const root = t.tmpdir();
       // The guest already has a default route through an interface tsnet did not make.
-      sh(['ip', 'link', 'add', 'old0', 'netns', g, 'type', 'veth', 'peer', 'name', 'oldpeer', 'netns', host]);
-      sh(['ip', '-n', g, 'addr', 'add', '172.31.0.2/24', 'dev', 'old0']);
-      sh(['ip', '-n', g, 'link', 'set', 'old0', 'up']);
-      sh(['ip', '-n', g, 'route', 'add', 'default', 'via', '172.31.0.1']);
+      giveOldDefaultRoute(g, host);
       ok(cli(host, root, ['attach', 'br0', g, '10.20.0.5/24@10.20.9.1']));
       const routes = routesJson(g);
       assert.ok(routes.some((r) => r.dst === '10.20.9.1' && r.dev === 'eth1' && r.scope === 'link'), JSON.stringify(routes));

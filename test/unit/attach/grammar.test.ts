@@ -7,7 +7,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { TsnetError } from '../../../src/core/errors.js';
 import {
   DEFAULT_CTR_IF,
   parseAttach,
@@ -18,16 +17,8 @@ import {
   parseMacVlan,
   type AttachArgs,
 } from '../../../src/attach/grammar.js';
+import { assertInvalid } from '../../helpers/assert.js';
 
-function assertInvalid(fn: () => unknown, ...needles: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof TsnetError, `expected TsnetError, got ${String(err)}`);
-    assert.equal(err.code, 'EINVAL');
-    for (const n of needles) assert.ok(err.message.includes(n), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(n)}`);
-    assert.ok(!err.message.includes('\n'), 'error messages are one line');
-    return true;
-  });
-}
 
 const base: AttachArgs = { hostIf: 'br0', guest: 'guest', ipSpec: '192.168.115.10/24@192.168.115.2' };
 const attach = (over: Partial<AttachArgs> = {}): ReturnType<typeof parseAttach> => parseAttach({ ...base, ...over });

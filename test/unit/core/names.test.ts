@@ -8,7 +8,6 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { TsnetError } from '../../../src/core/errors.js';
 import {
   IFNAMSIZ_MAX,
   NAME_PREFIX,
@@ -19,15 +18,8 @@ import {
   validateIfName,
   validateNetnsName,
 } from '../../../src/core/names.js';
+import { assertInvalid } from '../../helpers/assert.js';
 
-function assertInvalid(fn: () => unknown, ...needles: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof TsnetError, `expected TsnetError, got ${String(err)}`);
-    assert.equal(err.code, 'EINVAL');
-    for (const n of needles) assert.ok(err.message.includes(n), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(n)}`);
-    return true;
-  });
-}
 
 describe('pinned names (changing these breaks upgrades)', () => {
   test('constants', () => {

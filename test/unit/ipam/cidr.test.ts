@@ -4,7 +4,6 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { TsnetError } from '../../../src/core/errors.js';
 import {
   bits,
   contains,
@@ -18,17 +17,8 @@ import {
   parseIp,
   type Cidr,
 } from '../../../src/ipam/cidr.js';
+import { assertInvalid } from '../../helpers/assert.js';
 
-/** assertInvalid — the call throws a TsnetError EINVAL whose message contains every needle. */
-function assertInvalid(fn: () => unknown, ...needles: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof TsnetError, `expected TsnetError, got ${String(err)}`);
-    assert.equal(err.code, 'EINVAL');
-    for (const n of needles) assert.ok(err.message.includes(n), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(n)}`);
-    assert.ok(!err.message.includes('\n'), 'error messages are one line');
-    return true;
-  });
-}
 
 /** canon — parse then format: the canonical text of an address. */
 function canon(text: string): string {

@@ -6,17 +6,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { TsnetError } from '../../../src/core/errors.js';
 import { localMacFromBytes, macFromSeed, parseMac } from '../../../src/veth/mac.js';
+import { assertInvalid } from '../../helpers/assert.js';
 
-function assertInvalid(fn: () => unknown, ...needles: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof TsnetError, `expected TsnetError, got ${String(err)}`);
-    assert.equal(err.code, 'EINVAL');
-    for (const n of needles) assert.ok(err.message.includes(n), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(n)}`);
-    return true;
-  });
-}
 
 /** pipeworkMac — independent re-statement of pipework's sed over md5sum's output. */
 function pipeworkMac(seed: string): string {
