@@ -34,7 +34,8 @@ export class TsnetError extends Error {
   readonly detail: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, detail?: Record<string, unknown>) {
-    super(message);
+    // One line, always: control characters from user input or a tool's stderr are escaped.
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)));
     this.name = 'TsnetError';
     this.code = code;
     this.detail = detail;
