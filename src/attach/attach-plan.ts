@@ -4,7 +4,7 @@
  * arp_notify → addresses → link up (the kernel sends the gratuitous ARP here, at no cost)
  * → gateway. Step names are the TSNET_FAULT hook keys used by the rollback tests.
  */
-import { Plan } from '../core/plan.js';
+import { Plan, type Step } from '../core/plan.js';
 import type { LinkOps, RouteInfo } from '../netlink/linkops.js';
 import type { ResolvedGuest } from '../netns/guest.js';
 import { openCurrentNetns } from '../netns/guest.js';
@@ -18,7 +18,7 @@ import { sendFrame } from '../netns/packet-socket.js';
 import { warn } from '../core/log.js';
 import { ETH_P_ARP, gratuitousArp } from './arp-frame.js';
 import { ensureBridge } from '../bridge/bridge.js';
-import { planBridgeVlan, planParentVlan, vlanSubIfName } from './vlan.js';
+import { planBridgeVlan, planParentVlan, vlanSubIfName, type VlanOp } from './vlan.js';
 
 export interface AttachPlanInput {
   ctx: EngineContext;
@@ -31,7 +31,7 @@ export interface AttachPlanInput {
   specKey: string;
 }
 
-export function buildAttachPlan(input: AttachPlanInput): { plan: Plan } {
+export function buildAttachPlan(input: AttachPlanInput): Plan {
   const { ctx, req, side, guest, host, inGuest, hostSideName } = input;
   const plan = new Plan();
   const addresses = req.ip.mode === 'static' ? req.ip.addresses : [];
@@ -66,17 +66,13 @@ export function buildAttachPlan(input: AttachPlanInput): { plan: Plan } {
       apply: () => host.setLink(hostSideName, { master: side.target, up: true }),
     });
     if (req.vlan !== undefined) {
-      for (const op of planBridgeVlan(side.target, hostSideName, req.vlan)) {
-        plan.add({ name: 'vlan', describe: op.describe, apply: async () => { await run(op.argv); }, undo: op.undo && (async () => { await run(op.undo!, { allowFailure: true }); }) });
-      }
+      for (const op of planBridgeVlan(side.target, hostSideName, req.vlan)) plan.add(vlanStep(op));
     }
   } else if (side.mode === 'macvlan') {
     let parent = side.target;
     if (req.vlan !== undefined) {
       parent = vlanSubIfName(side.target, req.vlan);
-      for (const op of planParentVlan(side.target, req.vlan)) {
-        plan.add({ name: 'vlan', describe: op.describe, apply: async () => { await run(op.argv); }, undo: op.undo && (async () => { await run(op.undo!, { allowFailure: true }); }) });
-      }
+      for (const op of planParentVlan(side.target, req.vlan)) plan.add(vlanStep(op));
     }
     plan.add({
       name: 'create-macvlan',
@@ -100,7 +96,7 @@ export function buildAttachPlan(input: AttachPlanInput): { plan: Plan } {
   if (addresses.some((a) => a.family === 4)) {
     plan.add({
       name: 'arp-notify',
-      describe: `announce ${req.ctrIf}'s address with a gratuitous ARP when it comes up (arp_notify=1)`,
+      describe: `let the kernel announce ${req.ctrIf}'s addresses on later link or MAC changes (arp_notify=1)`,
       apply: () => inGuest.setSysctl(`net/ipv4/conf/${req.ctrIf}/arp_notify`, '1'),
     });
   }
@@ -116,7 +112,7 @@ export function buildAttachPlan(input: AttachPlanInput): { plan: Plan } {
   if (gateway) addGateway(plan, input, gateway, () => recordId);
   const v4 = addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!);
   if (v4.length > 0) addAnnounce(plan, input, v4);
-  return { plan };
+  return plan;
 }
 
 /**
@@ -145,6 +141,17 @@ function addAnnounce(plan: Plan, input: AttachPlanInput, ips: string[]): void {
       }
     },
   });
+}
+
+/** vlanStep — a planned VLAN operation (vlan.ts) as a plan step; its undo tolerates "gone". */
+function vlanStep(op: VlanOp): Step {
+  const undo = op.undo;
+  return {
+    name: 'vlan',
+    describe: op.describe,
+    apply: async () => { await run(op.argv); },
+    undo: undo && (async () => { await run(undo, { allowFailure: true }); }),
+  };
 }
 
 function addCreateBridge(plan: Plan, ctx: EngineContext, host: LinkOps, side: HostSide): void {

@@ -45,7 +45,6 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     if (existing && guestLink) {
       throw new TsnetError('ECONFLICT', `${guest.name} already has ${req.ctrIf} attached to ${existing.hostTarget} (${existing.addresses.join(',') || 'no address'}); detach it first or pick another -i`);
     }
-    if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
     if (guestLink) {
       throw new TsnetError('ECONFLICT', `${guest.name} already has an interface named ${req.ctrIf} that tsnet did not make; pick another -i`);
     }
@@ -57,8 +56,9 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
       await requireVlan(side.mode === 'veth' ? 'bridge-vlan-filtering' : '8021q', req.vlan, side.mode === 'veth' ? `a port of bridge ${side.target}` : `a macvlan on ${side.target}`);
     }
     const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey });
-    if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.plan.describe() };
-    await applyPlan(plan.plan);
+    if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
+    if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
+    await applyPlan(plan);
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record) };
   } finally {

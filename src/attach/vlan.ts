@@ -85,8 +85,3 @@ export async function requireVlan(feature: VlanFeature, vid: number, on: string)
     throw new TsnetError('EUNSUPPORTED', `cannot put ${on} on VLAN ${vid}: ${probes[feature].explain}`);
   }
 }
-
-/** applyVlanOps — runs the planned operations; used as plan steps by attach. */
-export async function runVlanOp(op: VlanOp): Promise<void> {
-  await run(op.argv);
-}

@@ -27,10 +27,3 @@ export function macFromSeed(seed: string): string {
   const hex = createHash('md5').update(seed).digest('hex');
   return ['02', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4, 6), hex.slice(6, 8), hex.slice(8, 10)].join(':');
 }
-
-/** randomLocalMac — locally administered unicast MAC from random bytes (veth host ends). */
-export function localMacFromBytes(bytes: Uint8Array): string {
-  const b = Array.from(bytes.slice(0, 6));
-  b[0] = ((b[0] ?? 0) & 0xfe) | 0x02;
-  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
-}

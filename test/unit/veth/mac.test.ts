@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { localMacFromBytes, macFromSeed, parseMac } from '../../../src/veth/mac.js';
+import { macFromSeed, parseMac } from '../../../src/veth/mac.js';
 import { assertInvalid } from '../../helpers/assert.js';
 
 
@@ -86,19 +86,5 @@ describe('macFromSeed (pipework U:<string>)', () => {
 
   test('an empty seed is an error', () => {
     assertInvalid(() => macFromSeed(''), 'U:');
-  });
-});
-
-describe('localMacFromBytes', () => {
-  test('sets the local bit, clears the multicast bit, keeps the rest', () => {
-    assert.equal(localMacFromBytes(Uint8Array.from([0xff, 1, 2, 3, 4, 5])), 'fe:01:02:03:04:05');
-    assert.equal(localMacFromBytes(Uint8Array.from([0x01, 0xab, 0xcd, 0xef, 0x10, 0x20])), '02:ab:cd:ef:10:20');
-    assert.equal(localMacFromBytes(Uint8Array.from([0, 0, 0, 0, 0, 0])), '02:00:00:00:00:00');
-  });
-
-  test('uses only the first six bytes and yields a MAC parseMac accepts', () => {
-    const mac = localMacFromBytes(Uint8Array.from([0x13, 0x37, 0xc0, 0xff, 0xee, 0x99, 0xaa, 0xbb]));
-    assert.equal(mac, '12:37:c0:ff:ee:99');
-    assert.equal(parseMac(mac), mac);
   });
 });
