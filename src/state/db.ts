@@ -29,7 +29,8 @@ export function openDatabase(root: string): Database {
   let db: Database;
   try {
     db = new Sqlite(join(root, 'state.db'), { timeout: 15000 });
-    db.pragma('journal_mode = WAL');
+    // WAL is a property of the file: set once, it stays (asking again costs ~1 ms a start).
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
   } catch (e) {
