@@ -104,7 +104,7 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
     plan.add({
       name: 'add-address',
       describe: `add ${a.cidr} to ${req.ctrIf}`,
-      apply: () => inGuest.addAddr(req.ctrIf, a.cidr),
+      apply: () => inGuest.addAddr(req.ctrIf, a.cidr, { noDad: true }),
       undo: () => inGuest.delAddr(req.ctrIf, a.cidr),
     });
   }

@@ -167,10 +167,10 @@ class Iproute2LinkOps implements LinkOps {
         .map((a) => ({ ifname: l.ifname, family: a.family === 'inet' ? 4 as const : 6 as const, cidr: `${a.local}/${a.prefixlen}` })));
   }
 
-  async addAddr(ifname: string, cidr: string): Promise<void> {
+  async addAddr(ifname: string, cidr: string, opts: { noDad?: boolean } = {}): Promise<void> {
     validateIfName(ifname);
-    parseCidr(cidr);
-    await this.ip(`add address ${cidr} to ${ifname}`, ['addr', 'add', cidr, 'dev', ifname]);
+    const nodad = opts.noDad && parseCidr(cidr).family === 6 ? ['nodad'] : [];
+    await this.ip(`add address ${cidr} to ${ifname}`, ['addr', 'add', cidr, 'dev', ifname, ...nodad]);
   }
 
   async delAddr(ifname: string, cidr: string): Promise<void> {

@@ -116,7 +116,12 @@ export interface LinkOps {
   /** Deletes a link; resolves quietly if it does not exist. */
   deleteLink(name: string): Promise<void>;
   listAddrs(ifname?: string): Promise<AddrInfo[]>;
-  addAddr(ifname: string, cidr: string): Promise<void>;
+  /**
+   * noDad: the address is usable at once instead of "tentative" for a second or two of IPv6
+   * duplicate address detection (Docker does the same; tsnet already keeps addresses unique
+   * per segment in state). Meaningful for IPv6 only.
+   */
+  addAddr(ifname: string, cidr: string, opts?: { noDad?: boolean }): Promise<void>;
   /** Resolves quietly if the address is not there. */
   delAddr(ifname: string, cidr: string): Promise<void>;
   /** Routes of the main table. */

@@ -158,12 +158,13 @@ class NetlinkLinkOps implements LinkOps {
     return ifname === undefined ? all : all.filter((a) => a.ifname === ifname);
   }
 
-  async addAddr(ifname: string, cidr: string): Promise<void> {
+  async addAddr(ifname: string, cidr: string, opts: { noDad?: boolean } = {}): Promise<void> {
     const what = `add address ${cidr} to ${ifname}`;
     const a = cidrBytes(cidr);
     const index = await this.indexOf(ifname, what);
+    const flags = opts.noDad && a.family === 6 ? { nodad: true as const } : undefined;
     await this.kernel(what, () =>
-      this.sock.newAddress({ family: AF[a.family], prefixlen: a.prefix, index }, { local: a.bytes, address: a.bytes }, ADD));
+      this.sock.newAddress({ family: AF[a.family], prefixlen: a.prefix, index, flags }, { local: a.bytes, address: a.bytes }, ADD));
   }
 
   async delAddr(ifname: string, cidr: string): Promise<void> {

@@ -129,6 +129,11 @@ for (const backend of ['netlink', 'iproute2']) {
         assert.equal(routesJson(g, '-6').find((r) => r.dst === 'default')?.gateway, 'fd00:77::1');
         const listed = JSON.parse(ok(cli(host, root, ['ls', '--json'])).stdout) as Array<{ guest: string }>;
         assert.deepEqual(listed.map((v) => v.guest), [`pid:${sleeper.pid}`]);
+        // The address is usable at once (no DAD wait): a second guest reaches it immediately.
+        const g2 = t.make('g2');
+        ok(cli(host, root, ['attach', 'br0', g2, 'fd00:77::11/64']));
+        assert.ok(ping(g2, 'fd00:77::10'), 'IPv6 reachable right after attach');
+        ok(cli(host, root, ['detach', g2]));
         ok(cli(host, root, ['detach', `pid:${sleeper.pid}`]));
         assert.deepEqual(linksJson(g).map((l) => l.ifname), ['lo']);
       } finally {
