@@ -141,6 +141,28 @@ for (const backend of ['netlink', 'iproute2']) {
       }
     });
 
+    test('a new bridge takes the default route\'s MTU; -l names the host end; a netns path is a guest', () => {
+      const host = t.make('host');
+      const wire = t.make('wire');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'mtu', '1400', 'type', 'veth', 'peer', 'name', 'up0', 'netns', wire]);
+      sh(['ip', '-n', host, 'addr', 'add', '10.254.0.2/24', 'dev', 'uplink0']);
+      sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
+      sh(['ip', '-n', host, 'route', 'add', 'default', 'via', '10.254.0.1']);
+      ok(cli(host, root, ['attach', '-l', 'vweb0', 'br7', `/run/netns/${g}`, '10.11.0.2/24']));
+      const links = linksJson(host);
+      assert.equal(links.find((l) => l.ifname === 'br7')?.mtu, 1400, 'bridge MTU from the default route');
+      assert.equal(links.find((l) => l.ifname === 'vweb0')?.master, 'br7');
+      assert.equal(links.find((l) => l.ifname === 'vweb0')?.mtu, 1400);
+      assert.equal(linksJson(g).find((l) => l.ifname === 'eth1')?.mtu, 1400, 'the guest end inherits it too');
+      const taken = cli(host, root, ['attach', '-i', 'eth2', '-l', 'vweb0', 'br7', g, '10.11.0.3/24']);
+      assert.equal(taken.status, 4, taken.stderr);
+      assert.match(taken.stderr, /vweb0 already exists/);
+      ok(cli(host, root, ['detach', `/run/netns/${g}`]));
+      assert.ok(!linksJson(host).some((l) => l.ifname === 'vweb0' || l.ifname === 'br7'));
+    });
+
     test('route, rule and tc run inside the guest', () => {
       const host = t.make('host');
       const g = t.make('g');
