@@ -73,7 +73,8 @@ Examples:
     .description('remove what attach made (all interfaces of GUEST, or just -i CTRIF)')
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .option('-i <ctrif>', 'only this interface')
-    .addHelpText('after', '\nExamples:\n  tsnet detach web\n  tsnet detach pid:4242 -i eth2')
+    .option('--dry-run', 'show what would be removed, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet detach web\n  tsnet detach pid:4242 -i eth2 --dry-run')
     .action(async (guestText: string, _opts: AttachOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AttachOpts>();
       const { parseGuest } = load.grammar();
@@ -81,7 +82,7 @@ Examples:
       const ref = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { detach } = load.detach();
-      const result = await withContext(opts, (ctx) => detach(ctx, ref, ctrIf));
+      const result = await withContext(opts, (ctx) => detach(ctx, ref, ctrIf, { dryRun: opts.dryRun }));
       for (const w of result.warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
       printResult(opts, result, result.message);
     });
@@ -93,14 +94,15 @@ Examples:
       .description(`run ${tool === 'tc' ? 'tc' : `ip ${tool}`} inside the guest's network namespace`)
       .argument('<guest>', 'netns name, PID, pid:N or netns path')
       .argument('[args...]', `arguments for ${tool === 'tc' ? 'tc' : `ip ${tool}`}`)
+      .option('--dry-run', 'print the command instead of running it')
       .allowUnknownOption()
       .passThroughOptions()
       .addHelpText('after', `\nExample:\n  ${example}`)
       .action(async (guestText: string, args: string[], _opts: GlobalOpts, cmd: Command) => {
-        const opts = cmd.optsWithGlobals<GlobalOpts>();
+        const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
         const { parseGuest } = load.grammar();
         const { runInGuest } = load.guestCommands();
-        const r = await runInGuest(parseGuest(guestText), tool, args);
+        const r = await runInGuest(parseGuest(guestText), tool, args, { dryRun: opts.dryRun });
         printResult(opts, { stdout: r.stdout }, r.stdout.trimEnd() ? r.stdout.trimEnd() : []);
       });
   }

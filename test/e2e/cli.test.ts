@@ -63,6 +63,12 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.match(r.stdout, /default-route: replace the default route with via 10\.0\.0\.1 dev eth1/);
     assert.deepEqual([snapshot(host), snapshot(g)], before);
     assert.equal(ok(tsnetIn(host, root, ['ls', '--json'])).stdout.trim(), '[]');
+    ok(tsnetIn(host, root, ['attach', 'br0', g, '10.0.0.2/24']));
+    const attached = [snapshot(host), snapshot(g)];
+    assert.match(ok(tsnetIn(host, root, ['detach', '--dry-run', g])).stdout, /would detach netns:\S+ eth1 \(veth on br0\)/);
+    assert.match(ok(tsnetIn(host, root, ['route', '--dry-run', g, 'add', '10.9.0.0/16', 'via', '10.0.0.1'])).stdout, /would run in netns:\S+: ip route add 10\.9\.0\.0\/16 via 10\.0\.0\.1/);
+    assert.deepEqual([snapshot(host), snapshot(g)], attached, 'dry runs of detach and route change nothing');
+    ok(tsnetIn(host, root, ['detach', g]));
   });
 
   test('works when started with nsenter --net= (no /sys/class/net view of its own)', () => {
