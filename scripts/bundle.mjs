@@ -116,9 +116,10 @@ console.log(`bundle: ${relative(root, outfile)} (${(statSync(outfile).size / 102
 const TRAIN = `
 const { compileBundle, runBundle, saveCache } = require(${JSON.stringify(join(root, 'bin', 'tsnet'))});
 const script = compileBundle(false);
-const { main } = runBundle(script);
+const { main, warmUp } = runBundle(script);
 (async () => {
   for (const argv of JSON.parse(process.argv[1])) await main(argv);
+  warmUp();
   saveCache(script);
 })();`;
 const state = mkdtempSync(join(tmpdir(), 'tsnet-bundle-'));

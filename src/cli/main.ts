@@ -54,3 +54,5 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
+
+export { warmUp } from './warm-up.js';
