@@ -4,6 +4,7 @@
  * and an exit status chosen by the error's class.
  */
 import { toTsnetError } from '../core/errors.js';
+import { isDebug } from '../core/log.js';
 
 export interface GlobalOpts {
   root?: string | undefined;
@@ -25,7 +26,7 @@ export function printError(err: unknown, json: boolean): number {
   const e = toTsnetError(err);
   if (json) process.stdout.write(`${JSON.stringify({ error: e.message, code: e.code })}\n`);
   else process.stderr.write(`tsnet: error: ${e.message}\n`);
-  if (e.code === 'EINTERNAL' && err instanceof Error && err.stack && process.env['TSNET_DEBUG'] === '1') {
+  if (e.code === 'EINTERNAL' && err instanceof Error && err.stack && isDebug()) {
     process.stderr.write(`${err.stack}\n`);
   }
   return e.exitStatus;

@@ -9,6 +9,10 @@ export function setDebug(on: boolean): void {
   debugEnabled = on;
 }
 
+export function isDebug(): boolean {
+  return debugEnabled;
+}
+
 /** debug — one line per kernel operation, stamped with ms since start so slow steps show. */
 export function debug(message: string): void {
   if (debugEnabled) process.stderr.write(`tsnet: debug: +${performance.now().toFixed(1)}ms ${message}\n`);
