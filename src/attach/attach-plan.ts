@@ -13,7 +13,9 @@ import { run } from '../core/exec.js';
 import type { DefaultRoute } from '../state/attachments.js';
 import type { EngineContext } from './context.js';
 import type { HostSide } from './host-side.js';
-import type { AttachRequest } from './spec.js';
+import type { AttachRequest, StaticAddress } from './spec.js';
+import type { NetworkRecord } from '../state/networks.js';
+import { firstFreeAddress } from '../ipam/allocate.js';
 import { sendFrame } from '../netns/packet-socket.js';
 import { warn } from '../core/log.js';
 import { ETH_P_ARP, gratuitousArp } from './arp-frame.js';
@@ -29,24 +31,30 @@ export interface AttachPlanInput {
   inGuest: LinkOps;
   hostSideName: string;
   specKey: string;
+  /** The tsnet network HOSTIF named, if any. */
+  network?: NetworkRecord | undefined;
 }
 
 export function buildAttachPlan(input: AttachPlanInput): Plan {
-  const { ctx, req, side, guest, host, inGuest, hostSideName } = input;
+  const { ctx, req, side, guest, host, inGuest, hostSideName, network } = input;
   const plan = new Plan();
-  const addresses = req.ip.mode === 'static' ? req.ip.addresses : [];
-  const gateway = req.ip.mode === 'static' ? req.ip.gateway : undefined;
+  // The addresses are known now, or (network mode) allocated by the record step.
+  const auto = req.ip.mode === 'network' && network !== undefined;
+  let addresses: StaticAddress[] = req.ip.mode === 'static' ? req.ip.addresses : [];
+  const gateway = req.ip.mode === 'static' ? req.ip.gateway : auto ? { family: 4 as const, ip: network.gateway } : undefined;
   let recordId = 0;
 
   plan.add({
     name: 'record',
-    describe: `reserve ${guest.name} ${req.ctrIf}${addresses.length ? ` and ${addresses.map((a) => a.cidr).join(',')} on ${side.target}` : ''} in state`,
+    describe: `reserve ${guest.name} ${req.ctrIf}${auto ? ` and the next free address of network ${network.name}` : addresses.length ? ` and ${addresses.map((a) => a.cidr).join(',')} on ${side.target}` : ''} in state`,
     apply: () => {
-      recordId = ctx.attachments.reserve({
+      const reserved = ctx.attachments.reserve({
         guest: guest.name, netnsId: guest.netnsId, ctrIf: req.ctrIf, kind: side.mode, hostIf: hostSideName,
         hostTarget: side.target, mac: req.mac ?? null, vlan: req.vlan ?? null, specKey: input.specKey,
         spec: { ...req }, gateway: gateway?.ip ?? null, addresses: addresses.map((a) => a.cidr),
-      });
+      }, auto ? (taken) => firstFreeAddress(network, taken) : undefined);
+      recordId = reserved.id;
+      addresses = reserved.addresses.map((cidr) => ({ family: parseCidr(cidr).family, cidr }));
     },
     undo: () => ctx.attachments.remove(recordId),
   });
@@ -93,25 +101,28 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
     if (req.mac) plan.add({ name: 'set-mac', describe: `set ${req.ctrIf} mac ${req.mac}`, apply: () => inGuest.setLink(req.ctrIf, { mac: req.mac }) });
   }
 
-  if (addresses.some((a) => a.family === 4)) {
+  if (auto || addresses.some((a) => a.family === 4)) {
     plan.add({
       name: 'arp-notify',
       describe: `let the kernel announce ${req.ctrIf}'s addresses on later link or MAC changes (arp_notify=1)`,
       apply: () => inGuest.setSysctl(`net/ipv4/conf/${req.ctrIf}/arp_notify`, '1'),
     });
   }
-  for (const a of addresses) {
+  const addressCount = auto ? 1 : addresses.length;
+  for (let i = 0; i < addressCount; i++) {
+    const cidr = (): string => addresses[i]!.cidr; // read at apply time: allocation may decide it
     plan.add({
       name: 'add-address',
-      describe: `add ${a.cidr} to ${req.ctrIf}`,
-      apply: () => inGuest.addAddr(req.ctrIf, a.cidr, { noDad: true }),
-      undo: () => inGuest.delAddr(req.ctrIf, a.cidr),
+      describe: auto ? `add the allocated address to ${req.ctrIf}` : `add ${cidr()} to ${req.ctrIf}`,
+      apply: () => inGuest.addAddr(req.ctrIf, cidr(), { noDad: true }),
+      undo: () => inGuest.delAddr(req.ctrIf, cidr()),
     });
   }
   plan.add({ name: 'link-up', describe: `bring ${req.ctrIf} up in ${guest.name}`, apply: () => inGuest.setLink(req.ctrIf, { up: true }) });
   if (gateway) addGateway(plan, input, gateway, () => recordId);
-  const v4 = addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!);
-  if (v4.length > 0) addAnnounce(plan, input, v4);
+  if (auto || addresses.some((a) => a.family === 4)) {
+    addAnnounce(plan, input, () => addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!));
+  }
   return plan;
 }
 
@@ -124,12 +135,13 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
  * other ports are forwarding; for a macvlan or a moved NIC it goes out of the guest's
  * interface. Best effort: a failure is logged, not rolled back.
  */
-function addAnnounce(plan: Plan, input: AttachPlanInput, ips: string[]): void {
+function addAnnounce(plan: Plan, input: AttachPlanInput, addressesNow: () => string[]): void {
   const { req, side, host, inGuest, guest } = input;
   plan.add({
     name: 'announce',
-    describe: `send a gratuitous ARP for ${ips.join(', ')}`,
+    describe: `send a gratuitous ARP for ${req.ctrIf}'s IPv4 addresses`,
     apply: async () => {
+      const ips = addressesNow();
       try {
         const ctrLink = await inGuest.getLink(req.ctrIf);
         if (!ctrLink) return;
@@ -180,7 +192,8 @@ function addGateway(plan: Plan, input: AttachPlanInput, gw: { family: 4 | 6; ip:
   const { ctx, req, inGuest } = input;
   const addresses = req.ip.mode === 'static' ? req.ip.addresses : [];
   const gwAddr = parseIp(gw.ip).addr;
-  const onLink = addresses.some((a) => contains(parseCidr(a.cidr), gw.family, gwAddr));
+  // A network's gateway is inside its subnet by construction.
+  const onLink = req.ip.mode === 'network' || addresses.some((a) => contains(parseCidr(a.cidr), gw.family, gwAddr));
   const hostRoute = `${gw.ip}/${gw.family === 4 ? 32 : 128}`;
   if (!onLink) {
     plan.add({

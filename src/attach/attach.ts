@@ -4,7 +4,9 @@
  * with its undo, apply, and record. Validation happens before the first change; a failure
  * at any step unwinds all earlier ones (core/plan).
  */
-import { TsnetError } from '../core/errors.js';
+import { TsnetError, invalid } from '../core/errors.js';
+import { contains, parseCidr } from '../ipam/cidr.js';
+import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan } from '../core/plan.js';
 import { resolveGuest } from '../netns/guest.js';
@@ -35,7 +37,11 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
   const host = await ctx.hostLinks();
   const inGuest = await ctx.guestLinks(guest);
   try {
-    const side = await inspectHostSide(host, req);
+    const network = networkOf(ctx, req);
+    const side = await inspectHostSide(host, network ? { ...req, hostIf: { kind: 'name', name: network.bridge } } : req);
+    if (network && side.createBridge) {
+      throw new TsnetError('ENOTFOUND', `the bridge ${network.bridge} of network ${network.name} is gone; remove and create the network again`);
+    }
     const specKey = canonicalSpec(req, side.target, side.mode);
     const existing = ctx.attachments.find(guest.netnsId, req.ctrIf);
     const guestLink = await inGuest.getLink(req.ctrIf);
@@ -55,7 +61,7 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     if (req.vlan !== undefined) {
       await requireVlan(side.mode === 'veth' ? 'bridge-vlan-filtering' : '8021q', req.vlan, side.mode === 'veth' ? `a port of bridge ${side.target}` : `a macvlan on ${side.target}`);
     }
-    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey });
+    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network });
     if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
     if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
     await applyPlan(plan);
@@ -67,6 +73,29 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
   }
 }
 
+/**
+ * networkOf — the tsnet network HOSTIF names, if any (a network name wins over an interface
+ * of the same name, as in Docker). Without IPSPEC HOSTIF must be one; with IPSPEC on a
+ * network, the addresses must lie in its subnet.
+ */
+function networkOf(ctx: EngineContext, req: AttachRequest): NetworkRecord | undefined {
+  const network = req.hostIf.kind === 'name' ? ctx.networks.get(req.hostIf.name) : undefined;
+  if (req.ip.mode === 'network' && !network) {
+    const what = req.hostIf.kind === 'name' ? req.hostIf.name : `mac:${req.hostIf.mac}`;
+    throw invalid(`${what} is not a tsnet network, so an IPSPEC is needed (ip/len[@gw] or 0/0); see tsnet network ls`);
+  }
+  if (network && req.ip.mode === 'static') {
+    const subnet = parseCidr(network.subnet);
+    for (const a of req.ip.addresses) {
+      const c = parseCidr(a.cidr);
+      if (!contains(subnet, c.family, c.addr) || c.prefix !== subnet.prefix) {
+        throw invalid(`address "${a.cidr}" is not in network ${network.name} (${network.subnet})`);
+      }
+    }
+  }
+  return network;
+}
+
 /** canonicalSpec — what makes two attach requests "the same", order-independent. */
 export function canonicalSpec(req: AttachRequest, target: string, mode: string): string {
   return JSON.stringify({
@@ -74,7 +103,7 @@ export function canonicalSpec(req: AttachRequest, target: string, mode: string):
     mode,
     ctrIf: req.ctrIf,
     hostSideName: req.hostSideName ?? null,
-    addresses: req.ip.mode === 'static' ? req.ip.addresses.map((a) => a.cidr).sort() : [],
+    addresses: req.ip.mode === 'static' ? req.ip.addresses.map((a) => a.cidr).sort() : [req.ip.mode],
     gateway: req.ip.mode === 'static' ? (req.ip.gateway?.ip ?? null) : null,
     mac: req.mac ?? null,
     vlan: req.vlan ?? null,

@@ -7,6 +7,7 @@
 import { openDatabase, resolveRoot, type Database } from '../state/db.js';
 import { AttachmentRepo } from '../state/attachments.js';
 import { CreatedBridgeRepo } from '../state/bridges.js';
+import { NetworkRepo } from '../state/networks.js';
 import { rootId as readRootId } from '../state/meta.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
@@ -22,6 +23,7 @@ export class EngineContext {
   private dbHandle: Database | undefined;
   private repoHandle: AttachmentRepo | undefined;
   private bridgeRepoHandle: CreatedBridgeRepo | undefined;
+  private networkRepoHandle: NetworkRepo | undefined;
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
 
@@ -44,6 +46,11 @@ export class EngineContext {
   get createdBridges(): CreatedBridgeRepo {
     this.bridgeRepoHandle ??= new CreatedBridgeRepo(this.db);
     return this.bridgeRepoHandle;
+  }
+
+  get networks(): NetworkRepo {
+    this.networkRepoHandle ??= new NetworkRepo(this.db);
+    return this.networkRepoHandle;
   }
 
   get rootId(): string {
@@ -72,5 +79,6 @@ export class EngineContext {
     this.dbHandle = undefined;
     this.repoHandle = undefined;
     this.bridgeRepoHandle = undefined;
+    this.networkRepoHandle = undefined;
   }
 }

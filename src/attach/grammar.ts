@@ -12,7 +12,8 @@ import type { AttachRequest, GuestRef, HostIfRef, IpSpec, StaticAddress } from '
 export interface AttachArgs {
   hostIf: string;
   guest: string;
-  ipSpec: string;
+  /** Absent: HOSTIF must be a tsnet network, which hands out the address. */
+  ipSpec?: string | undefined;
   macVlan?: string | undefined;
   ctrIf?: string | undefined;
   hostSideName?: string | undefined;
@@ -24,7 +25,7 @@ export const DEFAULT_CTR_IF = 'eth1';
 
 export function parseAttach(args: AttachArgs): AttachRequest {
   const family = args.family === undefined ? undefined : parseFamily(args.family);
-  const ip = parseIpSpec(args.ipSpec, family);
+  const ip: IpSpec = args.ipSpec === undefined ? { mode: 'network' } : parseIpSpec(args.ipSpec, family);
   const { mac, macSeed, vlan } = parseMacVlan(args.macVlan);
   const hostIf = parseHostIf(args.hostIf);
   if (args.directPhys && vlan !== undefined) {

@@ -23,6 +23,8 @@ export interface StaticAddress {
 export type IpSpec =
   | { mode: 'static'; addresses: StaticAddress[]; gateway?: { family: Family; ip: string } | undefined }
   | { mode: 'none' }
+  /** No IPSPEC and HOSTIF is a tsnet network: its next free address, default route via its gateway. */
+  | { mode: 'network' }
   | { mode: 'dhcp'; options: string };
 
 export interface AttachRequest {

@@ -24,7 +24,7 @@ async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Prom
 
 export function registerAttachCommands(program: Command): void {
   withGlobals(program.command('attach'))
-    .usage('[options] HOSTIF GUEST IPSPEC [MAC][@VLAN]  |  --wait [-i CTRIF]')
+    .usage('[options] HOSTIF GUEST IPSPEC [MAC][@VLAN]  |  NETWORK GUEST  |  --wait [-i CTRIF]')
     .description('add an interface to a guest (pipework grammar)')
     .argument('[args...]', 'HOSTIF GUEST IPSPEC [MAC][@VLAN]')
     .option('-i <ctrif>', 'interface name inside the guest', 'eth1')
@@ -35,7 +35,8 @@ export function registerAttachCommands(program: Command): void {
     .option('--timeout <seconds>', 'with --wait: give up after this long (default: wait forever)')
     .option('--dry-run', 'print the plan, change nothing')
     .addHelpText('after', `
-HOSTIF   a bridge (created when missing if named br*), a NIC (→ macvlan), or mac:<MAC>
+HOSTIF   a bridge (created when missing if named br*), a NIC (→ macvlan), mac:<MAC>,
+         or a tsnet network (then IPSPEC may be left out: the next free address is taken)
 GUEST    a netns name, a PID or pid:N, or a netns path (/proc/N/ns/net, /run/netns/x)
 IPSPEC   ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp (not yet)
 MAC      aa:bb:cc:dd:ee:ff or U:<string> (stable MAC from a string); @VLAN as 1-4094
@@ -45,6 +46,7 @@ Examples:
   tsnet attach -i eth2 br1 pid:4242 10.1.0.5/24,fd00:1::5/64 U:web-1
   tsnet attach -a 6 br0 web fd00::10/64@fd00::1
   tsnet attach eth0 web 192.168.1.50/24@192.168.1.1          # macvlan on eth0
+  tsnet attach lab web                                        # next free address of network lab
   tsnet attach --wait -i eth1                                 # inside the container`)
     .action(async (args: string[], _opts: AttachOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AttachOpts>();
@@ -56,8 +58,8 @@ Examples:
         printResult(opts, { ready: opts.i ?? 'eth1' }, `${opts.i ?? 'eth1'} is up`);
         return;
       }
-      if (args.length < 3 || args.length > 4) {
-        throw invalid(`attach needs HOSTIF GUEST IPSPEC [MAC][@VLAN]; got ${args.length} argument(s)`);
+      if (args.length < 2 || args.length > 4) {
+        throw invalid(`attach needs HOSTIF GUEST [IPSPEC [MAC][@VLAN]]; got ${args.length} argument(s)`);
       }
       const { parseAttach } = load.grammar();
       const req = parseAttach({

@@ -8,6 +8,7 @@ import { printError } from './output.js';
 import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
+import { registerNetworkCommands } from './network-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   withGlobals(program);
   registerAttachCommands(program);
   registerStateCommands(program);
+  registerNetworkCommands(program);
   return program;
 }
 

@@ -45,8 +45,13 @@ export class AttachmentRepo {
   constructor(private readonly db: Database) {}
 
   /** reserve — inserts the row and its addresses atomically; ECONFLICT when taken. */
-  reserve(a: NewAttachment): number {
-    const tx = this.db.transaction((): number => {
+  reserve(a: NewAttachment, allocate?: (taken: ReadonlySet<string>) => string): { id: number; addresses: string[] } {
+    const tx = this.db.transaction((): { id: number; addresses: string[] } => {
+      if (allocate) {
+        // Allocation reads and writes under the same write lock: no two attaches get one address.
+        const taken = new Set((prepare(this.db, 'SELECT ip FROM attachment_addresses WHERE segment = ?').all(a.hostTarget) as Array<{ ip: string }>).map((r) => r.ip));
+        a = { ...a, addresses: [allocate(taken)] };
+      }
       const info = this.db
         .prepare(`INSERT INTO attachments (guest, netns_id, ctr_if, kind, host_if, host_target,
                   mac, vlan, spec_key, spec, gateway, created_at)
@@ -56,7 +61,7 @@ export class AttachmentRepo {
       const id = Number(info.lastInsertRowid);
       const addr = prepare(this.db, 'INSERT INTO attachment_addresses (attachment_id, segment, ip, cidr) VALUES (?, ?, ?, ?)');
       for (const cidr of a.addresses) addr.run(id, a.hostTarget, cidr.split('/')[0], cidr);
-      return id;
+      return { id, addresses: a.addresses };
     });
     try {
       return tx.immediate();

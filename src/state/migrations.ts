@@ -44,4 +44,19 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (segment, ip)
   );
   `,
+  `
+  -- Bridge networks (docker network equivalents). Subnet selection and the insert happen in
+  -- one IMMEDIATE transaction, so concurrent creates never pick overlapping subnets.
+  CREATE TABLE networks (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    bridge         TEXT NOT NULL UNIQUE,
+    subnet         TEXT NOT NULL UNIQUE,
+    gateway        TEXT NOT NULL,
+    ip_range       TEXT,
+    mtu            INTEGER NOT NULL,
+    bridge_created INTEGER NOT NULL,
+    created_at     TEXT NOT NULL
+  );
+  `,
 ];

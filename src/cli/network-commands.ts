@@ -1,0 +1,86 @@
+/**
+ * network-commands — `tsnet network create|ls|inspect|rm`: bridge networks with subnets that
+ * collide with nothing on the host.
+ */
+import type { Command } from 'commander';
+import { invalid } from '../core/errors.js';
+import { withGlobals } from './globals.js';
+import { load } from './load.js';
+import { printResult, table, type GlobalOpts } from './output.js';
+import type { NetworkRecord } from '../state/networks.js';
+
+interface CreateOpts extends GlobalOpts {
+  subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
+}
+
+function rows(networks: NetworkRecord[]): string[] {
+  return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'MTU'],
+    networks.map((n) => [n.name, n.bridge, n.subnet, n.gateway, n.ipRange ?? '-', String(n.mtu)]));
+}
+
+async function withContext<T>(opts: GlobalOpts, fn: (ctx: import('../attach/context.js').EngineContext) => Promise<T> | T): Promise<T> {
+  const { EngineContext } = load.context();
+  const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
+  try { return await fn(ctx); } finally { ctx.close(); }
+}
+
+export function registerNetworkCommands(program: Command): void {
+  const network = withGlobals(program.command('network')).description('bridge networks: create, list, inspect, remove');
+
+  withGlobals(network.command('create'))
+    .description('create a bridge network on a subnet that collides with no host route, address or network')
+    .argument('<name>', 'network name')
+    .option('--subnet <cidr>', 'subnet, or "auto" for the lowest free block of the local pools', 'auto')
+    .option('--gateway <ip>', 'gateway address on the bridge (default: first address of the subnet)')
+    .option('--ip-range <cidr>', 'allocate container addresses from this part of the subnet')
+    .option('--bridge <ifname>', 'bridge interface to use or create (default: br-<hash>)')
+    .option('--mtu <n>', 'MTU (default: that of the default route\'s interface)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
+    .action(async (name: string, _o: CreateOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<CreateOpts>();
+      const mtu = opts.mtu === undefined ? undefined : Number(opts.mtu);
+      if (mtu !== undefined && !/^\d+$/.test(opts.mtu!)) throw invalid(`MTU "${opts.mtu}" must be a number from 68 to 65535`);
+      const { createNetwork } = load.network();
+      const r = await withContext(opts, (ctx) => createNetwork(ctx, {
+        name, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.bridge, mtu,
+      }, { dryRun: opts.dryRun }));
+      if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
+      else printResult(opts, r.network, `created network ${name}: ${r.network!.subnet} on ${r.network!.bridge}, gateway ${r.network!.gateway}`);
+    });
+
+  withGlobals(network.command('ls'))
+    .description('list networks')
+    .addHelpText('after', '\nExample:\n  tsnet network ls --json')
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const all = await withContext(opts, (ctx) => ctx.networks.all());
+      printResult(opts, all, rows(all));
+    });
+
+  withGlobals(network.command('inspect'))
+    .description('show one network and what is attached to it')
+    .argument('<name>', 'network name')
+    .addHelpText('after', '\nExample:\n  tsnet network inspect lab --json')
+    .action(async (name: string, _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const { inspectNetwork } = load.network();
+      const r = await withContext(opts, (ctx) => inspectNetwork(ctx, name));
+      printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`)]);
+    });
+
+  withGlobals(network.command('rm'))
+    .description('remove networks (refused while anything is attached)')
+    .argument('<names...>', 'network names')
+    .addHelpText('after', '\nExample:\n  tsnet network rm lab')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const { removeNetwork } = load.network();
+      const removed = await withContext(opts, async (ctx) => {
+        const out: NetworkRecord[] = [];
+        for (const n of names) out.push(await removeNetwork(ctx, n));
+        return out;
+      });
+      printResult(opts, removed, removed.map((n) => `removed network ${n.name}`));
+    });
+}

@@ -1,0 +1,145 @@
+/**
+ * network — bridge networks, docker's `network create/rm` equivalent: a bridge with the
+ * gateway address on a subnet that collides with nothing on the host (--subnet auto picks
+ * the lowest free block of Docker's local pools; an explicit subnet that overlaps a host
+ * route, address or another network is refused, naming it). Attaching to a network takes
+ * the next free address from state. Planned with undo like attach. Firewall rules (NAT,
+ * isolation, port publishing) come with the rest of the bridge-networks issue.
+ */
+import { TsnetError, invalid } from '../core/errors.js';
+import { shortHash, validateIfName } from '../core/names.js';
+import { applyPlan, Plan } from '../core/plan.js';
+import { contains, formatIp, mask, parseCidr, parseIp } from '../ipam/cidr.js';
+import { checkExplicitSubnet, selectSubnet } from '../ipam/select-subnet.js';
+import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
+import type { EngineContext } from '../attach/context.js';
+import type { NetworkRecord } from '../state/networks.js';
+import { attachmentView, type AttachmentView } from '../attach/view.js';
+import { hostObstacles } from './host-obstacles.js';
+
+export interface NetworkSpec {
+  name: string;
+  /** "auto" (default) or a CIDR. */
+  subnet?: string | undefined;
+  gateway?: string | undefined;
+  ipRange?: string | undefined;
+  /** Bridge interface name; default br-<12 hex> derived from the root and the name. */
+  bridge?: string | undefined;
+  mtu?: number | undefined;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** validateNetworkName — like Docker's: a letter or digit, then letters, digits, _ . - */
+export function validateNetworkName(name: string): string {
+  if (!NAME_RE.test(name)) throw invalid(`network name "${name}" must start with a letter or digit and use only letters, digits and _.- (at most 63)`);
+  return name;
+}
+
+/** networkBridgeName — br-<12 hex>, deterministic per root and name (Docker: br-<id>). */
+export function networkBridgeName(rootId: string, name: string): string {
+  return `br-${shortHash(['network', rootId, name], 12)}`;
+}
+
+/** validateSpec — every flag checked before anything is asked of the kernel. */
+function validateSpec(spec: NetworkSpec): void {
+  validateNetworkName(spec.name);
+  if (spec.bridge !== undefined) validateIfName(spec.bridge, 'bridge (--bridge)');
+  if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 68 || spec.mtu > 65535)) throw invalid(`MTU "${spec.mtu}" must be a number from 68 to 65535`);
+  if (spec.subnet !== undefined && spec.subnet !== 'auto') parseCidr(spec.subnet, 'subnet');
+  if (spec.gateway !== undefined) parseIp(spec.gateway, 'gateway');
+  if (spec.ipRange !== undefined) parseCidr(spec.ipRange, 'ip range');
+  if ((spec.gateway !== undefined || spec.ipRange !== undefined) && (spec.subnet === undefined || spec.subnet === 'auto')) {
+    throw invalid('--gateway and --ip-range need an explicit --subnet');
+  }
+}
+
+/** gatewayFor — the given gateway (inside the subnet, not its network/broadcast) or the first host address. */
+export function gatewayFor(subnet: string, gateway?: string): string {
+  const s = parseCidr(subnet);
+  const net = s.addr & mask(s);
+  if (gateway === undefined) return formatIp(s.family, net + 1n);
+  const g = parseIp(gateway, 'gateway');
+  const broadcast = net | ((1n << BigInt((s.family === 4 ? 32 : 128) - s.prefix)) - 1n);
+  if (!contains(s, g.family, g.addr) || g.addr === net || (s.family === 4 && g.addr === broadcast)) {
+    throw invalid(`gateway "${gateway}" is not a usable address of ${subnet}`);
+  }
+  return formatIp(g.family, g.addr);
+}
+
+export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean } = {}): Promise<{ network?: NetworkRecord; plan?: string[] }> {
+  validateSpec(spec);
+  if (spec.ipRange !== undefined && spec.subnet !== undefined) {
+    const r = parseCidr(spec.ipRange, 'ip range');
+    const s = parseCidr(spec.subnet, 'subnet');
+    if (r.family !== s.family || r.prefix < s.prefix || !contains(s, r.family, r.addr)) throw invalid(`ip range "${spec.ipRange}" is not inside subnet ${spec.subnet}`);
+  }
+  if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
+  const host = await ctx.hostLinks();
+  const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
+  const existing = await host.getLink(bridge);
+  if (existing && existing.kind !== 'bridge') throw new TsnetError('ECONFLICT', `${bridge} exists and is not a bridge`);
+  const obstacles = await hostObstacles(host, existing ? undefined : bridge);
+  const mtu = spec.mtu ?? (await defaultRouteMtu(host));
+  let record: NetworkRecord | undefined;
+  let created = false;
+  const plan = new Plan()
+    .add({
+      name: 'record',
+      describe: `reserve network ${spec.name} (subnet ${spec.subnet ?? 'auto'}) on ${bridge}`,
+      apply: () => {
+        record = ctx.networks.create((held) => {
+          const all = { ...obstacles, held: held.map((h) => ({ cidr: h.subnet, name: `tsnet network ${h.name}` })) };
+          const subnet = spec.subnet === undefined || spec.subnet === 'auto' ? selectSubnet(all).subnet : checkExplicitSubnet(spec.subnet, all);
+          return { name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null, mtu, bridgeCreated: false };
+        });
+      },
+      undo: () => ctx.networks.remove(spec.name),
+    })
+    .add({
+      name: 'create-bridge',
+      describe: `create bridge ${bridge} (mtu ${mtu}) and bring it up`,
+      apply: async () => {
+        created = await ensureBridge(host, bridge, mtu);
+        ctx.networks.setBridgeCreated(spec.name, created);
+      },
+      undo: async () => { if (created) await host.deleteLink(bridge); },
+    })
+    .add({
+      name: 'gateway-address',
+      describe: `give ${bridge} the network's gateway address`,
+      apply: () => host.addAddr(bridge, gatewayCidr(record!)),
+      undo: () => host.delAddr(bridge, gatewayCidr(record!)),
+    });
+  if (opts.dryRun) return { plan: plan.describe() };
+  await applyPlan(plan);
+  return { network: ctx.networks.get(spec.name) };
+}
+
+function gatewayCidr(n: NetworkRecord): string {
+  return `${n.gateway}/${n.subnet.split('/')[1]}`;
+}
+
+/** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
+export async function removeNetwork(ctx: EngineContext, name: string): Promise<NetworkRecord> {
+  validateNetworkName(name);
+  const n = ctx.networks.get(name);
+  if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
+  const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);
+  if (users.length > 0) {
+    throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
+  }
+  const host = await ctx.hostLinks();
+  if (n.bridgeCreated) await host.deleteLink(n.bridge);
+  else await host.delAddr(n.bridge, gatewayCidr(n));
+  ctx.networks.remove(name);
+  return n;
+}
+
+/** inspectNetwork — the network and the attachments on its bridge. */
+export function inspectNetwork(ctx: EngineContext, name: string): { network: NetworkRecord; attachments: AttachmentView[] } {
+  validateNetworkName(name);
+  const network = ctx.networks.get(name);
+  if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
+  return { network, attachments: ctx.attachments.all().filter((a) => a.hostTarget === network.bridge).map(attachmentView) };
+}

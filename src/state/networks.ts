@@ -1,0 +1,75 @@
+/**
+ * networks — the repository for bridge networks. create() runs the caller's subnet choice
+ * inside the same IMMEDIATE transaction as the insert, so two concurrent `network create
+ * --subnet auto` can never pick overlapping subnets; UNIQUE constraints guard names and
+ * bridges.
+ */
+import { TsnetError } from '../core/errors.js';
+import { prepare, type Database } from './db.js';
+
+export interface NetworkRecord {
+  id: number;
+  name: string;
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  ipRange: string | null;
+  mtu: number;
+  bridgeCreated: boolean;
+  createdAt: string;
+}
+
+interface Row {
+  id: number; name: string; bridge: string; subnet: string; gateway: string; ip_range: string | null;
+  mtu: number; bridge_created: number; created_at: string;
+}
+
+export type NewNetwork = Omit<NetworkRecord, 'id' | 'createdAt'>;
+
+export class NetworkRepo {
+  constructor(private readonly db: Database) {}
+
+  /** create — `decide` sees every subnet already held and returns the row to insert. */
+  create(decide: (heldSubnets: Array<{ name: string; subnet: string }>) => NewNetwork): NetworkRecord {
+    const tx = this.db.transaction((): NetworkRecord => {
+      const held = (prepare(this.db, 'SELECT name, subnet FROM networks').all() as Array<{ name: string; subnet: string }>);
+      const n = decide(held);
+      try {
+        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, created_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, new Date().toISOString());
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (msg.includes('networks.name')) throw new TsnetError('ECONFLICT', `a network named ${n.name} already exists`);
+        if (msg.includes('networks.bridge')) throw new TsnetError('ECONFLICT', `bridge ${n.bridge} already belongs to another network`);
+        throw new TsnetError('ESTATE', `cannot record network ${n.name}: ${msg}`);
+      }
+      return this.get(n.name)!;
+    });
+    return tx.immediate();
+  }
+
+  setBridgeCreated(name: string, created: boolean): void {
+    prepare(this.db, 'UPDATE networks SET bridge_created = ? WHERE name = ?').run(created ? 1 : 0, name);
+  }
+
+  get(name: string): NetworkRecord | undefined {
+    const row = prepare(this.db, 'SELECT * FROM networks WHERE name = ?').get(name) as Row | undefined;
+    return row && hydrate(row);
+  }
+
+  all(): NetworkRecord[] {
+    return (prepare(this.db, 'SELECT * FROM networks ORDER BY name').all() as Row[]).map(hydrate);
+  }
+
+  remove(name: string): void {
+    prepare(this.db, 'DELETE FROM networks WHERE name = ?').run(name);
+  }
+}
+
+function hydrate(r: Row): NetworkRecord {
+  return {
+    id: r.id, name: r.name, bridge: r.bridge, subnet: r.subnet, gateway: r.gateway, ipRange: r.ip_range,
+    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, createdAt: r.created_at,
+  };
+}

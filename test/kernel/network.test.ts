@@ -1,0 +1,113 @@
+/**
+ * Kernel tests of bridge networks: --subnet auto steps around what the host uses (the
+ * issue's case: a route to 172.17.0.0/16 → 172.18.0.0/16), explicit subnets that overlap
+ * are refused naming the route, attach without IPSPEC takes the next free address (also
+ * under 10 concurrent attaches), the gateway on the bridge answers, rm is refused while in
+ * use and then returns the host netns to its baseline; a failure at any step leaves nothing.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addrsJson, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { ok, tsnetAsync, tsnetIn } from '../helpers/tsnet';
+
+interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; ipRange: string | null }
+
+for (const backend of ['netlink', 'iproute2']) {
+  describe(`networks (${backend})`, { skip: rootSkip }, () => {
+    const t = new TestNetns();
+    const cli = (host: string, root: string, args: string[], env?: Record<string, string>) => tsnetIn(host, root, args, { backend, env });
+    after(() => t.cleanup());
+
+    /** hostWith172_17 — a host netns whose uplink holds 172.17.0.5/16 (so a route to 172.17.0.0/16). */
+    function hostWith172_17(): string {
+      const host = t.make('host');
+      const wire = t.make('wire');
+      sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'type', 'veth', 'peer', 'name', 'up0', 'netns', wire]);
+      sh(['ip', '-n', host, 'addr', 'add', '172.17.0.5/16', 'dev', 'uplink0']);
+      sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
+      sh(['ip', '-n', wire, 'link', 'set', 'up0', 'up']);
+      return host;
+    }
+
+    test('--subnet auto skips the host route; attach takes addresses; rm restores the baseline', () => {
+      const host = hostWith172_17();
+      const g1 = t.make('g1');
+      const g2 = t.make('g2');
+      const root = t.tmpdir();
+      const baseline = snapshot(host);
+      const net = JSON.parse(ok(cli(host, root, ['network', 'create', 'lab', '--json'])).stdout) as NetworkJson;
+      assert.equal(net.subnet, '172.18.0.0/16');
+      assert.equal(net.gateway, '172.18.0.1');
+      const br = addrsJson(host, net.bridge)[0]!;
+      assert.deepEqual(br.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`), ['172.18.0.1/16']);
+      const second = JSON.parse(ok(cli(host, root, ['network', 'create', 'lab2', '--json'])).stdout) as NetworkJson;
+      assert.equal(second.subnet, '172.19.0.0/16', 'the next network skips the first');
+      ok(cli(host, root, ['attach', 'lab', g1]));
+      ok(cli(host, root, ['attach', 'lab', g2]));
+      assert.match(ok(cli(host, root, ['attach', 'lab', g2])).stdout, /nothing to do/);
+      assert.deepEqual(addrsJson(g1, 'eth1')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['172.18.0.2']);
+      assert.deepEqual(addrsJson(g2, 'eth1')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['172.18.0.3']);
+      assert.equal(routesJson(g1).find((r) => r.dst === 'default')?.gateway, '172.18.0.1');
+      assert.ok(ping(g1, '172.18.0.3'), 'guests on one network reach each other');
+      assert.ok(ping(g1, '172.18.0.1'), 'the gateway on the bridge answers');
+      const inUse = cli(host, root, ['network', 'rm', 'lab']);
+      assert.equal(inUse.status, 4);
+      assert.match(inUse.stderr, /in use by netns:/);
+      ok(cli(host, root, ['detach', g1]));
+      ok(cli(host, root, ['attach', 'lab', g1, '172.18.0.77/16']));
+      const outside = cli(host, root, ['attach', '-i', 'eth2', 'lab', g1, '10.0.0.2/24']);
+      assert.equal(outside.status, 2);
+      assert.match(outside.stderr, /not in network lab \(172\.18\.0\.0\/16\)/);
+      ok(cli(host, root, ['detach', g1]));
+      ok(cli(host, root, ['detach', g2]));
+      ok(cli(host, root, ['network', 'rm', 'lab', 'lab2']));
+      assert.equal(snapshot(host), baseline);
+      assert.equal(ok(cli(host, root, ['network', 'ls', '--json'])).stdout.trim(), '[]');
+    });
+
+    test('an explicit subnet overlapping a host route or a network is refused, naming it', () => {
+      const host = hostWith172_17();
+      const root = t.tmpdir();
+      const before = snapshot(host);
+      const r = cli(host, root, ['network', 'create', 'vpn', '--subnet', '172.17.128.0/24']);
+      assert.equal(r.status, 4, r.stderr);
+      assert.match(r.stderr, /172\.17\.0\.0\/16/);
+      assert.match(r.stderr, /uplink0/);
+      assert.equal(snapshot(host), before);
+      ok(cli(host, root, ['network', 'create', 'a', '--subnet', '10.66.0.0/24', '--ip-range', '10.66.0.128/25']));
+      const clash = cli(host, root, ['network', 'create', 'b', '--subnet', '10.66.0.0/16']);
+      assert.equal(clash.status, 4);
+      assert.match(clash.stderr, /10\.66\.0\.0\/24/);
+      const dup = cli(host, root, ['network', 'create', 'a', '--subnet', '10.67.0.0/24']);
+      assert.equal(dup.status, 4);
+      assert.match(dup.stderr, /already exists/);
+      ok(cli(host, root, ['network', 'rm', 'a']));
+    });
+
+    test('--ip-range and 10 concurrent attaches get distinct addresses from it', async () => {
+      const host = t.make('host');
+      const root = t.tmpdir();
+      ok(cli(host, root, ['network', 'create', 'pool', '--subnet', '10.68.0.0/24', '--ip-range', '10.68.0.64/26']));
+      const guests = Array.from({ length: 10 }, (_, i) => t.make(`p${i}`));
+      const results = await Promise.all(guests.map((g) => tsnetAsync(host, root, ['attach', 'pool', g], { backend })));
+      results.forEach((r, i) => assert.equal(r.status, 0, `attach ${i}: ${r.stderr}`));
+      const ips = guests.map((g) => addrsJson(g, 'eth1')[0]!.addr_info.find((a) => a.family === 'inet')!.local).sort();
+      assert.equal(new Set(ips).size, 10);
+      const expected = Array.from({ length: 10 }, (_, i) => `10.68.0.${64 + i}`).sort();
+      assert.deepEqual(ips, expected, 'the lowest addresses of the range, each once');
+    });
+
+    test('a failure at any network create step leaves nothing behind', () => {
+      const host = t.make('host');
+      const root = t.tmpdir();
+      const before = snapshot(host);
+      for (const step of ['record', 'create-bridge', 'gateway-address']) {
+        const r = cli(host, root, ['network', 'create', 'lab'], { TSNET_FAULT: step });
+        assert.equal(r.status, 9, r.stderr);
+        assert.equal(snapshot(host), before, `fault at ${step}`);
+        assert.equal(ok(cli(host, root, ['network', 'ls', '--json'])).stdout.trim(), '[]');
+      }
+      assert.ok(linksJson(host).every((l) => !l.ifname.startsWith('br-')));
+    });
+  });
+}
