@@ -18,13 +18,13 @@ describe('cli', () => {
   test('--help lists the commands and real examples', () => {
     const r = tsnet(['--help']);
     assert.equal(r.status, 0);
-    for (const cmd of ['attach', 'detach', 'route', 'rule', 'tc', 'ls', 'inspect', 'gc']) assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
+    for (const cmd of ['attach', 'detach', 'route', 'rule', 'tc', 'ls', 'inspect', 'gc', 'network']) assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
     assert.match(r.stdout, /tsnet attach br0 web 192\.168\.115\.10\/24@192\.168\.115\.2/);
   });
 
   test('each command has help with an example', () => {
-    for (const cmd of ['attach', 'detach', 'route', 'rule', 'tc', 'ls', 'inspect', 'gc']) {
-      const r = tsnet([cmd, '--help']);
+    for (const cmd of ['attach', 'detach', 'route', 'rule', 'tc', 'ls', 'inspect', 'gc', 'network create', 'network ls', 'network inspect', 'network rm']) {
+      const r = tsnet([...cmd.split(' '), '--help']);
       assert.equal(r.status, 0, cmd);
       assert.match(r.stdout, /Examples?:\n\s+tsnet /, `${cmd} --help shows an example`);
     }
