@@ -3,23 +3,13 @@
  */
 import type { Command } from 'commander';
 import { load } from './load.js';
+import { withContext } from './with-context.js';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { printResult, type GlobalOpts } from './output.js';
-import type { EngineContext } from '../attach/context.js';
 
 interface AttachOpts extends GlobalOpts {
   i?: string; l?: string; a?: string; directPhys?: boolean; wait?: boolean; timeout?: string; dryRun?: boolean;
-}
-
-async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T>): Promise<T> {
-  const { EngineContext } = load.context();
-  const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
-  try {
-    return await fn(ctx);
-  } finally {
-    ctx.close();
-  }
 }
 
 export function registerAttachCommands(program: Command): void {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
+import { withContext } from './with-context.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import type { NetworkRecord } from '../state/networks.js';
 
@@ -16,12 +17,6 @@ interface CreateOpts extends GlobalOpts {
 function rows(networks: NetworkRecord[]): string[] {
   return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'MTU'],
     networks.map((n) => [n.name, n.bridge, n.subnet, n.gateway, n.ipRange ?? '-', String(n.mtu)]));
-}
-
-async function withContext<T>(opts: GlobalOpts, fn: (ctx: import('../attach/context.js').EngineContext) => Promise<T> | T): Promise<T> {
-  const { EngineContext } = load.context();
-  const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
-  try { return await fn(ctx); } finally { ctx.close(); }
 }
 
 export function registerNetworkCommands(program: Command): void {

@@ -3,15 +3,11 @@
  */
 import type { Command } from 'commander';
 import { load } from './load.js';
+import { withContext } from './with-context.js';
 import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import type { AttachmentView } from '../attach/view.js';
-
-async function context(opts: GlobalOpts) {
-  const { EngineContext } = load.context();
-  return new EngineContext({ root: opts.root, backend: opts.backend });
-}
 
 function rows(views: AttachmentView[]): string[] {
   return table(
@@ -28,11 +24,8 @@ export function registerStateCommands(program: Command): void {
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { attachmentView } = load.view();
-      const ctx = await context(opts);
-      try {
-        const views = ctx.attachments.all().map(attachmentView);
-        printResult(opts, views, rows(views));
-      } finally { ctx.close(); }
+      const views = await withContext(opts, (ctx) => ctx.attachments.all().map(attachmentView));
+      printResult(opts, views, rows(views));
     });
 
   withGlobals(program.command('inspect'))
@@ -47,12 +40,11 @@ export function registerStateCommands(program: Command): void {
       const { attachmentView } = load.view();
       const ref = parseGuest(guestText);
       const guest = tryResolveGuest(ref);
-      const ctx = await context(opts);
       try {
-        const views = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).map(attachmentView);
+        const views = await withContext(opts, (ctx) => ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).map(attachmentView));
         if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
         printResult(opts, views, rows(views));
-      } finally { guest?.close(); ctx.close(); }
+      } finally { guest?.close(); }
     });
 
   withGlobals(program.command('gc'))
@@ -62,18 +54,15 @@ export function registerStateCommands(program: Command): void {
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
       const { gc } = load.gc();
-      const ctx = await context(opts);
-      try {
-        const report = await gc(ctx, { dryRun: opts.dryRun });
-        const verb = opts.dryRun ? 'would remove' : 'removed';
-        const lines = [
-          ...report.removedRecords.map((r) => `${verb} record ${r}`),
-          ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
-          ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
-          ...report.errors.map((e) => `error: ${e}`),
-        ];
-        printResult(opts, report, lines.length ? lines : 'nothing to clean up');
-        if (report.errors.length > 0) process.exitCode = 6;
-      } finally { ctx.close(); }
+      const report = await withContext(opts, (ctx) => gc(ctx, { dryRun: opts.dryRun }));
+      const verb = opts.dryRun ? 'would remove' : 'removed';
+      const lines = [
+        ...report.removedRecords.map((r) => `${verb} record ${r}`),
+        ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
+        ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
+        ...report.errors.map((e) => `error: ${e}`),
+      ];
+      printResult(opts, report, lines.length ? lines : 'nothing to clean up');
+      if (report.errors.length > 0) process.exitCode = 6;
     });
 }

@@ -1,0 +1,17 @@
+/**
+ * with-context — one EngineContext per command: opened from the global options, handed to
+ * the command, closed afterwards whatever happens.
+ */
+import type { EngineContext } from '../attach/context.js';
+import { load } from './load.js';
+import type { GlobalOpts } from './output.js';
+
+export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T> | T): Promise<T> {
+  const { EngineContext } = load.context();
+  const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
+  try {
+    return await fn(ctx);
+  } finally {
+    ctx.close();
+  }
+}
