@@ -12,6 +12,7 @@ import type { NetworkRecord } from '../state/networks.js';
 
 interface CreateOpts extends GlobalOpts {
   subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
+  internal?: boolean; ipMasq?: string;
 }
 
 function rows(networks: NetworkRecord[]): string[] {
@@ -30,6 +31,8 @@ export function registerNetworkCommands(program: Command): void {
     .option('--ip-range <cidr>', 'allocate container addresses from this part of the subnet')
     .option('--bridge <ifname>', 'bridge interface to use or create (default: br-<hash>)')
     .option('--mtu <n>', 'MTU (default: that of the default route\'s interface)')
+    .option('--internal', 'no traffic in or out of the network, only between its members')
+    .option('--ip-masq <bool>', 'MASQUERADE traffic leaving the network (true|false)', 'true')
     .option('--dry-run', 'print the plan, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
@@ -39,6 +42,7 @@ export function registerNetworkCommands(program: Command): void {
       const { createNetwork } = load.network();
       const r = await withContext(opts, (ctx) => createNetwork(ctx, {
         name, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.bridge, mtu,
+        internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'),
       }, { dryRun: opts.dryRun }));
       if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
       else printResult(opts, r.network, `created network ${name}: ${r.network!.subnet} on ${r.network!.bridge}, gateway ${r.network!.gateway}`);
@@ -78,4 +82,10 @@ export function registerNetworkCommands(program: Command): void {
       });
       printResult(opts, removed, removed.map((n) => `removed network ${n.name}`));
     });
+}
+
+function parseBool(text: string, flag: string): boolean {
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw invalid(`${flag} "${text}" must be true or false`);
 }

@@ -16,6 +16,9 @@ import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
+import { installNetwork, uninstallBase, uninstallNetwork } from '../nat/iptables.js';
+import type { NetworkFirewall } from '../nat/iptables-rules.js';
+import type { LinkOps } from '../netlink/linkops.js';
 
 export interface NetworkSpec {
   name: string;
@@ -26,6 +29,9 @@ export interface NetworkSpec {
   /** Bridge interface name; default br-<12 hex> derived from the root and the name. */
   bridge?: string | undefined;
   mtu?: number | undefined;
+  internal?: boolean | undefined;
+  /** Default true: MASQUERADE traffic leaving the network. */
+  ipMasq?: boolean | undefined;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -91,7 +97,10 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
         record = ctx.networks.create((held) => {
           const all = { ...obstacles, held: held.map((h) => ({ cidr: h.subnet, name: `tsnet network ${h.name}` })) };
           const subnet = spec.subnet === undefined || spec.subnet === 'auto' ? selectSubnet(all).subnet : checkExplicitSubnet(spec.subnet, all);
-          return { name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null, mtu, bridgeCreated: false };
+          return {
+            name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null, mtu,
+            bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true,
+          };
         });
       },
       undo: () => ctx.networks.remove(spec.name),
@@ -111,9 +120,38 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       apply: () => host.addAddr(bridge, gatewayCidr(record!)),
       undo: () => host.delAddr(bridge, gatewayCidr(record!)),
     });
+  addFirewall(plan, host, () => record!, spec);
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
   return { network: ctx.networks.get(spec.name) };
+}
+
+/**
+ * addFirewall — forwarding on (a network routes by definition), then the network's chains:
+ * replies in, members to each other, out to anywhere unless internal, MASQUERADE unless
+ * --ip-masq=false. Undo removes exactly those chains.
+ */
+function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec): void {
+  let forwarding = '1';
+  plan.add({
+    name: 'ip-forward',
+    describe: 'turn on IPv4 forwarding (net.ipv4.ip_forward=1)',
+    apply: async () => {
+      forwarding = await host.readSysctl('net.ipv4.ip_forward');
+      await host.setSysctl('net.ipv4.ip_forward', '1');
+    },
+    undo: () => host.setSysctl('net.ipv4.ip_forward', forwarding),
+  });
+  plan.add({
+    name: 'firewall',
+    describe: `install the firewall chains of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
+    apply: () => installNetwork(firewallOf(record())),
+    undo: () => uninstallNetwork(record().bridge),
+  });
+}
+
+function firewallOf(n: NetworkRecord): NetworkFirewall {
+  return { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
 }
 
 function gatewayCidr(n: NetworkRecord): string {
@@ -130,9 +168,11 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
     throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
   }
   const host = await ctx.hostLinks();
+  await uninstallNetwork(n.bridge);
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
   else await host.delAddr(n.bridge, gatewayCidr(n));
   ctx.networks.remove(name);
+  if (ctx.networks.all().length === 0) await uninstallBase();
   return n;
 }
 

@@ -59,4 +59,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at     TEXT NOT NULL
   );
   `,
+  `
+  ALTER TABLE networks ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE networks ADD COLUMN ip_masq INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

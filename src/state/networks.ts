@@ -16,12 +16,16 @@ export interface NetworkRecord {
   ipRange: string | null;
   mtu: number;
   bridgeCreated: boolean;
+  /** No traffic in or out except between members (docker network create --internal). */
+  internal: boolean;
+  /** MASQUERADE traffic leaving the network. */
+  ipMasq: boolean;
   createdAt: string;
 }
 
 interface Row {
   id: number; name: string; bridge: string; subnet: string; gateway: string; ip_range: string | null;
-  mtu: number; bridge_created: number; created_at: string;
+  mtu: number; bridge_created: number; internal: number; ip_masq: number; created_at: string;
 }
 
 export type NewNetwork = Omit<NetworkRecord, 'id' | 'createdAt'>;
@@ -35,9 +39,9 @@ export class NetworkRepo {
       const held = (prepare(this.db, 'SELECT name, subnet FROM networks').all() as Array<{ name: string; subnet: string }>);
       const n = decide(held);
       try {
-        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, created_at)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, new Date().toISOString());
+        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, internal, ip_masq, created_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0, new Date().toISOString());
       } catch (e) {
         const msg = (e as Error).message;
         if (msg.includes('networks.name')) throw new TsnetError('ECONFLICT', `a network named ${n.name} already exists`);
@@ -70,6 +74,6 @@ export class NetworkRepo {
 function hydrate(r: Row): NetworkRecord {
   return {
     id: r.id, name: r.name, bridge: r.bridge, subnet: r.subnet, gateway: r.gateway, ipRange: r.ip_range,
-    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, createdAt: r.created_at,
+    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, internal: r.internal === 1, ipMasq: r.ip_masq === 1, createdAt: r.created_at,
   };
 }

@@ -107,3 +107,13 @@ export function giveOldDefaultRoute(g: string, host: string): void {
   sh(['ip', '-n', g, 'link', 'set', 'old0', 'up']);
   sh(['ip', '-n', g, 'route', 'add', 'default', 'via', '172.31.0.1']);
 }
+
+/**
+ * firewallSnapshot — the rules and tsnet's chains in a namespace (iptables-save without
+ * counters, comments and the built-in chain headers, which nf_tables keeps once a table
+ * has existed), for before/after comparisons.
+ */
+export function firewallSnapshot(ns: string): string {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => l.startsWith('-A ') || (l.startsWith(':') && !/^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) /.test(l))).join('\n');
+}

@@ -7,7 +7,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addrsJson, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { spawn } from 'node:child_process';
+import { addrsJson, firewallSnapshot, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn } from '../helpers/tsnet';
 
 interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; ipRange: string | null }
@@ -97,14 +98,56 @@ for (const backend of ['netlink', 'iproute2']) {
       assert.deepEqual(ips, expected, 'the lowest addresses of the range, each once');
     });
 
+    test('firewall: egress is masqueraded, networks are isolated, internal networks stay inside', async () => {
+      const host = t.make('host');
+      const out = t.make('out');
+      const [g1, g2, g3, g4] = [t.make('g1'), t.make('g2'), t.make('g3'), t.make('g4')];
+      const root = t.tmpdir();
+      sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', out]);
+      sh(['ip', '-n', host, 'addr', 'add', '10.250.0.1/24', 'dev', 'uplink0']);
+      sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
+      sh(['ip', '-n', out, 'addr', 'add', '10.250.0.2/24', 'dev', 'eth0']);
+      sh(['ip', '-n', out, 'link', 'set', 'eth0', 'up']);
+      const baseline = firewallSnapshot(host);
+      ok(cli(host, root, ['network', 'create', 'lab', '--subnet', '10.71.0.0/24']));
+      ok(cli(host, root, ['network', 'create', 'lab2', '--subnet', '10.72.0.0/24']));
+      ok(cli(host, root, ['network', 'create', 'iso', '--subnet', '10.73.0.0/24', '--internal']));
+      ok(cli(host, root, ['attach', 'lab', g1]));
+      ok(cli(host, root, ['attach', 'lab2', g2]));
+      ok(cli(host, root, ['attach', 'iso', g3]));
+      ok(cli(host, root, ['attach', 'iso', g4]));
+      // A server outside that tells each client the address it sees.
+      const server = spawn('ip', ['netns', 'exec', out, process.execPath, '-e',
+        "require('net').createServer((s) => s.end(s.remoteAddress)).listen(8080, '10.250.0.2', () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        await new Promise((resolve) => server.stdout.once('data', resolve));
+        const seen = sh(['ip', 'netns', 'exec', g1, process.execPath, '-e',
+          "const s = require('net').connect(8080, '10.250.0.2'); s.on('data', (d) => process.stdout.write(d)); s.setTimeout(3000, () => process.exit(1))"]);
+        assert.equal(seen, '10.250.0.1', 'the server sees the host address: egress is masqueraded');
+      } finally {
+        server.kill();
+      }
+      assert.ok(ping(g1, '10.250.0.2'), 'lab reaches out');
+      assert.ok(!ping(g1, '10.72.0.2'), 'lab cannot reach lab2');
+      assert.ok(!ping(g2, '10.71.0.2'), 'lab2 cannot reach lab');
+      assert.ok(!ping(g3, '10.250.0.2'), 'an internal network cannot reach out');
+      assert.ok(ping(g3, '10.73.0.3'), 'members of an internal network reach each other');
+      assert.match(sh(['ip', 'netns', 'exec', host, 'iptables-save', '-t', 'filter']), /-A FORWARD -j TSNET-USER\n-A FORWARD -j TSNET-FORWARD/);
+      for (const g of [g1, g2, g3, g4]) ok(cli(host, root, ['detach', g]));
+      ok(cli(host, root, ['network', 'rm', 'lab', 'lab2', 'iso']));
+      assert.equal(firewallSnapshot(host), baseline, 'iptables back to the baseline');
+    });
+
     test('a failure at any network create step leaves nothing behind', () => {
       const host = t.make('host');
       const root = t.tmpdir();
       const before = snapshot(host);
-      for (const step of ['record', 'create-bridge', 'gateway-address']) {
+      const firewall = firewallSnapshot(host);
+      for (const step of ['record', 'create-bridge', 'gateway-address', 'ip-forward', 'firewall']) {
         const r = cli(host, root, ['network', 'create', 'lab'], { TSNET_FAULT: step });
         assert.equal(r.status, 9, r.stderr);
         assert.equal(snapshot(host), before, `fault at ${step}`);
+        assert.equal(firewallSnapshot(host), firewall, `no rules left after a fault at ${step}`);
         assert.equal(ok(cli(host, root, ['network', 'ls', '--json'])).stdout.trim(), '[]');
       }
       assert.ok(linksJson(host).every((l) => !l.ifname.startsWith('br-')));

@@ -1,0 +1,109 @@
+/**
+ * iptables-rules — tsnet's firewall layout for bridge networks, as iptables-restore text
+ * built by pure functions (unit tests pin it). Chains of our own, jumped to from the built-in
+ * ones; rules we did not make are never touched:
+ *
+ *   filter FORWARD -> TSNET-USER (first; tsnet never writes to it: the users' hook)
+ *                  -> TSNET-FORWARD -> TSNET-INBOUND: -o <bridge> -> TSNET-I-<id>  (per network)
+ *                                   -> TSNET-EGRESS:  -i <bridge> -> TSNET-E-<id>  (per network)
+ *   nat POSTROUTING -> TSNET-POSTROUTING -> TSNET-M-<id> (MASQUERADE, per network)
+ *
+ * Every inbound chain is consulted before any egress chain, so traffic from one network to
+ * another meets the destination's drop before the source's accept: networks are isolated
+ * (Docker orders DOCKER-CT / DOCKER-BRIDGE before its egress ACCEPTs for the same reason).
+ * Per-network chains make teardown exact: drop the jumps to them, flush, delete.
+ * UPGRADE HAZARD: chain names are recomputed at teardown; changing them strands old rules.
+ */
+import { shortHash } from '../core/names.js';
+
+export const USER_CHAIN = 'TSNET-USER';
+export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS'] as const;
+export const BASE_NAT_CHAINS = ['TSNET-POSTROUTING'] as const;
+
+export interface NetworkFirewall {
+  /** Stable id the chain names derive from (the network's bridge name). */
+  bridge: string;
+  subnet: string;
+  /** No traffic in or out of the subnet except between its members. */
+  internal: boolean;
+  /** MASQUERADE traffic leaving the network (Docker's ip-masq). */
+  ipMasq: boolean;
+}
+
+/** networkChains — the per-network chain names (≤ 28 chars, iptables' limit). */
+export function networkChains(bridge: string): { inbound: string; egress: string; masq: string } {
+  const id = shortHash(['fw', bridge], 10);
+  return { inbound: `TSNET-I-${id}`, egress: `TSNET-E-${id}`, masq: `TSNET-M-${id}` };
+}
+
+/**
+ * baseRules — the chains and jumps created once per host netns; `saved` is iptables-save's
+ * output for the table, so only what is missing is added (redeclaring a chain with
+ * --noflush would flush it, and a second jump would double every rule).
+ */
+export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
+  const lines: string[] = [];
+  const hasChain = (c: string): boolean => saved.includes(`:${c} `);
+  const hasRule = (r: string): boolean => saved.split('\n').includes(r);
+  const chains = table === 'filter' ? BASE_FILTER_CHAINS : BASE_NAT_CHAINS;
+  for (const c of chains) if (!hasChain(c)) lines.push(`:${c} - [0:0]`);
+  const jumps = table === 'filter'
+    ? ['-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS']
+    : ['-A POSTROUTING -j TSNET-POSTROUTING'];
+  for (const j of jumps) if (!hasRule(j)) lines.push(j);
+  return lines;
+}
+
+/** networkRules — the per-network chains and their jumps, for one restore per table. */
+export function networkRules(n: NetworkFirewall): { filter: string[]; nat: string[] } {
+  const c = networkChains(n.bridge);
+  const b = n.bridge;
+  const filter = [
+    `:${c.inbound} - [0:0]`,
+    `:${c.egress} - [0:0]`,
+    `-A TSNET-INBOUND -o ${b} -j ${c.inbound}`,
+    `-A TSNET-EGRESS -i ${b} -j ${c.egress}`,
+    // Into the network: replies, and traffic between its own members (decided in egress).
+    `-A ${c.inbound} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    `-A ${c.inbound} -i ${b} -j RETURN`,
+    `-A ${c.inbound} -j DROP`,
+    // Out of the network: to its own members, then (unless internal) anywhere.
+    `-A ${c.egress} -o ${b} -j ACCEPT`,
+    `-A ${c.egress} -j ${n.internal ? 'DROP' : 'ACCEPT'}`,
+  ];
+  const nat = n.ipMasq && !n.internal
+    ? [`:${c.masq} - [0:0]`, `-A TSNET-POSTROUTING -j ${c.masq}`, `-A ${c.masq} -s ${n.subnet} ! -o ${b} -j MASQUERADE`]
+    : [];
+  return { filter, nat };
+}
+
+/**
+ * teardownRules — from iptables-save output, the lines that remove every jump to the
+ * network's chains and then the chains themselves; nothing when they are already gone.
+ */
+export function teardownRules(bridge: string, saved: string): string[] {
+  const c = networkChains(bridge);
+  const ours = [c.inbound, c.egress, c.masq];
+  const lines = saved.split('\n');
+  const jumps = lines.filter((l) => l.startsWith('-A ') && ours.some((o) => l.endsWith(` -j ${o}`))).map((l) => `-D ${l.slice(3)}`);
+  const chains = ours.filter((o) => lines.some((l) => l.startsWith(`:${o} `)));
+  return [...jumps, ...chains.map((o) => `-F ${o}`), ...chains.map((o) => `-X ${o}`)];
+}
+
+/** restoreInput — one table's lines as an iptables-restore transaction. */
+export function restoreInput(table: 'filter' | 'nat', lines: string[]): string {
+  return `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
+}
+
+/**
+ * baseTeardownRules — removes the base chains and their jumps once no network needs them,
+ * but never while the users' TSNET-USER chain holds rules of theirs.
+ */
+export function baseTeardownRules(table: 'filter' | 'nat', saved: string): string[] {
+  const lines = saved.split('\n');
+  if (table === 'filter' && lines.some((l) => l.startsWith(`-A ${USER_CHAIN} `))) return [];
+  const chains: readonly string[] = table === 'filter' ? BASE_FILTER_CHAINS : BASE_NAT_CHAINS;
+  const present = chains.filter((c) => lines.some((l) => l.startsWith(`:${c} `)));
+  const jumps = lines.filter((l) => l.startsWith('-A ') && chains.some((c) => l.endsWith(` -j ${c}`))).map((l) => `-D ${l.slice(3)}`);
+  return [...jumps, ...present.map((c) => `-F ${c}`), ...present.map((c) => `-X ${c}`)];
+}
