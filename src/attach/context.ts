@@ -8,6 +8,7 @@ import { openDatabase, resolveRoot, type Database } from '../state/db.js';
 import { AttachmentRepo } from '../state/attachments.js';
 import { CreatedBridgeRepo } from '../state/bridges.js';
 import { NetworkRepo } from '../state/networks.js';
+import { PortRepo } from '../state/ports.js';
 import { rootId as readRootId } from '../state/meta.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
@@ -24,6 +25,7 @@ export class EngineContext {
   private repoHandle: AttachmentRepo | undefined;
   private bridgeRepoHandle: CreatedBridgeRepo | undefined;
   private networkRepoHandle: NetworkRepo | undefined;
+  private portRepoHandle: PortRepo | undefined;
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
 
@@ -53,6 +55,11 @@ export class EngineContext {
     return this.networkRepoHandle;
   }
 
+  get ports(): PortRepo {
+    this.portRepoHandle ??= new PortRepo(this.db);
+    return this.portRepoHandle;
+  }
+
   get rootId(): string {
     this.rootIdValue ??= readRootId(this.db);
     return this.rootIdValue;
@@ -80,5 +87,6 @@ export class EngineContext {
     this.repoHandle = undefined;
     this.bridgeRepoHandle = undefined;
     this.networkRepoHandle = undefined;
+    this.portRepoHandle = undefined;
   }
 }

@@ -14,6 +14,7 @@ import { describeGuest, type GuestRef } from './spec.js';
 import { attachmentView, type AttachmentView } from './view.js';
 import { vlanSubIfName } from './vlan.js';
 import { bridgeInUse } from '../bridge/bridge.js';
+import { uninstallPorts } from '../nat/iptables.js';
 
 export interface DetachResult {
   removed: AttachmentView[];
@@ -67,6 +68,8 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
   const host = await ctx.hostLinks();
   const inGuest = guest ? await ctx.guestLinks(guest) : undefined;
   try {
+    const ports = ctx.ports.forAttachment(rec.id); // their rows go with the record (ON DELETE CASCADE)
+    if (ports.length > 0) await attempt('remove its published ports', () => uninstallPorts(rec.hostTarget, ports[0]!.containerIp));
     if (rec.kind === 'veth') {
       await attempt(`delete ${rec.hostIf}`, () => host.deleteLink(rec.hostIf));
     } else if (rec.kind === 'macvlan') {

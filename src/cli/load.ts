@@ -18,6 +18,7 @@ export const load = {
   view: () => require('../attach/view.js') as typeof import('../attach/view.js'),
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
+  ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

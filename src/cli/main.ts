@@ -9,6 +9,7 @@ import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
+import { registerPortCommands } from './port-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerAttachCommands(program);
   registerStateCommands(program);
   registerNetworkCommands(program);
+  registerPortCommands(program);
   return program;
 }
 

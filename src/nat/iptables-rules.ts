@@ -7,6 +7,8 @@
  *                  -> TSNET-FORWARD -> TSNET-INBOUND: -o <bridge> -> TSNET-I-<id>  (per network)
  *                                   -> TSNET-EGRESS:  -i <bridge> -> TSNET-E-<id>  (per network)
  *   nat POSTROUTING -> TSNET-POSTROUTING -> TSNET-M-<id> (MASQUERADE, per network)
+ *   nat PREROUTING/OUTPUT (local destinations) -> TSNET -> TSNET-D-<id> (DNAT, per attachment)
+ *   filter TSNET-I-<network> (before its DROP)          -> TSNET-P-<id> (ACCEPT, per attachment)
  *
  * Every inbound chain is consulted before any egress chain, so traffic from one network to
  * another meets the destination's drop before the source's accept: networks are isolated
@@ -18,7 +20,7 @@ import { shortHash } from '../core/names.js';
 
 export const USER_CHAIN = 'TSNET-USER';
 export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS'] as const;
-export const BASE_NAT_CHAINS = ['TSNET-POSTROUTING'] as const;
+export const BASE_NAT_CHAINS = ['TSNET', 'TSNET-POSTROUTING'] as const;
 
 export interface NetworkFirewall {
   /** Stable id the chain names derive from (the network's bridge name). */
@@ -49,7 +51,13 @@ export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
   for (const c of chains) if (!hasChain(c)) lines.push(`:${c} - [0:0]`);
   const jumps = table === 'filter'
     ? ['-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS']
-    : ['-A POSTROUTING -j TSNET-POSTROUTING'];
+    : [
+        // Published ports: traffic to any local address, from outside and from the host
+        // itself (loopback destinations excluded, as Docker does).
+        '-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET',
+        '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+        '-A POSTROUTING -j TSNET-POSTROUTING',
+      ];
   for (const j of jumps) if (!hasRule(j)) lines.push(j);
   return lines;
 }
@@ -83,7 +91,11 @@ export function networkRules(n: NetworkFirewall): { filter: string[]; nat: strin
  */
 export function teardownRules(bridge: string, saved: string): string[] {
   const c = networkChains(bridge);
-  const ours = [c.inbound, c.egress, c.masq];
+  return removeChains([c.inbound, c.egress, c.masq], saved);
+}
+
+/** removeChains — the jumps to these chains, then flush and delete the ones that exist. */
+export function removeChains(ours: readonly string[], saved: string): string[] {
   const lines = saved.split('\n');
   const jumps = lines.filter((l) => l.startsWith('-A ') && ours.some((o) => l.endsWith(` -j ${o}`))).map((l) => `-D ${l.slice(3)}`);
   const chains = ours.filter((o) => lines.some((l) => l.startsWith(`:${o} `)));

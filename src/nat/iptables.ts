@@ -4,6 +4,8 @@
  * it), reads go through `iptables-save -t TABLE`. Spawned through core/exec only.
  */
 import { run } from '../core/exec.js';
+import type { PortRecord } from '../state/ports.js';
+import { portRules, portTeardown } from './port-rules.js';
 import { baseRules, baseTeardownRules, networkRules, restoreInput, teardownRules, type NetworkFirewall } from './iptables-rules.js';
 
 type Table = 'filter' | 'nat';
@@ -40,4 +42,23 @@ export async function uninstallNetwork(bridge: string): Promise<void> {
 /** uninstallBase — the base chains, when the last network is gone (kept while TSNET-USER has rules). */
 export async function uninstallBase(): Promise<void> {
   for (const table of ['filter', 'nat'] as const) await restore(table, baseTeardownRules(table, await save(table)));
+}
+
+/** installPorts — (re)builds one attachment's port chains from all of its mappings. */
+export async function installPorts(bridge: string, ports: readonly PortRecord[]): Promise<void> {
+  if (ports.length === 0) return;
+  const saved = { filter: await save('filter'), nat: await save('nat') };
+  const rules = portRules(bridge, ports, saved);
+  await restore('nat', [...baseRules('nat', saved.nat), ...rules.nat]);
+  try {
+    await restore('filter', rules.filter);
+  } catch (e) {
+    await uninstallPorts(bridge, ports[0]!.containerIp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** uninstallPorts — one attachment's port chains and the jumps to them; quiet when gone. */
+export async function uninstallPorts(bridge: string, containerIp: string): Promise<void> {
+  for (const table of ['nat', 'filter'] as const) await restore(table, portTeardown(bridge, containerIp, await save(table)));
 }

@@ -63,4 +63,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE networks ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE networks ADD COLUMN ip_masq INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  -- Published ports. One row per host port; a wildcard (0.0.0.0) and a specific address on
+  -- the same port and protocol are checked against each other in the reserving transaction.
+  CREATE TABLE ports (
+    id             INTEGER PRIMARY KEY,
+    attachment_id  INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+    protocol       TEXT NOT NULL CHECK (protocol IN ('tcp', 'udp', 'sctp')),
+    host_ip        TEXT NOT NULL,
+    host_port      INTEGER NOT NULL CHECK (host_port BETWEEN 1 AND 65535),
+    container_ip   TEXT NOT NULL,
+    container_port INTEGER NOT NULL CHECK (container_port BETWEEN 1 AND 65535),
+    UNIQUE (protocol, host_ip, host_port)
+  );
+  `,
 ];

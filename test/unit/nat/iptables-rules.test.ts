@@ -48,7 +48,12 @@ describe('iptables rules', () => {
     const saved = [':TSNET-USER - [0:0]', ':TSNET-FORWARD - [0:0]', ':TSNET-INBOUND - [0:0]', ':TSNET-EGRESS - [0:0]',
       '-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS'].join('\n');
     assert.deepEqual(baseRules('filter', saved), []);
-    assert.deepEqual(baseRules('nat', ''), [':TSNET-POSTROUTING - [0:0]', '-A POSTROUTING -j TSNET-POSTROUTING']);
+    assert.deepEqual(baseRules('nat', ''), [
+      ':TSNET - [0:0]', ':TSNET-POSTROUTING - [0:0]',
+      '-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET',
+      '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+      '-A POSTROUTING -j TSNET-POSTROUTING',
+    ]);
   });
 
   test('teardown removes exactly the jumps to and the chains of one network, from what is there', () => {

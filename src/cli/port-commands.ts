@@ -1,0 +1,58 @@
+/**
+ * port-commands — `tsnet port publish|ls|unpublish`: docker's -p for any guest attached to a
+ * tsnet network.
+ */
+import type { Command } from 'commander';
+import { withGlobals } from './globals.js';
+import { load } from './load.js';
+import { printResult, table, type GlobalOpts } from './output.js';
+import { withContext } from './with-context.js';
+import type { PortView } from '../network/ports.js';
+
+interface PortOpts extends GlobalOpts { p?: string[]; i?: string }
+
+function rows(ports: PortView[]): string[] {
+  return table(['GUEST', 'IFACE', 'NETWORK', 'PORT'],
+    ports.map((p) => [p.guest, p.interface, p.network, `${p.hostIp}:${p.hostPort}->${p.containerIp}:${p.containerPort}/${p.protocol}`]));
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerPortCommands(program: Command): void {
+  const port = withGlobals(program.command('port')).description('publish guests\' ports on the host');
+
+  withGlobals(port.command('publish'))
+    .description('publish ports of a guest attached to a tsnet network')
+    .argument('<guest>', 'netns name, PID, pid:N or netns path')
+    .option('-p <spec>', '[HOSTIP:][HOSTPORT[-END]:]CTRPORT[-END][/tcp|udp|sctp] (repeatable)', collect)
+    .option('-i <ctrif>', 'the guest interface, when it is on several networks')
+    .addHelpText('after', '\nExamples:\n  tsnet port publish web -p 8080:80\n  tsnet port publish dns -p 127.0.0.1::53/udp -p 8000-8010:8000-8010')
+    .action(async (guestText: string, _o: PortOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<PortOpts>();
+      const ref = load.grammar().parseGuest(guestText);
+      const ports = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i }));
+      printResult(opts, ports, rows(ports));
+    });
+
+  withGlobals(port.command('ls'))
+    .description('list published ports')
+    .addHelpText('after', '\nExample:\n  tsnet port ls --json')
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const ports = await withContext(opts, (ctx) => load.ports().listPorts(ctx));
+      printResult(opts, ports, rows(ports));
+    });
+
+  withGlobals(port.command('unpublish'))
+    .description("remove a guest's published ports (all, or the given host ports)")
+    .argument('<guest>', 'netns name, PID, pid:N or netns path')
+    .argument('[hostports...]', 'host ports, e.g. 8080 or 5353/udp')
+    .option('-i <ctrif>', 'the guest interface, when it is on several networks')
+    .addHelpText('after', '\nExample:\n  tsnet port unpublish web 8080')
+    .action(async (guestText: string, hostPorts: string[], _o: PortOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<PortOpts>();
+      const ref = load.grammar().parseGuest(guestText);
+      const gone = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i }));
+      printResult(opts, gone, gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * ports — publishing a guest's ports on the host (docker run -p): parse the specs, reserve
+ * the host ports in state (fixed, ranged or ephemeral), refuse ports another process holds,
+ * and (re)build the guest's DNAT/ACCEPT chains; with undo at every step. The guest must be
+ * attached to a tsnet network (that gives the bridge and the container address).
+ */
+import { TsnetError, invalid } from '../core/errors.js';
+import { applyPlan, Plan } from '../core/plan.js';
+import { parsePortSpec } from '../nat/port-spec.js';
+import { installPorts, uninstallPorts } from '../nat/iptables.js';
+import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
+import { describeGuest, type GuestRef } from '../attach/spec.js';
+import type { EngineContext } from '../attach/context.js';
+import type { AttachmentRecord } from '../state/attachments.js';
+import type { NetworkRecord } from '../state/networks.js';
+import { ANY_HOST_IP, EPHEMERAL_PORTS, type PortRecord, type PortRequest } from '../state/ports.js';
+import { assertHostPortFree } from './host-port.js';
+
+export interface PortView {
+  guest: string;
+  interface: string;
+  network: string;
+  protocol: string;
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+/** target — the guest's attachment to a tsnet network (the one named by -i when several). */
+function target(ctx: EngineContext, netnsId: string, guestName: string, ctrIf?: string): { att: AttachmentRecord; network: NetworkRecord } {
+  const networks = ctx.networks.all();
+  const candidates = ctx.attachments.forGuest(netnsId, guestName, ctrIf)
+    .map((att) => ({ att, network: networks.find((n) => n.bridge === att.hostTarget) }))
+    .filter((c): c is { att: AttachmentRecord; network: NetworkRecord } => c.network !== undefined);
+  if (candidates.length === 0) throw invalid(`${guestName}${ctrIf ? ` ${ctrIf}` : ''} is not attached to a tsnet network; attach it with tsnet attach NETWORK GUEST first`);
+  if (candidates.length > 1) throw invalid(`${guestName} is attached to several networks (${candidates.map((c) => `${c.att.ctrIf}: ${c.network.name}`).join(', ')}); pick one with -i`);
+  const only = candidates[0]!;
+  if (only.network.internal) throw invalid(`network ${only.network.name} is internal: nothing from outside reaches it, so ports cannot be published`);
+  return only;
+}
+
+export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: string[], opts: { ctrIf?: string | undefined } = {}): Promise<PortView[]> {
+  if (specs.length === 0) throw invalid('give at least one -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO]');
+  const mappings = specs.flatMap(parsePortSpec);
+  const v6 = mappings.find((m) => m.hostFamily === 6);
+  if (v6) throw new TsnetError('EUNSUPPORTED', `IPv6 host address ${v6.hostIp} is not supported yet; publish on an IPv4 address`);
+  const guest = resolveGuest(ref);
+  try {
+    const { att, network } = target(ctx, guest.netnsId, guest.name, opts.ctrIf);
+    const containerIp = att.addresses.map((a) => a.split('/')[0]!).find((a) => !a.includes(':'));
+    if (!containerIp) throw invalid(`${guest.name} ${att.ctrIf} has no IPv4 address on ${network.name}`);
+    const requests: PortRequest[] = mappings.map((m) => ({
+      protocol: m.protocol, hostIp: m.hostIp ?? ANY_HOST_IP, hostPort: m.hostPort ?? EPHEMERAL_PORTS, containerIp, containerPort: m.containerPort,
+    }));
+    for (const r of requests) if (typeof r.hostPort === 'number') await assertHostPortFree(r.protocol, r.hostIp, r.hostPort);
+    const before = ctx.ports.forAttachment(att.id);
+    let reserved: PortRecord[] = [];
+    const plan = new Plan()
+      .add({
+        name: 'record',
+        describe: `reserve ${specs.join(' ')} for ${guest.name} ${att.ctrIf}`,
+        apply: () => { reserved = ctx.ports.reserve(att.id, requests); },
+        undo: () => ctx.ports.remove(reserved.map((p) => p.id)),
+      })
+      .add({
+        name: 'host-port-check',
+        describe: 'check that allocated host ports are free on the host',
+        apply: async () => {
+          for (const [i, r] of requests.entries()) if (typeof r.hostPort !== 'number') await assertHostPortFree(r.protocol, r.hostIp, reserved[i]!.hostPort);
+        },
+      })
+      .add({
+        name: 'firewall',
+        describe: `DNAT the host ports to ${containerIp} and accept them into ${network.bridge}`,
+        apply: () => installPorts(network.bridge, [...before, ...reserved]),
+        undo: () => (before.length > 0 ? installPorts(network.bridge, before) : uninstallPorts(network.bridge, containerIp)),
+      });
+    await applyPlan(plan);
+    return reserved.map((p) => view(p, att, network));
+  } finally {
+    guest.close();
+  }
+}
+
+/** unpublishPorts — the given host ports ("8080" or "8080/udp"), or all of the guest's. */
+export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: string[], opts: { ctrIf?: string | undefined } = {}): Promise<PortView[]> {
+  const wanted = which.map((w) => {
+    const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(w);
+    if (!m) throw invalid(`"${w}" is not a host port (e.g. 8080 or 5353/udp)`);
+    return { port: Number(m[1]), protocol: m[2] };
+  });
+  const guest = tryResolveGuest(ref);
+  try {
+    const { att, network } = target(ctx, guest?.netnsId ?? '', guest?.name ?? describeGuest(ref), opts.ctrIf);
+    const all = ctx.ports.forAttachment(att.id);
+    const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
+    const kept = all.filter((p) => !gone.includes(p));
+    if (kept.length > 0) await installPorts(network.bridge, kept);
+    else if (all.length > 0) await uninstallPorts(network.bridge, all[0]!.containerIp);
+    ctx.ports.remove(gone.map((p) => p.id));
+    return gone.map((p) => view(p, att, network));
+  } finally {
+    guest?.close();
+  }
+}
+
+export function listPorts(ctx: EngineContext): PortView[] {
+  const atts = new Map(ctx.attachments.all().map((a) => [a.id, a]));
+  const networks = ctx.networks.all();
+  return ctx.ports.all().flatMap((p) => {
+    const att = atts.get(p.attachmentId);
+    const network = networks.find((n) => n.bridge === att?.hostTarget);
+    return att && network ? [view(p, att, network)] : [];
+  });
+}
+
+function view(p: PortRecord, att: AttachmentRecord, network: NetworkRecord): PortView {
+  return {
+    guest: att.guest, interface: att.ctrIf, network: network.name, protocol: p.protocol,
+    hostIp: p.hostIp, hostPort: p.hostPort, containerIp: p.containerIp, containerPort: p.containerPort,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * ports — the repository for published ports. reserve() checks and allocates inside one
+ * IMMEDIATE transaction: a port on 0.0.0.0 conflicts with the same port on any address and
+ * vice versa; an ephemeral or ranged host port gets the lowest free one.
+ */
+import { TsnetError } from '../core/errors.js';
+import { prepare, type Database } from './db.js';
+
+export const ANY_HOST_IP = '0.0.0.0';
+/** Docker's range for ephemeral host ports. */
+export const EPHEMERAL_PORTS = { start: 49153, end: 65535 } as const;
+
+export interface PortRecord {
+  id: number;
+  attachmentId: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+export interface PortRequest {
+  protocol: PortRecord['protocol'];
+  hostIp: string;
+  /** A fixed port, or a range to take the lowest free port from. */
+  hostPort: number | { start: number; end: number };
+  containerIp: string;
+  containerPort: number;
+}
+
+interface Row { id: number; attachment_id: number; protocol: PortRecord['protocol']; host_ip: string; host_port: number; container_ip: string; container_port: number }
+
+function hydrate(r: Row): PortRecord {
+  return { id: r.id, attachmentId: r.attachment_id, protocol: r.protocol, hostIp: r.host_ip, hostPort: r.host_port, containerIp: r.container_ip, containerPort: r.container_port };
+}
+
+export class PortRepo {
+  constructor(private readonly db: Database) {}
+
+  private taken(protocol: string, hostIp: string, port: number): boolean {
+    return prepare(this.db, `SELECT 1 FROM ports WHERE protocol = ? AND host_port = ? AND (host_ip = ? OR host_ip = '${ANY_HOST_IP}' OR ? = '${ANY_HOST_IP}')`)
+      .get(protocol, port, hostIp, hostIp) !== undefined;
+  }
+
+  /** reserve — all requests or none; ECONFLICT naming the port that is taken. */
+  reserve(attachmentId: number, requests: PortRequest[]): PortRecord[] {
+    const tx = this.db.transaction((): PortRecord[] => {
+      const out: PortRecord[] = [];
+      for (const r of requests) {
+        const range = typeof r.hostPort === 'number' ? { start: r.hostPort, end: r.hostPort } : r.hostPort;
+        let port = range.start;
+        while (port <= range.end && this.taken(r.protocol, r.hostIp, port)) port++;
+        if (port > range.end) {
+          throw new TsnetError('ECONFLICT', range.start === range.end
+            ? `host port ${r.hostIp}:${range.start}/${r.protocol} is already published`
+            : `no free host port left in ${range.start}-${range.end}/${r.protocol} on ${r.hostIp}`);
+        }
+        const info = prepare(this.db, `INSERT INTO ports (attachment_id, protocol, host_ip, host_port, container_ip, container_port)
+                                       VALUES (?, ?, ?, ?, ?, ?)`).run(attachmentId, r.protocol, r.hostIp, port, r.containerIp, r.containerPort);
+        out.push({ id: Number(info.lastInsertRowid), attachmentId, protocol: r.protocol, hostIp: r.hostIp, hostPort: port, containerIp: r.containerIp, containerPort: r.containerPort });
+      }
+      return out;
+    });
+    return tx.immediate();
+  }
+
+  forAttachment(attachmentId: number): PortRecord[] {
+    return (prepare(this.db, 'SELECT * FROM ports WHERE attachment_id = ? ORDER BY id').all(attachmentId) as Row[]).map(hydrate);
+  }
+
+  all(): PortRecord[] {
+    return (prepare(this.db, 'SELECT * FROM ports ORDER BY id').all() as Row[]).map(hydrate);
+  }
+
+  remove(ids: readonly number[]): void {
+    const del = prepare(this.db, 'DELETE FROM ports WHERE id = ?');
+    this.db.transaction(() => { for (const id of ids) del.run(id); })();
+  }
+}

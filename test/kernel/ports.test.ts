@@ -1,0 +1,91 @@
+/**
+ * Kernel tests of published ports (iptables backend): a second namespace playing another
+ * host reaches a busybox httpd in a guest through the published port, so does the host
+ * itself on its own address; ephemeral ports come from Docker's range; a port already
+ * published or held by another process is refused; unpublish and detach remove exactly
+ * the rules, and after network rm iptables is back to its baseline.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUSYBOX, firewallSnapshot, rootSkip, sh, TestNetns } from '../helpers/netns';
+import { ok, tsnetIn } from '../helpers/tsnet';
+
+/** httpGet — the body of GET url from inside ns, or undefined when nothing answers in time. */
+function httpGet(ns: string, url: string): string | undefined {
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e',
+    `require('http').get(${JSON.stringify(url)}, { timeout: 1500 }, (res) => res.pipe(process.stdout)).on('timeout', () => process.exit(2)).on('error', () => process.exit(1))`],
+  { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+async function eventually(fn: () => string | undefined): Promise<string | undefined> {
+  for (let i = 0; i < 20; i++) {
+    const v = fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
+describe('published ports', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  after(() => t.cleanup());
+
+  test('another host and the host itself reach a guest\'s httpd through a published port', async () => {
+    const host = t.make('host');
+    const client = t.make('client');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    const cli = (args: string[]) => tsnetIn(host, root, args);
+    sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client]);
+    sh(['ip', '-n', host, 'addr', 'add', '10.250.0.1/24', 'dev', 'uplink0']);
+    sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
+    sh(['ip', '-n', client, 'addr', 'add', '10.250.0.2/24', 'dev', 'eth0']);
+    sh(['ip', '-n', client, 'link', 'set', 'eth0', 'up']);
+    const baseline = firewallSnapshot(host);
+    ok(cli(['network', 'create', 'lab', '--subnet', '10.74.0.0/24']));
+    ok(cli(['attach', 'lab', g]));
+    const www = join(t.tmpdir(), 'www');
+    mkdirSync(www);
+    writeFileSync(join(www, 'index.html'), 'hello from the guest\n');
+    const httpd = spawn('ip', ['netns', 'exec', g, BUSYBOX, 'httpd', '-f', '-p', '80', '-h', www], { stdio: 'ignore' });
+    const holder = spawn('ip', ['netns', 'exec', host, process.execPath, '-e', "require('net').createServer().listen(9090, () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      const published = JSON.parse(ok(cli(['port', 'publish', g, '-p', '8080:80', '--json'])).stdout) as Array<{ hostPort: number; containerIp: string }>;
+      assert.deepEqual(published.map((p) => [p.hostPort, p.containerIp]), [[8080, '10.74.0.2']]);
+      assert.equal(await eventually(() => httpGet(client, 'http://10.250.0.1:8080/')), 'hello from the guest\n', 'from another host');
+      assert.equal(httpGet(host, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'from the host to its own address');
+      assert.equal(httpGet(client, 'http://10.74.0.2:80/'), undefined, 'unpublished ports of the guest stay closed');
+
+      const eph = JSON.parse(ok(cli(['port', 'publish', g, '-p', '80', '--json'])).stdout) as Array<{ hostPort: number }>;
+      assert.ok(eph[0]!.hostPort >= 49153, `ephemeral port ${eph[0]!.hostPort}`);
+      assert.equal(httpGet(client, `http://10.250.0.1:${eph[0]!.hostPort}/`), 'hello from the guest\n');
+
+      const again = cli(['port', 'publish', g, '-p', '8080:81']);
+      assert.equal(again.status, 4);
+      assert.match(again.stderr, /8080\/tcp is already published/);
+      const held = cli(['port', 'publish', g, '-p', '9090:80']);
+      assert.equal(held.status, 4);
+      assert.match(held.stderr, /9090\/tcp is in use by another process/);
+      const bad = cli(['port', 'publish', g, '-p', '8000-8001:80-82']);
+      assert.equal(bad.status, 2);
+
+      const listed = JSON.parse(ok(cli(['port', 'ls', '--json'])).stdout) as Array<{ hostPort: number }>;
+      assert.deepEqual(listed.map((p) => p.hostPort).sort(), [8080, eph[0]!.hostPort].sort());
+      ok(cli(['port', 'unpublish', g, '8080']));
+      assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'unpublished');
+      assert.equal(httpGet(client, `http://10.250.0.1:${eph[0]!.hostPort}/`), 'hello from the guest\n', 'the other port stays');
+      ok(cli(['detach', g]));
+      assert.equal(ok(cli(['port', 'ls', '--json'])).stdout.trim(), '[]');
+      ok(cli(['network', 'rm', 'lab']));
+      assert.equal(firewallSnapshot(host), baseline, 'iptables back to the baseline');
+    } finally {
+      httpd.kill();
+      holder.kill();
+    }
+  });
+});
