@@ -7,6 +7,7 @@
 import { TsnetError, invalid } from '../core/errors.js';
 import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
+import { DEFAULT_NETWORK, initDefaultNetwork } from '../network/default-network.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan } from '../core/plan.js';
 import { resolveGuest } from '../netns/guest.js';
@@ -37,7 +38,7 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
   const host = await ctx.hostLinks();
   const inGuest = await ctx.guestLinks(guest);
   try {
-    const network = networkOf(ctx, req);
+    const network = await networkOf(ctx, req, opts.dryRun ?? false);
     const side = await inspectHostSide(host, network ? { ...req, hostIf: { kind: 'name', name: network.bridge } } : req);
     if (network && side.createBridge) {
       throw new TsnetError('ENOTFOUND', `the bridge ${network.bridge} of network ${network.name} is gone; remove and create the network again`);
@@ -75,11 +76,15 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
 
 /**
  * networkOf — the tsnet network HOSTIF names, if any (a network name wins over an interface
- * of the same name, as in Docker). Without IPSPEC HOSTIF must be one; with IPSPEC on a
+ * of the same name, as in Docker; tsnet0 is created with the defaults on first use). Without IPSPEC HOSTIF must be one; with IPSPEC on a
  * network, the addresses must lie in its subnet.
  */
-function networkOf(ctx: EngineContext, req: AttachRequest): NetworkRecord | undefined {
-  const network = req.hostIf.kind === 'name' ? ctx.networks.get(req.hostIf.name) : undefined;
+async function networkOf(ctx: EngineContext, req: AttachRequest, dryRun: boolean): Promise<NetworkRecord | undefined> {
+  let network = req.hostIf.kind === 'name' ? ctx.networks.get(req.hostIf.name) : undefined;
+  if (!network && req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK) {
+    if (dryRun) throw new TsnetError('ENOTFOUND', `${DEFAULT_NETWORK} does not exist yet; a real attach (or tsnet init) creates it`);
+    network = (await initDefaultNetwork(ctx)).network; // the first command that needs tsnet0 makes it
+  }
   if (req.ip.mode === 'network' && !network) {
     const what = req.hostIf.kind === 'name' ? req.hostIf.name : `mac:${req.hostIf.mac}`;
     throw invalid(`${what} is not a tsnet network, so an IPSPEC is needed (ip/len[@gw] or 0/0); see tsnet network ls`);

@@ -10,6 +10,7 @@
 export const load = {
   attach: () => require('../attach/attach.js') as typeof import('../attach/attach.js'),
   context: () => require('../attach/context.js') as typeof import('../attach/context.js'),
+  defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
   detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
   gc: () => require('../attach/gc.js') as typeof import('../attach/gc.js'),
   grammar: () => require('../attach/grammar.js') as typeof import('../attach/grammar.js'),

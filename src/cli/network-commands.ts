@@ -20,7 +20,42 @@ function rows(networks: NetworkRecord[]): string[] {
     networks.map((n) => [n.name, n.bridge, n.subnet, n.gateway, n.ipRange ?? '-', String(n.mtu)]));
 }
 
+interface InitOpts extends GlobalOpts {
+  bip?: string; b?: string; fixedCidr?: string; mtu?: string; iptables?: string; icc?: string; ipMasq?: string; ipForward?: string;
+}
+
+function parseMtu(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw invalid(`MTU "${text}" must be a number from 68 to 65535`);
+  return Number(text);
+}
+
 export function registerNetworkCommands(program: Command): void {
+  withGlobals(program.command('init'))
+    .description('create the default network tsnet0 (like the Docker daemon creates docker0)')
+    .option('--bip <cidr>', 'bridge address and subnet, e.g. 172.30.0.1/16 (default: a free block, .1)')
+    .option('-b <bridge>', 'use this existing bridge and its address instead of creating tsnet0')
+    .option('--fixed-cidr <cidr>', 'give containers addresses from this part of the subnet only')
+    .option('--mtu <n>', "MTU (default: that of the default route's interface, else 1500)")
+    .option('--iptables <bool>', 'install firewall rules (true|false)', 'true')
+    .option('--icc <bool>', 'allow traffic between containers on tsnet0 (true|false)', 'true')
+    .option('--ip-masq <bool>', 'MASQUERADE traffic leaving tsnet0 (true|false)', 'true')
+    .option('--ip-forward <bool>', 'turn on net.ipv4.ip_forward (true|false)', 'true')
+    .addHelpText('after', '\nExamples:\n  tsnet init\n  tsnet init --bip 172.30.0.1/16 --fixed-cidr 172.30.5.0/24\n  tsnet attach tsnet0 web')
+    .action(async (_o: InitOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<InitOpts>();
+      const init = {
+        bip: opts.bip, bridge: opts.b, fixedCidr: opts.fixedCidr, mtu: parseMtu(opts.mtu),
+        iptables: parseBool(opts.iptables ?? 'true', '--iptables'), icc: parseBool(opts.icc ?? 'true', '--icc'),
+        ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), ipForward: parseBool(opts.ipForward ?? 'true', '--ip-forward'),
+      };
+      const { initDefaultNetwork, validateInit } = load.defaultNetwork();
+      validateInit(init);
+      const r = await withContext(opts, (ctx) => initDefaultNetwork(ctx, init));
+      const n = r.network;
+      printResult(opts, r, `${r.created ? 'created' : 'already there:'} ${n.name}: ${n.subnet} on ${n.bridge}, gateway ${n.gateway}`);
+    });
+
   const network = withGlobals(program.command('network')).description('bridge networks: create, list, inspect, remove');
 
   withGlobals(network.command('create'))
@@ -37,8 +72,7 @@ export function registerNetworkCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
-      const mtu = opts.mtu === undefined ? undefined : Number(opts.mtu);
-      if (mtu !== undefined && !/^\d+$/.test(opts.mtu!)) throw invalid(`MTU "${opts.mtu}" must be a number from 68 to 65535`);
+      const mtu = parseMtu(opts.mtu);
       const { createNetwork } = load.network();
       const r = await withContext(opts, (ctx) => createNetwork(ctx, {
         name, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.bridge, mtu,

@@ -9,7 +9,7 @@
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
 import { applyPlan, Plan } from '../core/plan.js';
-import { contains, formatIp, mask, parseCidr, parseIp } from '../ipam/cidr.js';
+import { contains, formatCidr, formatIp, mask, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
 import { checkExplicitSubnet, selectSubnet } from '../ipam/select-subnet.js';
 import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
 import type { EngineContext } from '../attach/context.js';
@@ -32,6 +32,12 @@ export interface NetworkSpec {
   internal?: boolean | undefined;
   /** Default true: MASQUERADE traffic leaving the network. */
   ipMasq?: boolean | undefined;
+  /** Default true: install firewall chains (Docker's --iptables). */
+  firewall?: boolean | undefined;
+  /** Default true: turn on net.ipv4.ip_forward (Docker's --ip-forward). */
+  ipForward?: boolean | undefined;
+  /** The bridge must exist already (Docker's -b); its IPv4 address, if any, gives subnet and gateway. */
+  existingBridge?: boolean | undefined;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -55,7 +61,7 @@ function validateSpec(spec: NetworkSpec): void {
   if (spec.subnet !== undefined && spec.subnet !== 'auto') parseCidr(spec.subnet, 'subnet');
   if (spec.gateway !== undefined) parseIp(spec.gateway, 'gateway');
   if (spec.ipRange !== undefined) parseCidr(spec.ipRange, 'ip range');
-  if ((spec.gateway !== undefined || spec.ipRange !== undefined) && (spec.subnet === undefined || spec.subnet === 'auto')) {
+  if ((spec.gateway !== undefined || spec.ipRange !== undefined) && (spec.subnet === undefined || spec.subnet === 'auto') && !spec.existingBridge) {
     throw invalid('--gateway and --ip-range need an explicit --subnet');
   }
 }
@@ -75,20 +81,29 @@ export function gatewayFor(subnet: string, gateway?: string): string {
 
 export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean } = {}): Promise<{ network?: NetworkRecord; plan?: string[] }> {
   validateSpec(spec);
-  if (spec.ipRange !== undefined && spec.subnet !== undefined) {
-    const r = parseCidr(spec.ipRange, 'ip range');
-    const s = parseCidr(spec.subnet, 'subnet');
-    if (r.family !== s.family || r.prefix < s.prefix || !contains(s, r.family, r.addr)) throw invalid(`ip range "${spec.ipRange}" is not inside subnet ${spec.subnet}`);
-  }
   if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
   const host = await ctx.hostLinks();
   const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
   const existing = await host.getLink(bridge);
   if (existing && existing.kind !== 'bridge') throw new TsnetError('ECONFLICT', `${bridge} exists and is not a bridge`);
-  const obstacles = await hostObstacles(host, existing ? undefined : bridge);
+  if (spec.existingBridge && !existing) throw new TsnetError('ENOTFOUND', `bridge ${bridge} (-b) does not exist; create it first or leave -b out`);
+  if (spec.existingBridge && spec.subnet === undefined) {
+    // Docker's -b: the bridge's own address is the gateway, its subnet the network's.
+    const own = (await host.listAddrs(bridge)).find((a) => a.family === 4);
+    if (own) spec = { ...spec, subnet: formatCidr(networkOfCidr(parseCidr(own.cidr))), gateway: own.cidr.split('/')[0] };
+  }
+  if (spec.ipRange !== undefined) {
+    if (spec.subnet === undefined || spec.subnet === 'auto') throw invalid('--ip-range (--fixed-cidr) needs a known subnet: give --subnet (--bip), or -b with an address');
+    const r = parseCidr(spec.ipRange, 'ip range');
+    const s = parseCidr(spec.subnet, 'subnet');
+    if (r.family !== s.family || r.prefix < s.prefix || !contains(s, r.family, r.addr)) throw invalid(`ip range "${spec.ipRange}" is not inside subnet ${spec.subnet}`);
+  }
+  // The network's own bridge (and its routes and address) is not in its own way.
+  const obstacles = await hostObstacles(host, bridge);
   const mtu = spec.mtu ?? (await defaultRouteMtu(host));
   let record: NetworkRecord | undefined;
   let created = false;
+  let gatewayAdded = true;
   const plan = new Plan()
     .add({
       name: 'record',
@@ -99,7 +114,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
           const subnet = spec.subnet === undefined || spec.subnet === 'auto' ? selectSubnet(all).subnet : checkExplicitSubnet(spec.subnet, all);
           return {
             name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null, mtu,
-            bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true,
+            bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true, firewall: spec.firewall ?? true,
           };
         });
       },
@@ -117,8 +132,12 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
     .add({
       name: 'gateway-address',
       describe: `give ${bridge} the network's gateway address`,
-      apply: () => host.addAddr(bridge, gatewayCidr(record!)),
-      undo: () => host.delAddr(bridge, gatewayCidr(record!)),
+      apply: async () => {
+        const has = (await host.listAddrs(bridge)).some((a) => a.cidr === gatewayCidr(record!));
+        if (has) ctx.networks.setGatewayAdded(spec.name, (gatewayAdded = false));
+        else await host.addAddr(bridge, gatewayCidr(record!));
+      },
+      undo: async () => { if (gatewayAdded) await host.delAddr(bridge, gatewayCidr(record!)); },
     });
   addFirewall(plan, host, () => record!, spec);
   if (opts.dryRun) return { plan: plan.describe() };
@@ -133,7 +152,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
  */
 function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec): void {
   let forwarding = '1';
-  plan.add({
+  if (spec.ipForward !== false) plan.add({
     name: 'ip-forward',
     describe: 'turn on IPv4 forwarding (net.ipv4.ip_forward=1)',
     apply: async () => {
@@ -142,7 +161,7 @@ function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spe
     },
     undo: () => host.setSysctl('net.ipv4.ip_forward', forwarding),
   });
-  plan.add({
+  if (spec.firewall !== false) plan.add({
     name: 'firewall',
     describe: `install the firewall chains of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
     apply: () => installNetwork(firewallOf(record())),
@@ -168,9 +187,9 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
     throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
   }
   const host = await ctx.hostLinks();
-  await uninstallNetwork(n.bridge);
+  if (n.firewall) await uninstallNetwork(n.bridge);
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
-  else await host.delAddr(n.bridge, gatewayCidr(n));
+  else if (n.gatewayAdded) await host.delAddr(n.bridge, gatewayCidr(n));
   ctx.networks.remove(name);
   if (ctx.networks.all().length === 0) await uninstallBase();
   return n;

@@ -77,4 +77,10 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (protocol, host_ip, host_port)
   );
   `,
+  `
+  -- --iptables=false networks have no firewall chains; a pre-existing bridge address (-b)
+  -- is not tsnet's to remove.
+  ALTER TABLE networks ADD COLUMN firewall INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE networks ADD COLUMN gateway_added INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

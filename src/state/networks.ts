@@ -20,15 +20,19 @@ export interface NetworkRecord {
   internal: boolean;
   /** MASQUERADE traffic leaving the network. */
   ipMasq: boolean;
+  /** Firewall chains installed (false for --iptables=false). */
+  firewall: boolean;
+  /** tsnet added the gateway address to the bridge (false when -b brought its own). */
+  gatewayAdded: boolean;
   createdAt: string;
 }
 
 interface Row {
   id: number; name: string; bridge: string; subnet: string; gateway: string; ip_range: string | null;
-  mtu: number; bridge_created: number; internal: number; ip_masq: number; created_at: string;
+  mtu: number; bridge_created: number; internal: number; ip_masq: number; firewall: number; gateway_added: number; created_at: string;
 }
 
-export type NewNetwork = Omit<NetworkRecord, 'id' | 'createdAt'>;
+export type NewNetwork = Omit<NetworkRecord, 'id' | 'createdAt' | 'gatewayAdded'>;
 
 export class NetworkRepo {
   constructor(private readonly db: Database) {}
@@ -39,9 +43,10 @@ export class NetworkRepo {
       const held = (prepare(this.db, 'SELECT name, subnet FROM networks').all() as Array<{ name: string; subnet: string }>);
       const n = decide(held);
       try {
-        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, internal, ip_masq, created_at)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0, new Date().toISOString());
+        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, internal, ip_masq, firewall, created_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0,
+            n.firewall ? 1 : 0, new Date().toISOString());
       } catch (e) {
         const msg = (e as Error).message;
         if (msg.includes('networks.name')) throw new TsnetError('ECONFLICT', `a network named ${n.name} already exists`);
@@ -51,6 +56,10 @@ export class NetworkRepo {
       return this.get(n.name)!;
     });
     return tx.immediate();
+  }
+
+  setGatewayAdded(name: string, added: boolean): void {
+    prepare(this.db, 'UPDATE networks SET gateway_added = ? WHERE name = ?').run(added ? 1 : 0, name);
   }
 
   setBridgeCreated(name: string, created: boolean): void {
@@ -74,6 +83,7 @@ export class NetworkRepo {
 function hydrate(r: Row): NetworkRecord {
   return {
     id: r.id, name: r.name, bridge: r.bridge, subnet: r.subnet, gateway: r.gateway, ipRange: r.ip_range,
-    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, internal: r.internal === 1, ipMasq: r.ip_masq === 1, createdAt: r.created_at,
+    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, internal: r.internal === 1, ipMasq: r.ip_masq === 1,
+    firewall: r.firewall === 1, gatewayAdded: r.gateway_added === 1, createdAt: r.created_at,
   };
 }

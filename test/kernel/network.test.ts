@@ -138,6 +138,48 @@ for (const backend of ['netlink', 'iproute2']) {
       assert.equal(firewallSnapshot(host), baseline, 'iptables back to the baseline');
     });
 
+    test('tsnet init makes tsnet0 like docker0; attach tsnet0 makes it on first use; -b reuses a bridge', () => {
+      const host = hostWith172_17();
+      const g = t.make('g');
+      const root = t.tmpdir();
+      const before = [snapshot(host), firewallSnapshot(host)];
+      for (const [args, code, says] of [
+        [['init', '-b', 'br9', '--bip', '10.1.0.1/24'], 2, '-b and --bip cannot be used together'],
+        [['init', '--iptables', 'false', '--icc', 'false'], 2, 'cannot be combined with --iptables=false'],
+        [['init', '--bip', '10.1.0.0/24'], 2, 'network address'],
+        [['init', '--fixed-cidr', '10.1.0.0/25'], 2, '--fixed-cidr needs the subnet'],
+        [['init', '-b', 'nosuchbr'], 3, 'nosuchbr'],
+      ] as Array<[string[], number, string]>) {
+        const r = cli(host, root, args);
+        assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(says), r.stderr);
+      }
+      assert.deepEqual([snapshot(host), firewallSnapshot(host)], before, 'refused before any change');
+      ok(cli(host, root, ['attach', 'tsnet0', g]));
+      const n = (JSON.parse(ok(cli(host, root, ['network', 'ls', '--json'])).stdout) as NetworkJson[])[0]!;
+      assert.deepEqual([n.name, n.bridge, n.subnet, n.gateway], ['tsnet0', 'tsnet0', '172.18.0.0/16', '172.18.0.1']);
+      assert.match(ok(cli(host, root, ['init'])).stdout, /already there/);
+      ok(cli(host, root, ['detach', g]));
+      ok(cli(host, root, ['network', 'rm', 'tsnet0']));
+      ok(cli(host, root, ['init', '--bip', '10.55.0.1/24', '--fixed-cidr', '10.55.0.128/25', '--iptables', 'false']));
+      ok(cli(host, root, ['attach', 'tsnet0', g]));
+      assert.deepEqual(addrsJson(g, 'eth1')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['10.55.0.128']);
+      assert.equal(firewallSnapshot(host), before[1], '--iptables false installs no rules');
+      ok(cli(host, root, ['detach', g]));
+      ok(cli(host, root, ['network', 'rm', 'tsnet0']));
+      // -b: an existing bridge with its own address; rm leaves both to their owner.
+      sh(['ip', '-n', host, 'link', 'add', 'mybr', 'type', 'bridge']);
+      sh(['ip', '-n', host, 'addr', 'add', '10.56.0.1/24', 'dev', 'mybr']);
+      sh(['ip', '-n', host, 'link', 'set', 'mybr', 'up']);
+      const withB = JSON.parse(ok(cli(host, root, ['init', '-b', 'mybr', '--json'])).stdout) as { network: NetworkJson };
+      assert.deepEqual([withB.network.bridge, withB.network.subnet, withB.network.gateway], ['mybr', '10.56.0.0/24', '10.56.0.1']);
+      ok(cli(host, root, ['attach', 'tsnet0', g]));
+      assert.ok(ping(g, '10.56.0.1'));
+      ok(cli(host, root, ['detach', g]));
+      ok(cli(host, root, ['network', 'rm', 'tsnet0']));
+      assert.deepEqual(addrsJson(host, 'mybr')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['10.56.0.1']);
+    });
+
     test('a failure at any network create step leaves nothing behind', () => {
       const host = t.make('host');
       const root = t.tmpdir();

@@ -1,0 +1,71 @@
+/**
+ * default-network — `tsnet init`: the default network tsnet0 on bridge tsnet0, made the way
+ * the Docker daemon makes docker0, with the daemon-level options: --bip (gateway address and
+ * subnet in one), -b (use an existing bridge and its address), --fixed-cidr (allocate from
+ * part of the subnet), --mtu, --iptables, --icc, --ip-masq, --ip-forward. Running it again
+ * is a no-op; `tsnet attach tsnet0 GUEST` runs it with the defaults when needed.
+ */
+import { TsnetError, invalid } from '../core/errors.js';
+import { formatCidr, formatIp, network, parseCidr } from '../ipam/cidr.js';
+import type { EngineContext } from '../attach/context.js';
+import type { NetworkRecord } from '../state/networks.js';
+import { createNetwork } from './network.js';
+
+export const DEFAULT_NETWORK = 'tsnet0';
+
+export interface InitOptions {
+  bip?: string | undefined;
+  bridge?: string | undefined;
+  fixedCidr?: string | undefined;
+  mtu?: number | undefined;
+  iptables?: boolean | undefined;
+  icc?: boolean | undefined;
+  ipMasq?: boolean | undefined;
+  ipForward?: boolean | undefined;
+}
+
+/** validateInit — the combinations Docker refuses, with the reason. */
+export function validateInit(o: InitOptions): void {
+  if (o.bridge !== undefined && o.bip !== undefined) {
+    throw invalid('-b and --bip cannot be used together: with -b the bridge keeps its own address (set it on the bridge instead)');
+  }
+  if (o.iptables === false && o.icc === false) {
+    throw invalid('--icc=false needs firewall rules to enforce it, so it cannot be combined with --iptables=false');
+  }
+  if (o.icc === false) {
+    throw new TsnetError('EUNSUPPORTED', '--icc=false is not available yet: enforcing it inside a bridge needs br_netfilter, which tsnet does not load');
+  }
+  if (o.fixedCidr !== undefined && o.bip === undefined && o.bridge === undefined) {
+    throw invalid('--fixed-cidr needs the subnet it lies in: give --bip, or -b with a bridge that has an address');
+  }
+  if (o.bip !== undefined) parseCidr(o.bip, '--bip');
+  if (o.fixedCidr !== undefined) parseCidr(o.fixedCidr, '--fixed-cidr');
+}
+
+export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}): Promise<{ network: NetworkRecord; created: boolean }> {
+  validateInit(o);
+  const existing = ctx.networks.get(DEFAULT_NETWORK);
+  if (existing) return { network: existing, created: false };
+  let subnet: string | undefined;
+  let gateway: string | undefined;
+  if (o.bip !== undefined) {
+    // --bip 172.30.0.1/16: the address is the gateway, its network the subnet.
+    const c = parseCidr(o.bip, '--bip');
+    subnet = formatCidr(network(c));
+    gateway = formatIp(c.family, c.addr);
+    if (subnet.split('/')[0] === gateway) throw invalid(`--bip "${o.bip}" is a network address; give the bridge's address, e.g. ${formatIp(c.family, c.addr + 1n)}/${c.prefix}`);
+  }
+  const r = await createNetwork(ctx, {
+    name: DEFAULT_NETWORK,
+    bridge: o.bridge ?? DEFAULT_NETWORK,
+    existingBridge: o.bridge !== undefined,
+    subnet,
+    gateway,
+    ipRange: o.fixedCidr,
+    mtu: o.mtu,
+    firewall: o.iptables ?? true,
+    ipMasq: o.ipMasq ?? true,
+    ipForward: o.ipForward ?? true,
+  });
+  return { network: r.network!, created: true };
+}
