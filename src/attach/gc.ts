@@ -9,16 +9,19 @@ import { tryResolveGuest } from '../netns/guest.js';
 import type { EngineContext } from './context.js';
 import { removeAttachment, removeBridgeIfUnused } from './detach.js';
 import { guestFromText } from './spec.js';
+import { installNetwork, installPorts, networkInstalled, uninstallNetwork } from '../nat/iptables.js';
 
 export interface GcReport {
   removedRecords: string[];
   removedLinks: string[];
   removedBridges: string[];
+  /** Networks whose firewall chains were gone (a firewall reload flushed them) and were put back. */
+  restoredFirewalls: string[];
   errors: string[];
 }
 
 export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): Promise<GcReport> {
-  const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], errors: [] };
+  const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], restoredFirewalls: [], errors: [] };
   const host = await ctx.hostLinks();
   for (const rec of ctx.attachments.all()) {
     const guest = tryResolveGuest(guestFromText(rec.guest));
@@ -50,9 +53,33 @@ export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): P
       report.errors.push(`delete ${link.name}: ${(e as Error).message}`);
     }
   }
+  await restoreFirewalls(ctx, report, opts.dryRun ?? false);
   for (const bridge of ctx.createdBridges.all()) {
     if (opts.dryRun) continue;
     if (await removeBridgeIfUnused(ctx, bridge, report.errors)) report.removedBridges.push(bridge);
   }
   return report;
+}
+
+/**
+ * restoreFirewalls — someone flushed the rules (iptables -F, a firewall reload): put back
+ * every network's chains and its attachments' published ports, from state.
+ */
+async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: boolean): Promise<void> {
+  for (const n of ctx.networks.all().filter((x) => x.firewall)) {
+    const fw = { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
+    try {
+      if (await networkInstalled(fw)) continue;
+      if (!dryRun) {
+        await uninstallNetwork(fw.bridge); // whatever half is left, so nothing is doubled
+        await installNetwork(fw);
+        for (const att of ctx.attachments.all().filter((a) => a.hostTarget === n.bridge)) {
+          await installPorts(n.bridge, ctx.ports.forAttachment(att.id));
+        }
+      }
+      report.restoredFirewalls.push(n.name);
+    } catch (e) {
+      report.errors.push(`firewall of ${n.name}: ${(e as Error).message}`);
+    }
+  }
 }

@@ -60,6 +60,7 @@ export function registerStateCommands(program: Command): void {
         ...report.removedRecords.map((r) => `${verb} record ${r}`),
         ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
         ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
+        ...report.restoredFirewalls.map((n) => `${opts.dryRun ? 'would restore' : 'restored'} the firewall rules of network ${n}`),
         ...report.errors.map((e) => `error: ${e}`),
       ];
       printResult(opts, report, lines.length ? lines : 'nothing to clean up');

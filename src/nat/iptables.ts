@@ -62,3 +62,12 @@ export async function installPorts(bridge: string, ports: readonly PortRecord[])
 export async function uninstallPorts(bridge: string, containerIp: string): Promise<void> {
   for (const table of ['nat', 'filter'] as const) await restore(table, portTeardown(bridge, containerIp, await save(table)));
 }
+
+/** networkInstalled — whether the network's chains and the jumps to them are all there. */
+export async function networkInstalled(n: NetworkFirewall): Promise<boolean> {
+  const filter = await save('filter');
+  const nat = n.ipMasq && !n.internal ? await save('nat') : '';
+  const missing = (saved: string, lines: string[]): boolean => lines.some((l) => l.startsWith('-A ') && !saved.split('\n').includes(l));
+  const rules = networkRules(n);
+  return !missing(filter, rules.filter) && !missing(nat, rules.nat) && baseRules('filter', filter).length === 0;
+}

@@ -76,6 +76,16 @@ describe('published ports', { skip: rootSkip }, () => {
 
       const listed = JSON.parse(ok(cli(['port', 'ls', '--json'])).stdout) as Array<{ hostPort: number }>;
       assert.deepEqual(listed.map((p) => p.hostPort).sort(), [8080, eph[0]!.hostPort].sort());
+      // A firewall reload flushes everything; tsnet gc puts it back from state.
+      const intact = firewallSnapshot(host);
+      sh(['ip', 'netns', 'exec', host, 'iptables', '-F']);
+      sh(['ip', 'netns', 'exec', host, 'iptables', '-t', 'nat', '-F']);
+      assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'flushed: the port is gone');
+      const gc = JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] };
+      assert.deepEqual(gc.restoredFirewalls, ['lab']);
+      assert.equal(firewallSnapshot(host), intact, 'the same rules as before the flush');
+      assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'restored');
+      assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, [], 'nothing to do twice');
       ok(cli(['port', 'unpublish', g, '8080']));
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'unpublished');
       assert.equal(httpGet(client, `http://10.250.0.1:${eph[0]!.hostPort}/`), 'hello from the guest\n', 'the other port stays');
