@@ -22,10 +22,8 @@ export class EngineContext {
   readonly root: string;
   readonly backend: LinkOpsBackend | undefined;
   private dbHandle: Database | undefined;
-  private repoHandle: AttachmentRepo | undefined;
-  private bridgeRepoHandle: CreatedBridgeRepo | undefined;
-  private networkRepoHandle: NetworkRepo | undefined;
-  private portRepoHandle: PortRepo | undefined;
+  /** Repositories over the open database, made on first use (keyed by class). */
+  private readonly repos = new Map<new (db: Database) => unknown, unknown>();
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
 
@@ -40,25 +38,16 @@ export class EngineContext {
     return this.dbHandle;
   }
 
-  get attachments(): AttachmentRepo {
-    this.repoHandle ??= new AttachmentRepo(this.db);
-    return this.repoHandle;
+  private repo<T>(Repo: new (db: Database) => T): T {
+    let r = this.repos.get(Repo) as T | undefined;
+    if (!r) this.repos.set(Repo, (r = new Repo(this.db)));
+    return r;
   }
 
-  get createdBridges(): CreatedBridgeRepo {
-    this.bridgeRepoHandle ??= new CreatedBridgeRepo(this.db);
-    return this.bridgeRepoHandle;
-  }
-
-  get networks(): NetworkRepo {
-    this.networkRepoHandle ??= new NetworkRepo(this.db);
-    return this.networkRepoHandle;
-  }
-
-  get ports(): PortRepo {
-    this.portRepoHandle ??= new PortRepo(this.db);
-    return this.portRepoHandle;
-  }
+  get attachments(): AttachmentRepo { return this.repo(AttachmentRepo); }
+  get createdBridges(): CreatedBridgeRepo { return this.repo(CreatedBridgeRepo); }
+  get networks(): NetworkRepo { return this.repo(NetworkRepo); }
+  get ports(): PortRepo { return this.repo(PortRepo); }
 
   get rootId(): string {
     this.rootIdValue ??= readRootId(this.db);
@@ -84,9 +73,6 @@ export class EngineContext {
     this.hostLinksHandle = undefined;
     this.dbHandle?.close();
     this.dbHandle = undefined;
-    this.repoHandle = undefined;
-    this.bridgeRepoHandle = undefined;
-    this.networkRepoHandle = undefined;
-    this.portRepoHandle = undefined;
+    this.repos.clear();
   }
 }

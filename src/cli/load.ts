@@ -20,6 +20,7 @@ export const load = {
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
+  portSpec: () => require('../nat/port-spec.js') as typeof import('../nat/port-spec.js'),
   guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

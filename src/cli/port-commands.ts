@@ -12,8 +12,10 @@ import type { PortView } from '../network/ports.js';
 interface PortOpts extends GlobalOpts { p?: string[]; i?: string }
 
 function rows(ports: PortView[]): string[] {
-  return table(['GUEST', 'IFACE', 'NETWORK', 'PORT'],
-    ports.map((p) => [p.guest, p.interface, p.network, `${p.hostIp}:${p.hostPort}->${p.containerIp}:${p.containerPort}/${p.protocol}`]));
+  const { formatPortMapping } = load.portSpec();
+  return table(['GUEST', 'IFACE', 'NETWORK', 'CONTAINER-IP', 'PORTS'],
+    ports.map((p) => [p.guest, p.interface, p.network, p.containerIp,
+      formatPortMapping({ protocol: p.protocol, hostIp: p.hostIp, hostFamily: 4, hostPort: p.hostPort, containerPort: p.containerPort })]));
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -20,7 +20,7 @@ export interface PortView {
   guest: string;
   interface: string;
   network: string;
-  protocol: string;
+  protocol: PortRecord['protocol'];
   hostIp: string;
   hostPort: number;
   containerIp: string;

@@ -3,9 +3,9 @@
  * commands run inside them, and a guaranteed cleanup. Tests never touch the machine's
  * own namespace: tsnet itself is run inside a "host" netns made here.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,10 +24,6 @@ export function shInNs(ns: string, argv: string[], input?: string): string {
   return sh(['ip', 'netns', 'exec', ns, ...argv], input);
 }
 
-export function tryInNs(ns: string, argv: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8' });
-  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
 
 export class TestNetns {
   readonly created: string[] = [];
@@ -78,11 +74,6 @@ export function snapshot(ns: string): string {
   return JSON.stringify({ links, addrs, routes }, null, 1);
 }
 
-/** withFd — opens a netns file and passes the fd; closes it afterwards. */
-export function withNetnsFd<T>(ns: string, fn: (fd: number) => T): T {
-  const fd = openSync(`/run/netns/${ns}`, 'r');
-  try { return fn(fd); } finally { closeSync(fd); }
-}
 
 /** busyboxPath — busybox-static, installed by .ci/run. */
 export const BUSYBOX = '/bin/busybox';
@@ -93,8 +84,25 @@ export function ping(ns: string, ip: string, count = 1): boolean {
   return r.status === 0;
 }
 
-export function execFileOk(argv: string[]): boolean {
-  try { execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore' }); return true; } catch { return false; }
+
+export interface WireEnd {
+  ns: string;
+  ifname: string;
+  /** Address to give this end, e.g. "10.250.0.1/24". */
+  cidr?: string;
+  mtu?: number;
+  /** Bring the end up (default true). */
+  up?: boolean;
+}
+
+/** wire — a veth pair between two namespaces, each end named, addressed and up as asked. */
+export function wire(a: WireEnd, b: WireEnd): void {
+  const mtu = (e: WireEnd): string[] => (e.mtu === undefined ? [] : ['mtu', String(e.mtu)]);
+  sh(['ip', 'link', 'add', a.ifname, 'netns', a.ns, ...mtu(a), 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns, ...mtu(b)]);
+  for (const e of [a, b]) {
+    if (e.cidr) sh(['ip', '-n', e.ns, 'addr', 'add', e.cidr, 'dev', e.ifname]);
+    if (e.up !== false) sh(['ip', '-n', e.ns, 'link', 'set', e.ifname, 'up']);
+  }
 }
 
 /**
@@ -102,9 +110,7 @@ export function execFileOk(argv: string[]): boolean {
  * its peer in host) and a default route via 172.31.0.1, for tests of gateway replacement.
  */
 export function giveOldDefaultRoute(g: string, host: string): void {
-  sh(['ip', 'link', 'add', 'old0', 'netns', g, 'type', 'veth', 'peer', 'name', 'oldpeer', 'netns', host]);
-  sh(['ip', '-n', g, 'addr', 'add', '172.31.0.2/24', 'dev', 'old0']);
-  sh(['ip', '-n', g, 'link', 'set', 'old0', 'up']);
+  wire({ ns: g, ifname: 'old0', cidr: '172.31.0.2/24' }, { ns: host, ifname: 'oldpeer', up: false });
   sh(['ip', '-n', g, 'route', 'add', 'default', 'via', '172.31.0.1']);
 }
 

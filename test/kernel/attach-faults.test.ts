@@ -7,7 +7,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { giveOldDefaultRoute, linksJson, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { giveOldDefaultRoute, linksJson, wire, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn, type CliResult } from '../helpers/tsnet';
 
 const bridgeVlanSupported = rootSkip === false
@@ -88,11 +88,11 @@ for (const backend of ['netlink', 'iproute2']) {
 
     test('macvlan and --direct-phys roll back too', () => {
       const host = t.make('host');
-      const wire = t.make('wire');
+      const outside = t.make('wire');
       const g = t.make('g');
       const root = t.tmpdir();
-      sh(['ip', 'link', 'add', 'phys0', 'netns', host, 'type', 'veth', 'peer', 'name', 'up0', 'netns', wire]);
-      sh(['ip', 'link', 'add', 'phys1', 'netns', host, 'type', 'veth', 'peer', 'name', 'up1', 'netns', wire]);
+      wire({ ns: host, ifname: 'phys0', up: false }, { ns: outside, ifname: 'up0', up: false });
+      wire({ ns: host, ifname: 'phys1', up: false }, { ns: outside, ifname: 'up1', up: false });
       const before = [snapshot(host), snapshot(g)];
       for (const step of ['create-macvlan', 'add-address', 'link-up']) {
         assert.equal(cli(host, root, ['attach', 'phys0', g, '10.3.0.2/24'], { TSNET_FAULT: step }).status, 9);

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { addrsJson, giveOldDefaultRoute, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, giveOldDefaultRoute, linksJson, wire, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn } from '../helpers/tsnet';
 
 for (const backend of ['netlink', 'iproute2']) {
@@ -82,13 +82,11 @@ for (const backend of ['netlink', 'iproute2']) {
 
     test('macvlan on a NIC, chosen by name and by mac:, with a U: MAC; macvlans reach each other', () => {
       const host = t.make('host');
-      const wire = t.make('wire');
+      const outside = t.make('wire');
       const g1 = t.make('g1');
       const g2 = t.make('g2');
       const root = t.tmpdir();
-      sh(['ip', 'link', 'add', 'phys0', 'netns', host, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', wire]);
-      sh(['ip', '-n', host, 'link', 'set', 'phys0', 'up']);
-      sh(['ip', '-n', wire, 'link', 'set', 'uplink', 'up']);
+      wire({ ns: host, ifname: 'phys0' }, { ns: outside, ifname: 'uplink' });
       const physMac = linksJson(host).find((l) => l.ifname === 'phys0')!.address!;
       ok(cli(host, root, ['attach', 'phys0', g1, '10.30.0.2/24', 'U:web-1']));
       ok(cli(host, root, ['attach', `mac:${physMac}`, g2, '10.30.0.3/24']));
@@ -105,10 +103,10 @@ for (const backend of ['netlink', 'iproute2']) {
 
     test('--direct-phys moves the NIC in and detach moves it back', () => {
       const host = t.make('host');
-      const wire = t.make('wire');
+      const outside = t.make('wire');
       const g = t.make('g');
       const root = t.tmpdir();
-      sh(['ip', 'link', 'add', 'phys1', 'netns', host, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', wire]);
+      wire({ ns: host, ifname: 'phys1', up: false }, { ns: outside, ifname: 'uplink', up: false });
       ok(cli(host, root, ['attach', '--direct-phys', '-i', 'eth5', 'phys1', g, '10.40.0.2/24']));
       assert.ok(!linksJson(host).some((l) => l.ifname === 'phys1'));
       assert.deepEqual(addrsJson(g, 'eth5')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['10.40.0.2']);
@@ -143,12 +141,10 @@ for (const backend of ['netlink', 'iproute2']) {
 
     test('a new bridge takes the default route\'s MTU; -l names the host end; a netns path is a guest', () => {
       const host = t.make('host');
-      const wire = t.make('wire');
+      const outside = t.make('wire');
       const g = t.make('g');
       const root = t.tmpdir();
-      sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'mtu', '1400', 'type', 'veth', 'peer', 'name', 'up0', 'netns', wire]);
-      sh(['ip', '-n', host, 'addr', 'add', '10.254.0.2/24', 'dev', 'uplink0']);
-      sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
+      wire({ ns: host, ifname: 'uplink0', cidr: '10.254.0.2/24', mtu: 1400 }, { ns: outside, ifname: 'up0', mtu: 1400, up: false });
       sh(['ip', '-n', host, 'route', 'add', 'default', 'via', '10.254.0.1']);
       ok(cli(host, root, ['attach', '-l', 'vweb0', 'br7', `/run/netns/${g}`, '10.11.0.2/24']));
       const links = linksJson(host);

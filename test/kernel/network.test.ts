@@ -8,7 +8,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { addrsJson, firewallSnapshot, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, firewallSnapshot, linksJson, wire, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn } from '../helpers/tsnet';
 
 interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; ipRange: string | null }
@@ -22,11 +22,8 @@ for (const backend of ['netlink', 'iproute2']) {
     /** hostWith172_17 — a host netns whose uplink holds 172.17.0.5/16 (so a route to 172.17.0.0/16). */
     function hostWith172_17(): string {
       const host = t.make('host');
-      const wire = t.make('wire');
-      sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'type', 'veth', 'peer', 'name', 'up0', 'netns', wire]);
-      sh(['ip', '-n', host, 'addr', 'add', '172.17.0.5/16', 'dev', 'uplink0']);
-      sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
-      sh(['ip', '-n', wire, 'link', 'set', 'up0', 'up']);
+      const outside = t.make('wire');
+      wire({ ns: host, ifname: 'uplink0', cidr: '172.17.0.5/16' }, { ns: outside, ifname: 'up0' });
       return host;
     }
 
@@ -103,11 +100,7 @@ for (const backend of ['netlink', 'iproute2']) {
       const out = t.make('out');
       const [g1, g2, g3, g4] = [t.make('g1'), t.make('g2'), t.make('g3'), t.make('g4')];
       const root = t.tmpdir();
-      sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', out]);
-      sh(['ip', '-n', host, 'addr', 'add', '10.250.0.1/24', 'dev', 'uplink0']);
-      sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
-      sh(['ip', '-n', out, 'addr', 'add', '10.250.0.2/24', 'dev', 'eth0']);
-      sh(['ip', '-n', out, 'link', 'set', 'eth0', 'up']);
+      wire({ ns: host, ifname: 'uplink0', cidr: '10.250.0.1/24' }, { ns: out, ifname: 'eth0', cidr: '10.250.0.2/24' });
       const baseline = firewallSnapshot(host);
       ok(cli(host, root, ['network', 'create', 'lab', '--subnet', '10.71.0.0/24']));
       ok(cli(host, root, ['network', 'create', 'lab2', '--subnet', '10.72.0.0/24']));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUSYBOX, firewallSnapshot, rootSkip, sh, TestNetns } from '../helpers/netns';
+import { BUSYBOX, firewallSnapshot, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 
 /** httpGet — the body of GET url from inside ns, or undefined when nothing answers in time. */
@@ -40,11 +40,7 @@ describe('published ports', { skip: rootSkip }, () => {
     const g = t.make('g');
     const root = t.tmpdir();
     const cli = (args: string[]) => tsnetIn(host, root, args);
-    sh(['ip', 'link', 'add', 'uplink0', 'netns', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client]);
-    sh(['ip', '-n', host, 'addr', 'add', '10.250.0.1/24', 'dev', 'uplink0']);
-    sh(['ip', '-n', host, 'link', 'set', 'uplink0', 'up']);
-    sh(['ip', '-n', client, 'addr', 'add', '10.250.0.2/24', 'dev', 'eth0']);
-    sh(['ip', '-n', client, 'link', 'set', 'eth0', 'up']);
+    wire({ ns: host, ifname: 'uplink0', cidr: '10.250.0.1/24' }, { ns: client, ifname: 'eth0', cidr: '10.250.0.2/24' });
     const baseline = firewallSnapshot(host);
     ok(cli(['network', 'create', 'lab', '--subnet', '10.74.0.0/24']));
     ok(cli(['attach', 'lab', g]));
