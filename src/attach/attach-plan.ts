@@ -68,10 +68,13 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
       apply: () => host.addVeth({ name: hostSideName, peerName: req.ctrIf, mtu: side.mtu, peerMac: req.mac, peerNetns: guest }),
       undo: () => host.deleteLink(hostSideName),
     });
+    // --icc=false: members' ports are isolated from each other but still reach the bridge
+    // (the gateway, the host and published ports), which is Docker's icc=false without br_netfilter.
+    const isolated = (network ?? ctx.networks.byBridge(side.target))?.icc === false;
     plan.add({
       name: 'join-bridge',
-      describe: `enslave ${hostSideName} to ${side.target} and bring it up`,
-      apply: () => host.setLink(hostSideName, { master: side.target, up: true }),
+      describe: `enslave ${hostSideName} to ${side.target}${isolated ? ' as an isolated port (icc=false)' : ''} and bring it up`,
+      apply: () => host.setLink(hostSideName, { master: side.target, up: true, bridgePort: isolated ? { isolated } : undefined }),
     });
     if (req.vlan !== undefined) {
       for (const op of planBridgeVlan(side.target, hostSideName, req.vlan)) plan.add(vlanStep(op));

@@ -19,6 +19,7 @@ export const load = {
   view: () => require('../attach/view.js') as typeof import('../attach/view.js'),
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
+  connect: () => require('../network/connect.js') as typeof import('../network/connect.js'),
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   portSpec: () => require('../nat/port-spec.js') as typeof import('../nat/port-spec.js'),
   guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),

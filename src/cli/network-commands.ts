@@ -1,6 +1,6 @@
 /**
- * network-commands — `tsnet network create|ls|inspect|rm`: bridge networks with subnets that
- * collide with nothing on the host.
+ * network-commands — `tsnet init` and `tsnet network create|ls|inspect|rm|connect|disconnect`:
+ * bridge networks with subnets that collide with nothing on the host.
  */
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
@@ -12,7 +12,11 @@ import type { NetworkRecord } from '../state/networks.js';
 
 interface CreateOpts extends GlobalOpts {
   subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
-  internal?: boolean; ipMasq?: string;
+  internal?: boolean; ipMasq?: string; icc?: string; b?: string;
+}
+
+interface ConnectOpts extends GlobalOpts {
+  ip?: string; i?: string; dryRun?: boolean;
 }
 
 function rows(networks: NetworkRecord[]): string[] {
@@ -65,18 +69,23 @@ export function registerNetworkCommands(program: Command): void {
     .option('--gateway <ip>', 'gateway address on the bridge (default: first address of the subnet)')
     .option('--ip-range <cidr>', 'allocate container addresses from this part of the subnet')
     .option('--bridge <ifname>', 'bridge interface to use or create (default: br-<hash>)')
+    .option('-b <bridge>', 'use this existing bridge; its IPv4 address gives subnet and gateway unless --subnet is given')
     .option('--mtu <n>', 'MTU (default: that of the default route\'s interface)')
     .option('--internal', 'no traffic in or out of the network, only between its members')
+    .option('--icc <bool>', 'allow traffic between members (true|false); false isolates their bridge ports', 'true')
     .option('--ip-masq <bool>', 'MASQUERADE traffic leaving the network (true|false)', 'true')
     .option('--dry-run', 'print the plan, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
       const mtu = parseMtu(opts.mtu);
+      if (opts.b !== undefined && opts.bridge !== undefined) throw invalid('give either --bridge (use or create) or -b (must exist), not both');
+      const existing = opts.b !== undefined;
       const { createNetwork } = load.network();
       const r = await withContext(opts, (ctx) => createNetwork(ctx, {
-        name, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.bridge, mtu,
-        internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'),
+        name, subnet: existing && cmd.getOptionValueSource('subnet') === 'default' ? undefined : opts.subnet,
+        gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.b ?? opts.bridge, existingBridge: existing, mtu,
+        internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), icc: parseBool(opts.icc ?? 'true', '--icc'),
       }, { dryRun: opts.dryRun }));
       if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
       else printResult(opts, r.network, `created network ${name}: ${r.network!.subnet} on ${r.network!.bridge}, gateway ${r.network!.gateway}`);
@@ -100,6 +109,40 @@ export function registerNetworkCommands(program: Command): void {
       const { inspectNetwork } = load.network();
       const r = await withContext(opts, (ctx) => inspectNetwork(ctx, name));
       printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`)]);
+    });
+
+  withGlobals(network.command('connect'))
+    .description('connect a guest to a network: an interface on its bridge, the next free address (or --ip), default route via its gateway')
+    .argument('<network>', 'network name')
+    .argument('<guest>', 'netns name, PID, pid:N or netns path')
+    .option('--ip <address>', 'this address of the network instead of the next free one')
+    .option('-i <ctrif>', 'interface name in the guest (default: the lowest free ethN)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet network connect lab web\n  tsnet network connect --ip 10.77.0.9 -i eth2 db web')
+    .action(async (name: string, guestText: string, _o: ConnectOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ConnectOpts>();
+      const { parseGuest } = load.grammar();
+      const { validateIfName } = load.names();
+      const guest = parseGuest(guestText);
+      const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
+      const { connectNetwork } = load.connect();
+      const r = await withContext(opts, (ctx) => connectNetwork(ctx, { network: name, guest, ip: opts.ip, ctrIf }, { dryRun: opts.dryRun }));
+      printResult(opts, r, r.plan ? ['plan:', ...r.plan] : r.message);
+    });
+
+  withGlobals(network.command('disconnect'))
+    .description('disconnect a guest from a network (removes its interfaces on the network\'s bridge)')
+    .argument('<network>', 'network name')
+    .argument('<guest>', 'netns name, PID, pid:N or netns path')
+    .option('--dry-run', 'show what would be removed, change nothing')
+    .addHelpText('after', '\nExample:\n  tsnet network disconnect lab web')
+    .action(async (name: string, guestText: string, _o: ConnectOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ConnectOpts>();
+      const { parseGuest } = load.grammar();
+      const { disconnectNetwork } = load.connect();
+      const r = await withContext(opts, (ctx) => disconnectNetwork(ctx, name, parseGuest(guestText), { dryRun: opts.dryRun }));
+      for (const w of r.warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
+      printResult(opts, r, r.message);
     });
 
   withGlobals(network.command('rm'))

@@ -47,6 +47,10 @@ function nsPath(ref: NetnsRef): string {
 }
 
 /** kv — [key, check(value)] when value is given, [] otherwise. */
+function onOff(b: boolean): string {
+  return b ? 'on' : 'off';
+}
+
 function kv<T>(key: string, value: T | undefined, check: (v: T) => string = String): string[] {
   return value === undefined ? [] : [key, check(value)];
 }
@@ -151,6 +155,13 @@ class Iproute2LinkOps implements LinkOps {
       ...(change.master === null ? ['nomaster'] : kv('master', change.master)),
       ...(change.up === undefined ? [] : [change.up ? 'up' : 'down']),
     ]);
+    const port = change.bridgePort;
+    if (port) {
+      await this.ip(`set bridge port flags of ${name}`, [
+        'link', 'set', 'dev', change.newName ?? name, 'type', 'bridge_slave',
+        ...kv('isolated', port.isolated, onOff), ...kv('hairpin', port.hairpin, onOff),
+      ]);
+    }
   }
 
   async deleteLink(name: string): Promise<void> {

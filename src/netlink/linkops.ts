@@ -103,6 +103,18 @@ export interface LinkChange {
   newName?: string | undefined;
   /** Move the link into this netns. */
   netns?: NetnsRef | undefined;
+  /** Flags of the link as a port of its bridge (it must be enslaved already). */
+  bridgePort?: BridgePortFlags | undefined;
+}
+
+/**
+ * BridgePortFlags — isolated: the port cannot exchange frames with other isolated ports,
+ * only with the bridge itself and non-isolated ports (how tsnet enforces --icc=false without
+ * br_netfilter); hairpin: frames may leave by the port they came in on.
+ */
+export interface BridgePortFlags {
+  isolated?: boolean | undefined;
+  hairpin?: boolean | undefined;
 }
 
 export interface LinkOps {

@@ -13,7 +13,7 @@ import { inNetns } from '../netns/in-netns.js';
 import { errnoOfNetlink, isMissing, kernelError } from './kernel-error.js';
 import type { AddrInfo, LinkChange, LinkInfo, LinkOps, MacvlanSpec, NetnsRef, OpenLinkOps, RouteInfo, RouteSpec, VethSpec } from './linkops.js';
 import {
-  AF, NLM_F, RT_SCOPE, RT_TABLE_MAIN, RTN_UNICAST, RTPROT_BOOT, bridgeLinkinfo, cidrBytes, ipBytes, macBytes,
+  AF, NLM_F, RT_SCOPE, RT_TABLE_MAIN, RTN_UNICAST, RTPROT_BOOT, bridgeLinkinfo, bridgePortLinkinfo, cidrBytes, ipBytes, macBytes,
   macvlanLinkinfo, nl, routeFlags, toAddrInfo, toLinkInfo, toRouteInfo, u32, vethLinkinfo, type Route, type RouteAttrs, type RtSocket,
 } from './netlink-codec.js';
 import { readSysctl, writeSysctl } from './sysctl.js';
@@ -142,6 +142,11 @@ class NetlinkLinkOps implements LinkOps {
     };
     const flags = change.up === undefined ? {} : { flags: change.up ? { up: true as const } : {}, change: { up: true as const } };
     await this.kernel(what, () => this.sock.setLink({ index, ...flags }, attrs));
+    // Port flags travel as IFLA_INFO_SLAVE_DATA, which only RTM_NEWLINK (no CREATE) applies.
+    if (change.bridgePort) {
+      const linkinfo = bridgePortLinkinfo(change.bridgePort);
+      await this.kernel(`set bridge port flags of ${name}`, () => this.sock.newLink({ index }, { linkinfo }));
+    }
   }
 
   async deleteLink(name: string): Promise<void> {

@@ -8,7 +8,7 @@
 import { endianness } from 'node:os';
 import { invalid } from '../core/errors.js';
 import { formatIp, parseCidr, parseIp, type Family } from '../ipam/cidr.js';
-import type { AddrInfo, LinkInfo, RouteInfo } from './linkops.js';
+import type { AddrInfo, BridgePortFlags, LinkInfo, RouteInfo } from './linkops.js';
 import type * as RtModule from 'netlink/dist/rt/rt';
 import type * as IflaModule from 'netlink/dist/rt/ifla';
 import type * as StructsModule from 'netlink/dist/structs';
@@ -92,6 +92,17 @@ export function macText(bytes: Buffer | undefined): string {
 
 export function bridgeLinkinfo(): Buffer {
   return flatten(nl().ifla.formatInfo({ kind: 'bridge' }));
+}
+
+/** bridgePortLinkinfo — IFLA_LINKINFO { SLAVE_KIND "bridge", SLAVE_DATA { BRPORT_MODE, BRPORT_ISOLATED } }. */
+export function bridgePortLinkinfo(flags: BridgePortFlags): Buffer {
+  const { ifla } = nl();
+  const u8 = (b: boolean): Buffer => Buffer.from([b ? 1 : 0]);
+  const port = {
+    mode: flags.hairpin === undefined ? undefined : flags.hairpin ? ifla.BridgePortMode.HAIRPIN : ifla.BridgePortMode.UNSPEC,
+    isolated: flags.isolated === undefined ? undefined : u8(flags.isolated),
+  };
+  return flatten(ifla.formatInfo({ slaveKind: 'bridge', slaveData: flatten(ifla.formatBridgePort(port)) }));
 }
 
 /** vethLinkinfo — IFLA_INFO_DATA/VETH_INFO_PEER is an ifinfomsg followed by link attrs. */

@@ -30,10 +30,7 @@ export function validateInit(o: InitOptions): void {
     throw invalid('-b and --bip cannot be used together: with -b the bridge keeps its own address (set it on the bridge instead)');
   }
   if (o.iptables === false && o.icc === false) {
-    throw invalid('--icc=false needs firewall rules to enforce it, so it cannot be combined with --iptables=false');
-  }
-  if (o.icc === false) {
-    throw new TsnetError('EUNSUPPORTED', '--icc=false is not available yet: enforcing it inside a bridge needs br_netfilter, which tsnet does not load');
+    throw invalid('--icc=false cannot be combined with --iptables=false: like Docker, tsnet only restricts traffic when it manages the firewall');
   }
   if (o.fixedCidr !== undefined && o.bip === undefined && o.bridge === undefined) {
     throw invalid('--fixed-cidr needs the subnet it lies in: give --bip, or -b with a bridge that has an address');
@@ -65,6 +62,7 @@ export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}
     mtu: o.mtu,
     firewall: o.iptables ?? true,
     ipMasq: o.ipMasq ?? true,
+    icc: o.icc ?? true,
     ipForward: o.ipForward ?? true,
   });
   return { network: r.network!, created: true };

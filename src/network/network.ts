@@ -30,6 +30,8 @@ export interface NetworkSpec {
   bridge?: string | undefined;
   mtu?: number | undefined;
   internal?: boolean | undefined;
+  /** Default true; false isolates the members' bridge ports from each other (Docker's --icc=false). */
+  icc?: boolean | undefined;
   /** Default true: MASQUERADE traffic leaving the network. */
   ipMasq?: boolean | undefined;
   /** Default true: install firewall chains (Docker's --iptables). */
@@ -114,7 +116,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
           const subnet = spec.subnet === undefined || spec.subnet === 'auto' ? selectSubnet(all).subnet : checkExplicitSubnet(spec.subnet, all);
           return {
             name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null, mtu,
-            bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true, firewall: spec.firewall ?? true,
+            bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true, icc: spec.icc ?? true, firewall: spec.firewall ?? true,
           };
         });
       },

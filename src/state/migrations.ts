@@ -83,4 +83,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE networks ADD COLUMN firewall INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE networks ADD COLUMN gateway_added INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  -- --icc=false: members of the network cannot reach each other (isolated bridge ports).
+  ALTER TABLE networks ADD COLUMN icc INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

@@ -20,6 +20,8 @@ export interface NetworkRecord {
   internal: boolean;
   /** MASQUERADE traffic leaving the network. */
   ipMasq: boolean;
+  /** Members may talk to each other; false isolates their bridge ports (--icc=false). */
+  icc: boolean;
   /** Firewall chains installed (false for --iptables=false). */
   firewall: boolean;
   /** tsnet added the gateway address to the bridge (false when -b brought its own). */
@@ -29,7 +31,7 @@ export interface NetworkRecord {
 
 interface Row {
   id: number; name: string; bridge: string; subnet: string; gateway: string; ip_range: string | null;
-  mtu: number; bridge_created: number; internal: number; ip_masq: number; firewall: number; gateway_added: number; created_at: string;
+  mtu: number; bridge_created: number; internal: number; ip_masq: number; icc: number; firewall: number; gateway_added: number; created_at: string;
 }
 
 export type NewNetwork = Omit<NetworkRecord, 'id' | 'createdAt' | 'gatewayAdded'>;
@@ -43,9 +45,9 @@ export class NetworkRepo {
       const held = (prepare(this.db, 'SELECT name, subnet FROM networks').all() as Array<{ name: string; subnet: string }>);
       const n = decide(held);
       try {
-        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, internal, ip_masq, firewall, created_at)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0,
+        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, internal, ip_masq, icc, firewall, created_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0, n.icc ? 1 : 0,
             n.firewall ? 1 : 0, new Date().toISOString());
       } catch (e) {
         const msg = (e as Error).message;
@@ -71,6 +73,12 @@ export class NetworkRepo {
     return row && hydrate(row);
   }
 
+  /** byBridge — the network whose bridge this is, if any. */
+  byBridge(bridge: string): NetworkRecord | undefined {
+    const row = prepare(this.db, 'SELECT * FROM networks WHERE bridge = ?').get(bridge) as Row | undefined;
+    return row && hydrate(row);
+  }
+
   all(): NetworkRecord[] {
     return (prepare(this.db, 'SELECT * FROM networks ORDER BY name').all() as Row[]).map(hydrate);
   }
@@ -83,7 +91,7 @@ export class NetworkRepo {
 function hydrate(r: Row): NetworkRecord {
   return {
     id: r.id, name: r.name, bridge: r.bridge, subnet: r.subnet, gateway: r.gateway, ipRange: r.ip_range,
-    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, internal: r.internal === 1, ipMasq: r.ip_masq === 1,
+    mtu: r.mtu, bridgeCreated: r.bridge_created === 1, internal: r.internal === 1, ipMasq: r.ip_masq === 1, icc: r.icc === 1,
     firewall: r.firewall === 1, gatewayAdded: r.gateway_added === 1, createdAt: r.created_at,
   };
 }

@@ -122,6 +122,24 @@ for (const backend of ['netlink', 'iproute2'] as const) {
       assert.equal(after?.up, false);
     });
 
+    test('setLink: bridge port flags isolated and hairpin, on and off', async (t) => {
+      const w = await world(t, backend);
+      await w.ops.addBridge('br0');
+      await w.ops.addVeth({ name: 'vh0', peerName: 'vh0p' });
+      const flags = (): { isolated: boolean; hairpin: boolean } => {
+        const d = JSON.parse(shInNs(w.host, ['ip', '-d', '-j', 'link', 'show', 'vh0'])) as Array<{ linkinfo?: { info_slave_data?: { isolated: boolean; hairpin: boolean } } }>;
+        const data = d[0]?.linkinfo?.info_slave_data;
+        assert.ok(data, 'vh0 is a bridge port');
+        return { isolated: data.isolated, hairpin: data.hairpin };
+      };
+      await w.ops.setLink('vh0', { master: 'br0', up: true, bridgePort: { isolated: true } });
+      assert.deepEqual(flags(), { isolated: true, hairpin: false });
+      await w.ops.setLink('vh0', { bridgePort: { hairpin: true } });
+      assert.deepEqual(flags(), { isolated: true, hairpin: true });
+      await w.ops.setLink('vh0', { bridgePort: { isolated: false, hairpin: false } });
+      assert.deepEqual(flags(), { isolated: false, hairpin: false });
+    });
+
     test('setLink: move into the guest and rename in one request', async (t) => {
       const w = await world(t, backend);
       await w.ops.addVeth({ name: 'vh1', peerName: 'vtmp1' });

@@ -1,0 +1,103 @@
+/**
+ * Kernel tests of network membership: `network connect|disconnect` (Docker's verbs), --icc=false
+ * through isolated bridge ports (members cannot reach each other, but do reach the gateway),
+ * and `network create -b` on a bridge someone else made. Each test has its own host netns.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addrsJson, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { ok, tsnetIn } from '../helpers/tsnet';
+
+interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; icc: boolean }
+
+function ipv4(ns: string, ifname: string): string[] {
+  return (addrsJson(ns, ifname)[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
+}
+
+for (const backend of ['netlink', 'iproute2']) {
+  describe(`network membership (${backend})`, { skip: rootSkip }, () => {
+    const t = new TestNetns();
+    const cli = (host: string, root: string, args: string[]) => tsnetIn(host, root, args, { backend });
+    after(() => t.cleanup());
+
+    test('connect picks the next free ethN and address; --ip fixes one; disconnect undoes; both idempotent', () => {
+      const host = t.make('host');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      const baseline = snapshot(host);
+      ok(cli(host, root, ['network', 'create', 'front', '--subnet', '10.81.0.0/24']));
+      ok(cli(host, root, ['network', 'create', 'back', '--subnet', '10.82.0.0/24']));
+      ok(cli(host, root, ['network', 'connect', 'front', g]));
+      assert.match(ok(cli(host, root, ['network', 'connect', 'front', g])).stdout, /already on network front as eth1; nothing to do/);
+      ok(cli(host, root, ['network', 'connect', '--ip', '10.82.0.50', 'back', g]));
+      assert.deepEqual(ipv4(g, 'eth1'), ['10.81.0.2']);
+      assert.deepEqual(ipv4(g, 'eth2'), ['10.82.0.50']);
+      assert.equal(routesJson(g).find((r) => r.dst === 'default')?.gateway, '10.82.0.1', 'the last network connected gives the default route');
+      assert.ok(ping(g, '10.81.0.1') && ping(g, '10.82.0.1'), 'both gateways answer');
+
+      const gatewayIp = cli(host, root, ['network', 'connect', '--ip', '10.82.0.1', '-i', 'eth3', 'back', g]);
+      assert.equal(gatewayIp.status, 4);
+      assert.match(gatewayIp.stderr, /is the gateway of network back/);
+      const outside = cli(host, root, ['network', 'connect', '--ip', '10.9.9.9', '-i', 'eth3', 'back', g]);
+      assert.equal(outside.status, 2);
+      assert.match(outside.stderr, /not in network back/);
+      const missing = cli(host, root, ['network', 'connect', 'nosuch', g]);
+      assert.equal(missing.status, 3);
+      assert.match(missing.stderr, /no network named nosuch/);
+
+      ok(cli(host, root, ['network', 'disconnect', 'front', g]));
+      assert.equal(linksJson(g).some((l) => l.ifname === 'eth1'), false);
+      assert.match(ok(cli(host, root, ['network', 'disconnect', 'front', g])).stdout, /not on network front; nothing to do/);
+      ok(cli(host, root, ['network', 'disconnect', 'back', g]));
+      ok(cli(host, root, ['network', 'rm', 'front', 'back']));
+      assert.equal(snapshot(host), baseline);
+    });
+
+    test('--icc=false: members cannot reach each other but reach the gateway; icc=true networks are untouched', () => {
+      const host = t.make('host');
+      const [g1, g2, g3, g4] = [t.make('g1'), t.make('g2'), t.make('g3'), t.make('g4')];
+      const root = t.tmpdir();
+      const net = JSON.parse(ok(cli(host, root, ['network', 'create', 'quiet', '--subnet', '10.83.0.0/24', '--icc=false', '--json'])).stdout) as NetworkJson;
+      assert.equal(net.icc, false);
+      ok(cli(host, root, ['network', 'connect', 'quiet', g1]));
+      ok(cli(host, root, ['network', 'connect', 'quiet', g2]));
+      assert.ok(ping(g1, '10.83.0.1'), 'the gateway answers an isolated member');
+      assert.equal(ping(g1, '10.83.0.3'), false, 'members of an icc=false network cannot reach each other');
+      const ports = JSON.parse(sh(['ip', 'netns', 'exec', host, 'ip', '-d', '-j', 'link', 'show', 'master', net.bridge])) as Array<{ linkinfo: { info_slave_data: { isolated: boolean } } }>;
+      assert.deepEqual(ports.map((p) => p.linkinfo.info_slave_data.isolated), [true, true]);
+
+      ok(cli(host, root, ['network', 'create', 'chatty', '--subnet', '10.84.0.0/24']));
+      ok(cli(host, root, ['network', 'connect', 'chatty', g3]));
+      ok(cli(host, root, ['network', 'connect', 'chatty', g4]));
+      assert.ok(ping(g3, '10.84.0.3'), 'members of a default network reach each other');
+
+      const bad = cli(host, root, ['network', 'create', 'x', '--icc', 'maybe']);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--icc "maybe" must be true or false/);
+      const init = cli(host, root, ['init', '--iptables=false', '--icc=false']);
+      assert.equal(init.status, 2);
+      assert.match(init.stderr, /--icc=false cannot be combined with --iptables=false/);
+    });
+
+    test('network create -b uses an existing bridge and its address, and leaves both on rm', () => {
+      const host = t.make('host');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      sh(['ip', 'netns', 'exec', host, 'ip', 'link', 'add', 'mybr', 'type', 'bridge']);
+      sh(['ip', 'netns', 'exec', host, 'ip', 'addr', 'add', '10.85.3.1/24', 'dev', 'mybr']);
+      sh(['ip', 'netns', 'exec', host, 'ip', 'link', 'set', 'mybr', 'up']);
+      const both = cli(host, root, ['network', 'create', 'x', '-b', 'mybr', '--bridge', 'other']);
+      assert.equal(both.status, 2);
+      const net = JSON.parse(ok(cli(host, root, ['network', 'create', 'lan', '-b', 'mybr', '--json'])).stdout) as NetworkJson;
+      assert.deepEqual([net.bridge, net.subnet, net.gateway], ['mybr', '10.85.3.0/24', '10.85.3.1']);
+      ok(cli(host, root, ['network', 'connect', 'lan', g]));
+      assert.deepEqual(ipv4(g, 'eth1'), ['10.85.3.2']);
+      ok(cli(host, root, ['network', 'disconnect', 'lan', g]));
+      ok(cli(host, root, ['network', 'rm', 'lan']));
+      assert.deepEqual(ipv4(host, 'mybr'), ['10.85.3.1'], 'the bridge and its address are not tsnet\'s to remove');
+      const gone = cli(host, root, ['network', 'create', 'lan', '-b', 'nobr']);
+      assert.equal(gone.status, 3);
+      assert.match(gone.stderr, /bridge nobr \(-b\) does not exist/);
+    });
+  });
+}
