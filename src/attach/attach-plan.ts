@@ -42,6 +42,8 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
   const auto = req.ip.mode === 'network' && network !== undefined;
   let addresses: StaticAddress[] = req.ip.mode === 'static' ? req.ip.addresses : [];
   const gateway = req.ip.mode === 'static' ? req.ip.gateway : auto ? { family: 4 as const, ip: network.gateway } : undefined;
+  // A dual-stack network also gives an IPv6 address and default route.
+  const gateway6 = auto && network.gateway6 ? { family: 6 as const, ip: network.gateway6 } : undefined;
   let recordId = 0;
 
   plan.add({
@@ -52,7 +54,7 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
         guest: guest.name, netnsId: guest.netnsId, ctrIf: req.ctrIf, kind: side.mode, hostIf: hostSideName,
         hostTarget: side.target, mac: req.mac ?? null, vlan: req.vlan ?? null, specKey: input.specKey,
         spec: { ...req }, gateway: gateway?.ip ?? null, addresses: addresses.map((a) => a.cidr),
-      }, auto ? (taken) => firstFreeAddress(network, taken) : undefined);
+      }, auto ? (taken) => networkAddresses(network, taken) : undefined);
       recordId = reserved.id;
       addresses = reserved.addresses.map((cidr) => ({ family: parseCidr(cidr).family, cidr }));
     },
@@ -111,7 +113,7 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
       apply: () => inGuest.setSysctl(`net/ipv4/conf/${req.ctrIf}/arp_notify`, '1'),
     });
   }
-  const addressCount = auto ? 1 : addresses.length;
+  const addressCount = auto ? (network.subnet6 ? 2 : 1) : addresses.length;
   for (let i = 0; i < addressCount; i++) {
     const cidr = (): string => addresses[i]!.cidr; // read at apply time: allocation may decide it
     plan.add({
@@ -123,6 +125,7 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
   }
   plan.add({ name: 'link-up', describe: `bring ${req.ctrIf} up in ${guest.name}`, apply: () => inGuest.setLink(req.ctrIf, { up: true }) });
   if (gateway) addGateway(plan, input, gateway, () => recordId);
+  if (gateway6) addGateway(plan, input, gateway6, () => recordId);
   if (auto || addresses.some((a) => a.family === 4)) {
     addAnnounce(plan, input, () => addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!));
   }
@@ -191,6 +194,13 @@ function addCreateBridge(plan: Plan, ctx: EngineContext, host: LinkOps, side: Ho
  * can restore it); a gateway outside every subnet on the interface first gets an on-link
  * host route.
  */
+/** networkAddresses — the next free IPv4 address of a network, and IPv6 one when it is dual-stack. */
+function networkAddresses(network: NetworkRecord, taken: ReadonlySet<string>): string[] {
+  const v4 = firstFreeAddress(network, taken);
+  if (!network.subnet6 || !network.gateway6) return [v4];
+  return [v4, firstFreeAddress({ subnet: network.subnet6, gateway: network.gateway6 }, taken)];
+}
+
 function addGateway(plan: Plan, input: AttachPlanInput, gw: { family: 4 | 6; ip: string }, recordId: () => number): void {
   const { ctx, req, inGuest } = input;
   const addresses = req.ip.mode === 'static' ? req.ip.addresses : [];
@@ -213,7 +223,7 @@ function addGateway(plan: Plan, input: AttachPlanInput, gw: { family: 4 | 6; ip:
     apply: async () => {
       previous = (await inGuest.listRoutes(gw.family)).filter((r) => r.dst === 'default');
       const remembered: DefaultRoute[] = previous.map((r) => ({ family: gw.family, gateway: r.gateway, dev: r.dev, metric: r.metric }));
-      ctx.attachments.setReplacedDefault(recordId(), remembered);
+      ctx.attachments.addReplacedDefault(recordId(), remembered);
       for (const r of previous) await inGuest.delRoute({ family: gw.family, dst: 'default', gateway: r.gateway, dev: r.dev, metric: r.metric });
       await inGuest.replaceRoute({ family: gw.family, dst: 'default', gateway: gw.ip, dev: req.ctrIf });
     },

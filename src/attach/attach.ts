@@ -90,11 +90,12 @@ async function networkOf(ctx: EngineContext, req: AttachRequest, dryRun: boolean
     throw invalid(`${what} is not a tsnet network, so an IPSPEC is needed (ip/len[@gw] or 0/0); see tsnet network ls`);
   }
   if (network && req.ip.mode === 'static') {
-    const subnet = parseCidr(network.subnet);
     for (const a of req.ip.addresses) {
       const c = parseCidr(a.cidr);
-      if (!contains(subnet, c.family, c.addr) || c.prefix !== subnet.prefix) {
-        throw invalid(`address "${a.cidr}" is not in network ${network.name} (${network.subnet})`);
+      const text = c.family === 4 ? network.subnet : network.subnet6;
+      const subnet = text === null ? undefined : parseCidr(text);
+      if (!subnet || !contains(subnet, c.family, c.addr) || c.prefix !== subnet.prefix) {
+        throw invalid(`address "${a.cidr}" is not in network ${network.name} (${[network.subnet, network.subnet6].filter(Boolean).join(', ')})`);
       }
     }
   }

@@ -96,7 +96,7 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
 async function restoreDefault(inGuest: LinkOps, rec: AttachmentRecord, warnings: string[]): Promise<void> {
   for (const old of rec.replacedDefault) {
     const now = (await inGuest.listRoutes(old.family)).filter((r) => r.dst === 'default');
-    if (now.length > 0) return; // someone set a new default meanwhile: leave it
+    if (now.length > 0) continue; // someone set a new default meanwhile: leave it
     try {
       await inGuest.addRoute({ family: old.family, dst: 'default', gateway: old.gateway, dev: old.dev, metric: old.metric });
     } catch (e) {

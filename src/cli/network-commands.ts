@@ -12,7 +12,7 @@ import type { NetworkRecord } from '../state/networks.js';
 
 interface CreateOpts extends GlobalOpts {
   subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
-  internal?: boolean; ipMasq?: string; icc?: string; b?: string;
+  internal?: boolean; ipMasq?: string; icc?: string; b?: string; ipv6?: boolean; subnet6?: string; gateway6?: string;
 }
 
 interface ConnectOpts extends GlobalOpts {
@@ -20,8 +20,8 @@ interface ConnectOpts extends GlobalOpts {
 }
 
 function rows(networks: NetworkRecord[]): string[] {
-  return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'MTU'],
-    networks.map((n) => [n.name, n.bridge, n.subnet, n.gateway, n.ipRange ?? '-', String(n.mtu)]));
+  return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'IPV6', 'MTU'],
+    networks.map((n) => [n.name, n.bridge, n.subnet, n.gateway, n.ipRange ?? '-', n.subnet6 ?? '-', String(n.mtu)]));
 }
 
 interface InitOpts extends GlobalOpts {
@@ -68,6 +68,9 @@ export function registerNetworkCommands(program: Command): void {
     .option('--subnet <cidr>', 'subnet, or "auto" for the lowest free block of the local pools', 'auto')
     .option('--gateway <ip>', 'gateway address on the bridge (default: first address of the subnet)')
     .option('--ip-range <cidr>', 'allocate container addresses from this part of the subnet')
+    .option('--ipv6', 'dual stack: an IPv6 subnet as well (default: a free /64 of this host\'s unique local /48)')
+    .option('--subnet6 <cidr>', 'the IPv6 subnet (with --ipv6)')
+    .option('--gateway6 <ip>', 'the IPv6 gateway on the bridge (default: the subnet\'s first address)')
     .option('--bridge <ifname>', 'bridge interface to use or create (default: br-<hash>)')
     .option('-b <bridge>', 'use this existing bridge; its IPv4 address gives subnet and gateway unless --subnet is given')
     .option('--mtu <n>', 'MTU (default: that of the default route\'s interface)')
@@ -75,7 +78,7 @@ export function registerNetworkCommands(program: Command): void {
     .option('--icc <bool>', 'allow traffic between members (true|false); false isolates their bridge ports', 'true')
     .option('--ip-masq <bool>', 'MASQUERADE traffic leaving the network (true|false)', 'true')
     .option('--dry-run', 'print the plan, change nothing')
-    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
+    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
       const mtu = parseMtu(opts.mtu);
@@ -84,11 +87,14 @@ export function registerNetworkCommands(program: Command): void {
       const { createNetwork } = load.network();
       const r = await withContext(opts, (ctx) => createNetwork(ctx, {
         name, subnet: existing && cmd.getOptionValueSource('subnet') === 'default' ? undefined : opts.subnet,
-        gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.b ?? opts.bridge, existingBridge: existing, mtu,
+        gateway: opts.gateway, ipRange: opts.ipRange, ipv6: opts.ipv6, subnet6: opts.subnet6, gateway6: opts.gateway6, bridge: opts.b ?? opts.bridge, existingBridge: existing, mtu,
         internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), icc: parseBool(opts.icc ?? 'true', '--icc'),
       }, { dryRun: opts.dryRun }));
       if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
-      else printResult(opts, r.network, `created network ${name}: ${r.network!.subnet} on ${r.network!.bridge}, gateway ${r.network!.gateway}`);
+      else {
+        const n = r.network!;
+        printResult(opts, n, `created network ${name}: ${n.subnet}${n.subnet6 ? ` and ${n.subnet6}` : ''} on ${n.bridge}, gateway ${n.gateway}${n.gateway6 ? ` and ${n.gateway6}` : ''}`);
+      }
     });
 
   withGlobals(network.command('ls'))

@@ -11,6 +11,7 @@
  */
 import { formatCidr, mask, overlaps, parseCidr, type Cidr, type Family } from './cidr.js';
 import { invalid } from '../core/errors.js';
+import { sha256Hex } from '../core/sha256.js';
 
 /** A pool: the range `base` (a network CIDR) split into blocks of prefix length `size`. */
 export interface Pool {
@@ -159,4 +160,15 @@ function show(v: unknown): string {
     s = String(v);
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * ulaPool — the IPv6 pool `--ipv6` without `--subnet6` carves /64s from: an RFC 4193 unique
+ * local /48 (fd + a 40-bit global ID) derived from the state root's id, so every tsnet host
+ * gets its own ULA prefix (two labs joined later do not collide) and it is stable across runs.
+ * Changing the derivation moves every auto IPv6 network: it breaks upgrades.
+ */
+export function ulaPool(seed: string): Pool {
+  const id = sha256Hex(`ula\0${seed}`).slice(0, 10);
+  return { base: `fd${id.slice(0, 2)}:${id.slice(2, 6)}:${id.slice(6, 10)}::/48`, size: 64 };
 }

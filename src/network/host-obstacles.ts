@@ -17,9 +17,10 @@ function readNameservers(): string[] {
   return isSystemdResolvedStub(servers) ? read('/run/systemd/resolve/resolv.conf') : servers;
 }
 
-export async function hostObstacles(host: LinkOps, ownBridge?: string): Promise<HostObstacles> {
-  const routes = (await host.listRoutes(4)).filter((r) => r.dst !== 'default' && !r.gateway && r.dev !== ownBridge);
-  const addresses = (await host.listAddrs()).filter((a) => a.family === 4 && a.ifname !== ownBridge);
+export async function hostObstacles(host: LinkOps, ownBridge?: string, family: 4 | 6 = 4): Promise<HostObstacles> {
+  // IPv6 link-local routes (fe80::/64 on every link) can never clash with a network's subnet.
+  const routes = (await host.listRoutes(family)).filter((r) => r.dst !== 'default' && !r.gateway && r.dev !== ownBridge && !r.dst.startsWith('fe80:'));
+  const addresses = (await host.listAddrs()).filter((a) => a.family === family && a.ifname !== ownBridge && !a.cidr.startsWith('fe80:'));
   return {
     routes: routes.map((r) => ({ cidr: r.dst, name: r.dev })),
     addresses: addresses.map((a) => ({ cidr: a.cidr, name: a.ifname })),

@@ -2,15 +2,17 @@
  * network — bridge networks, docker's `network create/rm` equivalent: a bridge with the
  * gateway address on a subnet that collides with nothing on the host (--subnet auto picks
  * the lowest free block of Docker's local pools; an explicit subnet that overlaps a host
- * route, address or another network is refused, naming it). Attaching to a network takes
- * the next free address from state. Planned with undo like attach. Firewall rules (NAT,
- * isolation, port publishing) come with the rest of the bridge-networks issue.
+ * route, address or another network is refused, naming it), optionally dual-stack (--ipv6:
+ * --subnet6 or a /64 of the root's ULA /48), with forwarding on and the network's firewall
+ * chains. Attaching to a network takes the next free address(es) from state. Planned with
+ * undo like attach.
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import { contains, formatCidr, formatIp, mask, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
-import { checkExplicitSubnet, selectSubnet } from '../ipam/select-subnet.js';
+import { checkExplicitSubnet, selectSubnet, type HostObstacles } from '../ipam/select-subnet.js';
+import { ulaPool, type Pool } from '../ipam/pools.js';
 import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
 import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
@@ -26,6 +28,11 @@ export interface NetworkSpec {
   subnet?: string | undefined;
   gateway?: string | undefined;
   ipRange?: string | undefined;
+  /** Dual stack: an IPv6 subnet too (--subnet6, or a /64 of the root's ULA /48). */
+  ipv6?: boolean | undefined;
+  /** "auto" (default with --ipv6) or an IPv6 CIDR. */
+  subnet6?: string | undefined;
+  gateway6?: string | undefined;
   /** Bridge interface name; default br-<12 hex> derived from the root and the name. */
   bridge?: string | undefined;
   mtu?: number | undefined;
@@ -66,6 +73,20 @@ function validateSpec(spec: NetworkSpec): void {
   if ((spec.gateway !== undefined || spec.ipRange !== undefined) && (spec.subnet === undefined || spec.subnet === 'auto') && !spec.existingBridge) {
     throw invalid('--gateway and --ip-range need an explicit --subnet');
   }
+  if (spec.subnet !== undefined && spec.subnet !== 'auto' && parseCidr(spec.subnet).family !== 4) {
+    throw invalid(`subnet "${spec.subnet}" is not IPv4; give IPv6 subnets with --ipv6 --subnet6`);
+  }
+  if (!spec.ipv6 && (spec.subnet6 !== undefined || spec.gateway6 !== undefined)) throw invalid('--subnet6 and --gateway6 need --ipv6');
+  if (spec.subnet6 !== undefined && spec.subnet6 !== 'auto' && parseCidr(spec.subnet6, 'IPv6 subnet').family !== 6) {
+    throw invalid(`--subnet6 "${spec.subnet6}" is not an IPv6 subnet`);
+  }
+  if (spec.gateway6 !== undefined && (spec.subnet6 === undefined || spec.subnet6 === 'auto')) throw invalid('--gateway6 needs an explicit --subnet6');
+}
+
+/** chooseSubnet — an explicit subnet checked against everything in the way, or the lowest free block of the pools. */
+function chooseSubnet(wanted: string | undefined, obstacles: HostObstacles, family: 4 | 6, pools?: Pool[]): string {
+  if (wanted !== undefined && wanted !== 'auto') return checkExplicitSubnet(wanted, obstacles, { what: family === 6 ? 'IPv6 subnet' : 'subnet' });
+  return selectSubnet({ ...obstacles, family, pools }).subnet;
 }
 
 /** gatewayFor — the given gateway (inside the subnet, not its network/broadcast) or the first host address. */
@@ -102,6 +123,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
   }
   // The network's own bridge (and its routes and address) is not in its own way.
   const obstacles = await hostObstacles(host, bridge);
+  const obstacles6 = spec.ipv6 ? await hostObstacles(host, bridge, 6) : undefined;
   const mtu = spec.mtu ?? (await defaultRouteMtu(host));
   let record: NetworkRecord | undefined;
   let created = false;
@@ -111,11 +133,13 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       name: 'record',
       describe: `reserve network ${spec.name} (subnet ${spec.subnet ?? 'auto'}) on ${bridge}`,
       apply: () => {
-        record = ctx.networks.create((held) => {
-          const all = { ...obstacles, held: held.map((h) => ({ cidr: h.subnet, name: `tsnet network ${h.name}` })) };
-          const subnet = spec.subnet === undefined || spec.subnet === 'auto' ? selectSubnet(all).subnet : checkExplicitSubnet(spec.subnet, all);
+        record = ctx.networks.create((taken) => {
+          const held = taken.map((h) => ({ cidr: h.subnet, name: `tsnet network ${h.name}` }));
+          const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4);
+          const subnet6 = obstacles6 ? chooseSubnet(spec.subnet6, { ...obstacles6, held }, 6, [ulaPool(ctx.rootId)]) : null;
           return {
-            name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null, mtu,
+            name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null,
+            subnet6, gateway6: subnet6 && gatewayFor(subnet6, spec.gateway6), mtu,
             bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true, icc: spec.icc ?? true, firewall: spec.firewall ?? true,
           };
         });
@@ -141,6 +165,13 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       },
       undo: async () => { if (gatewayAdded) await host.delAddr(bridge, gatewayCidr(record!)); },
     });
+  if (spec.ipv6) plan.add({
+    name: 'gateway-address6',
+    describe: `give ${bridge} the network's IPv6 gateway address`,
+    // nodad: guests can route through it the moment attach returns.
+    apply: () => host.addAddr(bridge, gateway6Cidr(record!)!, { noDad: true }),
+    undo: () => host.delAddr(bridge, gateway6Cidr(record!)!),
+  });
   addFirewall(plan, host, () => record!, spec);
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
@@ -153,21 +184,27 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
  * --ip-masq=false. Undo removes exactly those chains.
  */
 function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec): void {
-  let forwarding = '1';
-  if (spec.ipForward !== false) plan.add({
-    name: 'ip-forward',
-    describe: 'turn on IPv4 forwarding (net.ipv4.ip_forward=1)',
-    apply: async () => {
-      forwarding = await host.readSysctl('net.ipv4.ip_forward');
-      await host.setSysctl('net.ipv4.ip_forward', '1');
-    },
-    undo: () => host.setSysctl('net.ipv4.ip_forward', forwarding),
-  });
+  if (spec.ipForward !== false) addForwarding(plan, host, 'net.ipv4.ip_forward', 'ip-forward', 'IPv4');
+  if (spec.ipv6 && spec.ipForward !== false) addForwarding(plan, host, 'net.ipv6.conf.all.forwarding', 'ip6-forward', 'IPv6');
   if (spec.firewall !== false) plan.add({
     name: 'firewall',
     describe: `install the firewall chains of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
     apply: () => installNetwork(firewallOf(record())),
     undo: () => uninstallNetwork(record().bridge),
+  });
+}
+
+/** addForwarding — turn a forwarding sysctl on; undo puts back what was there. */
+function addForwarding(plan: Plan, host: LinkOps, key: string, name: string, what: string): void {
+  let before = '1';
+  plan.add({
+    name,
+    describe: `turn on ${what} forwarding (${key}=1)`,
+    apply: async () => {
+      before = await host.readSysctl(key);
+      await host.setSysctl(key, '1');
+    },
+    undo: () => host.setSysctl(key, before),
   });
 }
 
@@ -177,6 +214,10 @@ function firewallOf(n: NetworkRecord): NetworkFirewall {
 
 function gatewayCidr(n: NetworkRecord): string {
   return `${n.gateway}/${n.subnet.split('/')[1]}`;
+}
+
+function gateway6Cidr(n: NetworkRecord): string | undefined {
+  return n.subnet6 && n.gateway6 ? `${n.gateway6}/${n.subnet6.split('/')[1]}` : undefined;
 }
 
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
@@ -191,7 +232,11 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
   const host = await ctx.hostLinks();
   if (n.firewall) await uninstallNetwork(n.bridge);
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
-  else if (n.gatewayAdded) await host.delAddr(n.bridge, gatewayCidr(n));
+  else {
+    if (n.gatewayAdded) await host.delAddr(n.bridge, gatewayCidr(n));
+    const v6 = gateway6Cidr(n);
+    if (v6) await host.delAddr(n.bridge, v6);
+  }
   ctx.networks.remove(name);
   if (ctx.networks.all().length === 0) await uninstallBase();
   return n;

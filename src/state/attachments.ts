@@ -45,12 +45,12 @@ export class AttachmentRepo {
   constructor(private readonly db: Database) {}
 
   /** reserve — inserts the row and its addresses atomically; ECONFLICT when taken. */
-  reserve(a: NewAttachment, allocate?: (taken: ReadonlySet<string>) => string): { id: number; addresses: string[] } {
+  reserve(a: NewAttachment, allocate?: (taken: ReadonlySet<string>) => string[]): { id: number; addresses: string[] } {
     const tx = this.db.transaction((): { id: number; addresses: string[] } => {
       if (allocate) {
         // Allocation reads and writes under the same write lock: no two attaches get one address.
         const taken = new Set((prepare(this.db, 'SELECT ip FROM attachment_addresses WHERE segment = ?').all(a.hostTarget) as Array<{ ip: string }>).map((r) => r.ip));
-        a = { ...a, addresses: [allocate(taken)] };
+        a = { ...a, addresses: allocate(taken) };
       }
       const info = this.db
         .prepare(`INSERT INTO attachments (guest, netns_id, ctr_if, kind, host_if, host_target,
@@ -86,8 +86,11 @@ export class AttachmentRepo {
     return new TsnetError('ECONFLICT', `${a.guest} already has ${a.ctrIf} attached by tsnet; detach it first or pick another -i`);
   }
 
-  setReplacedDefault(id: number, routes: DefaultRoute[]): void {
-    prepare(this.db, 'UPDATE attachments SET replaced_default = ? WHERE id = ?').run(JSON.stringify(routes), id);
+  /** addReplacedDefault — remembers default routes attach replaced (per family), for detach to restore. */
+  addReplacedDefault(id: number, routes: DefaultRoute[]): void {
+    const row = prepare(this.db, 'SELECT replaced_default FROM attachments WHERE id = ?').get(id) as { replaced_default: string | null } | undefined;
+    const before = row?.replaced_default ? (JSON.parse(row.replaced_default) as DefaultRoute[]) : [];
+    prepare(this.db, 'UPDATE attachments SET replaced_default = ? WHERE id = ?').run(JSON.stringify([...before, ...routes]), id);
   }
 
   remove(id: number): void {

@@ -87,4 +87,10 @@ export const MIGRATIONS: readonly string[] = [
   -- --icc=false: members of the network cannot reach each other (isolated bridge ports).
   ALTER TABLE networks ADD COLUMN icc INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  -- Dual-stack networks: an IPv6 subnet and gateway beside the IPv4 ones (NULL: IPv4 only).
+  ALTER TABLE networks ADD COLUMN subnet6 TEXT;
+  ALTER TABLE networks ADD COLUMN gateway6 TEXT;
+  CREATE UNIQUE INDEX networks_subnet6 ON networks (subnet6);
+  `,
 ];

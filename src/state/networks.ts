@@ -14,6 +14,9 @@ export interface NetworkRecord {
   subnet: string;
   gateway: string;
   ipRange: string | null;
+  /** IPv6 subnet and gateway of a dual-stack network (--ipv6), else null. */
+  subnet6: string | null;
+  gateway6: string | null;
   mtu: number;
   bridgeCreated: boolean;
   /** No traffic in or out except between members (docker network create --internal). */
@@ -30,7 +33,7 @@ export interface NetworkRecord {
 }
 
 interface Row {
-  id: number; name: string; bridge: string; subnet: string; gateway: string; ip_range: string | null;
+  id: number; name: string; bridge: string; subnet: string; gateway: string; ip_range: string | null; subnet6: string | null; gateway6: string | null;
   mtu: number; bridge_created: number; internal: number; ip_masq: number; icc: number; firewall: number; gateway_added: number; created_at: string;
 }
 
@@ -39,19 +42,21 @@ export type NewNetwork = Omit<NetworkRecord, 'id' | 'createdAt' | 'gatewayAdded'
 export class NetworkRepo {
   constructor(private readonly db: Database) {}
 
-  /** create — `decide` sees every subnet already held and returns the row to insert. */
+  /** create — `decide` sees every subnet already held (IPv4 and IPv6) and returns the row to insert. */
   create(decide: (heldSubnets: Array<{ name: string; subnet: string }>) => NewNetwork): NetworkRecord {
     const tx = this.db.transaction((): NetworkRecord => {
-      const held = (prepare(this.db, 'SELECT name, subnet FROM networks').all() as Array<{ name: string; subnet: string }>);
+      const held = (prepare(this.db, `SELECT name, subnet FROM networks UNION ALL
+                                      SELECT name, subnet6 AS subnet FROM networks WHERE subnet6 IS NOT NULL`).all() as Array<{ name: string; subnet: string }>);
       const n = decide(held);
       try {
-        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, mtu, bridge_created, internal, ip_masq, icc, firewall, created_at)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0, n.icc ? 1 : 0,
+        prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, subnet6, gateway6, mtu, bridge_created, internal, ip_masq, icc, firewall, created_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(n.name, n.bridge, n.subnet, n.gateway, n.ipRange, n.subnet6, n.gateway6, n.mtu, n.bridgeCreated ? 1 : 0, n.internal ? 1 : 0, n.ipMasq ? 1 : 0, n.icc ? 1 : 0,
             n.firewall ? 1 : 0, new Date().toISOString());
       } catch (e) {
         const msg = (e as Error).message;
         if (msg.includes('networks.name')) throw new TsnetError('ECONFLICT', `a network named ${n.name} already exists`);
+        if (msg.includes('networks.subnet')) throw new TsnetError('ECONFLICT', `a subnet of network ${n.name} is already held by another network`);
         if (msg.includes('networks.bridge')) throw new TsnetError('ECONFLICT', `bridge ${n.bridge} already belongs to another network`);
         throw new TsnetError('ESTATE', `cannot record network ${n.name}: ${msg}`);
       }
@@ -90,7 +95,7 @@ export class NetworkRepo {
 
 function hydrate(r: Row): NetworkRecord {
   return {
-    id: r.id, name: r.name, bridge: r.bridge, subnet: r.subnet, gateway: r.gateway, ipRange: r.ip_range,
+    id: r.id, name: r.name, bridge: r.bridge, subnet: r.subnet, gateway: r.gateway, ipRange: r.ip_range, subnet6: r.subnet6, gateway6: r.gateway6,
     mtu: r.mtu, bridgeCreated: r.bridge_created === 1, internal: r.internal === 1, ipMasq: r.ip_masq === 1, icc: r.icc === 1,
     firewall: r.firewall === 1, gatewayAdded: r.gateway_added === 1, createdAt: r.created_at,
   };

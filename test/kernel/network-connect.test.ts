@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { addrsJson, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 
-interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; icc: boolean }
+interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; icc: boolean; subnet6: string | null; gateway6: string | null }
 
-function ipv4(ns: string, ifname: string): string[] {
-  return (addrsJson(ns, ifname)[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
+function ipv4(ns: string, ifname: string, family: 'inet' | 'inet6' = 'inet'): string[] {
+  return (addrsJson(ns, ifname)[0]?.addr_info ?? []).filter((a) => a.family === family && !a.local.startsWith('fe80:')).map((a) => a.local);
 }
 
 for (const backend of ['netlink', 'iproute2']) {
@@ -77,6 +77,40 @@ for (const backend of ['netlink', 'iproute2']) {
       const init = cli(host, root, ['init', '--iptables=false', '--icc=false']);
       assert.equal(init.status, 2);
       assert.match(init.stderr, /--icc=false cannot be combined with --iptables=false/);
+    });
+
+    test('--ipv6: dual-stack networks get a ULA /64 (or --subnet6), guests both addresses and default routes', () => {
+      const host = t.make('host');
+      const [g1, g2] = [t.make('g1'), t.make('g2')];
+      const root = t.tmpdir();
+      const baseline = snapshot(host);
+      const auto = JSON.parse(ok(cli(host, root, ['network', 'create', 'dual', '--subnet', '10.86.0.0/24', '--ipv6', '--json'])).stdout) as NetworkJson;
+      assert.match(auto.subnet6 ?? '', /^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/64$/, 'a /64 of the root\'s unique local /48');
+      assert.equal(auto.gateway6, auto.subnet6!.replace('::/64', '::1'));
+      const next = JSON.parse(ok(cli(host, root, ['network', 'create', 'dual2', '--subnet', '10.87.0.0/24', '--ipv6', '--json'])).stdout) as NetworkJson;
+      assert.equal(next.subnet6, auto.subnet6!.replace('::/64', ':1::/64'), 'the next /64 of the same /48');
+      ok(cli(host, root, ['network', 'create', 'fixed', '--subnet', '10.88.0.0/24', '--ipv6', '--subnet6', 'fd10:88::/64']));
+      const clash = cli(host, root, ['network', 'create', 'clash', '--subnet', '10.89.0.0/24', '--ipv6', '--subnet6', 'fd10:88::/48']);
+      assert.equal(clash.status, 4);
+      assert.match(clash.stderr, /fd10:88::\/64/);
+      const v4as6 = cli(host, root, ['network', 'create', 'bad', '--ipv6', '--subnet6', '10.0.0.0/24']);
+      assert.equal(v4as6.status, 2);
+      assert.match(v4as6.stderr, /--subnet6 "10\.0\.0\.0\/24" is not an IPv6 subnet/);
+
+      ok(cli(host, root, ['network', 'connect', 'fixed', g1]));
+      ok(cli(host, root, ['network', 'connect', 'fixed', g2]));
+      assert.deepEqual(ipv4(g1, 'eth1'), ['10.88.0.2']);
+      assert.deepEqual(ipv4(g1, 'eth1', 'inet6'), ['fd10:88::2']);
+      assert.deepEqual(ipv4(g2, 'eth1', 'inet6'), ['fd10:88::3']);
+      assert.deepEqual(ipv4(host, `${JSON.parse(ok(cli(host, root, ['network', 'inspect', 'fixed', '--json'])).stdout).network.bridge}`, 'inet6'), ['fd10:88::1']);
+      const v6default = JSON.parse(sh(['ip', 'netns', 'exec', g1, 'ip', '-6', '-j', 'route', 'show', 'default'])) as Array<{ gateway: string }>;
+      assert.deepEqual(v6default.map((r) => r.gateway), ['fd10:88::1']);
+      assert.ok(ping(g1, 'fd10:88::3'), 'guests reach each other over IPv6 at once (nodad)');
+      assert.ok(ping(g1, 'fd10:88::1'), 'the IPv6 gateway answers');
+      ok(cli(host, root, ['network', 'disconnect', 'fixed', g1]));
+      ok(cli(host, root, ['network', 'disconnect', 'fixed', g2]));
+      ok(cli(host, root, ['network', 'rm', 'dual', 'dual2', 'fixed']));
+      assert.equal(snapshot(host), baseline);
     });
 
     test('network create -b uses an existing bridge and its address, and leaves both on rm', () => {
