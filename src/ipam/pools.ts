@@ -170,5 +170,5 @@ function show(v: unknown): string {
  */
 export function ulaPool(seed: string): Pool {
   const id = sha256Hex(`ula\0${seed}`).slice(0, 10);
-  return { base: `fd${id.slice(0, 2)}:${id.slice(2, 6)}:${id.slice(6, 10)}::/48`, size: 64 };
+  return { base: formatCidr(parseCidr(`fd${id.slice(0, 2)}:${id.slice(2, 6)}:${id.slice(6, 10)}::/48`)), size: 64 };
 }

@@ -13,6 +13,7 @@ import { applyPlan, Plan } from '../core/plan.js';
 import { contains, formatCidr, formatIp, mask, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
 import { checkExplicitSubnet, selectSubnet, type HostObstacles } from '../ipam/select-subnet.js';
 import { ulaPool, type Pool } from '../ipam/pools.js';
+import { loadConfig } from '../state/config.js';
 import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
 import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
@@ -83,6 +84,16 @@ function validateSpec(spec: NetworkSpec): void {
   if (spec.gateway6 !== undefined && (spec.subnet6 === undefined || spec.subnet6 === 'auto')) throw invalid('--gateway6 needs an explicit --subnet6');
 }
 
+/**
+ * poolsFor — per family, the pools of the root's config.json (default-address-pools) when it
+ * has any of that family, else the defaults: Docker's local pools, and this root's ULA /48.
+ */
+function poolsFor(ctx: EngineContext): Record<4 | 6, Pool[] | undefined> {
+  const configured = loadConfig(ctx.root).defaultAddressPools ?? [];
+  const of = (family: 4 | 6): Pool[] => configured.filter((p) => parseCidr(p.base).family === family);
+  return { 4: of(4).length > 0 ? of(4) : undefined, 6: of(6).length > 0 ? of(6) : [ulaPool(ctx.rootId)] };
+}
+
 /** chooseSubnet — an explicit subnet checked against everything in the way, or the lowest free block of the pools. */
 function chooseSubnet(wanted: string | undefined, obstacles: HostObstacles, family: 4 | 6, pools?: Pool[]): string {
   if (wanted !== undefined && wanted !== 'auto') return checkExplicitSubnet(wanted, obstacles, { what: family === 6 ? 'IPv6 subnet' : 'subnet' });
@@ -122,6 +133,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
     if (r.family !== s.family || r.prefix < s.prefix || !contains(s, r.family, r.addr)) throw invalid(`ip range "${spec.ipRange}" is not inside subnet ${spec.subnet}`);
   }
   // The network's own bridge (and its routes and address) is not in its own way.
+  const pools = poolsFor(ctx);
   const obstacles = await hostObstacles(host, bridge);
   const obstacles6 = spec.ipv6 ? await hostObstacles(host, bridge, 6) : undefined;
   const mtu = spec.mtu ?? (await defaultRouteMtu(host));
@@ -135,8 +147,8 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       apply: () => {
         record = ctx.networks.create((taken) => {
           const held = taken.map((h) => ({ cidr: h.subnet, name: `tsnet network ${h.name}` }));
-          const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4);
-          const subnet6 = obstacles6 ? chooseSubnet(spec.subnet6, { ...obstacles6, held }, 6, [ulaPool(ctx.rootId)]) : null;
+          const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
+          const subnet6 = obstacles6 ? chooseSubnet(spec.subnet6, { ...obstacles6, held }, 6, pools[6]) : null;
           return {
             name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null,
             subnet6, gateway6: subnet6 && gatewayFor(subnet6, spec.gateway6), mtu,

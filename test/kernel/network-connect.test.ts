@@ -1,10 +1,13 @@
 /**
- * Kernel tests of network membership: `network connect|disconnect` (Docker's verbs), --icc=false
- * through isolated bridge ports (members cannot reach each other, but do reach the gateway),
- * and `network create -b` on a bridge someone else made. Each test has its own host netns.
+ * Kernel tests of network membership and options: `network connect|disconnect` (Docker's
+ * verbs), --icc=false through isolated bridge ports (members cannot reach each other, but do
+ * reach the gateway), dual-stack --ipv6, the root's config.json pools, and `network create -b`
+ * on a bridge someone else made. Each test has its own host netns.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { addrsJson, linksJson, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 
@@ -111,6 +114,23 @@ for (const backend of ['netlink', 'iproute2']) {
       ok(cli(host, root, ['network', 'disconnect', 'fixed', g2]));
       ok(cli(host, root, ['network', 'rm', 'dual', 'dual2', 'fixed']));
       assert.equal(snapshot(host), baseline);
+    });
+
+    test('config.json default-address-pools replaces the pools for --subnet auto; a broken file changes nothing', () => {
+      const host = t.make('host');
+      const root = t.tmpdir();
+      writeFileSync(join(root, 'config.json'), JSON.stringify({ 'default-address-pools': [{ base: '10.210.0.0/16', size: 24 }, { base: 'fd77:1::/48', size: 64 }] }));
+      const a = JSON.parse(ok(cli(host, root, ['network', 'create', 'a', '--ipv6', '--json'])).stdout) as NetworkJson;
+      const b = JSON.parse(ok(cli(host, root, ['network', 'create', 'b', '--json'])).stdout) as NetworkJson;
+      assert.deepEqual([a.subnet, a.subnet6, b.subnet], ['10.210.0.0/24', 'fd77:1::/64', '10.210.1.0/24']);
+      writeFileSync(join(root, 'config.json'), '{"default-address-pools": [{"base": "10.0.0.0/8"}]}');
+      const before = snapshot(host);
+      const broken = cli(host, root, ['network', 'create', 'c']);
+      assert.equal(broken.status, 2);
+      assert.match(broken.stderr, /config\.json default-address-pools/);
+      assert.equal(snapshot(host), before);
+      rmSync(join(root, 'config.json'));
+      ok(cli(host, root, ['network', 'rm', 'a', 'b']));
     });
 
     test('network create -b uses an existing bridge and its address, and leaves both on rm', () => {
