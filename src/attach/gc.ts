@@ -2,26 +2,30 @@
  * gc — reconciles state and kernel after crashes or guests that died without a detach:
  * records whose guest netns is gone or whose interface vanished are cleaned up and
  * removed; host interfaces with this root's prefix that no record owns are deleted;
- * bridges tsnet created that nothing uses any more are removed. Reports every action.
+ * bridges tsnet created that nothing uses any more are removed; networks get back their
+ * bridge, gateway addresses and firewall rules. Reports every action.
  */
 import { ownedPrefix } from '../core/names.js';
 import { tryResolveGuest } from '../netns/guest.js';
 import type { EngineContext } from './context.js';
 import { removeAttachment, removeBridgeIfUnused } from './detach.js';
 import { guestFromText } from './spec.js';
+import { repairNetworks } from '../network/repair.js';
 import { installNetwork, installPorts, networkInstalled, uninstallNetwork } from '../nat/iptables.js';
 
 export interface GcReport {
   removedRecords: string[];
   removedLinks: string[];
   removedBridges: string[];
+  /** Network bridges and gateway addresses that were gone (a reboot, ip link del) and were put back. */
+  repairedNetworks: string[];
   /** Networks whose firewall chains were gone (a firewall reload flushed them) and were put back. */
   restoredFirewalls: string[];
   errors: string[];
 }
 
 export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): Promise<GcReport> {
-  const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], restoredFirewalls: [], errors: [] };
+  const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], repairedNetworks: [], restoredFirewalls: [], errors: [] };
   const host = await ctx.hostLinks();
   for (const rec of ctx.attachments.all()) {
     const guest = tryResolveGuest(guestFromText(rec.guest));
@@ -53,6 +57,9 @@ export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): P
       report.errors.push(`delete ${link.name}: ${(e as Error).message}`);
     }
   }
+  const repair = await repairNetworks(ctx, opts.dryRun ?? false);
+  report.repairedNetworks.push(...repair.repaired);
+  report.errors.push(...repair.errors);
   await restoreFirewalls(ctx, report, opts.dryRun ?? false);
   for (const bridge of ctx.createdBridges.all()) {
     if (opts.dryRun) continue;

@@ -60,6 +60,7 @@ export function registerStateCommands(program: Command): void {
         ...report.removedRecords.map((r) => `${verb} record ${r}`),
         ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
         ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
+        ...report.repairedNetworks.map((r) => `${opts.dryRun ? 'would repair' : 'repaired'} ${r}`),
         ...report.restoredFirewalls.map((n) => `${opts.dryRun ? 'would restore' : 'restored'} the firewall rules of network ${n}`),
         ...report.errors.map((e) => `error: ${e}`),
       ];

@@ -232,6 +232,12 @@ function gateway6Cidr(n: NetworkRecord): string | undefined {
   return n.subnet6 && n.gateway6 ? `${n.gateway6}/${n.subnet6.split('/')[1]}` : undefined;
 }
 
+/** gatewayCidrs — the addresses tsnet gave the network's bridge (none of -b's own). */
+export function gatewayCidrs(n: NetworkRecord): string[] {
+  const v6 = gateway6Cidr(n);
+  return [...(n.gatewayAdded ? [gatewayCidr(n)] : []), ...(v6 ? [v6] : [])];
+}
+
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
 export async function removeNetwork(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   validateNetworkName(name);
@@ -244,11 +250,7 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
   const host = await ctx.hostLinks();
   if (n.firewall) await uninstallNetwork(n.bridge);
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
-  else {
-    if (n.gatewayAdded) await host.delAddr(n.bridge, gatewayCidr(n));
-    const v6 = gateway6Cidr(n);
-    if (v6) await host.delAddr(n.bridge, v6);
-  }
+  else for (const cidr of gatewayCidrs(n)) await host.delAddr(n.bridge, cidr);
   ctx.networks.remove(name);
   if (ctx.networks.all().length === 0) await uninstallBase();
   return n;

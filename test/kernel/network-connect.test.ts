@@ -133,6 +133,26 @@ for (const backend of ['netlink', 'iproute2']) {
       ok(cli(host, root, ['network', 'rm', 'a', 'b']));
     });
 
+    test('gc puts back a deleted network bridge, its gateways and its members\' ports', () => {
+      const host = t.make('host');
+      const [g1, g2] = [t.make('g1'), t.make('g2')];
+      const root = t.tmpdir();
+      const net = JSON.parse(ok(cli(host, root, ['network', 'create', 'lab', '--subnet', '10.91.0.0/24', '--ipv6', '--subnet6', 'fd10:91::/64', '--icc=false', '--json'])).stdout) as NetworkJson;
+      ok(cli(host, root, ['network', 'connect', 'lab', g1]));
+      ok(cli(host, root, ['network', 'connect', 'lab', g2]));
+      sh(['ip', 'netns', 'exec', host, 'ip', 'link', 'del', net.bridge]);
+      assert.equal(ping(g1, '10.91.0.1'), false);
+      const dry = ok(cli(host, root, ['gc', '--dry-run'])).stdout;
+      assert.match(dry, new RegExp(`would repair lab: bridge ${net.bridge} recreated`));
+      assert.equal(linksJson(host).some((l) => l.ifname === net.bridge), false, '--dry-run changes nothing');
+      const out = ok(cli(host, root, ['gc'])).stdout;
+      assert.match(out, /repaired lab: gateway 10\.91\.0\.1\/24 put back/);
+      assert.match(out, /repaired lab: netns:\S+ eth1 plugged back into/);
+      assert.ok(ping(g1, '10.91.0.1') && ping(g1, 'fd10:91::1'), 'the gateways answer again');
+      assert.equal(ping(g1, '10.91.0.3'), false, 'the ports are isolated again (icc=false)');
+      assert.doesNotMatch(ok(cli(host, root, ['gc'])).stdout, /repaired/, 'a second gc has nothing to do');
+    });
+
     test('network create -b uses an existing bridge and its address, and leaves both on rm', () => {
       const host = t.make('host');
       const g = t.make('g');

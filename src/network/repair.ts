@@ -1,0 +1,65 @@
+/**
+ * repair — puts back what a network needs on the host when it vanished (after a reboot, or
+ * someone ran `ip link del`): its bridge, if tsnet made it, its gateway addresses, and its
+ * members' veths as ports of the bridge again. The
+ * Docker daemon does the same for docker0 when it starts; tsnet has no daemon, so `tsnet gc`
+ * runs this. A bridge the user brought (-b) is not recreated: tsnet cannot know how it was
+ * made, so that is reported instead.
+ */
+import { ensureBridge } from '../bridge/bridge.js';
+import type { EngineContext } from '../attach/context.js';
+import { gatewayCidrs } from './network.js';
+import { ETH_P_ARP, gratuitousArp } from '../attach/arp-frame.js';
+import { sendFrame } from '../netns/packet-socket.js';
+import type { LinkOps } from '../netlink/linkops.js';
+import type { NetworkRecord } from '../state/networks.js';
+
+export interface NetworkRepair {
+  /** "lab: bridge br-1234 recreated", "lab: gateway 10.1.0.1/24 put back". */
+  repaired: string[];
+  errors: string[];
+}
+
+export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promise<NetworkRepair> {
+  const report: NetworkRepair = { repaired: [], errors: [] };
+  const host = await ctx.hostLinks();
+  for (const n of ctx.networks.all()) {
+    try {
+      const link = await host.getLink(n.bridge);
+      if (!link && !n.bridgeCreated) {
+        report.errors.push(`${n.name}: bridge ${n.bridge} (brought with -b) is gone; create it again, or remove the network`);
+        continue;
+      }
+      if (!link) {
+        if (!dryRun) await ensureBridge(host, n.bridge, n.mtu);
+        report.repaired.push(`${n.name}: bridge ${n.bridge} recreated`);
+      }
+      const present = new Set(link ? (await host.listAddrs(n.bridge)).map((a) => a.cidr) : []);
+      for (const cidr of gatewayCidrs(n).filter((c) => !present.has(c))) {
+        if (!dryRun) await host.addAddr(n.bridge, cidr, { noDad: true });
+        report.repaired.push(`${n.name}: gateway ${cidr} put back on ${n.bridge}`);
+      }
+      // A deleted bridge let go of its ports: the members' veths are still there, unplugged.
+      const bridgeIndex = dryRun ? link?.index : (await host.getLink(n.bridge))?.index;
+      for (const rec of ctx.attachments.all().filter((a) => a.kind === 'veth' && a.hostTarget === n.bridge)) {
+        const port = await host.getLink(rec.hostIf);
+        if (!port || (bridgeIndex !== undefined && port.masterIndex === bridgeIndex)) continue;
+        if (!dryRun) await host.setLink(rec.hostIf, { master: n.bridge, up: true, bridgePort: n.icc ? undefined : { isolated: true } });
+        report.repaired.push(`${n.name}: ${rec.guest} ${rec.ctrIf} plugged back into ${n.bridge}`);
+      }
+      if (!dryRun && report.repaired.some((r) => r.startsWith(`${n.name}: `))) await announceGateway(host, n);
+    } catch (e) {
+      report.errors.push(`${n.name}: ${(e as Error).message}`);
+    }
+  }
+  return report;
+}
+
+/**
+ * announceGateway — a recreated bridge has a new MAC, and members that tried to reach the
+ * gateway meanwhile hold a FAILED neighbour entry for it; a gratuitous ARP updates both at once.
+ */
+async function announceGateway(host: LinkOps, n: NetworkRecord): Promise<void> {
+  const bridge = await host.getLink(n.bridge);
+  if (bridge) sendFrame(bridge.index, ETH_P_ARP, gratuitousArp(bridge.mac, n.gateway));
+}
