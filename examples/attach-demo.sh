@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# attach-demo — the main job until the multi-host lab lands: a throwaway "host" network
+# attach-demo — the pipework grammar on one host: a throwaway "host" network
 # namespace with two guests, wired with tsnet exactly as a user would (pipework grammar),
 # then checked with ping, listed, detached, and everything removed again.
 # Runs only inside namespaces it creates (tsnet-demo-*); the machine's network is untouched.
