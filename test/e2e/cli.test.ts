@@ -1,6 +1,6 @@
 /**
  * End-to-end: the CLI as a user meets it — help with real examples, version, usage errors,
- * --json errors, --dry-run changing nothing, and the attach demo from the README.
+ * --json errors, --dry-run changing nothing, and the README's demos.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,13 +84,26 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.deepEqual(linksJson(host).map((l) => l.ifname), ['lo']);
   });
 
-  test('the README main job (attach demo) runs and cleans up', () => {
-    const demo = join(__dirname, '..', '..', '..', 'examples', 'attach-demo.sh');
-    const r = spawnSync('bash', [demo], { encoding: 'utf8', env: { ...process.env, TSNET_DEMO_PREFIX: `tsnet-t-demo${process.pid}` } });
+  /** runDemo — runs an example script with its namespaces named tsnet-t-*, and checks none is left. */
+  function runDemo(...path: string[]): string {
+    const demo = join(__dirname, '..', '..', '..', 'examples', ...path);
+    const prefix = `tsnet-t-demo${process.pid}`;
+    const r = spawnSync('bash', [demo], { encoding: 'utf8', env: { ...process.env, TSNET_DEMO_PREFIX: prefix } });
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /2 packets transmitted, 2 packets received/);
     assert.match(r.stdout, /demo ok/);
-    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-    assert.doesNotMatch(left, new RegExp(`tsnet-t-demo${process.pid}`));
+    assert.doesNotMatch(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout, new RegExp(prefix));
+    return r.stdout;
+  }
+
+  test('the README main job (the multi-host demo) runs and cleans up', () => {
+    const out = runDemo('multi-host', 'demo.sh');
+    assert.match(out, /web got: hello from db on host B/);
+    assert.match(out, /db's server saw the request come from: 10\.100\.0\.1 /);
+    assert.match(out, /hostA: iptables-save equals its baseline/);
+    assert.match(out, /hostB: iptables-save equals its baseline/);
+  });
+
+  test('the attach demo runs and cleans up', () => {
+    assert.match(runDemo('attach-demo.sh'), /2 packets transmitted, 2 packets received/);
   });
 });
