@@ -9,7 +9,7 @@ import { tryResolveGuest } from '../netns/guest.js';
 import type { EngineContext } from './context.js';
 import { removeAttachment, removeBridgeIfUnused } from './detach.js';
 import { guestFromText } from './spec.js';
-import { installNetwork, installPorts, networkInstalled, uninstallNetwork } from '../nat/iptables.js';
+import { firewallOf } from '../network/network.js';
 
 export interface GcReport {
   removedRecords: string[];
@@ -66,15 +66,17 @@ export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): P
  * every network's chains and its attachments' published ports, from state.
  */
 async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: boolean): Promise<void> {
-  for (const n of ctx.networks.all().filter((x) => x.firewall)) {
-    const fw = { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
+  const networks = ctx.networks.all().filter((x) => x.firewall);
+  const backend = networks.length > 0 ? await ctx.firewall() : undefined;
+  for (const n of networks) {
+    const fw = firewallOf(n);
     try {
-      if (await networkInstalled(fw)) continue;
+      if (await backend!.networkInstalled(fw)) continue;
       if (!dryRun) {
-        await uninstallNetwork(fw.bridge); // whatever half is left, so nothing is doubled
-        await installNetwork(fw);
+        await backend!.uninstallNetwork(fw); // whatever half is left, so nothing is doubled
+        await backend!.installNetwork(fw);
         for (const att of ctx.attachments.all().filter((a) => a.hostTarget === n.bridge)) {
-          await installPorts(n.bridge, ctx.ports.forAttachment(att.id));
+          await backend!.publish(n.bridge, [], ctx.ports.forAttachment(att.id));
         }
       }
       report.restoredFirewalls.push(n.name);

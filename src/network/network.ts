@@ -16,8 +16,8 @@ import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
-import { installNetwork, uninstallBase, uninstallNetwork } from '../nat/iptables.js';
 import type { NetworkFirewall } from '../nat/iptables-rules.js';
+import type { FirewallBackend } from '../nat/backend.js';
 import type { LinkOps } from '../netlink/linkops.js';
 
 export interface NetworkSpec {
@@ -139,7 +139,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       },
       undo: async () => { if (gatewayAdded) await host.delAddr(bridge, gatewayCidr(record!)); },
     });
-  addFirewall(plan, host, () => record!, spec);
+  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall());
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
   return { network: ctx.networks.get(spec.name) };
@@ -150,7 +150,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
  * replies in, members to each other, out to anywhere unless internal, MASQUERADE unless
  * --ip-masq=false. Undo removes exactly those chains.
  */
-function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec): void {
+function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec, fw: FirewallBackend | undefined): void {
   let forwarding = '1';
   if (spec.ipForward !== false) plan.add({
     name: 'ip-forward',
@@ -161,15 +161,29 @@ function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spe
     },
     undo: () => host.setSysctl('net.ipv4.ip_forward', forwarding),
   });
-  if (spec.firewall !== false) plan.add({
+  if (fw === undefined || fw.name === 'none') return;
+  plan.add({
     name: 'firewall',
-    describe: `install the firewall chains of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
-    apply: () => installNetwork(firewallOf(record())),
-    undo: () => uninstallNetwork(record().bridge),
+    describe: `install the ${fw.name} firewall rules of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
+    apply: () => fw.installNetwork(firewallOf(record())),
+    undo: () => fw.uninstallNetwork(firewallOf(record())),
+  });
+  // Published ports from 127.0.0.1: loopback sources may leave through the bridge (the
+  // firewall masquerades them and keeps guests away from the host's loopback services).
+  const localnet = () => `net/ipv4/conf/${record().bridge}/route_localnet`;
+  let before = '0';
+  if (!spec.internal) plan.add({
+    name: 'route-localnet',
+    describe: 'let published ports answer on 127.0.0.1 (route_localnet on the bridge)',
+    apply: async () => {
+      before = await host.readSysctl(localnet());
+      await host.setSysctl(localnet(), '1');
+    },
+    undo: () => host.setSysctl(localnet(), before),
   });
 }
 
-function firewallOf(n: NetworkRecord): NetworkFirewall {
+export function firewallOf(n: NetworkRecord): NetworkFirewall {
   return { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
 }
 
@@ -187,11 +201,12 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
     throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
   }
   const host = await ctx.hostLinks();
-  if (n.firewall) await uninstallNetwork(n.bridge);
+  const fw = await ctx.firewall();
+  if (n.firewall) await fw.uninstallNetwork(firewallOf(n));
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
   else if (n.gatewayAdded) await host.delAddr(n.bridge, gatewayCidr(n));
   ctx.networks.remove(name);
-  if (ctx.networks.all().length === 0) await uninstallBase();
+  if (ctx.networks.all().length === 0) await fw.uninstallBase();
   return n;
 }
 

@@ -5,9 +5,9 @@
  * attached to a tsnet network (that gives the bridge and the container address).
  */
 import { TsnetError, invalid } from '../core/errors.js';
+import { run } from '../core/exec.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import { parsePortSpec } from '../nat/port-spec.js';
-import { installPorts, uninstallPorts } from '../nat/iptables.js';
 import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
 import { describeGuest, type GuestRef } from '../attach/spec.js';
 import type { EngineContext } from '../attach/context.js';
@@ -55,6 +55,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
     }));
     await checkFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])));
     const before = ctx.ports.forAttachment(att.id);
+    const fw = await ctx.firewall();
     let reserved: PortRecord[] = [];
     const plan = new Plan()
       .add({
@@ -70,10 +71,18 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       })
       .add({
         name: 'firewall',
-        describe: `DNAT the host ports to ${containerIp} and accept them into ${network.bridge}`,
-        apply: () => installPorts(network.bridge, [...before, ...reserved]),
-        undo: () => (before.length > 0 ? installPorts(network.bridge, before) : uninstallPorts(network.bridge, containerIp)),
+        describe: `DNAT the host ports to ${containerIp} (${fw.name})`,
+        apply: () => fw.publish(network.bridge, before, reserved),
+        undo: () => fw.unpublish(network.bridge, before, reserved),
       });
+    // A guest reaching its own published port through the host's address gets the packet
+    // back on the bridge port it came from: the bridge sends it there only in hairpin mode.
+    if (before.length === 0 && att.kind === 'veth' && fw.name !== 'none') plan.add({
+      name: 'hairpin',
+      describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
+      apply: () => hairpin(att.hostIf, 'on'),
+      undo: () => hairpin(att.hostIf, 'off'),
+    });
     await applyPlan(plan);
     return reserved.map((p) => view(p, att, network));
   } finally {
@@ -94,13 +103,16 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
     const all = ctx.ports.forAttachment(att.id);
     const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
     const kept = all.filter((p) => !gone.includes(p));
-    if (kept.length > 0) await installPorts(network.bridge, kept);
-    else if (all.length > 0) await uninstallPorts(network.bridge, all[0]!.containerIp);
+    await (await ctx.firewall()).unpublish(network.bridge, kept, gone);
     ctx.ports.remove(gone.map((p) => p.id));
     return gone.map((p) => view(p, att, network));
   } finally {
     guest?.close();
   }
+}
+
+async function hairpin(hostIf: string, mode: 'on' | 'off'): Promise<void> {
+  await run(['ip', 'link', 'set', 'dev', hostIf, 'type', 'bridge_slave', 'hairpin', mode]);
 }
 
 /** checkFree — bind-checks host ports a hundred at a time (1000 one by one took ~100 ms). */
