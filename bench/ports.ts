@@ -1,8 +1,9 @@
 /**
- * bench/ports — what publishing ports costs, against the per-rule approach (one
- * `iptables -t nat -A ... DNAT` process per mapping), inside throwaway namespaces:
- *   1. 1000 mappings in one `tsnet port publish` (one guest, one -p per port);
- *   2. 1000 separate `iptables -t nat -A` DNAT rules, the same work done rule by rule;
+ * bench/ports — what publishing ports costs with each firewall backend, against the
+ * per-rule approach (one process per DNAT rule), inside throwaway namespaces:
+ *   1. 1000 mappings in one `tsnet port publish` (one guest, one -p per port), per backend;
+ *   2. 1000 separate `iptables -t nat -A` DNAT rules, and 1000 separate `nft add rule`
+ *      DNAT rules: the same work done rule by rule;
  *   3. one more mapping (#1001, on a second guest) when 1000 exist, against mapping #1 on a
  *      fresh host: the issue asks that it not grow with N (≤ 1.2×).
  * Usage: npm run build && node dist/bench/ports.js [--mappings N] [--reps R]
@@ -13,6 +14,45 @@ import { run, summarize, timedRun } from './lib/stats.js';
 import { join } from 'node:path';
 
 const TSNET = join(__dirname, '..', '..', 'bin', 'tsnet');
+const BACKENDS = ['iptables', 'nftables'] as const;
+
+interface Samples { batch: number[]; first: number[]; next: number[] }
+
+/** tsnetRep — one repetition of 1 and 3 for one backend, on a fresh host netns. */
+function tsnetRep(box: Sandbox, fw: string, rep: number, n: number, s: Samples): void {
+  const tag = `${fw.slice(0, 3)}${rep}`;
+  const host = box.netns(`h${tag}`);
+  const guests = [box.netns(`a${tag}`), box.netns(`b${tag}`), box.netns(`c${tag}`)] as const;
+  const root = box.tmpdir(`root${tag}`);
+  const env = { ...process.env, TSNET_FIREWALL_BACKEND: fw };
+  const tsnet = (...args: string[]): number => timedRun(['ip', 'netns', 'exec', host, process.execPath, TSNET, ...args, '--root', root], { env }).ms;
+  tsnet('network', 'create', 'lab', '--subnet', '10.90.0.0/16');
+  for (const g of guests) tsnet('attach', 'lab', g);
+  s.first.push(tsnet('port', 'publish', guests[2], '-p', '40000:80'));
+  tsnet('port', 'unpublish', guests[2]);
+  const specs = Array.from({ length: n }, (_, i) => ['-p', `${20000 + i}:${1000 + i}`]).flat();
+  s.batch.push(tsnet('port', 'publish', guests[0], ...specs));
+  s.next.push(tsnet('port', 'publish', guests[1], '-p', '40001:80'));
+  for (const ns of [...guests, host]) box.dropNetns(ns);
+}
+
+/**
+ * perRule — n DNAT rules, one process each, in a namespace of their own. One child inside
+ * the namespace runs the n processes, so `ip netns exec` is paid once.
+ */
+function perRule(box: Sandbox, label: string, n: number, setup: string[][], rule: string): number {
+  const ns = box.netns(label);
+  for (const argv of setup) run(['ip', 'netns', 'exec', ns, ...argv]);
+  const loop = `const { spawnSync } = require('child_process');
+    for (let i = 0; i < ${n}; i++) {
+      const argv = ${rule};
+      const r = spawnSync(argv[0], argv.slice(1));
+      if (r.status !== 0) { console.error(String(r.stderr)); process.exit(1); }
+    }`;
+  const ms = timedRun(['ip', 'netns', 'exec', ns, process.execPath, '-e', loop], { timeoutMs: 600_000 }).ms;
+  box.dropNetns(ns);
+  return ms;
+}
 
 function main(): void {
   const { values } = parseArgs({ options: { mappings: { type: 'string', default: '1000' }, reps: { type: 'string', default: '5' } } });
@@ -20,44 +60,30 @@ function main(): void {
   const reps = Number(values.reps);
   const box = new Sandbox();
   try {
-    const batch: number[] = [];
-    const perRule: number[] = [];
-    const first: number[] = [];
-    const next: number[] = [];
+    const samples = Object.fromEntries(BACKENDS.map((b) => [b, { batch: [], first: [], next: [] } as Samples])) as Record<(typeof BACKENDS)[number], Samples>;
+    const iptA: number[] = [];
+    const nftAdd: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
-      const host = box.netns(`h${rep}`);
-      const [g1, g2, g3] = [box.netns(`a${rep}`), box.netns(`b${rep}`), box.netns(`c${rep}`)];
-      const root = box.tmpdir(`root${rep}`);
-      const tsnet = (...args: string[]): number => timedRun(['ip', 'netns', 'exec', host, process.execPath, TSNET, ...args, '--root', root]).ms;
-      tsnet('network', 'create', 'lab', '--subnet', '10.90.0.0/16');
-      for (const g of [g1, g2, g3]) tsnet('attach', 'lab', g);
-      first.push(tsnet('port', 'publish', g3, '-p', '40000:80'));
-      run(['ip', 'netns', 'exec', host, process.execPath, TSNET, 'port', 'unpublish', g3, '--root', root]);
-      const specs = Array.from({ length: n }, (_, i) => ['-p', `${20000 + i}:${1000 + i}`]).flat();
-      batch.push(tsnet('port', 'publish', g1, ...specs));
-      next.push(tsnet('port', 'publish', g2, '-p', '40001:80'));
-      // The per-rule approach in a namespace of its own, the same DNAT rules one process each.
-      const plain = box.netns(`p${rep}`);
-      // One child inside the namespace runs the n iptables processes, so `ip netns exec` is paid once.
-      const loop = `const { spawnSync } = require('child_process');
-        for (let i = 0; i < ${n}; i++) {
-          const r = spawnSync('iptables', ['-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', String(20000 + i), '-j', 'DNAT', '--to-destination', '10.90.0.2:' + (1000 + i)]);
-          if (r.status !== 0) process.exit(1);
-        }`;
-      perRule.push(timedRun(['ip', 'netns', 'exec', plain, process.execPath, '-e', loop], { timeoutMs: 600_000 }).ms);
-      for (const ns of [plain, g1, g2, g3, host]) box.dropNetns(ns);
+      for (const fw of BACKENDS) tsnetRep(box, fw, rep, n, samples[fw]);
+      iptA.push(perRule(box, `pi${rep}`, n, [],
+        "['iptables', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', String(20000 + i), '-j', 'DNAT', '--to-destination', '10.90.0.2:' + (1000 + i)]"));
+      nftAdd.push(perRule(box, `pn${rep}`, n, [['nft', 'add table ip bl; add chain ip bl pre { type nat hook prerouting priority dstnat; }']],
+        "['nft', 'add', 'rule', 'ip', 'bl', 'pre', 'tcp', 'dport', String(20000 + i), 'dnat', 'to', '10.90.0.2:' + (1000 + i)]"));
     }
     const med = (xs: number[]): number => summarize(xs).median;
-    const rows = [
-      [`${n} mappings, one tsnet port publish`, med(batch)],
-      [`${n} x iptables -t nat -A (per rule)`, med(perRule)],
-      ['mapping #1 (fresh host)', med(first)],
-      [`mapping #${n + 1} (${n} exist)`, med(next)],
-    ] as const;
     console.log(`bench/ports: ${reps} reps, medians in ms (CLI wall time, inside throwaway namespaces)`);
-    for (const [what, ms] of rows) console.log(`  ${what.padEnd(42)} ${ms.toFixed(1)}`);
-    console.log(`  batch / per-rule: ${(med(batch) / med(perRule)).toFixed(3)}x (target <= 0.02x)`);
-    console.log(`  #${n + 1} / #1: ${(med(next) / med(first)).toFixed(2)}x (target <= 1.2x)`);
+    const row = (what: string, ms: number): void => console.log(`  ${what.padEnd(50)} ${ms.toFixed(1)}`);
+    row(`${n} x iptables -t nat -A (per rule)`, med(iptA));
+    row(`${n} x nft add rule (per rule)`, med(nftAdd));
+    for (const fw of BACKENDS) {
+      const s = samples[fw];
+      console.log(`  --firewall-backend ${fw}`);
+      row(`  ${n} mappings, one tsnet port publish`, med(s.batch));
+      row('  mapping #1 (fresh host)', med(s.first));
+      row(`  mapping #${n + 1} (${n} exist)`, med(s.next));
+      console.log(`    batch / ${n} x iptables -A: ${(med(s.batch) / med(iptA)).toFixed(3)}x, / ${n} x nft add rule: ${(med(s.batch) / med(nftAdd)).toFixed(3)}x (target <= 0.02x)`);
+      console.log(`    #${n + 1} / #1: ${(med(s.next) / med(s.first)).toFixed(2)}x (target <= 1.2x)`);
+    }
   } finally {
     box.cleanup();
   }

@@ -5,7 +5,8 @@
  * attached to a tsnet network (that gives the bridge and the container address).
  */
 import { TsnetError, invalid } from '../core/errors.js';
-import { run } from '../core/exec.js';
+import { writeFile } from 'node:fs/promises';
+import { validateIfName } from '../core/names.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import { parsePortSpec } from '../nat/port-spec.js';
 import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
@@ -14,7 +15,7 @@ import type { EngineContext } from '../attach/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { ANY_HOST_IP, EPHEMERAL_PORTS, type PortRecord, type PortRequest } from '../state/ports.js';
-import { assertHostPortFree } from './host-port.js';
+import { assertHostPortsFree } from './host-port.js';
 
 export interface PortView {
   guest: string;
@@ -53,7 +54,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
     const requests: PortRequest[] = mappings.map((m) => ({
       protocol: m.protocol, hostIp: m.hostIp ?? ANY_HOST_IP, hostPort: m.hostPort ?? EPHEMERAL_PORTS, containerIp, containerPort: m.containerPort,
     }));
-    await checkFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])));
+    await assertHostPortsFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])));
     const before = ctx.ports.forAttachment(att.id);
     const fw = await ctx.firewall();
     let reserved: PortRecord[] = [];
@@ -67,7 +68,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       .add({
         name: 'host-port-check',
         describe: 'check that allocated host ports are free on the host',
-        apply: () => checkFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }]))),
+        apply: () => assertHostPortsFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }]))),
       })
       .add({
         name: 'firewall',
@@ -80,8 +81,8 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
     if (before.length === 0 && att.kind === 'veth' && fw.name !== 'none') plan.add({
       name: 'hairpin',
       describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
-      apply: () => hairpin(att.hostIf, 'on'),
-      undo: () => hairpin(att.hostIf, 'off'),
+      apply: () => hairpin(att.hostIf, true),
+      undo: () => hairpin(att.hostIf, false),
     });
     await applyPlan(plan);
     return reserved.map((p) => view(p, att, network));
@@ -111,15 +112,10 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
   }
 }
 
-async function hairpin(hostIf: string, mode: 'on' | 'off'): Promise<void> {
-  await run(['ip', 'link', 'set', 'dev', hostIf, 'type', 'bridge_slave', 'hairpin', mode]);
-}
-
-/** checkFree — bind-checks host ports a hundred at a time (1000 one by one took ~100 ms). */
-async function checkFree(ports: Array<{ protocol: PortRequest['protocol']; hostIp: string; hostPort: number }>): Promise<void> {
-  for (let i = 0; i < ports.length; i += 100) {
-    await Promise.all(ports.slice(i, i + 100).map((p) => assertHostPortFree(p.protocol, p.hostIp, p.hostPort)));
-  }
+/** hairpin — the bridge port flag, through sysfs (of tsnet's netns): no process to spawn. */
+async function hairpin(hostIf: string, on: boolean): Promise<void> {
+  validateIfName(hostIf);
+  await writeFile(`/sys/class/net/${hostIf}/brport/hairpin_mode`, on ? '1' : '0');
 }
 
 export function listPorts(ctx: EngineContext): PortView[] {
