@@ -128,7 +128,7 @@ export function firewallSnapshot(ns: string): string {
   return [...ipt, ...table].join('\n');
 }
 
-/** nftRuleset — `nft list ruleset` in ns (iptables-nft's tables included). */
+/** nftRuleset — `nft -s list ruleset` in ns (iptables-nft's tables included; -s: without counters). */
 export function nftRuleset(ns: string): string {
-  return sh(['ip', 'netns', 'exec', ns, 'nft', 'list', 'ruleset']);
+  return sh(['ip', 'netns', 'exec', ns, 'nft', '-s', 'list', 'ruleset']);
 }

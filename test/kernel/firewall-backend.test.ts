@@ -1,0 +1,77 @@
+/**
+ * Kernel tests of the firewall backend choice and of port-publish faults: the first use of
+ * a state root stores the backend (iptables here, where iptables works), a different
+ * --firewall-backend later is refused with nothing changed, `none` installs nothing at all,
+ * and a failure at any publish step leaves no rule, map element, hairpin flag or row behind
+ * (both backends).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { firewallSnapshot, linksJson, nftRuleset, rootSkip, sh, TestNetns } from '../helpers/netns';
+import { ok, tsnetIn } from '../helpers/tsnet';
+
+describe('firewall backends', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  after(() => t.cleanup());
+
+  test('chosen once per state root: the default is stored, a different one later is refused', () => {
+    const host = t.make('host');
+    const root = t.tmpdir();
+    const before = [firewallSnapshot(host), nftRuleset(host)];
+    ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24']));
+    assert.match(sh(['ip', 'netns', 'exec', host, 'iptables-save', '-t', 'filter']), /-A FORWARD -j TSNET-USER/, 'iptables works here, so it is the default');
+    const installed = [firewallSnapshot(host), nftRuleset(host)];
+    for (const args of [['network', 'create', 'lab2', '--subnet', '10.82.0.0/24'], ['network', 'ls']]) {
+      const r = tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: 'nftables' } });
+      assert.equal(r.status, 4, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.match(r.stderr, /uses the iptables firewall backend \(chosen on first use\); --firewall-backend nftables would strand its rules/);
+    }
+    assert.deepEqual([firewallSnapshot(host), nftRuleset(host)], installed, 'refused before any change');
+    assert.equal((JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json', '--firewall-backend', 'iptables'])).stdout) as unknown[]).length, 1);
+    ok(tsnetIn(host, root, ['network', 'rm', 'lab']));
+    assert.equal(firewallSnapshot(host), before[0]);
+  });
+
+  test('none installs nothing: networks, attachments and published ports live in state only', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    const cli = (args: string[]) => tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: 'none' } });
+    const before = [firewallSnapshot(host), nftRuleset(host)];
+    ok(cli(['network', 'create', 'lab', '--subnet', '10.83.0.0/24']));
+    ok(cli(['attach', 'lab', g]));
+    ok(cli(['port', 'publish', g, '-p', '8080:80']));
+    assert.deepEqual([firewallSnapshot(host), nftRuleset(host)], before);
+    assert.equal((JSON.parse(ok(cli(['port', 'ls', '--json'])).stdout) as unknown[]).length, 1);
+    assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, []);
+    ok(cli(['detach', g]));
+    ok(cli(['network', 'rm', 'lab']));
+  });
+
+  for (const fw of ['iptables', 'nftables']) {
+    test(`a failure at any port-publish step leaves nothing behind (${fw})`, () => {
+      const host = t.make('host');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      const cli = (args: string[], env: Record<string, string> = {}) => tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: fw, ...env } });
+      ok(cli(['network', 'create', 'lab', '--subnet', '10.84.0.0/24']));
+      ok(cli(['attach', 'lab', g]));
+      const hostIf = linksJson(host).find((l) => l.ifname.startsWith('tsn') && l.master !== undefined)!.ifname;
+      const flag = () => sh(['ip', 'netns', 'exec', host, 'cat', `/sys/class/net/${hostIf}/brport/hairpin_mode`]).trim();
+      const before = firewallSnapshot(host);
+      for (const step of ['record', 'host-port-check', 'firewall', 'hairpin']) {
+        const r = cli(['port', 'publish', g, '-p', '8080:80', '-p', '5353:53/udp'], { TSNET_FAULT: step });
+        assert.equal(r.status, 9, `${step}: ${r.stderr}`);
+        assert.equal(firewallSnapshot(host), before, `no rules or elements left after a fault at ${step}`);
+        assert.equal(flag(), '0', `hairpin off again after a fault at ${step}`);
+        assert.equal(ok(cli(['port', 'ls', '--json'])).stdout.trim(), '[]');
+      }
+      ok(cli(['port', 'publish', g, '-p', '8080:80']));
+      assert.equal(flag(), '1');
+      assert.notEqual(firewallSnapshot(host), before);
+      ok(cli(['detach', g]));
+      ok(cli(['network', 'rm', 'lab']));
+    });
+  }
+});
