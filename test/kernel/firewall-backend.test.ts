@@ -3,11 +3,18 @@
  * a state root stores the backend (iptables here, where iptables works), a different
  * --firewall-backend later is refused with nothing changed, `none` installs nothing at all,
  * and a failure at any publish step leaves no rule, map element, hairpin flag or row behind
- * (both backends).
+ * (both backends); the users' hook (TSNET-USER, chain `user` in table ip tsnet) is consulted
+ * first and outlives the networks while it holds the users' rules.
  */
+
+/** The users' own rule, dropping a guest's traffic, written as a user would for each backend. */
+const USER_DROP: Record<string, (ip: string) => string[]> = {
+  iptables: (ip) => ['iptables', '-I', 'TSNET-USER', '-s', ip, '-j', 'DROP'],
+  nftables: (ip) => ['nft', 'add', 'rule', 'ip', 'tsnet', 'user', 'ip', 'saddr', ip, 'drop'],
+};
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firewallSnapshot, linksJson, nftRuleset, rootSkip, sh, TestNetns } from '../helpers/netns';
+import { firewallSnapshot, linksJson, nftRuleset, ping, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 
 describe('firewall backends', { skip: rootSkip }, () => {
@@ -50,6 +57,25 @@ describe('firewall backends', { skip: rootSkip }, () => {
   });
 
   for (const fw of ['iptables', 'nftables']) {
+    test(`the users' hook comes first and is kept with their rules after the last network (${fw})`, () => {
+      const host = t.make('host');
+      const out = t.make('out');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      const cli = (args: string[]) => tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: fw } });
+      wire({ ns: host, ifname: 'uplink0', cidr: '10.250.0.1/24' }, { ns: out, ifname: 'eth0', cidr: '10.250.0.2/24' });
+      ok(cli(['network', 'create', 'lab', '--subnet', '10.85.0.0/24']));
+      ok(cli(['attach', 'lab', g]));
+      assert.ok(ping(g, '10.250.0.2'), 'out, before the users\' rule');
+      sh(['ip', 'netns', 'exec', host, ...USER_DROP[fw]!('10.85.0.2')]);
+      assert.ok(!ping(g, '10.250.0.2'), 'the users\' drop wins over tsnet\'s accept');
+      ok(cli(['detach', g]));
+      ok(cli(['network', 'rm', 'lab']));
+      const kept = fw === 'iptables' ? sh(['ip', 'netns', 'exec', host, 'iptables-save', '-t', 'filter']) : nftRuleset(host);
+      assert.match(kept, /10\.85\.0\.2/, 'the users\' rule is still there');
+      assert.doesNotMatch(kept, /TSNET-I-|in-[0-9a-f]{10}/, 'the network\'s own chains are gone');
+    });
+
     test(`a failure at any port-publish step leaves nothing behind (${fw})`, () => {
       const host = t.make('host');
       const g = t.make('g');
