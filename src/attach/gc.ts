@@ -9,7 +9,7 @@ import { tryResolveGuest } from '../netns/guest.js';
 import type { EngineContext } from './context.js';
 import { removeAttachment, removeBridgeIfUnused } from './detach.js';
 import { guestFromText } from './spec.js';
-import { firewallOf } from '../network/network.js';
+import { networkFirewall } from '../nat/backend.js';
 
 export interface GcReport {
   removedRecords: string[];
@@ -69,7 +69,7 @@ async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: bo
   const networks = ctx.networks.all().filter((x) => x.firewall);
   const backend = networks.length > 0 ? await ctx.firewall() : undefined;
   for (const n of networks) {
-    const fw = firewallOf(n);
+    const fw = networkFirewall(n);
     try {
       if (await backend!.networkInstalled(fw)) continue;
       if (!dryRun) {

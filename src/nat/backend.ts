@@ -8,11 +8,26 @@
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { run } from '../core/exec.js';
+import type { NetworkRecord } from '../state/networks.js';
 import type { PortRecord } from '../state/ports.js';
-import type { NetworkFirewall } from './iptables-rules.js';
 
 export const FIREWALL_BACKENDS = ['iptables', 'nftables', 'none'] as const;
 export type FirewallBackendName = (typeof FIREWALL_BACKENDS)[number];
+
+/** NetworkFirewall — what the firewall of one network depends on. */
+export interface NetworkFirewall {
+  /** Stable id the chain names derive from (the network's bridge name). */
+  bridge: string;
+  subnet: string;
+  /** No traffic in or out of the subnet except between its members. */
+  internal: boolean;
+  /** MASQUERADE traffic leaving the network (Docker's ip-masq). */
+  ipMasq: boolean;
+}
+
+export function networkFirewall(n: NetworkRecord): NetworkFirewall {
+  return { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
+}
 
 export interface FirewallBackend {
   readonly name: FirewallBackendName;

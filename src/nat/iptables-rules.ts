@@ -25,20 +25,11 @@
  * UPGRADE HAZARD: chain names are recomputed at teardown; changing them strands old rules.
  */
 import { shortHash } from '../core/names.js';
+import type { NetworkFirewall } from './backend.js';
 
 export const USER_CHAIN = 'TSNET-USER';
 export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS', 'TSNET-INPUT'] as const;
 export const BASE_NAT_CHAINS = ['TSNET', 'TSNET-POSTROUTING'] as const;
-
-export interface NetworkFirewall {
-  /** Stable id the chain names derive from (the network's bridge name). */
-  bridge: string;
-  subnet: string;
-  /** No traffic in or out of the subnet except between its members. */
-  internal: boolean;
-  /** MASQUERADE traffic leaving the network (Docker's ip-masq). */
-  ipMasq: boolean;
-}
 
 /** networkChains — the per-network chain names (≤ 28 chars, iptables' limit). */
 export function networkChains(bridge: string): { inbound: string; egress: string; masq: string } {

@@ -6,9 +6,9 @@
  * Spawned through core/exec only.
  */
 import { run } from '../core/exec.js';
-import type { FirewallBackend } from './backend.js';
+import type { FirewallBackend, NetworkFirewall } from './backend.js';
 import { portRules, portTeardown } from './port-rules.js';
-import { baseRules, baseTeardownRules, networkRules, restoreInput, teardownRules, type NetworkFirewall } from './iptables-rules.js';
+import { baseRules, baseTeardownRules, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
 
 type Table = 'filter' | 'nat';
 

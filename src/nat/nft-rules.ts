@@ -31,7 +31,7 @@
  */
 import { shortHash } from '../core/names.js';
 import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
-import type { NetworkFirewall } from './iptables-rules.js';
+import type { NetworkFirewall } from './backend.js';
 
 export const NFT_TABLE = 'ip tsnet';
 const T = NFT_TABLE;

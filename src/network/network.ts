@@ -16,8 +16,7 @@ import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
-import type { NetworkFirewall } from '../nat/iptables-rules.js';
-import type { FirewallBackend } from '../nat/backend.js';
+import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/backend.js';
 import type { LinkOps } from '../netlink/linkops.js';
 
 export interface NetworkSpec {
@@ -181,10 +180,6 @@ function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spe
     },
     undo: () => host.setSysctl(localnet(), before),
   });
-}
-
-export function firewallOf(n: NetworkRecord): NetworkFirewall {
-  return { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
 }
 
 function gatewayCidr(n: NetworkRecord): string {
