@@ -4,16 +4,32 @@
  * --firewall-backend later is refused with nothing changed, `none` installs nothing at all,
  * and a failure at any publish step leaves no rule, map element, hairpin flag or row behind
  * (both backends); the users' hook (TSNET-USER, chain `user` in table ip tsnet) is consulted
- * first and outlives the networks while it holds the users' rules.
+ * first and outlives the networks while it holds the users' rules; route_localnet on a
+ * bridge (for published ports on 127.0.0.1) does not let guests reach the host's loopback.
  */
 
 /** The users' own rule, dropping a guest's traffic, written as a user would for each backend. */
+/** The loopback guard of each backend, to take out and show it is what stops the guest. */
+const FLUSH_GUARD: Record<string, string[]> = {
+  iptables: ['iptables', '-F', 'TSNET-INPUT'],
+  nftables: ['nft', 'flush', 'chain', 'ip', 'tsnet', 'input'],
+};
+
+/** readFrom — what a TCP server at ip:port sends, from inside ns, or undefined when it cannot connect. */
+function readFrom(ns: string, ip: string, port: number): string | undefined {
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e',
+    `const s = require('net').connect(${port}, '${ip}'); s.on('data', (d) => process.stdout.write(d)); s.on('error', () => process.exit(1)); s.setTimeout(1500, () => process.exit(2))`],
+  { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
 const USER_DROP: Record<string, (ip: string) => string[]> = {
   iptables: (ip) => ['iptables', '-I', 'TSNET-USER', '-s', ip, '-j', 'DROP'],
   nftables: (ip) => ['nft', 'add', 'rule', 'ip', 'tsnet', 'user', 'ip', 'saddr', ip, 'drop'],
 };
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { firewallSnapshot, linksJson, nftRuleset, ping, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 
@@ -57,6 +73,34 @@ describe('firewall backends', { skip: rootSkip }, () => {
   });
 
   for (const fw of ['iptables', 'nftables']) {
+    test(`a guest cannot reach the host's loopback services through its bridge (${fw})`, async () => {
+      const host = t.make('host');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      const cli = (args: string[]) => tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: fw } });
+      ok(cli(['network', 'create', 'lab', '--subnet', '10.86.0.0/24']));
+      ok(cli(['attach', 'lab', g]));
+      assert.equal(sh(['ip', 'netns', 'exec', host, 'cat', `/proc/sys/net/ipv4/conf/${linksJson(host).find((l) => l.ifname.startsWith('br-'))!.ifname}/route_localnet`]).trim(), '1');
+      // A guest that sends 127.0.0.1 to its gateway: loopback routed out of eth1 first.
+      sh(['ip', 'netns', 'exec', g, 'sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.eth1.route_localnet=1']);
+      sh(['ip', '-n', g, 'rule', 'add', 'to', '127.0.0.1', 'lookup', '100', 'pref', '10']);
+      sh(['ip', '-n', g, 'rule', 'del', 'pref', '0']);
+      sh(['ip', '-n', g, 'rule', 'add', 'lookup', 'local', 'pref', '100']);
+      sh(['ip', '-n', g, 'route', 'add', '127.0.0.1/32', 'via', '10.86.0.1', 'dev', 'eth1', 'src', '10.86.0.2', 'table', '100']);
+      const secret = spawn('ip', ['netns', 'exec', host, process.execPath, '-e',
+        "require('net').createServer((s) => s.end('secret')).listen(9191, '127.0.0.1', () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        await new Promise((resolve) => secret.stdout.once('data', resolve));
+        assert.equal(readFrom(g, '127.0.0.1', 9191), undefined, 'the guard drops it');
+        sh(['ip', 'netns', 'exec', host, ...FLUSH_GUARD[fw]!]);
+        assert.equal(readFrom(g, '127.0.0.1', 9191), 'secret', 'without the guard the guest would get in');
+      } finally {
+        secret.kill();
+      }
+      ok(cli(['detach', g]));
+      ok(cli(['network', 'rm', 'lab']));
+    });
+
     test(`the users' hook comes first and is kept with their rules after the last network (${fw})`, () => {
       const host = t.make('host');
       const out = t.make('out');
