@@ -18,6 +18,7 @@ import { join } from 'node:path';
 const TSNET = join(__dirname, '..', '..', 'bin', 'tsnet');
 const INPROC = join(__dirname, 'inproc-ports.js');
 const BACKENDS = ['iptables', 'nftables'] as const;
+const PAIRS = 4;
 
 interface Samples { batch: number[]; first: number[]; next: number[] }
 
@@ -33,15 +34,24 @@ function world(box: Sandbox, fw: string, tag: string, count: number): { host: st
   return { host, root, guests, tsnet, drop: () => { for (const ns of [...guests, host]) box.dropNetns(ns); } };
 }
 
-/** cliRep — one repetition of 1 and 3 for one backend through the CLI. */
+/**
+ * cliRep — one repetition of 1 and 3 for one backend through the CLI. #1 (a host with no
+ * other mapping) and #N+1 (N exist) are timed in turns, PAIRS times each, so load from
+ * other processes on this shared machine falls on both alike.
+ */
 function cliRep(box: Sandbox, fw: string, rep: number, n: number, s: Samples): void {
-  const { guests, tsnet, drop } = world(box, fw, `${fw.slice(0, 3)}${rep}`, 3);
-  s.first.push(tsnet('port', 'publish', guests[2]!, '-p', '40000:80'));
-  tsnet('port', 'unpublish', guests[2]!);
+  const empty = world(box, fw, `e${fw.slice(0, 3)}${rep}`, 1);
+  const full = world(box, fw, `f${fw.slice(0, 3)}${rep}`, 2);
   const specs = Array.from({ length: n }, (_, i) => ['-p', `${20000 + i}:${1000 + i}`]).flat();
-  s.batch.push(tsnet('port', 'publish', guests[0]!, ...specs));
-  s.next.push(tsnet('port', 'publish', guests[1]!, '-p', '40001:80'));
-  drop();
+  s.batch.push(full.tsnet('port', 'publish', full.guests[0]!, ...specs));
+  for (let i = 0; i < PAIRS; i++) {
+    s.first.push(empty.tsnet('port', 'publish', empty.guests[0]!, '-p', '40000:80'));
+    empty.tsnet('port', 'unpublish', empty.guests[0]!);
+    s.next.push(full.tsnet('port', 'publish', full.guests[1]!, '-p', '40001:80'));
+    full.tsnet('port', 'unpublish', full.guests[1]!);
+  }
+  empty.drop();
+  full.drop();
 }
 
 /** inprocRep — the same three figures as library calls (bench/inproc-ports.ts). */

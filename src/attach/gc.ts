@@ -76,7 +76,9 @@ async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: bo
         await backend!.uninstallNetwork(fw); // whatever half is left, so nothing is doubled
         await backend!.installNetwork(fw);
         for (const att of ctx.attachments.all().filter((a) => a.hostTarget === n.bridge)) {
-          await backend!.publish(n.bridge, [], ctx.ports.forAttachment(att.id));
+          const ports = ctx.ports.forAttachment(att.id);
+          await backend!.unpublish(n.bridge, [], ports); // what survived (say nat, when only filter was flushed)
+          await backend!.publish(n.bridge, [], ports);
         }
       }
       report.restoredFirewalls.push(n.name);

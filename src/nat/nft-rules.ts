@@ -158,3 +158,16 @@ function byMap(ports: readonly PortRecord[], line: (map: string, es: Array<Retur
 export function nftInput(lines: readonly string[]): string {
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * nftErrorMessage — nft reports an error as three lines (message, the command, a caret
+ * line); the one-line error keeps the message and the command it names, and points at
+ * tsnet gc when a piece of the table is missing (someone flushed the ruleset).
+ */
+export function nftErrorMessage(stderr: string, code: number): string {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((l) => l.includes('Error:'));
+  const command = lines[at + 1]?.trim();
+  const why = at < 0 ? (lines.find(Boolean) ?? `exit status ${code}`) : `${lines[at]!.replace(/^.*?Error: /, '')}${command ? ` (in "${command}")` : ''}`;
+  return `nft -f: ${why}${/No such file or directory/.test(why) ? '; if the firewall was flushed, tsnet gc puts it back' : ''}`;
+}

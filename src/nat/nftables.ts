@@ -5,12 +5,22 @@
  * does nothing when the table is gone (a flushed ruleset), so it never recreates it.
  * Spawned through core/exec only.
  */
+import { TsnetError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import type { FirewallBackend } from './backend.js';
-import { addPorts, baseRuleset, networkRuleset, networkTeardown, nftInput, nftNetworkChains, NFT_TABLE, removePorts } from './nft-rules.js';
+import { addPorts, baseRuleset, networkRuleset, networkTeardown, nftErrorMessage, nftInput, nftNetworkChains, NFT_TABLE, removePorts } from './nft-rules.js';
 
+/** apply — one transaction; a failure becomes a one-line error (see nftErrorMessage). */
 async function apply(lines: readonly string[]): Promise<void> {
-  if (lines.length > 0) await run(['nft', '-f', '-'], { input: nftInput(lines) });
+  if (lines.length === 0) return;
+  const r = await run(['nft', '-f', '-'], { input: nftInput(lines), allowFailure: true });
+  if (r.code !== 0) throw new TsnetError('EEXEC', nftErrorMessage(r.stderr, r.code), { argv: r.argv, exitCode: r.code, stderr: r.stderr });
+}
+
+/** chainBody — the rules of one chain in a table listing, or undefined when it is not there. */
+function chainBody(table: string, name: string): string | undefined {
+  const m = new RegExp(`\\tchain ${name} \\{\\n([^}]*)\\}`).exec(table);
+  return m?.[1];
 }
 
 /** listTable — `nft list table ip tsnet`, or undefined when there is no such table. */
@@ -47,12 +57,11 @@ export const nftablesBackend: FirewallBackend = {
     if (table === undefined) return false;
     const c = nftNetworkChains(n.bridge);
     const b = JSON.stringify(n.bridge);
-    const wanted = [
-      'jump user', 'oifname vmap @inbound', 'iifname vmap @egress', 'jump published', 'map @ports-any',
-      `chain ${c.inbound} {`, `chain ${c.egress} {`, `${b} : jump ${c.inbound}`, `${b} : jump ${c.egress}`,
-      ...(n.internal ? [] : [`chain ${c.post} {`, 'masquerade']),
-    ];
-    return wanted.every((w) => table.includes(w));
+    const has = (chain: string, text: string): boolean => chainBody(table, chain)?.includes(text) ?? false;
+    return has('forward', 'jump user') && has('forward', 'oifname vmap @inbound') && has('forward', 'iifname vmap @egress')
+      && has('prerouting', 'jump published') && has('published', 'map @ports-any') && has('input', '@localnet')
+      && has(c.inbound, 'drop') && has(c.egress, 'accept') && table.includes(`${b} : jump ${c.inbound}`) && table.includes(`${b} : jump ${c.egress}`)
+      && (n.internal || has(c.post, 'masquerade'));
   },
 
   async publish(_bridge, _existing, added) {

@@ -37,6 +37,11 @@ const FLUSH: Record<string, string[][]> = {
   iptables: [['iptables', '-F'], ['iptables', '-t', 'nat', '-F']],
   nftables: [['nft', 'flush', 'ruleset']],
 };
+/** partly — someone else's tool flushing part of the rules: the filter table, tsnet's forward chain. */
+const FLUSH_PART: Record<string, string[][]> = {
+  iptables: [['iptables', '-F']],
+  nftables: [['nft', 'flush', 'chain', 'ip', 'tsnet', 'forward']],
+};
 
 for (const fw of ['iptables', 'nftables']) describe(`published ports (${fw})`, { skip: rootSkip }, () => {
   const t = new TestNetns();
@@ -94,6 +99,9 @@ for (const fw of ['iptables', 'nftables']) describe(`published ports (${fw})`, {
       assert.equal(firewallSnapshot(host), intact, 'the same rules as before the flush');
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'restored');
       assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, [], 'nothing to do twice');
+      for (const argv of FLUSH_PART[fw]!) sh(['ip', 'netns', 'exec', host, ...argv]);
+      assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, ['lab']);
+      assert.equal(firewallSnapshot(host), intact, 'a partial flush is repaired without doubling what survived');
       ok(cli(['port', 'unpublish', g, '8080']));
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'unpublished');
       assert.equal(httpGet(client, `http://10.250.0.1:${eph[0]!.hostPort}/`), 'hello from the guest\n', 'the other port stays');

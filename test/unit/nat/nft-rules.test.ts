@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addPorts, baseRuleset, networkRuleset, networkTeardown, nftInput, nftNetworkChains, removePorts } from '../../../src/nat/nft-rules.js';
+import { addPorts, baseRuleset, networkRuleset, networkTeardown, nftErrorMessage, nftInput, nftNetworkChains, removePorts } from '../../../src/nat/nft-rules.js';
 import type { PortRecord } from '../../../src/state/ports.js';
 
 const lab = { bridge: 'br-0123456789ab', subnet: '10.71.0.0/24', internal: false, ipMasq: true };
@@ -115,5 +115,13 @@ describe('nftables rules', () => {
     ]);
     assert.deepEqual(addPorts([]), []);
     assert.equal(nftInput(['a', 'b']), 'a\nb\n');
+  });
+
+  test('nft errors become one line: the message and the command, with a hint when the table is gone', () => {
+    const stderr = '/dev/stdin:1:1-60: Error: Could not process rule: No such file or directory\nadd element ip tsnet ports-any { tcp . 8080 : 10.71.0.2 . 80 }\n^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n';
+    assert.equal(nftErrorMessage(stderr, 1),
+      'nft -f: Could not process rule: No such file or directory (in "add element ip tsnet ports-any { tcp . 8080 : 10.71.0.2 . 80 }"); if the firewall was flushed, tsnet gc puts it back');
+    assert.equal(nftErrorMessage('netlink: Error: cache initialization failed: Operation not permitted\n', 1), 'nft -f: cache initialization failed: Operation not permitted');
+    assert.equal(nftErrorMessage('', 137), 'nft -f: exit status 137');
   });
 });
