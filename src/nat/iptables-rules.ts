@@ -55,8 +55,10 @@ export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
       ]
     : [
         // Published ports: traffic to any local address, from outside and from the host
-        // itself, 127.0.0.1 included (Docker without the userland proxy does the same).
-        '-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET',
+        // itself, 127.0.0.1 included (Docker without the userland proxy does the same) —
+        // but only from the host itself: 127.0.0.0/8 arriving on an interface (possible on
+        // a bridge with route_localnet) must not reach a port published on 127.0.0.1.
+        '-A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
         '-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET',
         '-A POSTROUTING -j TSNET-POSTROUTING',
       ];

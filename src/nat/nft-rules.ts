@@ -66,7 +66,9 @@ export function baseRuleset(): string[] {
       'dnat to ip daddr . meta l4proto . th dport map @ports-ip',
       'dnat to meta l4proto . th dport map @ports-any',
     ]),
-    ...chain('prerouting', ['fib daddr type local jump published'], 'type nat hook prerouting priority dstnat'),
+    // 127.0.0.0/8 only from the host itself (output): arriving on a route_localnet bridge,
+    // it must not reach a port published on 127.0.0.1.
+    ...chain('prerouting', ['ip daddr != 127.0.0.0/8 fib daddr type local jump published'], 'type nat hook prerouting priority dstnat'),
     ...chain('output', ['fib daddr type local jump published'], 'type nat hook output priority -100'),
   ];
 }

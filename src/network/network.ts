@@ -138,7 +138,8 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       },
       undo: async () => { if (gatewayAdded) await host.delAddr(bridge, gatewayCidr(record!)); },
     });
-  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall());
+  const alone = (): boolean => ctx.networks.all().every((n) => n.name === spec.name);
+  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall(), alone);
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
   return { network: ctx.networks.get(spec.name) };
@@ -147,9 +148,9 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
 /**
  * addFirewall — forwarding on (a network routes by definition), then the network's chains:
  * replies in, members to each other, out to anywhere unless internal, MASQUERADE unless
- * --ip-masq=false. Undo removes exactly those chains.
+ * --ip-masq=false. Undo removes exactly those chains (and the host-wide ones, for the first network).
  */
-function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec, fw: FirewallBackend | undefined): void {
+function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec, fw: FirewallBackend | undefined, alone: () => boolean): void {
   let forwarding = '1';
   if (spec.ipForward !== false) plan.add({
     name: 'ip-forward',
@@ -165,7 +166,10 @@ function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spe
     name: 'firewall',
     describe: `install the ${fw.name} firewall rules of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
     apply: () => fw.installNetwork(firewallOf(record())),
-    undo: () => fw.uninstallNetwork(firewallOf(record())),
+    undo: async () => {
+      await fw.uninstallNetwork(firewallOf(record()));
+      if (alone()) await fw.uninstallBase(); // the first network takes the host-wide chains with it
+    },
   });
   // Published ports from 127.0.0.1: loopback sources may leave through the bridge (the
   // firewall masquerades them and keeps guests away from the host's loopback services).

@@ -87,15 +87,19 @@ describe('firewall backends', { skip: rootSkip }, () => {
       sh(['ip', '-n', g, 'rule', 'del', 'pref', '0']);
       sh(['ip', '-n', g, 'rule', 'add', 'lookup', 'local', 'pref', '100']);
       sh(['ip', '-n', g, 'route', 'add', '127.0.0.1/32', 'via', '10.86.0.1', 'dev', 'eth1', 'src', '10.86.0.2', 'table', '100']);
-      const secret = spawn('ip', ['netns', 'exec', host, process.execPath, '-e',
-        "require('net').createServer((s) => s.end('secret')).listen(9191, '127.0.0.1', () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const serve = (ns: string, port: number, text: string) => spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
+        `require('net').createServer((s) => s.end('${text}')).listen(${port}, () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const servers = [serve(host, 9191, 'secret'), serve(g, 80, 'guest')];
       try {
-        await new Promise((resolve) => secret.stdout.once('data', resolve));
+        await Promise.all(servers.map((p) => new Promise((resolve) => p.stdout.once('data', resolve))));
+        ok(cli(['port', 'publish', g, '-p', '127.0.0.1:9292:80']));
+        assert.equal(readFrom(host, '127.0.0.1', 9292), 'guest', 'a port published on 127.0.0.1 answers the host');
+        assert.equal(readFrom(g, '127.0.0.1', 9292), undefined, 'but not 127.0.0.1 arriving through the bridge');
         assert.equal(readFrom(g, '127.0.0.1', 9191), undefined, 'the guard drops it');
         sh(['ip', 'netns', 'exec', host, ...FLUSH_GUARD[fw]!]);
         assert.equal(readFrom(g, '127.0.0.1', 9191), 'secret', 'without the guard the guest would get in');
       } finally {
-        secret.kill();
+        for (const p of servers) p.kill();
       }
       ok(cli(['detach', g]));
       ok(cli(['network', 'rm', 'lab']));

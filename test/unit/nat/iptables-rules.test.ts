@@ -62,7 +62,7 @@ describe('iptables rules', () => {
     assert.deepEqual(baseRules('filter', saved), []);
     assert.deepEqual(baseRules('nat', ''), [
       ':TSNET - [0:0]', ':TSNET-POSTROUTING - [0:0]',
-      '-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET',
+      '-A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
       '-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET',
       '-A POSTROUTING -j TSNET-POSTROUTING',
     ]);

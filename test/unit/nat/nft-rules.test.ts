@@ -41,7 +41,7 @@ describe('nftables rules', () => {
       'add rule ip tsnet published dnat to meta l4proto . th dport map @ports-any',
       'add chain ip tsnet prerouting { type nat hook prerouting priority dstnat; policy accept; }',
       'flush chain ip tsnet prerouting',
-      'add rule ip tsnet prerouting fib daddr type local jump published',
+      'add rule ip tsnet prerouting ip daddr != 127.0.0.0/8 fib daddr type local jump published',
       'add chain ip tsnet output { type nat hook output priority -100; policy accept; }',
       'flush chain ip tsnet output',
       'add rule ip tsnet output fib daddr type local jump published',
