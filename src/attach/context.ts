@@ -72,14 +72,18 @@ export class EngineContext {
   /**
    * firewall — the state root's firewall backend, chosen on first use and stored in meta;
    * a different --firewall-backend later is an error (its rules would be stranded).
+   * `dryRun`: the backend a real run would use, stored nowhere (a plan printed with
+   * --dry-run must not decide the root's backend).
    */
-  firewall(): Promise<FirewallBackend> {
-    this.firewallHandle ??= (async () => {
-      const stored = metaValue(this.db, 'firewall_backend');
-      const choice = await chooseBackend(stored, this.firewallRequest, this.networks.all().length > 0);
-      if (choice.store) setMetaOnce(this.db, 'firewall_backend', choice.name);
-      return firewallBackend(metaValue(this.db, 'firewall_backend') as typeof choice.name);
-    })();
+  firewall(opts: { dryRun?: boolean | undefined } = {}): Promise<FirewallBackend> {
+    const choose = async (store: boolean): Promise<FirewallBackend> => {
+      const choice = await chooseBackend(metaValue(this.db, 'firewall_backend'), this.firewallRequest, this.networks.all().length > 0);
+      if (!store || !choice.store) return firewallBackend(choice.name);
+      setMetaOnce(this.db, 'firewall_backend', choice.name);
+      return firewallBackend(metaValue(this.db, 'firewall_backend') as typeof choice.name); // a concurrent first run may have won
+    };
+    if (opts.dryRun) return choose(false);
+    this.firewallHandle ??= choose(true);
     return this.firewallHandle;
   }
 

@@ -139,7 +139,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
       undo: async () => { if (gatewayAdded) await host.delAddr(bridge, gatewayCidr(record!)); },
     });
   const alone = (): boolean => ctx.networks.all().every((n) => n.name === spec.name);
-  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall(), alone);
+  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall({ dryRun: opts.dryRun }), alone);
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
   return { network: ctx.networks.get(spec.name) };

@@ -62,6 +62,8 @@ describe('firewall backends', { skip: rootSkip }, () => {
     const root = t.tmpdir();
     const cli = (args: string[]) => tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: 'none' } });
     const before = [firewallSnapshot(host), nftRuleset(host)];
+    assert.match(ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', '10.83.0.0/24', '--dry-run'])).stdout, /iptables firewall rules/);
+    // The dry run chose nothing: `none` is still open to this root.
     ok(cli(['network', 'create', 'lab', '--subnet', '10.83.0.0/24']));
     ok(cli(['attach', 'lab', g]));
     ok(cli(['port', 'publish', g, '-p', '8080:80']));
