@@ -27,6 +27,8 @@
  * same value); base chains hold only tsnet's rules, so they are flushed and refilled in the
  * same transaction. Teardown adds each piece first and then deletes it, so one transaction
  * removes whatever is there without reading it.
+ * IPv4 only, like the iptables backend: IPv6 networks will want `table ip6 tsnet` (or this
+ * layout moved to an `inet` table, whose ifname-keyed maps would serve both families).
  * UPGRADE HAZARD: table, chain, map and set names are recomputed at teardown.
  */
 import { shortHash } from '../core/names.js';
