@@ -9,18 +9,23 @@ import { AttachmentRepo } from '../state/attachments.js';
 import { CreatedBridgeRepo } from '../state/bridges.js';
 import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
-import { rootId as readRootId } from '../state/meta.js';
+import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
+import { chooseBackend, firewallBackend, type FirewallBackend } from '../nat/backend.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
 
 export interface EngineOptions {
   root?: string | undefined;
   backend?: LinkOpsBackend | undefined;
+  /** --firewall-backend: only ever used for the state root's first choice (see nat/backend.ts). */
+  firewallBackend?: string | undefined;
 }
 
 export class EngineContext {
   readonly root: string;
   readonly backend: LinkOpsBackend | undefined;
+  readonly firewallRequest: string | undefined;
+  private firewallHandle: Promise<FirewallBackend> | undefined;
   private dbHandle: Database | undefined;
   /** Repositories over the open database, made on first use (keyed by class). */
   private readonly repos = new Map<new (db: Database) => unknown, unknown>();
@@ -30,6 +35,7 @@ export class EngineContext {
   constructor(opts: EngineOptions = {}) {
     this.root = resolveRoot(opts.root);
     this.backend = opts.backend;
+    this.firewallRequest = opts.firewallBackend;
   }
 
   /** db — opened on first use, so --dry-run and pure commands never create a state root. */
@@ -61,6 +67,24 @@ export class EngineContext {
   hostLinks(): Promise<LinkOps> {
     this.hostLinksHandle ??= openLinkOps(undefined, this.backend);
     return this.hostLinksHandle;
+  }
+
+  /**
+   * firewall — the state root's firewall backend, chosen on first use and stored in meta;
+   * a different --firewall-backend later is an error (its rules would be stranded).
+   * `dryRun`: the backend a real run would use, stored nowhere (a plan printed with
+   * --dry-run must not decide the root's backend).
+   */
+  firewall(opts: { dryRun?: boolean | undefined } = {}): Promise<FirewallBackend> {
+    const choose = async (store: boolean): Promise<FirewallBackend> => {
+      const choice = await chooseBackend(metaValue(this.db, 'firewall_backend'), this.firewallRequest, this.networks.all().length > 0);
+      if (!store || !choice.store) return firewallBackend(choice.name);
+      setMetaOnce(this.db, 'firewall_backend', choice.name);
+      return firewallBackend(metaValue(this.db, 'firewall_backend') as typeof choice.name); // a concurrent first run may have won
+    };
+    if (opts.dryRun) return choose(false);
+    this.firewallHandle ??= choose(true);
+    return this.firewallHandle;
   }
 
   /** guestLinks — a fresh LinkOps inside a guest netns; the caller closes it. */

@@ -14,7 +14,6 @@ import { describeGuest, type GuestRef } from './spec.js';
 import { attachmentView, type AttachmentView } from './view.js';
 import { vlanSubIfName } from './vlan.js';
 import { bridgeInUse } from '../bridge/bridge.js';
-import { uninstallPorts } from '../nat/iptables.js';
 
 export interface DetachResult {
   removed: AttachmentView[];
@@ -69,7 +68,7 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
   const inGuest = guest ? await ctx.guestLinks(guest) : undefined;
   try {
     const ports = ctx.ports.forAttachment(rec.id); // their rows go with the record (ON DELETE CASCADE)
-    if (ports.length > 0) await attempt('remove its published ports', () => uninstallPorts(rec.hostTarget, ports[0]!.containerIp));
+    if (ports.length > 0) await attempt('remove its published ports', async () => (await ctx.firewall()).unpublish(rec.hostTarget, [], ports));
     if (rec.kind === 'veth') {
       await attempt(`delete ${rec.hostIf}`, () => host.deleteLink(rec.hostIf));
     } else if (rec.kind === 'macvlan') {

@@ -11,7 +11,7 @@ import type { EngineContext } from './context.js';
 import { removeAttachment, removeBridgeIfUnused } from './detach.js';
 import { guestFromText } from './spec.js';
 import { repairNetworks } from '../network/repair.js';
-import { installNetwork, installPorts, networkInstalled, uninstallNetwork } from '../nat/iptables.js';
+import { networkFirewall } from '../nat/backend.js';
 
 export interface GcReport {
   removedRecords: string[];
@@ -73,15 +73,19 @@ export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): P
  * every network's chains and its attachments' published ports, from state.
  */
 async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: boolean): Promise<void> {
-  for (const n of ctx.networks.all().filter((x) => x.firewall)) {
-    const fw = { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
+  const networks = ctx.networks.all().filter((x) => x.firewall);
+  const backend = networks.length > 0 ? await ctx.firewall() : undefined;
+  for (const n of networks) {
+    const fw = networkFirewall(n);
     try {
-      if (await networkInstalled(fw)) continue;
+      if (await backend!.networkInstalled(fw)) continue;
       if (!dryRun) {
-        await uninstallNetwork(fw.bridge); // whatever half is left, so nothing is doubled
-        await installNetwork(fw);
+        await backend!.uninstallNetwork(fw); // whatever half is left, so nothing is doubled
+        await backend!.installNetwork(fw);
         for (const att of ctx.attachments.all().filter((a) => a.hostTarget === n.bridge)) {
-          await installPorts(n.bridge, ctx.ports.forAttachment(att.id));
+          const ports = ctx.ports.forAttachment(att.id);
+          await backend!.unpublish(n.bridge, [], ports); // what survived (say nat, when only filter was flushed)
+          await backend!.publish(n.bridge, [], ports);
         }
       }
       report.restoredFirewalls.push(n.name);

@@ -13,6 +13,8 @@ export function withGlobals(cmd: Command): Command {
     .option('--json', 'machine-readable output')
     .option('--debug', 'log every kernel operation to stderr')
     .addOption(new Option('--backend <name>', 'link backend').choices(['netlink', 'iproute2']).env('TSNET_LINKOPS').hideHelp())
+    .addOption(new Option('--firewall-backend <name>', 'firewall for networks and ports, chosen once per state root (default: iptables if it works, else nftables)')
+      .choices(['iptables', 'nftables', 'none']).env('TSNET_FIREWALL_BACKEND'))
     .hook('preAction', (_this, action) => {
       if ((action.opts() as GlobalOpts).debug) setDebug(true);
     });

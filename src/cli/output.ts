@@ -11,6 +11,7 @@ export interface GlobalOpts {
   json?: boolean | undefined;
   debug?: boolean | undefined;
   backend?: 'netlink' | 'iproute2' | undefined;
+  firewallBackend?: 'iptables' | 'nftables' | 'none' | undefined;
 }
 
 export function printResult(opts: GlobalOpts, json: unknown, human: string | string[]): void {

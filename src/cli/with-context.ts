@@ -8,8 +8,10 @@ import type { GlobalOpts } from './output.js';
 
 export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T> | T): Promise<T> {
   const { EngineContext } = load.context();
-  const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
+  const ctx = new EngineContext({ root: opts.root, backend: opts.backend, firewallBackend: opts.firewallBackend });
   try {
+    // A --firewall-backend that differs from the state root's is refused by every command.
+    if (opts.firewallBackend !== undefined) await ctx.firewall();
     return await fn(ctx);
   } finally {
     ctx.close();

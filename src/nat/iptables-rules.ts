@@ -6,31 +6,30 @@
  *   filter FORWARD -> TSNET-USER (first; tsnet never writes to it: the users' hook)
  *                  -> TSNET-FORWARD -> TSNET-INBOUND: -o <bridge> -> TSNET-I-<id>  (per network)
  *                                   -> TSNET-EGRESS:  -i <bridge> -> TSNET-E-<id>  (per network)
+ *   filter INPUT -> TSNET-INPUT: new connections from a bridge to 127.0.0.0/8 dropped (per network)
  *   nat POSTROUTING -> TSNET-POSTROUTING -> TSNET-M-<id> (MASQUERADE, per network)
  *   nat PREROUTING/OUTPUT (local destinations) -> TSNET -> TSNET-D-<id> (DNAT, per attachment)
- *   filter TSNET-I-<network> (before its DROP)          -> TSNET-P-<id> (ACCEPT, per attachment)
  *
  * Every inbound chain is consulted before any egress chain, so traffic from one network to
  * another meets the destination's drop before the source's accept: networks are isolated
  * (Docker orders DOCKER-CT / DOCKER-BRIDGE before its egress ACCEPTs for the same reason).
+ * Published ports need no filter rule each: the inbound chain accepts what was DNATed
+ * (conntrack state DNAT), and only tsnet's DNAT rules send traffic to a guest's address,
+ * so one publish is one nat transaction and a mapping costs one rule.
+ * Published ports also work from 127.0.0.1 (route_localnet on the bridge, set by the
+ * network, plus MASQUERADE of 127.0.0.0/8 out of it) and from a guest on the same bridge
+ * to the host's address (hairpin: DNATed traffic that goes back out of its own bridge is
+ * masqueraded so the reply comes back through the host). route_localnet would also let a
+ * guest reach the host's loopback services; TSNET-INPUT drops such new connections.
  * Per-network chains make teardown exact: drop the jumps to them, flush, delete.
  * UPGRADE HAZARD: chain names are recomputed at teardown; changing them strands old rules.
  */
 import { shortHash } from '../core/names.js';
+import type { NetworkFirewall } from './backend.js';
 
 export const USER_CHAIN = 'TSNET-USER';
-export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS'] as const;
+export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS', 'TSNET-INPUT'] as const;
 export const BASE_NAT_CHAINS = ['TSNET', 'TSNET-POSTROUTING'] as const;
-
-export interface NetworkFirewall {
-  /** Stable id the chain names derive from (the network's bridge name). */
-  bridge: string;
-  subnet: string;
-  /** No traffic in or out of the subnet except between its members. */
-  internal: boolean;
-  /** MASQUERADE traffic leaving the network (Docker's ip-masq). */
-  ipMasq: boolean;
-}
 
 /** networkChains — the per-network chain names (≤ 28 chars, iptables' limit). */
 export function networkChains(bridge: string): { inbound: string; egress: string; masq: string } {
@@ -50,12 +49,17 @@ export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
   const chains = table === 'filter' ? BASE_FILTER_CHAINS : BASE_NAT_CHAINS;
   for (const c of chains) if (!hasChain(c)) lines.push(`:${c} - [0:0]`);
   const jumps = table === 'filter'
-    ? ['-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS']
+    ? [
+        '-A INPUT -j TSNET-INPUT',
+        '-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS',
+      ]
     : [
         // Published ports: traffic to any local address, from outside and from the host
-        // itself (loopback destinations excluded, as Docker does).
-        '-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET',
-        '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+        // itself, 127.0.0.1 included (Docker without the userland proxy does the same) —
+        // but only from the host itself: 127.0.0.0/8 arriving on an interface (possible on
+        // a bridge with route_localnet) must not reach a port published on 127.0.0.1.
+        '-A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+        '-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET',
         '-A POSTROUTING -j TSNET-POSTROUTING',
       ];
   for (const j of jumps) if (!hasRule(j)) lines.push(j);
@@ -71,17 +75,26 @@ export function networkRules(n: NetworkFirewall): { filter: string[]; nat: strin
     `:${c.egress} - [0:0]`,
     `-A TSNET-INBOUND -o ${b} -j ${c.inbound}`,
     `-A TSNET-EGRESS -i ${b} -j ${c.egress}`,
-    // Into the network: replies, and traffic between its own members (decided in egress).
+    // Into the network: replies, published ports (DNATed), and traffic between its own
+    // members (decided in egress).
     `-A ${c.inbound} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    ...(n.internal ? [] : [`-A ${c.inbound} -m conntrack --ctstate DNAT -j ACCEPT`]),
     `-A ${c.inbound} -i ${b} -j RETURN`,
     `-A ${c.inbound} -j DROP`,
     // Out of the network: to its own members, then (unless internal) anywhere.
     `-A ${c.egress} -o ${b} -j ACCEPT`,
     `-A ${c.egress} -j ${n.internal ? 'DROP' : 'ACCEPT'}`,
+    ...(n.internal ? [] : [localGuard(b)]),
   ];
-  const nat = n.ipMasq && !n.internal
-    ? [`:${c.masq} - [0:0]`, `-A TSNET-POSTROUTING -j ${c.masq}`, `-A ${c.masq} -s ${n.subnet} ! -o ${b} -j MASQUERADE`]
-    : [];
+  const nat = n.internal ? [] : [
+    `:${c.masq} - [0:0]`,
+    `-A TSNET-POSTROUTING -j ${c.masq}`,
+    ...(n.ipMasq ? [`-A ${c.masq} -s ${n.subnet} ! -o ${b} -j MASQUERADE`] : []),
+    // Hairpin: a guest to the host's address and a published port of this bridge.
+    `-A ${c.masq} -s ${n.subnet} -o ${b} -m conntrack --ctstate DNAT -j MASQUERADE`,
+    // 127.0.0.1:PORT from the host (the guest could not answer a loopback source).
+    `-A ${c.masq} -s 127.0.0.0/8 -o ${b} -j MASQUERADE`,
+  ];
   return { filter, nat };
 }
 
@@ -91,7 +104,13 @@ export function networkRules(n: NetworkFirewall): { filter: string[]; nat: strin
  */
 export function teardownRules(bridge: string, saved: string): string[] {
   const c = networkChains(bridge);
-  return removeChains([c.inbound, c.egress, c.masq], saved);
+  const guard = saved.split('\n').includes(localGuard(bridge)) ? [`-D ${localGuard(bridge).slice(3)}`] : [];
+  return [...guard, ...removeChains([c.inbound, c.egress, c.masq], saved)];
+}
+
+/** localGuard — route_localnet on the bridge must not open the host's loopback services to guests. */
+function localGuard(bridge: string): string {
+  return `-A TSNET-INPUT -d 127.0.0.0/8 -i ${bridge} -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP`;
 }
 
 /** removeChains — the jumps to these chains, then flush and delete the ones that exist. */

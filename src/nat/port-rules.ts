@@ -1,55 +1,41 @@
 /**
- * port-rules — the iptables rules of published ports, one pair of chains per attachment so
- * that publishing more ports rebuilds just that attachment's chains and teardown is exact:
- *   nat    TSNET -> TSNET-D-<id>:  [-d HOSTIP] ! -i BRIDGE -p P --dport HOSTPORT -j DNAT --to CTRIP:CTRPORT
- *   filter TSNET-I-<network>, before its DROP -> TSNET-P-<id>:  -d CTRIP ! -i BRIDGE -o BRIDGE -p P --dport CTRPORT -j ACCEPT
+ * port-rules — the iptables rules of published ports: one nat chain per attachment, one
+ * DNAT rule per mapping, so publishing rebuilds just that attachment's chain (one
+ * iptables-restore) and teardown is exact:
+ *   nat TSNET -> TSNET-D-<id>:  [-d HOSTIP] -p P --dport HOSTPORT -j DNAT --to CTRIP:CTRPORT
+ * No filter rule: the network's inbound chain accepts DNATed connections (iptables-rules.ts).
+ * No `! -i BRIDGE` either: guests reach each other's published ports through the host's
+ * address (hairpin), as Docker does without its userland proxy.
  * Pure; forms are exactly what iptables-save prints, so "is this jump there" is a string test.
  * UPGRADE HAZARD: chain names are recomputed at teardown.
  */
 import { shortHash } from '../core/names.js';
 import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
-import { networkChains, removeChains } from './iptables-rules.js';
+import { removeChains } from './iptables-rules.js';
 
-/** portChains — the chains of one attachment's ports, keyed by its bridge and container address. */
-export function portChains(bridge: string, containerIp: string): { accept: string; dnat: string } {
-  const id = shortHash(['ports', bridge, containerIp], 10);
-  return { accept: `TSNET-P-${id}`, dnat: `TSNET-D-${id}` };
-}
-
-function matchPort(protocol: string, port: number): string {
-  return `-p ${protocol} -m ${protocol} --dport ${port}`;
+/** portChain — the nat chain of one attachment's ports, keyed by its bridge and container address. */
+export function portChain(bridge: string, containerIp: string): string {
+  return `TSNET-D-${shortHash(['ports', bridge, containerIp], 10)}`;
 }
 
 /**
- * portRules — the attachment's chains (redeclared, so --noflush empties them first) with one
- * rule per mapping, and the jumps to them when `saved` (iptables-save of the table) lacks them.
+ * portRules — the attachment's chain (redeclared, so --noflush empties it first) with one
+ * DNAT rule per mapping, and the jump to it when `addJump` (its first publish: state says
+ * whether the jump is there, so a publish reads nothing back and costs the same at any N).
  */
-export function portRules(bridge: string, ports: readonly PortRecord[], saved: { filter: string; nat: string }): { filter: string[]; nat: string[] } {
-  const containerIp = ports[0]!.containerIp;
-  const c = portChains(bridge, containerIp);
-  const inbound = networkChains(bridge).inbound;
-  const has = (text: string, line: string): boolean => text.split('\n').includes(line);
-  const filterJump = `-A ${inbound} -j ${c.accept}`;
-  const natJump = `-A TSNET -j ${c.dnat}`;
-  const filter = [
-    `:${c.accept} - [0:0]`,
-    // Third: after the conntrack accept and the members' RETURN, before the DROP.
-    ...(has(saved.filter, filterJump) ? [] : [`-I ${inbound} 3 -j ${c.accept}`]),
-    ...ports.map((p) => `-A ${c.accept} -d ${p.containerIp}/32 ! -i ${bridge} -o ${bridge} ${matchPort(p.protocol, p.containerPort)} -j ACCEPT`),
-  ];
-  const nat = [
-    `:${c.dnat} - [0:0]`,
-    ...(has(saved.nat, natJump) ? [] : [natJump]),
+export function portRules(bridge: string, ports: readonly PortRecord[], addJump: boolean): string[] {
+  const chain = portChain(bridge, ports[0]!.containerIp);
+  return [
+    `:${chain} - [0:0]`,
+    ...(addJump ? [`-A TSNET -j ${chain}`] : []),
     ...ports.map((p) => {
       const dst = p.hostIp === ANY_HOST_IP ? '' : `-d ${p.hostIp}/32 `;
-      return `-A ${c.dnat} ${dst}! -i ${bridge} ${matchPort(p.protocol, p.hostPort)} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`;
+      return `-A ${chain} ${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`;
     }),
   ];
-  return { filter, nat };
 }
 
-/** portTeardown — removes one attachment's port chains and the jumps to them. */
+/** portTeardown — removes one attachment's port chain and the jump to it, from iptables-save -t nat. */
 export function portTeardown(bridge: string, containerIp: string, saved: string): string[] {
-  const c = portChains(bridge, containerIp);
-  return removeChains([c.accept, c.dnat], saved);
+  return removeChains([portChain(bridge, containerIp)], saved);
 }

@@ -19,8 +19,7 @@ import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
-import { installNetwork, uninstallBase, uninstallNetwork } from '../nat/iptables.js';
-import type { NetworkFirewall } from '../nat/iptables-rules.js';
+import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/backend.js';
 import type { LinkOps } from '../netlink/linkops.js';
 
 export interface NetworkSpec {
@@ -184,7 +183,8 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
     apply: () => host.addAddr(bridge, gateway6Cidr(record!)!, { noDad: true }),
     undo: () => host.delAddr(bridge, gateway6Cidr(record!)!),
   });
-  addFirewall(plan, host, () => record!, spec);
+  const alone = (): boolean => ctx.networks.all().every((n) => n.name === spec.name);
+  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall({ dryRun: opts.dryRun }), alone);
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
   return { network: ctx.networks.get(spec.name) };
@@ -193,35 +193,43 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
 /**
  * addFirewall — forwarding on (a network routes by definition), then the network's chains:
  * replies in, members to each other, out to anywhere unless internal, MASQUERADE unless
- * --ip-masq=false. Undo removes exactly those chains.
+ * --ip-masq=false. Undo removes exactly those chains (and the host-wide ones, for the first network).
  */
-function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec): void {
-  if (spec.ipForward !== false) addForwarding(plan, host, 'net.ipv4.ip_forward', 'ip-forward', 'IPv4');
-  if (spec.ipv6 && spec.ipForward !== false) addForwarding(plan, host, 'net.ipv6.conf.all.forwarding', 'ip6-forward', 'IPv6');
-  if (spec.firewall !== false) plan.add({
+function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec, fw: FirewallBackend | undefined, alone: () => boolean): void {
+  if (spec.ipForward !== false) addSysctl(plan, host, 'ip-forward', () => 'net.ipv4.ip_forward', 'turn on IPv4 forwarding');
+  if (spec.ipv6 && spec.ipForward !== false) addSysctl(plan, host, 'ip6-forward', () => 'net.ipv6.conf.all.forwarding', 'turn on IPv6 forwarding');
+  if (fw === undefined || fw.name === 'none') return;
+  plan.add({
     name: 'firewall',
-    describe: `install the firewall chains of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
-    apply: () => installNetwork(firewallOf(record())),
-    undo: () => uninstallNetwork(record().bridge),
+    describe: `install the ${fw.name} firewall rules of ${spec.name}${spec.internal ? ' (internal: no traffic in or out)' : ''}${spec.ipMasq === false ? ' without MASQUERADE' : ''}`,
+    apply: () => fw.installNetwork(firewallOf(record())),
+    undo: async () => {
+      await fw.uninstallNetwork(firewallOf(record()));
+      if (alone()) await fw.uninstallBase(); // the first network takes the host-wide chains with it
+    },
   });
+  // Published ports from 127.0.0.1: loopback sources may leave through the bridge (the
+  // firewall masquerades them and keeps guests away from the host's loopback services).
+  if (!spec.internal) addSysctl(plan, host, 'route-localnet', () => routeLocalnetKey(record().bridge), 'let published ports answer on 127.0.0.1 (route_localnet on the bridge)');
 }
 
-/** addForwarding — turn a forwarding sysctl on; undo puts back what was there. */
-function addForwarding(plan: Plan, host: LinkOps, key: string, name: string, what: string): void {
+/** routeLocalnetKey — slash form: bridge names may contain dots. */
+export function routeLocalnetKey(bridge: string): string {
+  return `net/ipv4/conf/${bridge}/route_localnet`;
+}
+
+/** addSysctl — sets a sysctl to 1; undo puts back what was there. */
+function addSysctl(plan: Plan, host: LinkOps, name: string, key: () => string, what: string): void {
   let before = '1';
   plan.add({
     name,
-    describe: `turn on ${what} forwarding (${key}=1)`,
+    describe: what,
     apply: async () => {
-      before = await host.readSysctl(key);
-      await host.setSysctl(key, '1');
+      before = await host.readSysctl(key());
+      await host.setSysctl(key(), '1');
     },
-    undo: () => host.setSysctl(key, before),
+    undo: () => host.setSysctl(key(), before),
   });
-}
-
-function firewallOf(n: NetworkRecord): NetworkFirewall {
-  return { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
 }
 
 function gatewayCidr(n: NetworkRecord): string {
@@ -248,11 +256,12 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
     throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
   }
   const host = await ctx.hostLinks();
-  if (n.firewall) await uninstallNetwork(n.bridge);
+  const fw = await ctx.firewall();
+  if (n.firewall) await fw.uninstallNetwork(firewallOf(n));
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
   else for (const cidr of gatewayCidrs(n)) await host.delAddr(n.bridge, cidr);
   ctx.networks.remove(name);
-  if (ctx.networks.all().length === 0) await uninstallBase();
+  if (ctx.networks.all().length === 0) await fw.uninstallBase();
   return n;
 }
 

@@ -5,16 +5,17 @@
  * attached to a tsnet network (that gives the bridge and the container address).
  */
 import { TsnetError, invalid } from '../core/errors.js';
+import { writeFile } from 'node:fs/promises';
+import { validateIfName } from '../core/names.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import { parsePortSpec } from '../nat/port-spec.js';
-import { installPorts, uninstallPorts } from '../nat/iptables.js';
 import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
 import { describeGuest, type GuestRef } from '../attach/spec.js';
 import type { EngineContext } from '../attach/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { ANY_HOST_IP, EPHEMERAL_PORTS, type PortRecord, type PortRequest } from '../state/ports.js';
-import { assertHostPortFree } from './host-port.js';
+import { assertHostPortsFree } from './host-port.js';
 
 export interface PortView {
   guest: string;
@@ -53,8 +54,9 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
     const requests: PortRequest[] = mappings.map((m) => ({
       protocol: m.protocol, hostIp: m.hostIp ?? ANY_HOST_IP, hostPort: m.hostPort ?? EPHEMERAL_PORTS, containerIp, containerPort: m.containerPort,
     }));
-    await checkFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])));
+    await assertHostPortsFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])));
     const before = ctx.ports.forAttachment(att.id);
+    const fw = await ctx.firewall();
     let reserved: PortRecord[] = [];
     const plan = new Plan()
       .add({
@@ -66,14 +68,22 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       .add({
         name: 'host-port-check',
         describe: 'check that allocated host ports are free on the host',
-        apply: () => checkFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }]))),
+        apply: () => assertHostPortsFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }]))),
       })
       .add({
         name: 'firewall',
-        describe: `DNAT the host ports to ${containerIp} and accept them into ${network.bridge}`,
-        apply: () => installPorts(network.bridge, [...before, ...reserved]),
-        undo: () => (before.length > 0 ? installPorts(network.bridge, before) : uninstallPorts(network.bridge, containerIp)),
+        describe: `DNAT the host ports to ${containerIp} (${fw.name})`,
+        apply: () => fw.publish(network.bridge, before, reserved),
+        undo: () => fw.unpublish(network.bridge, before, reserved),
       });
+    // A guest reaching its own published port through the host's address gets the packet
+    // back on the bridge port it came from: the bridge sends it there only in hairpin mode.
+    if (before.length === 0 && att.kind === 'veth' && fw.name !== 'none') plan.add({
+      name: 'hairpin',
+      describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
+      apply: () => hairpin(att.hostIf, true),
+      undo: () => hairpin(att.hostIf, false),
+    });
     await applyPlan(plan);
     return reserved.map((p) => view(p, att, network));
   } finally {
@@ -94,8 +104,7 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
     const all = ctx.ports.forAttachment(att.id);
     const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
     const kept = all.filter((p) => !gone.includes(p));
-    if (kept.length > 0) await installPorts(network.bridge, kept);
-    else if (all.length > 0) await uninstallPorts(network.bridge, all[0]!.containerIp);
+    await (await ctx.firewall()).unpublish(network.bridge, kept, gone);
     ctx.ports.remove(gone.map((p) => p.id));
     return gone.map((p) => view(p, att, network));
   } finally {
@@ -103,11 +112,10 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
   }
 }
 
-/** checkFree — bind-checks host ports a hundred at a time (1000 one by one took ~100 ms). */
-async function checkFree(ports: Array<{ protocol: PortRequest['protocol']; hostIp: string; hostPort: number }>): Promise<void> {
-  for (let i = 0; i < ports.length; i += 100) {
-    await Promise.all(ports.slice(i, i + 100).map((p) => assertHostPortFree(p.protocol, p.hostIp, p.hostPort)));
-  }
+/** hairpin — the bridge port flag, through sysfs (of tsnet's netns): no process to spawn. */
+async function hairpin(hostIf: string, on: boolean): Promise<void> {
+  validateIfName(hostIf);
+  await writeFile(`/sys/class/net/${hostIf}/brport/hairpin_mode`, on ? '1' : '0');
 }
 
 export function listPorts(ctx: EngineContext): PortView[] {

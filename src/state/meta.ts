@@ -14,3 +14,13 @@ export function rootId(db: Database): string {
   prepare(db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('root_id', ?)").run(randomBytes(8).toString('hex'));
   return (get.get() as { value: string }).value;
 }
+
+/** metaValue — one stored fact, or undefined. */
+export function metaValue(db: Database, key: string): string | undefined {
+  return (prepare(db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+}
+
+/** setMetaOnce — stores a fact unless one is there already (a concurrent first run may win). */
+export function setMetaOnce(db: Database, key: string, value: string): void {
+  prepare(db, 'INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+}

@@ -115,11 +115,20 @@ export function giveOldDefaultRoute(g: string, host: string): void {
 }
 
 /**
- * firewallSnapshot — the rules and tsnet's chains in a namespace (iptables-save without
- * counters, comments and the built-in chain headers, which nf_tables keeps once a table
- * has existed), for before/after comparisons.
+ * firewallSnapshot — the rules and tsnet's chains in a namespace, for before/after
+ * comparisons: iptables-save without counters, comments and the built-in chain headers
+ * (which nf_tables keeps once a table has existed), then tsnet's nftables table with one
+ * element per line, sorted (a map's listing order is the hash's, not the insertion's).
  */
 export function firewallSnapshot(ns: string): string {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.startsWith('-A ') || (l.startsWith(':') && !/^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) /.test(l))).join('\n');
+  const ipt = r.stdout.split('\n').filter((l) => l.startsWith('-A ') || (l.startsWith(':') && !/^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) /.test(l)));
+  const nft = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'tsnet'], { encoding: 'utf8' });
+  const table = nft.status === 0 ? nft.stdout.replace(/elements = \{|\}|,/g, '\n').split('\n').map((l) => l.trim()).filter(Boolean).sort() : [];
+  return [...ipt, ...table].join('\n');
+}
+
+/** nftRuleset — `nft -s list ruleset` in ns (iptables-nft's tables included; -s: without counters). */
+export function nftRuleset(ns: string): string {
+  return sh(['ip', 'netns', 'exec', ns, 'nft', '-s', 'list', 'ruleset']);
 }

@@ -4,19 +4,22 @@
  * are refused naming the route, attach without IPSPEC takes the next free address (also
  * under 10 concurrent attaches), the gateway on the bridge answers, rm is refused while in
  * use and then returns the host netns to its baseline; a failure at any step leaves nothing.
+ * The firewall backend alternates with the link backend (netlink+iptables, iproute2+nftables)
+ * so that both firewalls get every test without doubling the suite.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { addrsJson, firewallSnapshot, linksJson, wire, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, firewallSnapshot, linksJson, nftRuleset, wire, ping, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn } from '../helpers/tsnet';
 
 interface NetworkJson { name: string; bridge: string; subnet: string; gateway: string; ipRange: string | null }
 
-for (const backend of ['netlink', 'iproute2']) {
-  describe(`networks (${backend})`, { skip: rootSkip }, () => {
+for (const [backend, fw] of [['netlink', 'iptables'], ['iproute2', 'nftables']] as const) {
+  describe(`networks (${backend}, ${fw})`, { skip: rootSkip }, () => {
     const t = new TestNetns();
-    const cli = (host: string, root: string, args: string[], env?: Record<string, string>) => tsnetIn(host, root, args, { backend, env });
+    const cli = (host: string, root: string, args: string[], env?: Record<string, string>) =>
+      tsnetIn(host, root, args, { backend, env: { TSNET_FIREWALL_BACKEND: fw, ...env } });
     after(() => t.cleanup());
 
     /** hostWith172_17 — a host netns whose uplink holds 172.17.0.5/16 (so a route to 172.17.0.0/16). */
@@ -101,7 +104,7 @@ for (const backend of ['netlink', 'iproute2']) {
       const [g1, g2, g3, g4] = [t.make('g1'), t.make('g2'), t.make('g3'), t.make('g4')];
       const root = t.tmpdir();
       wire({ ns: host, ifname: 'uplink0', cidr: '10.250.0.1/24' }, { ns: out, ifname: 'eth0', cidr: '10.250.0.2/24' });
-      const baseline = firewallSnapshot(host);
+      const baseline = [firewallSnapshot(host), nftRuleset(host)];
       ok(cli(host, root, ['network', 'create', 'lab', '--subnet', '10.71.0.0/24']));
       ok(cli(host, root, ['network', 'create', 'lab2', '--subnet', '10.72.0.0/24']));
       ok(cli(host, root, ['network', 'create', 'iso', '--subnet', '10.73.0.0/24', '--internal']));
@@ -125,10 +128,12 @@ for (const backend of ['netlink', 'iproute2']) {
       assert.ok(!ping(g2, '10.71.0.2'), 'lab2 cannot reach lab');
       assert.ok(!ping(g3, '10.250.0.2'), 'an internal network cannot reach out');
       assert.ok(ping(g3, '10.73.0.3'), 'members of an internal network reach each other');
-      assert.match(sh(['ip', 'netns', 'exec', host, 'iptables-save', '-t', 'filter']), /-A FORWARD -j TSNET-USER\n-A FORWARD -j TSNET-FORWARD/);
+      if (fw === 'iptables') assert.match(sh(['ip', 'netns', 'exec', host, 'iptables-save', '-t', 'filter']), /-A FORWARD -j TSNET-USER\n-A FORWARD -j TSNET-FORWARD/);
+      else assert.match(sh(['ip', 'netns', 'exec', host, 'nft', 'list', 'chain', 'ip', 'tsnet', 'forward']), /policy accept;\n\s+jump user\n/);
       for (const g of [g1, g2, g3, g4]) ok(cli(host, root, ['detach', g]));
       ok(cli(host, root, ['network', 'rm', 'lab', 'lab2', 'iso']));
-      assert.equal(firewallSnapshot(host), baseline, 'iptables back to the baseline');
+      assert.equal(firewallSnapshot(host), baseline[0], 'iptables-save back to the baseline');
+      if (fw === 'nftables') assert.equal(nftRuleset(host), baseline[1], 'nft list ruleset back to the baseline');
     });
 
     test('tsnet init makes tsnet0 like docker0; attach tsnet0 makes it on first use; -b reuses a bridge', () => {
@@ -178,7 +183,7 @@ for (const backend of ['netlink', 'iproute2']) {
       const root = t.tmpdir();
       const before = snapshot(host);
       const firewall = firewallSnapshot(host);
-      for (const step of ['record', 'create-bridge', 'gateway-address', 'ip-forward', 'firewall']) {
+      for (const step of ['record', 'create-bridge', 'gateway-address', 'ip-forward', 'firewall', 'route-localnet']) {
         const r = cli(host, root, ['network', 'create', 'lab'], { TSNET_FAULT: step });
         assert.equal(r.status, 9, r.stderr);
         assert.equal(snapshot(host), before, `fault at ${step}`);

@@ -1,16 +1,18 @@
 /**
- * Kernel tests of published ports (iptables backend): a second namespace playing another
- * host reaches a busybox httpd in a guest through the published port, so does the host
- * itself on its own address; ephemeral ports come from Docker's range; a port already
- * published or held by another process is refused; unpublish and detach remove exactly
- * the rules, and after network rm iptables is back to its baseline.
+ * Kernel tests of published ports, for both firewall backends (iptables, nftables): a
+ * second namespace playing another host reaches a busybox httpd in a guest through the
+ * published port, so do the host itself on its own address and on 127.0.0.1, another guest
+ * on the same bridge through the host's address (hairpin) and the guest itself; ephemeral
+ * ports come from Docker's range; a port already published or held by another process is
+ * refused; a flushed firewall comes back with gc; unpublish and detach remove exactly the
+ * rules, and after network rm iptables-save and nft list ruleset are back to their baseline.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUSYBOX, firewallSnapshot, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
+import { BUSYBOX, firewallSnapshot, nftRuleset, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 
 /** httpGet — the body of GET url from inside ns, or undefined when nothing answers in time. */
@@ -30,20 +32,33 @@ async function eventually(fn: () => string | undefined): Promise<string | undefi
   return undefined;
 }
 
-describe('published ports', { skip: rootSkip }, () => {
+/** flush — what a firewall reload does to each backend's rules. */
+const FLUSH: Record<string, string[][]> = {
+  iptables: [['iptables', '-F'], ['iptables', '-t', 'nat', '-F']],
+  nftables: [['nft', 'flush', 'ruleset']],
+};
+/** partly — someone else's tool flushing part of the rules: the filter table, tsnet's forward chain. */
+const FLUSH_PART: Record<string, string[][]> = {
+  iptables: [['iptables', '-F']],
+  nftables: [['nft', 'flush', 'chain', 'ip', 'tsnet', 'forward']],
+};
+
+for (const fw of ['iptables', 'nftables']) describe(`published ports (${fw})`, { skip: rootSkip }, () => {
   const t = new TestNetns();
   after(() => t.cleanup());
 
-  test('another host and the host itself reach a guest\'s httpd through a published port', async () => {
+  test('another host, the host itself, 127.0.0.1 and guests on the bridge (hairpin) reach a guest\'s httpd', async () => {
     const host = t.make('host');
     const client = t.make('client');
     const g = t.make('g');
+    const g2 = t.make('g2');
     const root = t.tmpdir();
-    const cli = (args: string[]) => tsnetIn(host, root, args);
+    const cli = (args: string[]) => tsnetIn(host, root, args, { env: { TSNET_FIREWALL_BACKEND: fw } });
     wire({ ns: host, ifname: 'uplink0', cidr: '10.250.0.1/24' }, { ns: client, ifname: 'eth0', cidr: '10.250.0.2/24' });
-    const baseline = firewallSnapshot(host);
+    const baseline = [firewallSnapshot(host), nftRuleset(host)];
     ok(cli(['network', 'create', 'lab', '--subnet', '10.74.0.0/24']));
     ok(cli(['attach', 'lab', g]));
+    ok(cli(['attach', 'lab', g2]));
     const www = join(t.tmpdir(), 'www');
     mkdirSync(www);
     writeFileSync(join(www, 'index.html'), 'hello from the guest\n');
@@ -55,6 +70,9 @@ describe('published ports', { skip: rootSkip }, () => {
       assert.deepEqual(published.map((p) => [p.hostPort, p.containerIp]), [[8080, '10.74.0.2']]);
       assert.equal(await eventually(() => httpGet(client, 'http://10.250.0.1:8080/')), 'hello from the guest\n', 'from another host');
       assert.equal(httpGet(host, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'from the host to its own address');
+      assert.equal(httpGet(host, 'http://127.0.0.1:8080/'), 'hello from the guest\n', 'from the host to 127.0.0.1');
+      assert.equal(httpGet(g2, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'hairpin: another guest on the bridge');
+      assert.equal(httpGet(g, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'hairpin: the guest itself');
       assert.equal(httpGet(client, 'http://10.74.0.2:80/'), undefined, 'unpublished ports of the guest stay closed');
 
       const eph = JSON.parse(ok(cli(['port', 'publish', g, '-p', '80', '--json'])).stdout) as Array<{ hostPort: number }>;
@@ -74,21 +92,25 @@ describe('published ports', { skip: rootSkip }, () => {
       assert.deepEqual(listed.map((p) => p.hostPort).sort(), [8080, eph[0]!.hostPort].sort());
       // A firewall reload flushes everything; tsnet gc puts it back from state.
       const intact = firewallSnapshot(host);
-      sh(['ip', 'netns', 'exec', host, 'iptables', '-F']);
-      sh(['ip', 'netns', 'exec', host, 'iptables', '-t', 'nat', '-F']);
+      for (const argv of FLUSH[fw]!) sh(['ip', 'netns', 'exec', host, ...argv]);
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'flushed: the port is gone');
       const gc = JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] };
       assert.deepEqual(gc.restoredFirewalls, ['lab']);
       assert.equal(firewallSnapshot(host), intact, 'the same rules as before the flush');
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'restored');
       assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, [], 'nothing to do twice');
+      for (const argv of FLUSH_PART[fw]!) sh(['ip', 'netns', 'exec', host, ...argv]);
+      assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, ['lab']);
+      assert.equal(firewallSnapshot(host), intact, 'a partial flush is repaired without doubling what survived');
       ok(cli(['port', 'unpublish', g, '8080']));
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'unpublished');
       assert.equal(httpGet(client, `http://10.250.0.1:${eph[0]!.hostPort}/`), 'hello from the guest\n', 'the other port stays');
       ok(cli(['detach', g]));
+      ok(cli(['detach', g2]));
       assert.equal(ok(cli(['port', 'ls', '--json'])).stdout.trim(), '[]');
       ok(cli(['network', 'rm', 'lab']));
-      assert.equal(firewallSnapshot(host), baseline, 'iptables back to the baseline');
+      if (fw === 'nftables') assert.equal(nftRuleset(host), baseline[1], 'nft list ruleset back to the baseline');
+      assert.equal(firewallSnapshot(host), baseline[0], 'iptables-save back to the baseline');
     } finally {
       httpd.kill();
       holder.kill();

@@ -16,7 +16,7 @@ describe('iptables rules', () => {
     assert.notDeepEqual(networkChains('br-other'), c);
   });
 
-  test('a routed network: replies in, members to each other, out anywhere, masqueraded', () => {
+  test('a routed network: replies and published ports in, members to each other, out anywhere, masqueraded', () => {
     const c = networkChains(lab.bridge);
     const r = networkRules(lab);
     assert.deepEqual(r.filter, [
@@ -25,33 +25,45 @@ describe('iptables rules', () => {
       `-A TSNET-INBOUND -o br-0123456789ab -j ${c.inbound}`,
       `-A TSNET-EGRESS -i br-0123456789ab -j ${c.egress}`,
       `-A ${c.inbound} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+      `-A ${c.inbound} -m conntrack --ctstate DNAT -j ACCEPT`,
       `-A ${c.inbound} -i br-0123456789ab -j RETURN`,
       `-A ${c.inbound} -j DROP`,
       `-A ${c.egress} -o br-0123456789ab -j ACCEPT`,
       `-A ${c.egress} -j ACCEPT`,
+      '-A TSNET-INPUT -d 127.0.0.0/8 -i br-0123456789ab -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP',
     ]);
-    assert.deepEqual(r.nat, [`:${c.masq} - [0:0]`, `-A TSNET-POSTROUTING -j ${c.masq}`, `-A ${c.masq} -s 10.71.0.0/24 ! -o br-0123456789ab -j MASQUERADE`]);
+    assert.deepEqual(r.nat, [
+      `:${c.masq} - [0:0]`,
+      `-A TSNET-POSTROUTING -j ${c.masq}`,
+      `-A ${c.masq} -s 10.71.0.0/24 ! -o br-0123456789ab -j MASQUERADE`,
+      `-A ${c.masq} -s 10.71.0.0/24 -o br-0123456789ab -m conntrack --ctstate DNAT -j MASQUERADE`,
+      `-A ${c.masq} -s 127.0.0.0/8 -o br-0123456789ab -j MASQUERADE`,
+    ]);
   });
 
-  test('internal networks drop egress and are never masqueraded; ip-masq=false drops the NAT', () => {
+  test('internal networks drop egress and are never masqueraded; ip-masq=false keeps only hairpin and loopback NAT', () => {
     const internal = networkRules({ ...lab, internal: true });
     assert.equal(internal.filter.at(-1), `-A ${networkChains(lab.bridge).egress} -j DROP`);
+    assert.ok(!internal.filter.some((l) => l.includes('DNAT')), 'nothing is published into an internal network');
     assert.deepEqual(internal.nat, []);
-    assert.deepEqual(networkRules({ ...lab, ipMasq: false }).nat, []);
+    assert.ok(!networkRules({ ...lab, ipMasq: false }).nat.some((l) => l.includes('! -o')));
+    assert.equal(networkRules({ ...lab, ipMasq: false }).nat.length, 4);
   });
 
   test('base chains are added only when missing, the user hook first', () => {
     assert.deepEqual(baseRules('filter', ''), [
-      ':TSNET-USER - [0:0]', ':TSNET-FORWARD - [0:0]', ':TSNET-INBOUND - [0:0]', ':TSNET-EGRESS - [0:0]',
+      ':TSNET-USER - [0:0]', ':TSNET-FORWARD - [0:0]', ':TSNET-INBOUND - [0:0]', ':TSNET-EGRESS - [0:0]', ':TSNET-INPUT - [0:0]',
+      '-A INPUT -j TSNET-INPUT',
       '-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS',
     ]);
-    const saved = [':TSNET-USER - [0:0]', ':TSNET-FORWARD - [0:0]', ':TSNET-INBOUND - [0:0]', ':TSNET-EGRESS - [0:0]',
+    const saved = [':TSNET-USER - [0:0]', ':TSNET-FORWARD - [0:0]', ':TSNET-INBOUND - [0:0]', ':TSNET-EGRESS - [0:0]', ':TSNET-INPUT - [0:0]',
+      '-A INPUT -j TSNET-INPUT',
       '-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS'].join('\n');
     assert.deepEqual(baseRules('filter', saved), []);
     assert.deepEqual(baseRules('nat', ''), [
       ':TSNET - [0:0]', ':TSNET-POSTROUTING - [0:0]',
-      '-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET',
-      '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+      '-A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+      '-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET',
       '-A POSTROUTING -j TSNET-POSTROUTING',
     ]);
   });
@@ -63,8 +75,11 @@ describe('iptables rules', () => {
       `:${c.inbound} - [0:0]`, `:${c.egress} - [0:0]`, `:${other.inbound} - [0:0]`,
       `-A TSNET-INBOUND -o br-0123456789ab -j ${c.inbound}`, `-A TSNET-INBOUND -o br-other -j ${other.inbound}`,
       `-A TSNET-EGRESS -i br-0123456789ab -j ${c.egress}`, `-A ${c.inbound} -j DROP`, '-A FORWARD -j SOMEONE-ELSE',
+      '-A TSNET-INPUT -d 127.0.0.0/8 -i br-0123456789ab -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP',
+      '-A TSNET-INPUT -d 127.0.0.0/8 -i br-other -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP',
     ].join('\n');
     assert.deepEqual(teardownRules(lab.bridge, saved), [
+      '-D TSNET-INPUT -d 127.0.0.0/8 -i br-0123456789ab -m conntrack ! --ctstate RELATED,ESTABLISHED -j DROP',
       `-D TSNET-INBOUND -o br-0123456789ab -j ${c.inbound}`, `-D TSNET-EGRESS -i br-0123456789ab -j ${c.egress}`,
       `-F ${c.inbound}`, `-F ${c.egress}`, `-X ${c.inbound}`, `-X ${c.egress}`,
     ]);

@@ -1,8 +1,7 @@
-/** Pins the published-port rules: DNAT per host port, ACCEPT per container port, per attachment chains. */
+/** Pins the published-port rules: one DNAT rule per mapping in a chain per attachment, no filter rule. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { portChains, portRules, portTeardown } from '../../../src/nat/port-rules.js';
-import { networkChains } from '../../../src/nat/iptables-rules.js';
+import { portChain, portRules, portTeardown } from '../../../src/nat/port-rules.js';
 import type { PortRecord } from '../../../src/state/ports.js';
 
 const bridge = 'br-0123456789ab';
@@ -11,30 +10,22 @@ const ports: PortRecord[] = [
   { id: 2, attachmentId: 7, protocol: 'udp', hostIp: '10.250.0.1', hostPort: 5353, containerIp: '10.71.0.2', containerPort: 53 },
 ];
 
-test('published ports: DNAT and ACCEPT rules, jumps added once', () => {
-  const c = portChains(bridge, '10.71.0.2');
-  const inbound = networkChains(bridge).inbound;
-  const fresh = portRules(bridge, ports, { filter: '', nat: '' });
-  assert.deepEqual(fresh.nat, [
-    `:${c.dnat} - [0:0]`,
-    `-A TSNET -j ${c.dnat}`,
-    `-A ${c.dnat} ! -i ${bridge} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.71.0.2:80`,
-    `-A ${c.dnat} -d 10.250.0.1/32 ! -i ${bridge} -p udp -m udp --dport 5353 -j DNAT --to-destination 10.71.0.2:53`,
+test('published ports: one DNAT rule each (hairpin too: no ! -i), the jump only on the first publish', () => {
+  const c = portChain(bridge, '10.71.0.2');
+  assert.match(c, /^TSNET-D-[0-9a-f]{10}$/);
+  assert.notEqual(portChain(bridge, '10.71.0.3'), c);
+  assert.deepEqual(portRules(bridge, ports, true), [
+    `:${c} - [0:0]`,
+    `-A TSNET -j ${c}`,
+    `-A ${c} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.71.0.2:80`,
+    `-A ${c} -d 10.250.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.71.0.2:53`,
   ]);
-  assert.deepEqual(fresh.filter, [
-    `:${c.accept} - [0:0]`,
-    `-I ${inbound} 3 -j ${c.accept}`,
-    `-A ${c.accept} -d 10.71.0.2/32 ! -i ${bridge} -o ${bridge} -p tcp -m tcp --dport 80 -j ACCEPT`,
-    `-A ${c.accept} -d 10.71.0.2/32 ! -i ${bridge} -o ${bridge} -p udp -m udp --dport 53 -j ACCEPT`,
-  ]);
-  const again = portRules(bridge, ports, { filter: `-A ${inbound} -j ${c.accept}`, nat: `-A TSNET -j ${c.dnat}` });
-  assert.ok(!again.filter.some((l) => l.startsWith('-I ')), 'the jump is not added twice');
-  assert.ok(!again.nat.includes(`-A TSNET -j ${c.dnat}`));
+  assert.ok(!portRules(bridge, ports, false).includes(`-A TSNET -j ${c}`), 'the jump is not added twice');
 });
 
-test('port teardown removes the jumps and both chains', () => {
-  const c = portChains(bridge, '10.71.0.2');
-  const saved = `:${c.dnat} - [0:0]\n-A TSNET -j ${c.dnat}\n-A ${c.dnat} -p tcp -j DNAT --to-destination 10.71.0.2:80\n`;
-  assert.deepEqual(portTeardown(bridge, '10.71.0.2', saved), [`-D TSNET -j ${c.dnat}`, `-F ${c.dnat}`, `-X ${c.dnat}`]);
+test('port teardown removes the jump and the chain', () => {
+  const c = portChain(bridge, '10.71.0.2');
+  const saved = `:${c} - [0:0]\n-A TSNET -j ${c}\n-A ${c} -p tcp -j DNAT --to-destination 10.71.0.2:80\n`;
+  assert.deepEqual(portTeardown(bridge, '10.71.0.2', saved), [`-D TSNET -j ${c}`, `-F ${c}`, `-X ${c}`]);
   assert.deepEqual(portTeardown(bridge, '10.71.0.2', ''), []);
 });
