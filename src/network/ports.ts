@@ -5,8 +5,6 @@
  * attached to a tsnet network (that gives the bridge and the container address).
  */
 import { TsnetError, invalid } from '../core/errors.js';
-import { writeFile } from 'node:fs/promises';
-import { validateIfName } from '../core/names.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import { parsePortSpec } from '../nat/port-spec.js';
 import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
@@ -81,8 +79,8 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
     if (before.length === 0 && att.kind === 'veth' && fw.name !== 'none') plan.add({
       name: 'hairpin',
       describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
-      apply: () => hairpin(att.hostIf, true),
-      undo: () => hairpin(att.hostIf, false),
+      apply: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }),
+      undo: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }),
     });
     await applyPlan(plan);
     return reserved.map((p) => view(p, att, network));
@@ -110,12 +108,6 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
   } finally {
     guest?.close();
   }
-}
-
-/** hairpin — the bridge port flag, through sysfs (of tsnet's netns): no process to spawn. */
-async function hairpin(hostIf: string, on: boolean): Promise<void> {
-  validateIfName(hostIf);
-  await writeFile(`/sys/class/net/${hostIf}/brport/hairpin_mode`, on ? '1' : '0');
 }
 
 export function listPorts(ctx: EngineContext): PortView[] {

@@ -8,7 +8,7 @@
  */
 import { ensureBridge } from '../bridge/bridge.js';
 import type { EngineContext } from '../attach/context.js';
-import { gatewayCidrs } from './network.js';
+import { gatewayCidrs, routeLocalnetKey } from './network.js';
 import { ETH_P_ARP, gratuitousArp } from '../attach/arp-frame.js';
 import { sendFrame } from '../netns/packet-socket.js';
 import type { LinkOps } from '../netlink/linkops.js';
@@ -31,7 +31,11 @@ export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promi
         continue;
       }
       if (!link) {
-        if (!dryRun) await ensureBridge(host, n.bridge, n.mtu);
+        if (!dryRun) {
+          await ensureBridge(host, n.bridge, n.mtu);
+          // Published ports on 127.0.0.1 need it on the bridge (see network.ts addFirewall).
+          if (n.firewall && !n.internal && (await ctx.firewall()).name !== 'none') await host.setSysctl(routeLocalnetKey(n.bridge), '1');
+        }
         report.repaired.push(`${n.name}: bridge ${n.bridge} recreated`);
       }
       const present = new Set(link ? (await host.listAddrs(n.bridge)).map((a) => a.cidr) : []);
@@ -44,7 +48,9 @@ export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promi
       for (const rec of ctx.attachments.all().filter((a) => a.kind === 'veth' && a.hostTarget === n.bridge)) {
         const port = await host.getLink(rec.hostIf);
         if (!port || (bridgeIndex !== undefined && port.masterIndex === bridgeIndex)) continue;
-        if (!dryRun) await host.setLink(rec.hostIf, { master: n.bridge, up: true, bridgePort: n.icc ? undefined : { isolated: true } });
+        // Isolated when icc=false; hairpin when the member publishes ports (see network/ports.ts).
+        const hairpin = ctx.ports.forAttachment(rec.id).length > 0;
+        if (!dryRun) await host.setLink(rec.hostIf, { master: n.bridge, up: true, bridgePort: { isolated: !n.icc, hairpin } });
         report.repaired.push(`${n.name}: ${rec.guest} ${rec.ctrIf} plugged back into ${n.bridge}`);
       }
       if (!dryRun && report.repaired.some((r) => r.startsWith(`${n.name}: `))) await announceGateway(host, n);
