@@ -19,6 +19,8 @@ export interface NetworkFirewall {
   /** Stable id the chain names derive from (the network's bridge name). */
   bridge: string;
   subnet: string;
+  /** The IPv6 subnet of a dual-stack network: the same layout is installed for IPv6 too. */
+  subnet6?: string | null | undefined;
   /** No traffic in or out of the subnet except between its members. */
   internal: boolean;
   /** MASQUERADE traffic leaving the network (Docker's ip-masq). */
@@ -26,7 +28,7 @@ export interface NetworkFirewall {
 }
 
 export function networkFirewall(n: NetworkRecord): NetworkFirewall {
-  return { bridge: n.bridge, subnet: n.subnet, internal: n.internal, ipMasq: n.ipMasq };
+  return { bridge: n.bridge, subnet: n.subnet, subnet6: n.subnet6, internal: n.internal, ipMasq: n.ipMasq };
 }
 
 export interface FirewallBackend {

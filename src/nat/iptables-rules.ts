@@ -42,7 +42,7 @@ export function networkChains(bridge: string): { inbound: string; egress: string
  * output for the table, so only what is missing is added (redeclaring a chain with
  * --noflush would flush it, and a second jump would double every rule).
  */
-export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
+export function baseRules(table: 'filter' | 'nat', saved: string, family: 4 | 6 = 4): string[] {
   const lines: string[] = [];
   const hasChain = (c: string): boolean => saved.includes(`:${c} `);
   const hasRule = (r: string): boolean => saved.split('\n').includes(r);
@@ -58,7 +58,8 @@ export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
         // itself, 127.0.0.1 included (Docker without the userland proxy does the same) —
         // but only from the host itself: 127.0.0.0/8 arriving on an interface (possible on
         // a bridge with route_localnet) must not reach a port published on 127.0.0.1.
-        '-A PREROUTING ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TSNET',
+        // (IPv6 needs no such guard: ::1 from an interface is dropped as a martian.)
+        `-A PREROUTING ${family === 4 ? '! -d 127.0.0.0/8 ' : ''}-m addrtype --dst-type LOCAL -j TSNET`,
         '-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET',
         '-A POSTROUTING -j TSNET-POSTROUTING',
       ];
@@ -66,10 +67,17 @@ export function baseRules(table: 'filter' | 'nat', saved: string): string[] {
   return lines;
 }
 
-/** networkRules — the per-network chains and their jumps, for one restore per table. */
-export function networkRules(n: NetworkFirewall): { filter: string[]; nat: string[] } {
+/**
+ * networkRules — the per-network chains and their jumps, for one restore per table. With
+ * family 6 (ip6tables, a dual-stack network) the same layout covers the IPv6 subnet, without
+ * the 127.0.0.0/8 pieces: IPv6 has no route_localnet, so ::1 is never forwarded to a guest.
+ */
+export function networkRules(n: NetworkFirewall, family: 4 | 6 = 4): { filter: string[]; nat: string[] } {
   const c = networkChains(n.bridge);
   const b = n.bridge;
+  const v4 = family === 4;
+  const subnet = v4 ? n.subnet : n.subnet6;
+  if (!subnet) return { filter: [], nat: [] };
   const filter = [
     `:${c.inbound} - [0:0]`,
     `:${c.egress} - [0:0]`,
@@ -84,16 +92,16 @@ export function networkRules(n: NetworkFirewall): { filter: string[]; nat: strin
     // Out of the network: to its own members, then (unless internal) anywhere.
     `-A ${c.egress} -o ${b} -j ACCEPT`,
     `-A ${c.egress} -j ${n.internal ? 'DROP' : 'ACCEPT'}`,
-    ...(n.internal ? [] : [localGuard(b)]),
+    ...(n.internal || !v4 ? [] : [localGuard(b)]),
   ];
   const nat = n.internal ? [] : [
     `:${c.masq} - [0:0]`,
     `-A TSNET-POSTROUTING -j ${c.masq}`,
-    ...(n.ipMasq ? [`-A ${c.masq} -s ${n.subnet} ! -o ${b} -j MASQUERADE`] : []),
+    ...(n.ipMasq ? [`-A ${c.masq} -s ${subnet} ! -o ${b} -j MASQUERADE`] : []),
     // Hairpin: a guest to the host's address and a published port of this bridge.
-    `-A ${c.masq} -s ${n.subnet} -o ${b} -m conntrack --ctstate DNAT -j MASQUERADE`,
+    `-A ${c.masq} -s ${subnet} -o ${b} -m conntrack --ctstate DNAT -j MASQUERADE`,
     // 127.0.0.1:PORT from the host (the guest could not answer a loopback source).
-    `-A ${c.masq} -s 127.0.0.0/8 -o ${b} -j MASQUERADE`,
+    ...(v4 ? [`-A ${c.masq} -s 127.0.0.0/8 -o ${b} -j MASQUERADE`] : []),
   ];
   return { filter, nat };
 }

@@ -3,6 +3,8 @@
  * port-rules.ts to the kernel of tsnet's netns; each change is one `iptables-restore
  * --noflush` transaction per table (all of it or none of it), reads go through
  * `iptables-save -t TABLE`. A publish is a single nat restore and reads nothing back.
+ * A dual-stack network gets the same layout in ip6tables for its IPv6 subnet; published
+ * ports are IPv4 only.
  * Spawned through core/exec only.
  */
 import { run } from '../core/exec.js';
@@ -11,32 +13,45 @@ import { portRules, portTeardown } from './port-rules.js';
 import { baseRules, baseTeardownRules, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
 
 type Table = 'filter' | 'nat';
+type Family = 4 | 6;
+const TABLES = ['filter', 'nat'] as const;
+/** The tools per family: a dual-stack network's IPv6 side is the same layout in ip6tables. */
+const TOOL = { 4: 'iptables', 6: 'ip6tables' } as const;
 
-async function save(table: Table): Promise<string> {
-  return (await run(['iptables-save', '-t', table])).stdout;
+async function save(table: Table, family: Family = 4): Promise<string> {
+  return (await run([`${TOOL[family]}-save`, '-t', table])).stdout;
 }
 
-async function restore(table: Table, lines: string[]): Promise<void> {
-  if (lines.length > 0) await run(['iptables-restore', '-w', '--noflush'], { input: restoreInput(table, lines) });
+async function restore(table: Table, lines: string[], family: Family = 4): Promise<void> {
+  if (lines.length > 0) await run([`${TOOL[family]}-restore`, '-w', '--noflush'], { input: restoreInput(table, lines) });
+}
+
+/** familiesOf — IPv4 always, IPv6 too for a dual-stack network. */
+function familiesOf(n: NetworkFirewall): Family[] {
+  return n.subnet6 ? [4, 6] : [4];
 }
 
 async function installNetwork(n: NetworkFirewall): Promise<void> {
-  const rules = networkRules(n);
   try {
-    for (const table of ['filter', 'nat'] as const) {
-      const mine = rules[table];
-      const base = mine.length > 0 || table === 'filter' ? baseRules(table, await save(table)) : [];
-      await restore(table, [...base, ...mine]);
+    for (const family of familiesOf(n)) {
+      const rules = networkRules(n, family);
+      for (const table of TABLES) {
+        const mine = rules[table];
+        const base = mine.length > 0 || table === 'filter' ? baseRules(table, await save(table, family), family) : [];
+        await restore(table, [...base, ...mine], family);
+      }
     }
   } catch (e) {
-    // The filter table may be in while nat failed: leave nothing half-made behind.
+    // One table or family may be in while the next failed: leave nothing half-made behind.
     await uninstallNetwork(n).catch(() => undefined);
     throw e;
   }
 }
 
 async function uninstallNetwork(n: NetworkFirewall): Promise<void> {
-  for (const table of ['filter', 'nat'] as const) await restore(table, teardownRules(n.bridge, await save(table)));
+  for (const family of familiesOf(n)) {
+    for (const table of TABLES) await restore(table, teardownRules(n.bridge, await save(table, family)), family);
+  }
 }
 
 /** removePorts — one attachment's port chain and the jump to it; quiet when gone. */
@@ -50,15 +65,20 @@ export const iptablesBackend: FirewallBackend = {
   uninstallNetwork,
 
   async uninstallBase() {
-    for (const table of ['filter', 'nat'] as const) await restore(table, baseTeardownRules(table, await save(table)));
+    for (const family of [4, 6] as const) {
+      for (const table of TABLES) await restore(table, baseTeardownRules(table, await save(table, family)), family);
+    }
   },
 
   async networkInstalled(n) {
-    const filter = await save('filter');
-    const nat = n.internal ? '' : await save('nat');
     const missing = (saved: string, lines: string[]): boolean => lines.some((l) => l.startsWith('-A ') && !saved.split('\n').includes(l));
-    const rules = networkRules(n);
-    return !missing(filter, rules.filter) && !missing(nat, rules.nat) && baseRules('filter', filter).length === 0;
+    for (const family of familiesOf(n)) {
+      const filter = await save('filter', family);
+      const nat = n.internal ? '' : await save('nat', family);
+      const rules = networkRules(n, family);
+      if (missing(filter, rules.filter) || missing(nat, rules.nat) || baseRules('filter', filter, family).length > 0) return false;
+    }
+    return true;
   },
 
   /** publish — rebuilds the attachment's chain from all of its mappings in one restore. */

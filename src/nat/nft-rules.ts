@@ -1,7 +1,10 @@
 /**
  * nft-rules — tsnet's firewall layout for the nftables backend, as `nft -f` commands built
  * by pure functions (unit tests pin them). The same layout as iptables-rules.ts, in a table
- * of our own, `ip tsnet`, so nothing of anyone else's is ever touched:
+ * of our own, `inet tsnet`, so nothing of anyone else's is ever touched. An inet table sees
+ * IPv4 and IPv6 alike: the ifname-keyed isolation covers a dual-stack network's IPv6 side
+ * with no rule of its own, and its post chain masquerades the IPv6 subnet too; published
+ * ports are IPv4 (`dnat ip`):
  *
  *   chain forward (filter hook, priority filter) -> jump user (first; tsnet never writes to it)
  *                                                -> oifname vmap @inbound -> in-<id>  (per network)
@@ -27,15 +30,13 @@
  * same value); base chains hold only tsnet's rules, so they are flushed and refilled in the
  * same transaction. Teardown adds each piece first and then deletes it, so one transaction
  * removes whatever is there without reading it.
- * IPv4 only, like the iptables backend: IPv6 networks will want `table ip6 tsnet` (or this
- * layout moved to an `inet` table, whose ifname-keyed maps would serve both families).
  * UPGRADE HAZARD: table, chain, map and set names are recomputed at teardown.
  */
 import { shortHash } from '../core/names.js';
 import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
 import type { NetworkFirewall } from './backend.js';
 
-export const NFT_TABLE = 'ip tsnet';
+export const NFT_TABLE = 'inet tsnet';
 const T = NFT_TABLE;
 
 /** The sets and maps, declared by every transaction that might be the first. */
@@ -65,8 +66,8 @@ export function baseRuleset(): string[] {
     ...chain('forward', ['jump user', 'oifname vmap @inbound', 'iifname vmap @egress'], 'type filter hook forward priority filter'),
     ...chain('input', ['iifname @localnet ip daddr 127.0.0.0/8 ct state new,invalid drop'], 'type filter hook input priority filter'),
     ...chain('published', [
-      'dnat to ip daddr . meta l4proto . th dport map @ports-ip',
-      'dnat to meta l4proto . th dport map @ports-any',
+      'dnat ip to ip daddr . meta l4proto . th dport map @ports-ip',
+      'meta nfproto ipv4 dnat ip to meta l4proto . th dport map @ports-any',
     ]),
     // 127.0.0.0/8 only from the host itself (output): arriving on a route_localnet bridge,
     // it must not reach a port published on 127.0.0.1.
@@ -105,6 +106,7 @@ export function networkRuleset(n: NetworkFirewall): string[] {
       ...(n.ipMasq ? [`ip saddr ${n.subnet} oifname != ${b} masquerade`] : []),
       `ip saddr ${n.subnet} oifname ${b} ct status dnat masquerade`,
       `ip saddr 127.0.0.0/8 oifname ${b} masquerade`,
+      ...(n.subnet6 && n.ipMasq ? [`ip6 saddr ${n.subnet6} oifname != ${b} masquerade`] : []),
     ], POST_HOOK),
     `add element ${T} localnet { ${b} }`,
   ];

@@ -23,14 +23,14 @@ function chainBody(table: string, name: string): string | undefined {
   return m?.[1];
 }
 
-/** listTable — `nft list table ip tsnet`, or undefined when there is no such table. */
+/** listTable — `nft list table inet tsnet`, or undefined when there is no such table. */
 async function listTable(): Promise<string | undefined> {
   const r = await run(['nft', 'list', 'table', ...NFT_TABLE.split(' ')], { allowFailure: true });
   return r.code === 0 ? r.stdout : undefined;
 }
 
 async function tableExists(): Promise<boolean> {
-  const r = await run(['nft', 'list', 'tables', 'ip']);
+  const r = await run(['nft', 'list', 'tables', NFT_TABLE.split(' ')[0]!]);
   return r.stdout.split('\n').includes(`table ${NFT_TABLE}`);
 }
 

@@ -123,7 +123,7 @@ export function giveOldDefaultRoute(g: string, host: string): void {
 export function firewallSnapshot(ns: string): string {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' });
   const ipt = r.stdout.split('\n').filter((l) => l.startsWith('-A ') || (l.startsWith(':') && !/^:(INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) /.test(l)));
-  const nft = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'tsnet'], { encoding: 'utf8' });
+  const nft = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'inet', 'tsnet'], { encoding: 'utf8' });
   const table = nft.status === 0 ? nft.stdout.replace(/elements = \{|\}|,/g, '\n').split('\n').map((l) => l.trim()).filter(Boolean).sort() : [];
   return [...ipt, ...table].join('\n');
 }

@@ -3,7 +3,7 @@
  * a state root stores the backend (iptables here, where iptables works), a different
  * --firewall-backend later is refused with nothing changed, `none` installs nothing at all,
  * and a failure at any publish step leaves no rule, map element, hairpin flag or row behind
- * (both backends); the users' hook (TSNET-USER, chain `user` in table ip tsnet) is consulted
+ * (both backends); the users' hook (TSNET-USER, chain `user` in table inet tsnet) is consulted
  * first and outlives the networks while it holds the users' rules; route_localnet on a
  * bridge (for published ports on 127.0.0.1) does not let guests reach the host's loopback.
  */
@@ -12,7 +12,7 @@
 /** The loopback guard of each backend, to take out and show it is what stops the guest. */
 const FLUSH_GUARD: Record<string, string[]> = {
   iptables: ['iptables', '-F', 'TSNET-INPUT'],
-  nftables: ['nft', 'flush', 'chain', 'ip', 'tsnet', 'input'],
+  nftables: ['nft', 'flush', 'chain', 'inet', 'tsnet', 'input'],
 };
 
 /** readFrom — what a TCP server at ip:port sends, from inside ns, or undefined when it cannot connect. */
@@ -25,7 +25,7 @@ function readFrom(ns: string, ip: string, port: number): string | undefined {
 
 const USER_DROP: Record<string, (ip: string) => string[]> = {
   iptables: (ip) => ['iptables', '-I', 'TSNET-USER', '-s', ip, '-j', 'DROP'],
-  nftables: (ip) => ['nft', 'add', 'rule', 'ip', 'tsnet', 'user', 'ip', 'saddr', ip, 'drop'],
+  nftables: (ip) => ['nft', 'add', 'rule', 'inet', 'tsnet', 'user', 'ip', 'saddr', ip, 'drop'],
 };
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

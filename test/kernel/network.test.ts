@@ -129,7 +129,7 @@ for (const [backend, fw] of [['netlink', 'iptables'], ['iproute2', 'nftables']] 
       assert.ok(!ping(g3, '10.250.0.2'), 'an internal network cannot reach out');
       assert.ok(ping(g3, '10.73.0.3'), 'members of an internal network reach each other');
       if (fw === 'iptables') assert.match(sh(['ip', 'netns', 'exec', host, 'iptables-save', '-t', 'filter']), /-A FORWARD -j TSNET-USER\n-A FORWARD -j TSNET-FORWARD/);
-      else assert.match(sh(['ip', 'netns', 'exec', host, 'nft', 'list', 'chain', 'ip', 'tsnet', 'forward']), /policy accept;\n\s+jump user\n/);
+      else assert.match(sh(['ip', 'netns', 'exec', host, 'nft', 'list', 'chain', 'inet', 'tsnet', 'forward']), /policy accept;\n\s+jump user\n/);
       for (const g of [g1, g2, g3, g4]) ok(cli(host, root, ['detach', g]));
       ok(cli(host, root, ['network', 'rm', 'lab', 'lab2', 'iso']));
       assert.equal(firewallSnapshot(host), baseline[0], 'iptables-save back to the baseline');

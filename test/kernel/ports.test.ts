@@ -40,7 +40,7 @@ const FLUSH: Record<string, string[][]> = {
 /** partly — someone else's tool flushing part of the rules: the filter table, tsnet's forward chain. */
 const FLUSH_PART: Record<string, string[][]> = {
   iptables: [['iptables', '-F']],
-  nftables: [['nft', 'flush', 'chain', 'ip', 'tsnet', 'forward']],
+  nftables: [['nft', 'flush', 'chain', 'inet', 'tsnet', 'forward']],
 };
 
 for (const fw of ['iptables', 'nftables']) describe(`published ports (${fw})`, { skip: rootSkip }, () => {

@@ -50,6 +50,21 @@ describe('iptables rules', () => {
     assert.equal(networkRules({ ...lab, ipMasq: false }).nat.length, 4);
   });
 
+  test('a dual-stack network: the same layout in ip6tables for the IPv6 subnet, without the 127.0.0.0/8 pieces', () => {
+    const dual = { ...lab, subnet6: 'fd10:71::/64' };
+    const c = networkChains(lab.bridge);
+    const v6 = networkRules(dual, 6);
+    assert.deepEqual(v6.filter, networkRules(dual, 4).filter.filter((l) => !l.includes('127.0.0.0/8')));
+    assert.deepEqual(v6.nat, [
+      `:${c.masq} - [0:0]`,
+      `-A TSNET-POSTROUTING -j ${c.masq}`,
+      `-A ${c.masq} -s fd10:71::/64 ! -o br-0123456789ab -j MASQUERADE`,
+      `-A ${c.masq} -s fd10:71::/64 -o br-0123456789ab -m conntrack --ctstate DNAT -j MASQUERADE`,
+    ]);
+    assert.deepEqual(networkRules(lab, 6), { filter: [], nat: [] }, 'an IPv4-only network has no IPv6 rules');
+    assert.ok(baseRules('nat', '', 6).includes('-A PREROUTING -m addrtype --dst-type LOCAL -j TSNET'));
+  });
+
   test('base chains are added only when missing, the user hook first', () => {
     assert.deepEqual(baseRules('filter', ''), [
       ':TSNET-USER - [0:0]', ':TSNET-FORWARD - [0:0]', ':TSNET-INBOUND - [0:0]', ':TSNET-EGRESS - [0:0]', ':TSNET-INPUT - [0:0]',
