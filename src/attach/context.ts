@@ -9,6 +9,7 @@ import { AttachmentRepo } from '../state/attachments.js';
 import { CreatedBridgeRepo } from '../state/bridges.js';
 import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
+import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { rootId as readRootId } from '../state/meta.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
@@ -48,6 +49,10 @@ export class EngineContext {
   get createdBridges(): CreatedBridgeRepo { return this.repo(CreatedBridgeRepo); }
   get networks(): NetworkRepo { return this.repo(NetworkRepo); }
   get ports(): PortRepo { return this.repo(PortRepo); }
+  get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
+
+  /** dbOpened — whether this command touched state (the keeper check runs only then). */
+  get dbOpened(): boolean { return this.dbHandle !== undefined; }
 
   get rootId(): string {
     this.rootIdValue ??= readRootId(this.db);

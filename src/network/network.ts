@@ -200,5 +200,5 @@ export function inspectNetwork(ctx: EngineContext, name: string): { network: Net
   validateNetworkName(name);
   const network = ctx.networks.get(name);
   if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  return { network, attachments: ctx.attachments.all().filter((a) => a.hostTarget === network.bridge).map(attachmentView) };
+  return { network, attachments: ctx.attachments.all().filter((a) => a.hostTarget === network.bridge).map((a) => attachmentView(a)) };
 }

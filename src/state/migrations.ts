@@ -83,4 +83,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE networks ADD COLUMN firewall INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE networks ADD COLUMN gateway_added INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  -- DHCP client leases (issue 5), one per attachment made with IPSPEC dhcp. The lease keeper
+  -- process renews them; lease is the JSON of the last ACK (null while re-acquiring).
+  CREATE TABLE dhcp_leases (
+    attachment_id INTEGER PRIMARY KEY REFERENCES attachments(id) ON DELETE CASCADE,
+    mac           TEXT NOT NULL,
+    client_id     TEXT NOT NULL,
+    hostname      TEXT,
+    params        TEXT NOT NULL,             -- JSON array: the parameter request list (55)
+    phase         TEXT NOT NULL,             -- client state: BOUND, RENEWING, REBINDING, SELECTING...
+    lease         TEXT,
+    updated_at    TEXT NOT NULL
+  );
+  -- The last address each client-id held, for INIT-REBOOT when the guest comes back.
+  CREATE TABLE dhcp_memory (
+    client_id  TEXT PRIMARY KEY,
+    address    TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- The lease keeper process of this state root: pid plus its start time from /proc, so a
+  -- recycled pid is never mistaken for it.
+  CREATE TABLE dhcp_keeper (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    pid        INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    started_at TEXT NOT NULL
+  );
+  `,
 ];
