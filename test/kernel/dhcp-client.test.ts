@@ -1,0 +1,114 @@
+/**
+ * Kernel tests of the DHCP client against Debian's dnsmasq as the server, on a bridge in a
+ * throwaway host netns: attach gets address, prefix, default route, classless routes (121)
+ * and MTU (26); the keeper's renewal shows in dnsmasq's lease file before T2; detach sends
+ * DHCPRELEASE (the lease leaves the file); a keeper killed with SIGKILL is restarted by the
+ * next command and keeps the lease; a re-attach gets the same address; no server means a
+ * clean timeout with nothing left behind. dnsmasq will not lease for less than 120 s
+ * (60 s is raised to 2 m), so T1/T2 are made short with options 58/59 instead.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addrsJson, linksJson, rootSkip, routesJson, snapshot, TestNetns } from '../helpers/netns';
+import { ok, tsnetIn } from '../helpers/tsnet';
+import { bridgeWithGateway, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
+import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper';
+
+const RANGE = '--dhcp-range=10.77.0.50,10.77.0.99,60s';
+
+describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  const servers: Dnsmasq[] = [];
+  const roots: string[] = [];
+  after(() => {
+    for (const r of roots) stopKeeper(r);
+    for (const s of servers) s.stop();
+    t.cleanup();
+  });
+
+  async function setup(extra: string[] = []): Promise<{ host: string; g: string; root: string; server: Dnsmasq }> {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    roots.push(root);
+    bridgeWithGateway(host, '10.77.0.1/24');
+    const server = await startDnsmasq(host, t.tmpdir(), [RANGE, ...extra]);
+    servers.push(server);
+    return { host, g, root, server };
+  }
+
+  const v4 = (ns: string, dev: string): string[] => addrsJson(ns, dev).flatMap((a) => a.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`));
+
+  test('attach gets a lease with routes and MTU; renewal before T2; detach releases it', async () => {
+    const { host, g, root, server } = await setup(['--dhcp-option=option:T1,4', '--dhcp-option=option:T2,50',
+      '--dhcp-option=option:mtu,1400', '--dhcp-option=121,10.99.0.0/16,10.77.0.1,0.0.0.0/0,10.77.0.1']);
+    const baseline = snapshot(host);
+    ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp:-f,hostname=webby']));
+    const [addr] = v4(g, 'eth1');
+    assert.match(addr ?? '', /^10\.77\.0\.\d+\/24$/);
+    assert.equal(linksJson(g).find((l) => l.ifname === 'eth1')?.mtu, 1400);
+    const routes = routesJson(g);
+    assert.equal(routes.find((r) => r.dst === 'default')?.gateway, '10.77.0.1');
+    assert.equal(routes.find((r) => r.dst === '10.99.0.0/16')?.gateway, '10.77.0.1');
+    const lease = server.leases()[0]!;
+    assert.equal(lease[2], addr!.split('/')[0]);
+    assert.equal(lease[3], 'webby');
+    const ls = JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ addresses: string[]; dhcp?: { phase: string; server: string } }>;
+    assert.deepEqual(ls[0]?.addresses, [addr]);
+    assert.equal(ls[0]?.dhcp?.server, '10.77.0.1');
+
+    // T1 = 4 s (dnsmasq turns a T1 under 4 s into T2 - 1): the keeper renews (unicast) and dnsmasq moves the expiry on, long before T2 (50 s).
+    const firstExpiry = Number(lease[0]);
+    await waitFor(() => Number(server.leases()[0]?.[0]) > firstExpiry, 8000, 'the renewal to reach the lease file').catch((e) => { console.log(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8'), server.leases()); throw e; });
+    assert.match(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8'), /renewed 10\.77\.0\.\d+\/24 from 10\.77\.0\.1/);
+
+    ok(tsnetIn(host, root, ['detach', g]));
+    await waitFor(() => server.leases().length === 0, 3000, 'DHCPRELEASE to empty the lease file');
+    await waitFor(() => keeperPid(root) === undefined, 5000, 'the keeper to exit with no lease left');
+    assert.equal(snapshot(host), baseline);
+  });
+
+  test('a keeper killed with SIGKILL is restarted by the next command and keeps the lease', async () => {
+    const { host, g, root, server } = await setup(['--dhcp-option=option:T1,4', '--dhcp-option=option:T2,50']);
+    ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp']));
+    const addr = v4(g, 'eth1')[0];
+    const first = await waitFor(() => keeperPid(root), 3000, 'the keeper to start');
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => keeperPid(root) === undefined, 3000, 'the killed keeper to be seen dead');
+    const expiry = Number(server.leases()[0]?.[0]);
+    ok(tsnetIn(host, root, ['ls']));
+    const second = await waitFor(() => keeperPid(root), 3000, 'the next command to start a keeper');
+    assert.notEqual(second, first);
+    await waitFor(() => Number(server.leases()[0]?.[0]) > expiry, 8000, 'the new keeper to renew');
+    assert.deepEqual(v4(g, 'eth1'), [addr]);
+    ok(tsnetIn(host, root, ['detach', g]));
+  });
+
+  test('a re-attach gets the same address (stable client-id, INIT-REBOOT)', async () => {
+    const { host, g, root } = await setup();
+    ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp']));
+    const addr = v4(g, 'eth1')[0];
+    ok(tsnetIn(host, root, ['detach', g]));
+    ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp']));
+    assert.deepEqual(v4(g, 'eth1'), [addr]);
+    ok(tsnetIn(host, root, ['detach', g]));
+  });
+
+  test('no server: the attach times out cleanly and leaves nothing behind', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    roots.push(root);
+    bridgeWithGateway(host, '10.78.0.1/24');
+    const before = [snapshot(host), snapshot(g)];
+    const r = tsnetIn(host, root, ['attach', 'br0', g, 'dhcp:timeout=2']);
+    assert.equal(r.status, 8, r.stderr);
+    assert.match(r.stderr, /no DHCP lease for eth1 within 2s/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.deepEqual([snapshot(host), snapshot(g)], before);
+    assert.equal(ok(tsnetIn(host, root, ['ls', '--json'])).stdout.trim(), '[]');
+    assert.equal(keeperPid(root), undefined);
+  });
+});
