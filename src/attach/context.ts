@@ -10,6 +10,7 @@ import { CreatedBridgeRepo } from '../state/bridges.js';
 import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
+import { DhcpServerRepo } from '../state/dhcp-servers.js';
 import { rootId as readRootId } from '../state/meta.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
@@ -50,6 +51,7 @@ export class EngineContext {
   get networks(): NetworkRepo { return this.repo(NetworkRepo); }
   get ports(): PortRepo { return this.repo(PortRepo); }
   get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
+  get dhcpServers(): DhcpServerRepo { return this.repo(DhcpServerRepo); }
 
   /** dbOpened — whether this command touched state (the keeper check runs only then). */
   get dbOpened(): boolean { return this.dbHandle !== undefined; }

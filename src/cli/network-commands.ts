@@ -13,7 +13,10 @@ import type { NetworkRecord } from '../state/networks.js';
 interface CreateOpts extends GlobalOpts {
   subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
   internal?: boolean; ipMasq?: string;
+  dhcpServer?: boolean; dhcpRange?: string; lease?: string; dhcpDns?: string[]; dhcpHost?: string[];
 }
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
 
 function rows(networks: NetworkRecord[]): string[] {
   return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'MTU'],
@@ -68,8 +71,13 @@ export function registerNetworkCommands(program: Command): void {
     .option('--mtu <n>', 'MTU (default: that of the default route\'s interface)')
     .option('--internal', 'no traffic in or out of the network, only between its members')
     .option('--ip-masq <bool>', 'MASQUERADE traffic leaving the network (true|false)', 'true')
+    .option('--dhcp-server', "run tsnet's DHCP server on the bridge (leases in state, kept by the lease keeper)")
+    .option('--dhcp-range <first-last>', 'with --dhcp-server: addresses to hand out (default: the upper half of the subnet)')
+    .option('--lease <duration>', 'with --dhcp-server: lease time, e.g. 90s, 30m, 1h (default 1h)')
+    .option('--dhcp-dns <ip>', 'with --dhcp-server: DNS server to announce (repeatable)', collect)
+    .option('--dhcp-host <mac=ip>', 'with --dhcp-server: always give this MAC this address (repeatable)', collect)
     .option('--dry-run', 'print the plan, change nothing')
-    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
+    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create dl --subnet 10.50.0.0/24 --dhcp-server --dhcp-range 10.50.0.100-10.50.0.199 --lease 1h\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
       const mtu = parseMtu(opts.mtu);
@@ -77,6 +85,7 @@ export function registerNetworkCommands(program: Command): void {
       const r = await withContext(opts, (ctx) => createNetwork(ctx, {
         name, subnet: opts.subnet, gateway: opts.gateway, ipRange: opts.ipRange, bridge: opts.bridge, mtu,
         internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'),
+        dhcpServer: dhcpServerSpec(opts),
       }, { dryRun: opts.dryRun }));
       if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
       else printResult(opts, r.network, `created network ${name}: ${r.network!.subnet} on ${r.network!.bridge}, gateway ${r.network!.gateway}`);
@@ -99,7 +108,8 @@ export function registerNetworkCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { inspectNetwork } = load.network();
       const r = await withContext(opts, (ctx) => inspectNetwork(ctx, name));
-      printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`)]);
+      const leases = (r.dhcpLeases ?? []).map((l) => `dhcp ${l.state} ${l.ip} ${l.mac}${l.hostname ? ` ${l.hostname}` : ''} until ${new Date(l.expiresAt).toISOString()}`);
+      printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`), ...leases]);
     });
 
   withGlobals(network.command('rm'))
@@ -116,6 +126,15 @@ export function registerNetworkCommands(program: Command): void {
       });
       printResult(opts, removed, removed.map((n) => `removed network ${n.name}`));
     });
+}
+
+function dhcpServerSpec(opts: CreateOpts): { range?: string; lease?: string; dns: string[]; hosts: string[] } | undefined {
+  const used = [opts.dhcpRange && '--dhcp-range', opts.lease && '--lease', opts.dhcpDns && '--dhcp-dns', opts.dhcpHost && '--dhcp-host'].filter(Boolean);
+  if (!opts.dhcpServer) {
+    if (used.length > 0) throw invalid(`${used[0]} needs --dhcp-server`);
+    return undefined;
+  }
+  return { range: opts.dhcpRange, lease: opts.lease, dns: opts.dhcpDns ?? [], hosts: opts.dhcpHost ?? [] };
 }
 
 function parseBool(text: string, flag: string): boolean {

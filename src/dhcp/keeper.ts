@@ -1,6 +1,7 @@
 /**
  * keeper — the lease keeper: ONE long-lived process per state root that holds every DHCP
- * lease tsnet attached (renew at T1, rebind at T2, re-acquire after expiry). It reads the
+ * lease tsnet attached (renew at T1, rebind at T2, re-acquire after expiry) and runs the
+ * DHCP servers of networks made with --dhcp-server. It reads the
  * leases from state, re-reads them on SIGHUP (attach/detach) and every few seconds, writes
  * each lease event to state and to its log, and exits once no lease is left. Killed, it
  * loses nothing: the next tsnet command starts a new one, which resumes every lease from
@@ -19,6 +20,7 @@ import { resume, start, type BoundLease } from './client-machine.js';
 import { clientIdentity } from './client-options.js';
 import { CLIENT_PORT, ClientSession } from './session.js';
 import { KEEPER_LOG, keeperAlive, processStartTime } from './supervise.js';
+import { DhcpServer } from './server.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */
 const POLL_MS = 2000;
@@ -31,6 +33,8 @@ interface Held {
 
 export class LeaseKeeper {
   private readonly held = new Map<number, Held>();
+  /** DHCP servers by network id. */
+  private readonly servers = new Map<number, DhcpServer>();
   /** Leases that cannot be kept (guest or interface gone): logged once, retried when their row changes. */
   private readonly skipped = new Map<number, string>();
   private reloading: Promise<void> = Promise.resolve();
@@ -50,7 +54,7 @@ export class LeaseKeeper {
     const stopped = new Promise<void>((resolve) => { wake = resolve; });
     let stopping = false;
     // Handlers first: the pid becomes visible to other commands (which SIGHUP it) only on claim.
-    process.on('SIGHUP', () => { void this.reload().then(() => { if (this.held.size + this.skipped.size === 0) wake(); }); });
+    process.on('SIGHUP', () => { void this.reload().then(() => { if (this.idle()) wake(); }); });
     process.on('SIGTERM', () => { stopping = true; wake(); });
     const startTime = processStartTime(process.pid) ?? '';
     if (!this.ctx.dhcpLeases.claimKeeper({ pid: process.pid, startTime, startedAt: new Date().toISOString() }, keeperAlive)) {
@@ -58,18 +62,40 @@ export class LeaseKeeper {
       return;
     }
     this.log(`keeper ${process.pid}: started`);
-    const poll = setInterval(() => { void this.reload().then(() => { if (this.held.size + this.skipped.size === 0) wake(); }); }, POLL_MS);
+    const poll = setInterval(() => { void this.reload().then(() => { if (this.idle()) wake(); }); }, POLL_MS);
     await this.reload();
-    if (this.held.size + this.skipped.size > 0) await stopped;
+    if (!this.idle()) await stopped;
     clearInterval(poll);
     for (const id of [...this.held.keys()]) this.drop(id);
+    for (const s of this.servers.values()) s.close();
     this.ctx.dhcpLeases.releaseKeeper(process.pid);
     this.log(`keeper ${process.pid}: ${stopping ? 'stopped by SIGTERM' : 'no leases left'}; exiting`);
+  }
+
+  private idle(): boolean {
+    return this.held.size + this.skipped.size + this.servers.size === 0;
+  }
+
+  /** reloadServers — starts the servers of new --dhcp-server networks, stops those of removed ones. */
+  private async reloadServers(): Promise<void> {
+    const records = this.ctx.dhcpServers.all();
+    const ids = new Set(records.map((r) => r.networkId));
+    for (const [id, s] of this.servers) if (!ids.has(id)) { s.close(); this.servers.delete(id); this.log(`server ${s.record.network}: network removed; stopped`); }
+    for (const r of records) {
+      if (this.servers.has(r.networkId)) continue;
+      try {
+        this.servers.set(r.networkId, await DhcpServer.open(this.ctx, r, (m) => this.log(m)));
+        this.log(`server ${r.network}: serving ${r.config.rangeStart}-${r.config.rangeEnd} on ${r.bridge} (lease ${r.config.leaseSecs}s)`);
+      } catch (e) {
+        this.log(`server ${r.network}: cannot start on ${r.bridge}: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** reload — starts keeping new lease rows, drops those that vanished (detached). Serialised. */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(async () => {
+      await this.reloadServers();
       const rows = this.ctx.dhcpLeases.kept();
       const ids = new Set(rows.map((r) => r.attachmentId));
       for (const id of [...this.held.keys()]) if (!ids.has(id)) { this.drop(id); this.log(`lease #${id}: detached; no longer kept`); }

@@ -51,7 +51,7 @@ export function ensureKeeper(ctx: EngineContext, notify: boolean): KeeperStatus 
     if (notify) process.kill(k.pid, 'SIGHUP');
     return 'running';
   }
-  if (ctx.dhcpLeases.count() === 0) return 'none';
+  if (ctx.dhcpLeases.count() + ctx.dhcpServers.count() === 0) return 'none';
   if (startedHere !== undefined && processStartTime(startedHere) !== undefined) return 'started';
   startedHere = spawnDetached([process.execPath, tsnetBin(), 'dhcp-keeper', '--root', ctx.root], join(ctx.root, KEEPER_LOG));
   return 'started';

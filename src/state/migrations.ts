@@ -110,5 +110,22 @@ export const MIGRATIONS: readonly string[] = [
     start_time TEXT NOT NULL,
     started_at TEXT NOT NULL
   );
+  -- DHCP servers on network bridges (network create --dhcp-server): config as JSON.
+  CREATE TABLE dhcp_servers (
+    network_id INTEGER PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+    config     TEXT NOT NULL
+  );
+  -- What those servers handed out. One lease per client and per address on a network.
+  CREATE TABLE dhcp_server_leases (
+    network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+    ip         TEXT NOT NULL,
+    client_key TEXT NOT NULL,
+    mac        TEXT NOT NULL,
+    hostname   TEXT,
+    state      TEXT NOT NULL CHECK (state IN ('offered', 'bound', 'declined')),
+    expires_at INTEGER NOT NULL,              -- ms since the epoch
+    UNIQUE (network_id, ip),
+    UNIQUE (network_id, client_key)
+  );
   `,
 ];
