@@ -4,6 +4,7 @@
  * them (RFC 3442: then the router option is ignored), otherwise a default route via the
  * first router. Used by attach (first lease) and the keeper (renewals, changes, expiry).
  */
+import { TsnetError } from '../core/errors.js';
 import type { LinkOps, RouteSpec } from '../netlink/linkops.js';
 import type { BoundLease } from './client-machine.js';
 
@@ -39,8 +40,11 @@ export async function applyLease(links: LinkOps, ifname: string, lease: BoundLea
     const link = await links.getLink(ifname);
     if (link && link.mtu !== lease.mtu) await links.setLink(ifname, { mtu: lease.mtu });
   }
-  const have = await links.listAddrs(ifname);
-  if (!have.some((a) => a.cidr === leaseCidr(lease))) await links.addAddr(ifname, leaseCidr(lease));
+  try {
+    await links.addAddr(ifname, leaseCidr(lease));
+  } catch (e) {
+    if (!(e instanceof TsnetError && e.code === 'ECONFLICT')) throw e; // already there (a renewal after a keeper restart)
+  }
   for (const r of leaseRoutes(lease, ifname)) await links.replaceRoute(r);
 }
 

@@ -58,9 +58,13 @@ const MAX_REQUESTS = 3;
  */
 const MAX_REBOOT_REQUESTS = 1;
 
-/** retransmitDelay — 1 s, 2 s, 4 s … 32 s (RFC 2131 §4.1 doubles from 4 s; 1 s keeps attach fast). */
+/**
+ * retransmitDelay — 0.25 s, 0.5 s, 1 s … 32 s. RFC 2131 §4.1 doubles from 4 s; tsnet starts
+ * short because the first DISCOVER of an attach often leaves while the new bridge port is
+ * still coming up (the kernel enables it asynchronously) and is lost.
+ */
 export function retransmitDelay(attempt: number): number {
-  return Math.min(32_000, 1000 * 2 ** attempt);
+  return Math.min(32_000, 250 * 2 ** attempt);
 }
 
 export const t1At = (l: BoundLease): number => l.boundAt + l.t1Secs * 1000;
