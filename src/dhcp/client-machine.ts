@@ -154,8 +154,9 @@ export function onPacket(s: ClientState, env: Env, p: DhcpPacket): Transition {
 
 function reply(s: ClientState, env: Env, p: DhcpPacket): Transition {
   const ignore = (why: string): Transition => ({ state: s, actions: [{ kind: 'log', message: `ignored a reply: ${why}` }] });
+  // Replies to other clients on the segment are normal traffic: dropped without a word.
+  if (p.xid !== s.xid || s.phase === 'BOUND') return { state: s, actions: [] };
   if (p.op !== 2) return ignore('not a BOOTREPLY');
-  if (p.xid !== s.xid || s.phase === 'BOUND') return ignore(`xid 0x${p.xid.toString(16)} is not ours`);
   if (p.chaddr !== env.id.mac) return ignore(`it is for ${p.chaddr}`);
   const type = messageType(p);
   if (type === MSG.NAK) {

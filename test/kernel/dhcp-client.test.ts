@@ -11,7 +11,9 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addrsJson, linksJson, rootSkip, routesJson, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, linksJson, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
+import { encode } from '../../src/dhcp/packet';
+import { MSG, clientMessage, leaseOptions, serverReply } from '../../src/dhcp/options';
 import { ok, tsnetIn } from '../helpers/tsnet';
 import { bridgeWithGateway, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper';
@@ -58,6 +60,8 @@ describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
     const ls = JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ addresses: string[]; dhcp?: { phase: string; server: string } }>;
     assert.deepEqual(ls[0]?.addresses, [addr]);
     assert.equal(ls[0]?.dhcp?.server, '10.77.0.1');
+    assert.equal(ls[0]?.dhcp?.phase, 'BOUND');
+    assert.match(ok(tsnetIn(host, root, ['ls'])).stdout, /BOUND until \d\d:\d\d:\d\dZ/);
 
     // T1 = 4 s (dnsmasq turns a T1 under 4 s into T2 - 1): the keeper renews (unicast) and dnsmasq moves the expiry on, long before T2 (50 s).
     const firstExpiry = Number(lease[0]);
@@ -83,6 +87,32 @@ describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
     assert.notEqual(second, first);
     await waitFor(() => Number(server.leases()[0]?.[0]) > expiry, 8000, 'the new keeper to renew');
     assert.deepEqual(v4(g, 'eth1'), [addr]);
+    ok(tsnetIn(host, root, ['detach', g]));
+  });
+
+  test('hostile datagrams to port 68 neither crash the keeper nor change the address', async () => {
+    const { host, g, root, server } = await setup(['--dhcp-option=option:T1,4', '--dhcp-option=option:T2,50']);
+    ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp']));
+    const [addr] = v4(g, 'eth1');
+    const ip = addr!.split('/')[0]!;
+    const keeper = await waitFor(() => keeperPid(root), 3000, 'the keeper to start');
+    const mac = linksJson(g).find((l) => l.ifname === 'eth1')!.address!;
+    const valid = encode(serverReply({ type: MSG.ACK, to: clientMessage({ mac, clientId: Buffer.from([0]), params: [] }, { type: MSG.REQUEST, xid: 1, broadcast: false }),
+      yiaddr: '10.77.0.66', serverId: '10.77.0.1', extra: leaseOptions({ prefix: 8, leaseSecs: 5, routers: ['10.77.0.99'], dns: [] }) }));
+    const cookie = Buffer.from(valid);
+    cookie.writeUInt32BE(0xdeadbeef, 236);
+    const overflow = Buffer.concat([valid.subarray(0, 240), Buffer.from([53, 1, 5, 6, 200, 1, 2])]);
+    const junk = [Buffer.from('hello'), valid.subarray(0, 100), cookie, overflow, valid /* an ACK for an xid never sent */];
+    const send = `const s = require('dgram').createSocket('udp4');
+      const all = process.argv.slice(1).map((h) => Buffer.from(h, 'hex'));
+      (function next() { const b = all.shift(); if (!b) return s.close(); s.send(b, 68, '${ip}', next); })();`;
+    sh(['ip', 'netns', 'exec', host, process.execPath, '-e', send, ...junk.map((b) => b.toString('hex'))]);
+    const expiry = Number(server.leases()[0]?.[0]);
+    await waitFor(() => Number(server.leases()[0]?.[0]) > expiry, 8000, 'a renewal after the junk');
+    assert.equal(keeperPid(root), keeper, 'the same keeper is still running');
+    assert.deepEqual(v4(g, 'eth1'), [addr]);
+    assert.equal(routesJson(g).find((r) => r.dst === 'default')?.gateway, '10.77.0.1');
+    assert.match(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8'), /dropped a malformed datagram: wrong magic cookie 0xdeadbeef/);
     ok(tsnetIn(host, root, ['detach', g]));
   });
 

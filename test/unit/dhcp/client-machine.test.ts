@@ -60,7 +60,10 @@ describe('DHCP client state machine', () => {
   test('an OFFER for another xid or another MAC, a BOOTREQUEST and a malformed OFFER are ignored', () => {
     const t0 = start(env(0));
     const d = sent(t0).packet;
-    for (const bad of [reply(MSG.OFFER, d, { xid: d.xid + 1 }), reply(MSG.OFFER, d, { chaddr: '02:00:00:00:00:01' }),
+    const other = onPacket(t0.state, env(1), reply(MSG.OFFER, d, { xid: d.xid + 1 }));
+    assert.equal(other.state, t0.state);
+    assert.deepEqual(other.actions, [], "another client's reply is dropped silently");
+    for (const bad of [reply(MSG.OFFER, d, { chaddr: '02:00:00:00:00:01' }),
       reply(MSG.OFFER, d, { op: 1 }), reply(MSG.OFFER, d, { yiaddr: '0.0.0.0' }), reply(MSG.ACK, d)]) {
       const t = onPacket(t0.state, env(1), bad);
       assert.equal(t.state, t0.state);
