@@ -10,6 +10,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from './in-netns.js';
+import { loadLibc } from './libc.js';
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
@@ -20,32 +21,6 @@ const SO_REUSEADDR = 2;
 const SO_BROADCAST = 6;
 const SO_BINDTODEVICE = 25;
 
-interface Libc {
-  socket: (domain: number, type: number, protocol: number) => number;
-  setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
-  bind: (fd: number, addr: Buffer, len: number) => number;
-  close: (fd: number) => number;
-  errno: () => number;
-}
-
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (!libc) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    libc = {
-      socket: lib.func('int socket(int domain, int type, int protocol)') as Libc['socket'],
-      setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)') as Libc['setsockopt'],
-      bind: lib.func('int bind(int fd, const void *addr, uint32_t len)') as Libc['bind'],
-      close: lib.func('int close(int fd)') as Libc['close'],
-      errno: () => koffi.errno(),
-    };
-  }
-  return libc;
-}
-
 export interface UdpSocketSpec {
   /** The interface every datagram goes out of and comes in on. */
   device: string;
@@ -54,7 +29,7 @@ export interface UdpSocketSpec {
 
 /** openDeviceUdp — the raw fd: SO_REUSEADDR, SO_BROADCAST, SO_BINDTODEVICE, bound to 0.0.0.0:port. */
 function openDeviceUdp(spec: UdpSocketSpec): number {
-  const c = load();
+  const c = loadLibc();
   const fd = c.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a UDP socket (errno ${c.errno()})`);
   const one = Buffer.alloc(4);
