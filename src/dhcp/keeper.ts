@@ -53,8 +53,11 @@ export class LeaseKeeper {
     let wake: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => { wake = resolve; });
     let stopping = false;
+    // Leaving is decided in the same transaction that gives up the role, so a lease recorded
+    // meanwhile either is seen here or finds no keeper and starts a new one (supervise.ts).
+    const check = (): void => { if (this.idle() && this.ctx.dhcpLeases.releaseKeeperIfIdle(process.pid)) wake(); };
     // Handlers first: the pid becomes visible to other commands (which SIGHUP it) only on claim.
-    process.on('SIGHUP', () => { void this.reload().then(() => { if (this.idle()) wake(); }); });
+    process.on('SIGHUP', () => { void this.reload().then(check); });
     process.on('SIGTERM', () => { stopping = true; wake(); });
     const startTime = processStartTime(process.pid) ?? '';
     if (!this.ctx.dhcpLeases.claimKeeper({ pid: process.pid, startTime, startedAt: new Date().toISOString() }, keeperAlive)) {
@@ -62,9 +65,10 @@ export class LeaseKeeper {
       return;
     }
     this.log(`keeper ${process.pid}: started`);
-    const poll = setInterval(() => { void this.reload().then(() => { if (this.idle()) wake(); }); }, POLL_MS);
+    const poll = setInterval(() => { void this.reload().then(check); }, POLL_MS);
     await this.reload();
-    if (!this.idle()) await stopped;
+    check();
+    await stopped;
     clearInterval(poll);
     for (const id of [...this.held.keys()]) this.drop(id);
     for (const s of this.servers.values()) s.close();

@@ -107,6 +107,16 @@ export class DhcpLeaseRepo {
     }).immediate();
   }
 
+  /** releaseKeeperIfIdle — gives up the keeper role only if no client lease and no server is left. */
+  releaseKeeperIfIdle(pid: number): boolean {
+    return this.db.transaction((): boolean => {
+      const busy = (prepare(this.db, 'SELECT (SELECT count(*) FROM dhcp_leases) + (SELECT count(*) FROM dhcp_servers) AS n').get() as { n: number }).n;
+      if (busy > 0) return false;
+      this.releaseKeeper(pid);
+      return true;
+    }).immediate();
+  }
+
   /** releaseKeeper — the keeper leaving; only its own row. */
   releaseKeeper(pid: number): void {
     prepare(this.db, 'DELETE FROM dhcp_keeper WHERE pid = ?').run(pid);
