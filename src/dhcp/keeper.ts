@@ -103,6 +103,14 @@ export class LeaseKeeper {
       const rows = this.ctx.dhcpLeases.kept();
       const ids = new Set(rows.map((r) => r.attachmentId));
       for (const id of [...this.held.keys()]) if (!ids.has(id)) { this.drop(id); this.log(`lease #${id}: detached; no longer kept`); }
+      for (const row of rows) {
+        // The keeper's fd and socket would keep a deleted guest netns (and its veth) alive: let go.
+        if (this.held.has(row.attachmentId) && !guestStillThere(row)) {
+          this.drop(row.attachmentId);
+          this.skipped.set(row.attachmentId, row.updatedAt);
+          this.log(`${row.guest} ${row.ctrIf}: the guest's network namespace is gone; lease dropped (tsnet detach or gc removes the record)`);
+        }
+      }
       for (const id of [...this.skipped.keys()]) if (!ids.has(id)) this.skipped.delete(id);
       for (const row of rows) {
         if (this.held.has(row.attachmentId) || this.skipped.get(row.attachmentId) === row.updatedAt) continue;
@@ -172,5 +180,17 @@ export class LeaseKeeper {
     this.ctx.dhcpLeases.update(id, phase, lease);
     if (lease) this.ctx.dhcpLeases.remember(row.clientId, lease.address);
     this.ctx.attachments.setAddresses(id, row.hostTarget, lease ? [leaseCidr(lease)] : []);
+  }
+}
+
+/** guestStillThere — the guest's name still leads to the namespace the lease was made in. */
+function guestStillThere(row: KeptLease): boolean {
+  try {
+    const g = tryResolveGuest(guestFromText(row.guest));
+    const same = g?.netnsId === row.netnsId;
+    g?.close();
+    return same;
+  } catch {
+    return false;
   }
 }

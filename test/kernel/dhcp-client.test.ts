@@ -126,6 +126,19 @@ describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['detach', g]));
   });
 
+  test('a guest netns deleted without detach is let go: the keeper drops the lease and the veth dies', async () => {
+    const { host, g, root } = await setup();
+    ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp']));
+    await waitFor(() => keeperPid(root), 3000, 'the keeper to start');
+    const hostIf = (JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ hostInterface: string }>)[0]!.hostInterface;
+    sh(['ip', 'netns', 'del', g]);
+    // Held by the keeper's fd and socket, the netns (and the veth pair) would live on.
+    await waitFor(() => !linksJson(host).some((l) => l.ifname === hostIf), 8000, `${hostIf} to disappear with the guest`);
+    assert.match(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8'), /network namespace is gone; lease dropped/);
+    ok(tsnetIn(host, root, ['gc']));
+    await waitFor(() => keeperPid(root) === undefined, 5000, 'the keeper to exit after gc removed the record');
+  });
+
   test('no server: the attach times out cleanly and leaves nothing behind', () => {
     const host = t.make('host');
     const g = t.make('g');
