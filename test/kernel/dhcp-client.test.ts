@@ -3,8 +3,9 @@
  * throwaway host netns: attach gets address, prefix, default route, classless routes (121)
  * and MTU (26); the keeper's renewal shows in dnsmasq's lease file before T2; detach sends
  * DHCPRELEASE (the lease leaves the file); a keeper killed with SIGKILL is restarted by the
- * next command and keeps the lease; a re-attach gets the same address; no server means a
- * clean timeout with nothing left behind. dnsmasq will not lease for less than 120 s
+ * next command and keeps the lease; hostile datagrams change nothing; a re-attach gets the
+ * same address; a guest deleted without detach is let go and, back under the same name, gets
+ * its address again by INIT-REBOOT; no server means a clean timeout with nothing left behind. dnsmasq will not lease for less than 120 s
  * (60 s is raised to 2 m), so T1/T2 are made short with options 58/59 instead.
  */
 import { after, describe, test } from 'node:test';
@@ -126,9 +127,10 @@ describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['detach', g]));
   });
 
-  test('a guest netns deleted without detach is let go: the keeper drops the lease and the veth dies', async () => {
+  test('a guest restarted without detach: the keeper lets the old netns go, the new one gets its address back by INIT-REBOOT', async () => {
     const { host, g, root } = await setup();
     ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp']));
+    const [addr] = v4(g, 'eth1');
     await waitFor(() => keeperPid(root), 3000, 'the keeper to start');
     const hostIf = (JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ hostInterface: string }>)[0]!.hostInterface;
     sh(['ip', 'netns', 'del', g]);
@@ -137,6 +139,12 @@ describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
     assert.match(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8'), /network namespace is gone; lease dropped/);
     ok(tsnetIn(host, root, ['gc']));
     await waitFor(() => keeperPid(root) === undefined, 5000, 'the keeper to exit after gc removed the record');
+    // The guest comes back under the same name; dnsmasq still holds its lease (no RELEASE was sent).
+    sh(['ip', 'netns', 'add', g]);
+    const r = ok(tsnetIn(host, root, ['attach', 'br0', g, 'dhcp', '--debug']));
+    assert.match(r.stderr, /reboot: kept 10\.77\.0\.\d+\/24/);
+    assert.deepEqual(v4(g, 'eth1'), [addr]);
+    ok(tsnetIn(host, root, ['detach', g]));
   });
 
   test('no server: the attach times out cleanly and leaves nothing behind', () => {

@@ -2,7 +2,7 @@
  * Kernel tests of tsnet's DHCP server (`network create --dhcp-server`) with real clients
  * inside guest netns: busybox udhcpc (lease from the range, hostname recorded), ISC
  * dhclient (a static reservation by MAC, then DHCPRELEASE frees it), and tsnet's own
- * client (attach NETWORK GUEST dhcp). dhclient gets -sf /bin/true and its lease and pid
+ * client (attach NETWORK GUEST dhcp, renewed by the keeper from the server it also runs). dhclient gets -sf /bin/true and its lease and pid
  * files in the test's temp dir, so it never touches /etc or the root netns. Removing the
  * network stops the server and the keeper exits.
  */
@@ -34,13 +34,13 @@ describe('DHCP server on a tsnet network', { skip: rootSkip }, () => {
     const cli = (args: string[]): string => ok(tsnetIn(host, root, args)).stdout;
     const leases = (): Inspect['dhcpLeases'] => (JSON.parse(cli(['network', 'inspect', 'lab', '--json'])) as Inspect).dhcpLeases;
     cli(['network', 'create', 'lab', '--subnet', '10.88.0.0/24', '--dhcp-server', '--dhcp-range', '10.88.0.100-10.88.0.110',
-      '--lease', '60s', '--dhcp-dns', '10.88.0.53', '--dhcp-host', '02:aa:00:00:00:42=10.88.0.42']);
+      '--lease', '12s', '--dhcp-dns', '10.88.0.53', '--dhcp-host', '02:aa:00:00:00:42=10.88.0.42']);
     await waitFor(() => keeperPid(root), 3000, 'the keeper to serve the network');
 
     cli(['attach', 'lab', g1, '0/0']);
     // udhcpc reports on stderr.
     const u = spawnSync('ip', ['netns', 'exec', g1, BUSYBOX, 'udhcpc', '-q', '-n', '-t', '5', '-i', 'eth1', '-s', '/bin/true', '-x', 'hostname:bb'], { encoding: 'utf8' }).stderr;
-    assert.match(u, /lease of 10\.88\.0\.100 obtained from 10\.88\.0\.1, lease time 60/);
+    assert.match(u, /lease of 10\.88\.0\.100 obtained from 10\.88\.0\.1, lease time 12/);
     assert.deepEqual(leases().map((l) => [l.ip, l.hostname, l.state]), [['10.88.0.100', 'bb', 'bound']]);
 
     cli(['attach', 'lab', g2, '0/0', '02:aa:00:00:00:42']);
@@ -57,6 +57,8 @@ describe('DHCP server on a tsnet network', { skip: rootSkip }, () => {
     const a = addrsJson(g3, 'eth1')[0]!.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`);
     assert.deepEqual(a, ['10.88.0.101/24']);
     assert.ok(leases().some((l) => l.ip === '10.88.0.101' && l.hostname === g3));
+    // The keeper renews against the server it runs itself (T1 = 6 s).
+    await waitFor(() => /tsnet-t-\S+-g3 eth1: renewed 10\.88\.0\.101\/24 from 10\.88\.0\.1/.test(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8')), 9000, 'the renewal of 10.88.0.101');
 
     for (const g of [g1, g2, g3]) cli(['detach', g]);
     assert.ok(!leases().some((l) => l.ip === '10.88.0.101'), 'detach released the tsnet client lease');
