@@ -55,9 +55,10 @@ export function addDhcpSteps(plan: Plan, input: DhcpStepInput): () => string[] {
     },
     undo: async () => {
       if (!lease) return;
+      // RELEASE first: it is sent from the leased address, over the route that comes with it.
+      await releaseLease(guest, ctrIf, identity(), lease).catch((e: Error) => warn(`DHCPRELEASE of ${lease?.address} not sent: ${e.message}`));
       await removeLease(inGuest, ctrIf, lease);
       await giveBackDefault(inGuest, 4, previous);
-      await releaseLease(guest, ctrIf, identity(), lease).catch((e: Error) => warn(`DHCPRELEASE of ${lease?.address} not sent: ${e.message}`));
     },
   });
   plan.add({

@@ -147,6 +147,19 @@ describe('DHCP client against dnsmasq', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['detach', g]));
   });
 
+  test('a failure after the lease was granted rolls back: address gone, lease released, no record', async () => {
+    const { host, g, root, server } = await setup();
+    const before = [snapshot(host), snapshot(g)];
+    for (const step of ['dhcp-keeper', 'announce']) {
+      const r = tsnetIn(host, root, ['attach', 'br0', g, 'dhcp'], { env: { TSNET_FAULT: step } });
+      assert.equal(r.status, 9, r.stderr);
+      assert.deepEqual([snapshot(host), snapshot(g)], before, `after a fault at ${step}`);
+      await waitFor(() => server.leases().length === 0, 3000, `the RELEASE sent by the undo (fault at ${step})`);
+      assert.equal(ok(tsnetIn(host, root, ['ls', '--json'])).stdout.trim(), '[]');
+    }
+    await waitFor(() => keeperPid(root) === undefined, 5000, 'no keeper left');
+  });
+
   test('no server: the attach times out cleanly and leaves nothing behind', () => {
     const host = t.make('host');
     const g = t.make('g');
