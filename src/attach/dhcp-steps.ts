@@ -42,6 +42,8 @@ export function addDhcpSteps(plan: Plan, input: DhcpStepInput): () => string[] {
     name: 'dhcp-lease',
     describe: `get a DHCP lease for ${ctrIf} from inside ${guest.name} (client-id ${clientId}${hostname ? `, hostname ${hostname}` : ''}, timeout ${options.timeoutMs / 1000}s) and apply it`,
     apply: async () => {
+      // The server may be tsnet's own (network create --dhcp-server), run by the keeper.
+      ensureKeeper(ctx, false);
       mac = (await inGuest.getLink(ctrIf))?.mac ?? '';
       const remembered = ctx.dhcpLeases.remembered(clientId);
       lease = await acquireLease(guest, ctrIf, identity(), { timeoutMs: options.timeoutMs, remembered, log: (m) => debug(`dhcp ${ctrIf}: ${m}`) });
@@ -80,6 +82,13 @@ export async function releaseAtDetach(ctx: EngineContext, attachmentId: number, 
   ctx.dhcpLeases.remove(attachmentId);
   ensureKeeper(ctx, true);
   if (!guest || !rec.lease) return;
+  debug(`dhcp ${ctrIf}: DHCPRELEASE of ${rec.lease.address} to ${rec.lease.serverId}`);
   const id = clientIdentity(rec.mac, rec.clientId, rec.hostname ?? undefined, rec.params);
   await releaseLease(guest, ctrIf, id, rec.lease).catch((e: Error) => warnings.push(`DHCPRELEASE of ${rec.lease?.address} not sent: ${e.message}`));
+  // Sent is not delivered: on a busy machine the datagram can still wait in the veth peer's
+  // receive backlog, and deleting the interface right away flushes it. A moment's grace.
+  await new Promise((r) => setTimeout(r, RELEASE_GRACE_MS));
 }
+
+/** How long detach waits after a DHCPRELEASE before it deletes the interface. */
+const RELEASE_GRACE_MS = 30;
