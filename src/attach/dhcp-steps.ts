@@ -91,4 +91,4 @@ export async function releaseAtDetach(ctx: EngineContext, attachmentId: number, 
 }
 
 /** How long detach waits after a DHCPRELEASE before it deletes the interface. */
-const RELEASE_GRACE_MS = 30;
+const RELEASE_GRACE_MS = 20;

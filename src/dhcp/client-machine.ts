@@ -52,11 +52,11 @@ const BROADCAST = '255.255.255.255';
 /** REQUESTING gives up after this many sends and starts over with DISCOVER. */
 const MAX_REQUESTS = 3;
 /**
- * INIT-REBOOT is sent once: a non-authoritative server (dnsmasq's default) stays silent
- * about an address it has no lease for, so after one retransmission interval the client
- * DISCOVERs, still asking for the same address (option 50).
+ * INIT-REBOOT is sent twice (the first may be lost while a new bridge port comes up): a
+ * non-authoritative server (dnsmasq's default) stays silent about an address it has no
+ * lease for, so after 0.75 s the client DISCOVERs, still asking for that address (50).
  */
-const MAX_REBOOT_REQUESTS = 1;
+const MAX_REBOOT_REQUESTS = 2;
 
 /**
  * retransmitDelay — 0.25 s, 0.5 s, 1 s … 32 s. RFC 2131 §4.1 doubles from 4 s; tsnet starts

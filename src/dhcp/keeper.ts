@@ -1,10 +1,10 @@
 /**
  * keeper — the lease keeper: ONE long-lived process per state root that holds every DHCP
  * lease tsnet attached (renew at T1, rebind at T2, re-acquire after expiry) and runs the
- * DHCP servers of networks made with --dhcp-server. It reads the
- * leases from state, re-reads them on SIGHUP (attach/detach) and every few seconds, writes
- * each lease event to state and to its log, and exits once no lease is left. Killed, it
- * loses nothing: the next tsnet command starts a new one, which resumes every lease from
+ * DHCP servers of networks made with --dhcp-server. It reads leases and servers from state,
+ * re-reads them on SIGHUP (attach, detach, network create/rm) and every few seconds, writes
+ * each lease event to state and to its log, and exits once nothing is left to keep. Killed,
+ * it loses nothing: the next tsnet command starts a new one, which resumes every lease from
  * state in the phase the clock says (supervise.ts).
  */
 import { appendFileSync } from 'node:fs';

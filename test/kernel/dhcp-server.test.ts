@@ -63,6 +63,7 @@ describe('DHCP server on a tsnet network', { skip: rootSkip }, () => {
     // The keeper renews against the server it runs itself (T1 = 6 s).
     await waitFor(() => /tsnet-t-\S+-g3 eth1: renewed 10\.88\.0\.101\/24 from 10\.88\.0\.1/.test(readFileSync(join(root, 'dhcp-keeper.log'), 'utf8')), 9000, 'the renewal of 10.88.0.101');
 
+    // g3 detaches last: its RELEASE reaches the gateway although the ports it learnt the bridge's MAC with are gone.
     for (const g of [g1, g2, g3]) cli(['detach', g]);
     await waitFor(() => !leases().some((l) => l.ip === '10.88.0.101'), 3000, 'the RELEASE sent by detach');
     cli(['network', 'rm', 'lab']);

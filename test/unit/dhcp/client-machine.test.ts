@@ -139,9 +139,11 @@ describe('DHCP client state machine', () => {
     const acked = onPacket(t.state, env(3), reply(MSG.ACK, r.packet));
     assert.equal(acked.state.phase, 'BOUND');
     t = onTimer(t.state, env(250));
+    assert.equal(t.state.phase, 'INIT-REBOOT');
+    t = onTimer(t.state, env(750));
     assert.equal(t.state.phase, 'SELECTING');
     assert.deepEqual([...sent(t).packet.options.get(OPT.requestedIp)!], [10, 9, 0, 77]);
-    t = onTimer(t.state, env(500));
+    t = onTimer(t.state, env(1000));
     assert.deepEqual([...sent(t).packet.options.get(OPT.requestedIp)!], [10, 9, 0, 77]);
   });
 
