@@ -10,7 +10,7 @@ import type { ResolvedGuest } from '../netns/guest.js';
 import { openCurrentNetns } from '../netns/guest.js';
 import { contains, parseCidr, parseIp } from '../ipam/cidr.js';
 import { run } from '../core/exec.js';
-import type { DefaultRoute } from '../state/attachments.js';
+import { giveBackDefault, takeOverDefault } from './default-route.js';
 import type { EngineContext } from './context.js';
 import type { HostSide } from './host-side.js';
 import type { AttachRequest, StaticAddress } from './spec.js';
@@ -20,6 +20,8 @@ import { sendFrame } from '../netns/packet-socket.js';
 import { warn } from '../core/log.js';
 import { ETH_P_ARP, gratuitousArp } from './arp-frame.js';
 import { ensureBridge } from '../bridge/bridge.js';
+import type { DhcpClientOptions } from '../dhcp/client-options.js';
+import { addDhcpSteps } from './dhcp-steps.js';
 import { planBridgeVlan, planParentVlan, vlanSubIfName, type VlanOp } from './vlan.js';
 
 export interface AttachPlanInput {
@@ -33,6 +35,8 @@ export interface AttachPlanInput {
   specKey: string;
   /** The tsnet network HOSTIF named, if any. */
   network?: NetworkRecord | undefined;
+  /** IPSPEC dhcp: the parsed client options. */
+  dhcp?: DhcpClientOptions | undefined;
 }
 
 export function buildAttachPlan(input: AttachPlanInput): Plan {
@@ -106,7 +110,8 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
     if (req.mac) plan.add({ name: 'set-mac', describe: `set ${req.ctrIf} mac ${req.mac}`, apply: () => inGuest.setLink(req.ctrIf, { mac: req.mac }) });
   }
 
-  if (auto || addresses.some((a) => a.family === 4)) {
+  const dhcp = input.dhcp;
+  if (auto || dhcp || addresses.some((a) => a.family === 4)) {
     plan.add({
       name: 'arp-notify',
       describe: `let the kernel announce ${req.ctrIf}'s addresses on later link or MAC changes (arp_notify=1)`,
@@ -126,8 +131,9 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
   plan.add({ name: 'link-up', describe: `bring ${req.ctrIf} up in ${guest.name}`, apply: () => inGuest.setLink(req.ctrIf, { up: true }) });
   if (gateway) addGateway(plan, input, gateway, () => recordId);
   if (gateway6) addGateway(plan, input, gateway6, () => recordId);
-  if (auto || addresses.some((a) => a.family === 4)) {
-    addAnnounce(plan, input, () => addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!));
+  const leased = dhcp && addDhcpSteps(plan, { ctx, guest, inGuest, ctrIf: req.ctrIf, segment: side.target, options: dhcp, recordId: () => recordId });
+  if (auto || leased || addresses.some((a) => a.family === 4)) {
+    addAnnounce(plan, input, leased ?? (() => addresses.filter((a) => a.family === 4).map((a) => a.cidr.split('/')[0]!)));
   }
   return plan;
 }
@@ -221,15 +227,12 @@ function addGateway(plan: Plan, input: AttachPlanInput, gw: { family: 4 | 6; ip:
     name: 'default-route',
     describe: `replace the default route with via ${gw.ip} dev ${req.ctrIf}`,
     apply: async () => {
-      previous = (await inGuest.listRoutes(gw.family)).filter((r) => r.dst === 'default');
-      const remembered: DefaultRoute[] = previous.map((r) => ({ family: gw.family, gateway: r.gateway, dev: r.dev, metric: r.metric }));
-      ctx.attachments.addReplacedDefault(recordId(), remembered);
-      for (const r of previous) await inGuest.delRoute({ family: gw.family, dst: 'default', gateway: r.gateway, dev: r.dev, metric: r.metric });
+      previous = await takeOverDefault(ctx, inGuest, recordId(), gw.family);
       await inGuest.replaceRoute({ family: gw.family, dst: 'default', gateway: gw.ip, dev: req.ctrIf });
     },
     undo: async () => {
       await inGuest.delRoute({ family: gw.family, dst: 'default', gateway: gw.ip, dev: req.ctrIf });
-      for (const r of previous) await inGuest.addRoute({ family: gw.family, dst: 'default', gateway: r.gateway, dev: r.dev, metric: r.metric });
+      await giveBackDefault(inGuest, gw.family, previous);
     },
   });
 }

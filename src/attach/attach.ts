@@ -17,6 +17,7 @@ import { buildAttachPlan } from './attach-plan.js';
 import type { AttachRequest } from './spec.js';
 import { requireVlan } from './vlan.js';
 import { attachmentView, type AttachmentView } from './view.js';
+import { parseDhcpOptions } from '../dhcp/client-options.js';
 
 export interface AttachOptions {
   dryRun?: boolean | undefined;
@@ -31,9 +32,9 @@ export interface AttachResult {
 }
 
 export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
-  if (req.ip.mode === 'dhcp') {
-    throw new TsnetError('EUNSUPPORTED', 'dhcp is not available yet (it arrives with the DHCP issue); give ip/len[@gw] or 0/0');
-  }
+  // Bad dhcp options are refused before anything is looked at or changed.
+  const dhcp = req.ip.mode === 'dhcp' ? parseDhcpOptions(req.ip.options) : undefined;
+  if (dhcp && req.family === 6) throw invalid('dhcp gives IPv4 addresses; -a 6 cannot be used with it');
   const guest = resolveGuest(req.guest);
   const host = await ctx.hostLinks();
   const inGuest = await ctx.guestLinks(guest);
@@ -62,12 +63,12 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     if (req.vlan !== undefined) {
       await requireVlan(side.mode === 'veth' ? 'bridge-vlan-filtering' : '8021q', req.vlan, side.mode === 'veth' ? `a port of bridge ${side.target}` : `a macvlan on ${side.target}`);
     }
-    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network });
+    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network, dhcp });
     if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
     if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
     await applyPlan(plan);
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
-    return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record) };
+    return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {
     inGuest.close();
     guest.close();
@@ -110,6 +111,7 @@ export function canonicalSpec(req: AttachRequest, target: string, mode: string):
     ctrIf: req.ctrIf,
     hostSideName: req.hostSideName ?? null,
     addresses: req.ip.mode === 'static' ? req.ip.addresses.map((a) => a.cidr).sort() : [req.ip.mode],
+    dhcp: req.ip.mode === 'dhcp' ? req.ip.options : undefined,
     gateway: req.ip.mode === 'static' ? (req.ip.gateway?.ip ?? null) : null,
     mac: req.mac ?? null,
     vlan: req.vlan ?? null,

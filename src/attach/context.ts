@@ -9,6 +9,8 @@ import { AttachmentRepo } from '../state/attachments.js';
 import { CreatedBridgeRepo } from '../state/bridges.js';
 import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
+import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
+import { DhcpServerRepo } from '../state/dhcp-servers.js';
 import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
 import { chooseBackend, firewallBackend, type FirewallBackend } from '../nat/backend.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
@@ -54,6 +56,11 @@ export class EngineContext {
   get createdBridges(): CreatedBridgeRepo { return this.repo(CreatedBridgeRepo); }
   get networks(): NetworkRepo { return this.repo(NetworkRepo); }
   get ports(): PortRepo { return this.repo(PortRepo); }
+  get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
+  get dhcpServers(): DhcpServerRepo { return this.repo(DhcpServerRepo); }
+
+  /** dbOpened — whether this command touched state (the keeper check runs only then). */
+  get dbOpened(): boolean { return this.dbHandle !== undefined; }
 
   get rootId(): string {
     this.rootIdValue ??= readRootId(this.db);

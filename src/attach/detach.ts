@@ -14,6 +14,7 @@ import { describeGuest, type GuestRef } from './spec.js';
 import { attachmentView, type AttachmentView } from './view.js';
 import { vlanSubIfName } from './vlan.js';
 import { bridgeInUse } from '../bridge/bridge.js';
+import { releaseAtDetach } from './dhcp-steps.js';
 
 export interface DetachResult {
   removed: AttachmentView[];
@@ -31,7 +32,7 @@ export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string, 
       return { removed: [], warnings: [], message: `nothing attached to ${what}; nothing to do` };
     }
     if (opts.dryRun) {
-      const views = records.map(attachmentView);
+      const views = records.map((r) => attachmentView(r));
       return { removed: views, warnings: [], message: `dry run: would detach ${views.map((v) => `${v.guest} ${v.interface} (${v.kind} on ${v.attachedTo})`).join(', ')}` };
     }
     const result: DetachResult = { removed: [], warnings: [], message: '' };
@@ -67,6 +68,7 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
   const host = await ctx.hostLinks();
   const inGuest = guest ? await ctx.guestLinks(guest) : undefined;
   try {
+    await releaseAtDetach(ctx, rec.id, rec.ctrIf, guest, warnings);
     const ports = ctx.ports.forAttachment(rec.id); // their rows go with the record (ON DELETE CASCADE)
     if (ports.length > 0) await attempt('remove its published ports', async () => (await ctx.firewall()).unpublish(rec.hostTarget, [], ports));
     if (rec.kind === 'veth') {

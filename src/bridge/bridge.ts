@@ -3,12 +3,19 @@
  * (a concurrent creator winning the race is fine), the MTU docker0 would get (that of the
  * default route's interface), and whether anything still uses a bridge.
  */
+import { randomBytes } from 'node:crypto';
 import { TsnetError } from '../core/errors.js';
 import type { LinkOps } from '../netlink/linkops.js';
 
 export const FALLBACK_MTU = 1500;
 
-/** ensureBridge — creates and brings up the bridge; returns false when it already existed. */
+/**
+ * ensureBridge — creates and brings up the bridge; returns false when it already existed.
+ * A new bridge gets a fixed random MAC (as Docker gives docker0): left alone, a bridge takes
+ * the lowest MAC of its ports and changes it when that port leaves, and every guest's ARP
+ * entry for the gateway then points at a MAC nobody answers to until it expires (seen as a
+ * lost DHCPRELEASE after another guest detached).
+ */
 export async function ensureBridge(host: LinkOps, name: string, mtu: number): Promise<boolean> {
   let created = false;
   try {
@@ -18,8 +25,13 @@ export async function ensureBridge(host: LinkOps, name: string, mtu: number): Pr
     // Another tsnet process may have created it a moment ago.
     if (!(e instanceof TsnetError && e.code === 'ECONFLICT')) throw e;
   }
-  await host.setLink(name, { up: true });
+  await host.setLink(name, created ? { mac: randomMac(), up: true } : { up: true });
   return created;
+}
+
+/** randomMac — a random locally administered unicast MAC (02:xx:...). */
+function randomMac(): string {
+  return ['02', ...randomBytes(5).toString('hex').match(/../g)!].join(':');
 }
 
 /** defaultRouteMtu — MTU of the interface behind the IPv4 default route (docker0's rule). */

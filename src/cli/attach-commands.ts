@@ -28,7 +28,8 @@ export function registerAttachCommands(program: Command): void {
 HOSTIF   a bridge (created when missing if named br*), a NIC (→ macvlan), mac:<MAC>,
          or a tsnet network (then IPSPEC may be left out: the next free address is taken)
 GUEST    a netns name, a PID or pid:N, or a netns path (/proc/N/ns/net, /run/netns/x)
-IPSPEC   ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp (not yet)
+IPSPEC   ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp[:OPTS] (lease kept by the keeper;
+         OPTS: -f,timeout=S,hostname=NAME,client-id=TEXT,request=N+N)
 MAC      aa:bb:cc:dd:ee:ff or U:<string> (stable MAC from a string); @VLAN as 1-4094
 
 Examples:
@@ -37,6 +38,7 @@ Examples:
   tsnet attach -a 6 br0 web fd00::10/64@fd00::1
   tsnet attach eth0 web 192.168.1.50/24@192.168.1.1          # macvlan on eth0
   tsnet attach lab web                                        # next free address of network lab
+  tsnet attach br0 web dhcp:hostname=web,timeout=10           # DHCP, renewed until detach
   tsnet attach --wait -i eth1                                 # inside the container`)
     .action(async (args: string[], _opts: AttachOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AttachOpts>();

@@ -13,11 +13,14 @@ import type { NetworkRecord } from '../state/networks.js';
 interface CreateOpts extends GlobalOpts {
   subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
   internal?: boolean; ipMasq?: string; icc?: string; b?: string; ipv6?: boolean; subnet6?: string; gateway6?: string;
+  dhcpServer?: boolean; dhcpRange?: string; lease?: string; dhcpDns?: string[]; dhcpHost?: string[];
 }
 
 interface ConnectOpts extends GlobalOpts {
   ip?: string; i?: string; dryRun?: boolean;
 }
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
 
 function rows(networks: NetworkRecord[]): string[] {
   return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'IPV6', 'MTU'],
@@ -77,8 +80,13 @@ export function registerNetworkCommands(program: Command): void {
     .option('--internal', 'no traffic in or out of the network, only between its members')
     .option('--icc <bool>', 'allow traffic between members (true|false); false isolates their bridge ports', 'true')
     .option('--ip-masq <bool>', 'MASQUERADE traffic leaving the network (true|false)', 'true')
+    .option('--dhcp-server', "run tsnet's DHCP server on the bridge (leases in state, kept by the lease keeper)")
+    .option('--dhcp-range <first-last>', 'with --dhcp-server: addresses to hand out (default: the upper half of the subnet)')
+    .option('--lease <duration>', 'with --dhcp-server: lease time, e.g. 90s, 30m, 1h (default 1h)')
+    .option('--dhcp-dns <ip>', 'with --dhcp-server: DNS server to announce (repeatable)', collect)
+    .option('--dhcp-host <mac=ip>', 'with --dhcp-server: always give this MAC this address (repeatable)', collect)
     .option('--dry-run', 'print the plan, change nothing')
-    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
+    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create dl --subnet 10.50.0.0/24 --dhcp-server --dhcp-range 10.50.0.100-10.50.0.199 --lease 1h\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
       const mtu = parseMtu(opts.mtu);
@@ -89,6 +97,7 @@ export function registerNetworkCommands(program: Command): void {
         name, subnet: existing && cmd.getOptionValueSource('subnet') === 'default' ? undefined : opts.subnet,
         gateway: opts.gateway, ipRange: opts.ipRange, ipv6: opts.ipv6, subnet6: opts.subnet6, gateway6: opts.gateway6, bridge: opts.b ?? opts.bridge, existingBridge: existing, mtu,
         internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), icc: parseBool(opts.icc ?? 'true', '--icc'),
+        dhcpServer: dhcpServerSpec(opts),
       }, { dryRun: opts.dryRun }));
       if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
       else {
@@ -114,7 +123,8 @@ export function registerNetworkCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { inspectNetwork } = load.network();
       const r = await withContext(opts, (ctx) => inspectNetwork(ctx, name));
-      printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`)]);
+      const leases = (r.dhcpLeases ?? []).map((l) => `dhcp ${l.state} ${l.ip} ${l.mac}${l.hostname ? ` ${l.hostname}` : ''} until ${new Date(l.expiresAt).toISOString()}`);
+      printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`), ...leases]);
     });
 
   withGlobals(network.command('connect'))
@@ -165,6 +175,15 @@ export function registerNetworkCommands(program: Command): void {
       });
       printResult(opts, removed, removed.map((n) => `removed network ${n.name}`));
     });
+}
+
+function dhcpServerSpec(opts: CreateOpts): { range?: string; lease?: string; dns: string[]; hosts: string[] } | undefined {
+  const used = [opts.dhcpRange && '--dhcp-range', opts.lease && '--lease', opts.dhcpDns && '--dhcp-dns', opts.dhcpHost && '--dhcp-host'].filter(Boolean);
+  if (!opts.dhcpServer) {
+    if (used.length > 0) throw invalid(`${used[0]} needs --dhcp-server`);
+    return undefined;
+  }
+  return { range: opts.dhcpRange, lease: opts.lease, dns: opts.dhcpDns ?? [], hosts: opts.dhcpHost ?? [] };
 }
 
 function parseBool(text: string, flag: string): boolean {

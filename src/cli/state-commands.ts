@@ -11,9 +11,10 @@ import type { AttachmentView } from '../attach/view.js';
 
 function rows(views: AttachmentView[]): string[] {
   return table(
-    ['GUEST', 'IFACE', 'KIND', 'ATTACHED-TO', 'HOST-IF', 'ADDRESSES', 'GATEWAY', 'MAC', 'VLAN'],
+    ['GUEST', 'IFACE', 'KIND', 'ATTACHED-TO', 'HOST-IF', 'ADDRESSES', 'GATEWAY', 'MAC', 'VLAN', 'DHCP'],
     views.map((v) => [v.guest, v.interface, v.kind, v.attachedTo, v.hostInterface, v.addresses.join(',') || '-',
-      v.gateway ?? '-', v.mac ?? '-', v.vlan === null ? '-' : String(v.vlan)]),
+      v.gateway ?? v.dhcp?.server ?? '-', v.mac ?? '-', v.vlan === null ? '-' : String(v.vlan),
+      v.dhcp ? `${v.dhcp.phase}${v.dhcp.expiresAt ? ` until ${v.dhcp.expiresAt.slice(11, 19)}Z` : ''}` : '-']),
   );
 }
 
@@ -24,7 +25,7 @@ export function registerStateCommands(program: Command): void {
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { attachmentView } = load.view();
-      const views = await withContext(opts, (ctx) => ctx.attachments.all().map(attachmentView));
+      const views = await withContext(opts, (ctx) => ctx.attachments.all().map((a) => attachmentView(a, ctx.dhcpLeases.get(a.id))));
       printResult(opts, views, rows(views));
     });
 
@@ -41,7 +42,7 @@ export function registerStateCommands(program: Command): void {
       const ref = parseGuest(guestText);
       const guest = tryResolveGuest(ref);
       try {
-        const views = await withContext(opts, (ctx) => ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).map(attachmentView));
+        const views = await withContext(opts, (ctx) => ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).map((a) => attachmentView(a, ctx.dhcpLeases.get(a.id))));
         if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
         printResult(opts, views, rows(views));
       } finally { guest?.close(); }

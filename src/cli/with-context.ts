@@ -12,8 +12,23 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
   try {
     // A --firewall-backend that differs from the state root's is refused by every command.
     if (opts.firewallBackend !== undefined) await ctx.firewall();
-    return await fn(ctx);
+    const result = await fn(ctx);
+    superviseKeeper(ctx);
+    return result;
   } finally {
     ctx.close();
+  }
+}
+
+/**
+ * superviseKeeper — "restarted by the next tsnet command": a command that used state makes
+ * sure the DHCP lease keeper runs while leases exist. Never fails the command itself.
+ */
+function superviseKeeper(ctx: EngineContext): void {
+  if (!ctx.dbOpened) return;
+  try {
+    load.supervise().ensureKeeper(ctx, false);
+  } catch (e) {
+    process.stderr.write(`tsnet: warning: cannot start the DHCP lease keeper: ${(e as Error).message}\n`);
   }
 }

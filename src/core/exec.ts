@@ -4,6 +4,7 @@
  * what failed. Every spawn is logged under --debug.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { TsnetError } from './errors.js';
 import { debug } from './log.js';
 
@@ -61,4 +62,24 @@ export function execError(r: ExecResult): TsnetError {
     exitCode: r.code,
     stderr: r.stderr,
   });
+}
+
+/**
+ * spawnDetached — starts a long-lived child in its own session, detached from tsnet and its
+ * terminal (the DHCP lease keeper), stdout and stderr appended to logFile; returns its pid.
+ */
+export function spawnDetached(argv: readonly string[], logFile: string): number {
+  const [file, ...args] = argv;
+  if (!file) throw new TsnetError('EINTERNAL', 'exec: empty argv');
+  debug(`spawn detached ${argv.join(' ')} >> ${logFile}`);
+  const out = openSync(logFile, 'a', 0o600);
+  try {
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', out, out] });
+    child.on('error', () => undefined); // reported through the missing pid below
+    child.unref();
+    if (child.pid === undefined) throw new TsnetError('EEXEC', `cannot start ${argv.slice(0, 3).join(' ')}`, { argv });
+    return child.pid;
+  } finally {
+    closeSync(out);
+  }
 }

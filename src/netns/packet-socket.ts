@@ -7,34 +7,11 @@
 import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from './in-netns.js';
+import { loadLibc } from './libc.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
-
-interface Libc {
-  socket: (domain: number, type: number, protocol: number) => number;
-  sendto: (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number) => number;
-  close: (fd: number) => number;
-  errno: () => number;
-}
-
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (!libc) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    libc = {
-      socket: lib.func('int socket(int domain, int type, int protocol)') as Libc['socket'],
-      sendto: lib.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)') as Libc['sendto'],
-      close: lib.func('int close(int fd)') as Libc['close'],
-      errno: () => koffi.errno(),
-    };
-  }
-  return libc;
-}
 
 /** sockaddrLl — struct sockaddr_ll for sending to ifindex with a broadcast destination. */
 function sockaddrLl(ifindex: number, protocol: number): Buffer {
@@ -50,7 +27,7 @@ function sockaddrLl(ifindex: number, protocol: number): Buffer {
 
 /** sendFrame — writes `frame` (with its Ethernet header) out of ifindex in netns (or here). */
 export function sendFrame(ifindex: number, protocol: number, frame: Buffer, netns?: NetnsRef): void {
-  const c = load();
+  const c = loadLibc();
   const open = (): number => c.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   const fd = netns ? inNetns(netns.fd, open) : open();
   if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a packet socket (errno ${c.errno()})`);

@@ -21,6 +21,9 @@ import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
 import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/backend.js';
 import type { LinkOps } from '../netlink/linkops.js';
+import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
+import { ensureKeeper } from '../dhcp/supervise.js';
+import type { ServerLease } from '../dhcp/server-logic.js';
 
 export interface NetworkSpec {
   name: string;
@@ -47,6 +50,8 @@ export interface NetworkSpec {
   ipForward?: boolean | undefined;
   /** The bridge must exist already (Docker's -b); its IPv4 address, if any, gives subnet and gateway. */
   existingBridge?: boolean | undefined;
+  /** --dhcp-server: run tsnet's DHCP server on the bridge. */
+  dhcpServer?: DhcpServerSpec | undefined;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -70,6 +75,7 @@ function validateSpec(spec: NetworkSpec): void {
   if (spec.subnet !== undefined && spec.subnet !== 'auto') parseCidr(spec.subnet, 'subnet');
   if (spec.gateway !== undefined) parseIp(spec.gateway, 'gateway');
   if (spec.ipRange !== undefined) parseCidr(spec.ipRange, 'ip range');
+  if (spec.dhcpServer) checkServerSpec(spec.dhcpServer);
   if ((spec.gateway !== undefined || spec.ipRange !== undefined) && (spec.subnet === undefined || spec.subnet === 'auto') && !spec.existingBridge) {
     throw invalid('--gateway and --ip-range need an explicit --subnet');
   }
@@ -185,6 +191,17 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
   });
   const alone = (): boolean => ctx.networks.all().every((n) => n.name === spec.name);
   addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall({ dryRun: opts.dryRun }), alone);
+  const dhcp = spec.dhcpServer;
+  if (dhcp) plan.add({
+    name: 'dhcp-server',
+    describe: `run a DHCP server on ${bridge}${dhcp.range ? ` for ${dhcp.range}` : ''} (in the lease keeper)`,
+    apply: () => {
+      const r = record!;
+      if (r.subnet.includes(':')) throw invalid('--dhcp-server needs an IPv4 subnet');
+      ctx.dhcpServers.set(r.id, serverConfig(dhcp, r.subnet, r.gateway, r.mtu));
+      ensureKeeper(ctx, true);
+    },
+  });
   if (opts.dryRun) return { plan: plan.describe() };
   await applyPlan(plan);
   return { network: ctx.networks.get(spec.name) };
@@ -260,15 +277,18 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
   if (n.firewall) await fw.uninstallNetwork(firewallOf(n));
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
   else for (const cidr of gatewayCidrs(n)) await host.delAddr(n.bridge, cidr);
-  ctx.networks.remove(name);
+  ctx.networks.remove(name); // its DHCP server and leases go with it (ON DELETE CASCADE)
+  ensureKeeper(ctx, true);
   if (ctx.networks.all().length === 0) await fw.uninstallBase();
   return n;
 }
 
 /** inspectNetwork — the network and the attachments on its bridge. */
-export function inspectNetwork(ctx: EngineContext, name: string): { network: NetworkRecord; attachments: AttachmentView[] } {
+export function inspectNetwork(ctx: EngineContext, name: string): { network: NetworkRecord; attachments: AttachmentView[]; dhcpLeases?: ServerLease[] } {
   validateNetworkName(name);
   const network = ctx.networks.get(name);
   if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  return { network, attachments: ctx.attachments.all().filter((a) => a.hostTarget === network.bridge).map(attachmentView) };
+  const attachments = ctx.attachments.all().filter((a) => a.hostTarget === network.bridge).map((a) => attachmentView(a));
+  const server = ctx.dhcpServers.all().some((s) => s.networkId === network.id);
+  return { network, attachments, ...(server ? { dhcpLeases: ctx.dhcpServers.leases(network.id) } : {}) };
 }

@@ -93,6 +93,15 @@ export class AttachmentRepo {
     prepare(this.db, 'UPDATE attachments SET replaced_default = ? WHERE id = ?').run(JSON.stringify([...before, ...routes]), id);
   }
 
+  /** setAddresses — replaces an attachment's addresses (a DHCP lease granted or changed). */
+  setAddresses(id: number, segment: string, cidrs: string[]): void {
+    this.db.transaction(() => {
+      prepare(this.db, 'DELETE FROM attachment_addresses WHERE attachment_id = ?').run(id);
+      const add = prepare(this.db, 'INSERT INTO attachment_addresses (attachment_id, segment, ip, cidr) VALUES (?, ?, ?, ?)');
+      for (const cidr of cidrs) add.run(id, segment, cidr.split('/')[0], cidr);
+    }).immediate();
+  }
+
   remove(id: number): void {
     prepare(this.db, 'DELETE FROM attachments WHERE id = ?').run(id);
   }

@@ -93,4 +93,49 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE networks ADD COLUMN gateway6 TEXT;
   CREATE UNIQUE INDEX networks_subnet6 ON networks (subnet6);
   `,
+  `
+  -- DHCP client leases (issue 5), one per attachment made with IPSPEC dhcp. The lease keeper
+  -- process renews them; lease is the JSON of the last ACK (null while re-acquiring).
+  CREATE TABLE dhcp_leases (
+    attachment_id INTEGER PRIMARY KEY REFERENCES attachments(id) ON DELETE CASCADE,
+    mac           TEXT NOT NULL,
+    client_id     TEXT NOT NULL,
+    hostname      TEXT,
+    params        TEXT NOT NULL,             -- JSON array: the parameter request list (55)
+    phase         TEXT NOT NULL,             -- client state: BOUND, RENEWING, REBINDING, SELECTING...
+    lease         TEXT,
+    updated_at    TEXT NOT NULL
+  );
+  -- The last address each client-id held, for INIT-REBOOT when the guest comes back.
+  CREATE TABLE dhcp_memory (
+    client_id  TEXT PRIMARY KEY,
+    address    TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- The lease keeper process of this state root: pid plus its start time from /proc, so a
+  -- recycled pid is never mistaken for it.
+  CREATE TABLE dhcp_keeper (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    pid        INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    started_at TEXT NOT NULL
+  );
+  -- DHCP servers on network bridges (network create --dhcp-server): config as JSON.
+  CREATE TABLE dhcp_servers (
+    network_id INTEGER PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+    config     TEXT NOT NULL
+  );
+  -- What those servers handed out. One lease per client and per address on a network.
+  CREATE TABLE dhcp_server_leases (
+    network_id INTEGER NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+    ip         TEXT NOT NULL,
+    client_key TEXT NOT NULL,
+    mac        TEXT NOT NULL,
+    hostname   TEXT,
+    state      TEXT NOT NULL CHECK (state IN ('offered', 'bound', 'declined')),
+    expires_at INTEGER NOT NULL,              -- ms since the epoch
+    UNIQUE (network_id, ip),
+    UNIQUE (network_id, client_key)
+  );
+  `,
 ];

@@ -1,0 +1,58 @@
+/**
+ * supervise — keeps exactly one lease keeper per state root running while there are
+ * leases: any tsnet command that touched state checks it on the way out and starts a new
+ * one when the recorded one died. A keeper is identified by pid AND its start time in
+ * /proc (field 22 of stat), so a recycled pid or a zombie is never taken for it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnDetached } from '../core/exec.js';
+import type { EngineContext } from '../attach/context.js';
+import type { KeeperRecord } from '../state/dhcp-leases.js';
+
+export const KEEPER_LOG = 'dhcp-keeper.log';
+
+/** processStartTime — clock ticks since boot when pid started; undefined if gone or a zombie. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name, which is in parentheses and may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return fields[19];
+}
+
+export function keeperAlive(k: KeeperRecord): boolean {
+  return processStartTime(k.pid) === k.startTime;
+}
+
+/** tsnetBin — bin/tsnet of this installation, from the bundle (dist/) or tsc's output (dist/src/dhcp/). */
+function tsnetBin(): string {
+  const candidates = [join(__dirname, '..', 'bin', 'tsnet'), join(__dirname, '..', '..', '..', 'bin', 'tsnet')];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+export type KeeperStatus = 'none' | 'running' | 'started';
+
+/** A keeper this process started: it needs a moment to record itself, so do not start a second. */
+let startedHere: number | undefined;
+
+/**
+ * ensureKeeper — SIGHUP the live keeper when `notify` (it re-reads the leases at once and
+ * exits if none is left); with leases in state and no live keeper, start one.
+ */
+export function ensureKeeper(ctx: EngineContext, notify: boolean): KeeperStatus {
+  const k = ctx.dhcpLeases.keeper();
+  if (k && keeperAlive(k)) {
+    if (notify) process.kill(k.pid, 'SIGHUP');
+    return 'running';
+  }
+  if (ctx.dhcpLeases.count() + ctx.dhcpServers.count() === 0) return 'none';
+  if (startedHere !== undefined && processStartTime(startedHere) !== undefined) return 'started';
+  startedHere = spawnDetached([process.execPath, tsnetBin(), 'dhcp-keeper', '--root', ctx.root], join(ctx.root, KEEPER_LOG));
+  return 'started';
+}
