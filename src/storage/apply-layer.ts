@@ -1,0 +1,201 @@
+/**
+ * apply-layer — unpacks one layer tar into a directory, with everything OCI layers carry:
+ * whiteouts and opaque directories (as overlayfs markers, or as deletions for vfs), hard
+ * and symbolic links, devices and FIFOs, xattrs (security.capability included), setuid/
+ * setgid bits, owners and times. Metadata is applied chown → chmod → xattrs → times: chown
+ * clears setuid bits and file capabilities, so they must come after it.
+ * The layer is hostile input: names are checked by entry-path, no parent may be a symlink
+ * (writing through one could reach outside the directory), hardlinks must point inside it.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { TsnetError, invalid } from '../core/errors.js';
+import { entryPath, whiteoutOf } from './entry-path.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './libc.js';
+import { readTar, type TarEntry } from './tar-reader.js';
+
+export interface ApplyOptions {
+  /** overlay: whiteouts become 0:0 char devices and opaque xattrs; delete: they remove files (vfs). */
+  whiteouts: 'overlay' | 'delete';
+  /** False when the storage cannot hold device nodes: device entries are refused. */
+  devices: boolean;
+}
+
+export interface ApplyResult { entries: number; bytes: number }
+
+/** Bodies up to this size are read whole and written with one call (the common case). */
+const SMALL_FILE = 1 << 20;
+
+export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
+  const a = new Applier(dir, opts);
+  for await (const e of readTar(tar)) await a.entry(e);
+  a.finish();
+  return { entries: a.entries, bytes: a.bytes };
+}
+
+class Applier {
+  entries = 0;
+  bytes = 0;
+  /** Directories known to be real directories inside `dir` (not symlinks). */
+  private readonly safeDirs = new Set<string>(['']);
+  /** Paths this layer wrote: an opaque marker (vfs) deletes everything else in its directory. */
+  private readonly written = new Set<string>();
+  /** Directory times are set last: writing into a directory changes its mtime. */
+  private readonly dirTimes: [string, Date][] = [];
+
+  constructor(private readonly dir: string, private readonly opts: ApplyOptions) {}
+
+  async entry({ header: h, xattrs, body }: TarEntry): Promise<void> {
+    this.entries++;
+    const path = entryPath(h.name);
+    const wh = whiteoutOf(path);
+    if (wh) {
+      body.resume();
+      if (wh.kind === 'opaque') return this.opaque(wh.dir);
+      return this.whiteout(wh.path);
+    }
+    if (path === '') { body.resume(); return; } // the layer root: its metadata belongs to the image root
+    this.parents(path, true);
+    const full = join(this.dir, path);
+    this.replace(path, full, h.type === 'directory');
+    this.written.add(path);
+    const mode = (h.mode ?? 0o644) & 0o7777;
+    switch (h.type) {
+      case 'file': case 'contiguous-file':
+        await this.file(full, body, h.size ?? 0);
+        break;
+      case 'directory':
+        body.resume();
+        if (!exists(full)) fs.mkdirSync(full, 0o700);
+        this.safeDirs.add(path);
+        break;
+      case 'symlink':
+        body.resume();
+        fs.symlinkSync(h.linkname ?? '', full);
+        break;
+      case 'link': {
+        body.resume();
+        const target = entryPath(h.linkname ?? '', `hardlink target of "${h.name}"`);
+        this.parents(target, false);
+        const st = lstat(join(this.dir, target));
+        if (!st || st.isDirectory()) throw invalid(`layer hardlink "${h.name}" points to "${h.linkname}", which is not a file in this layer`);
+        fs.linkSync(join(this.dir, target), full);
+        return; // a hardlink shares its target's metadata
+      }
+      case 'character-device': case 'block-device': case 'fifo': {
+        body.resume();
+        const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
+        if (kind !== S_IFIFO && !this.opts.devices) {
+          throw new TsnetError('EUNSUPPORTED', `layer entry "${h.name}" is a device node, which this storage cannot hold (mknod is not permitted here)`);
+        }
+        mknod(full, kind | mode, h.devmajor ?? 0, h.devminor ?? 0);
+        break;
+      }
+      default:
+        throw invalid(`layer entry "${h.name}" has unsupported type "${h.type}"`);
+    }
+    this.metadata(full, h, mode, xattrs);
+  }
+
+  finish(): void {
+    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
+      const [full, t] = this.dirTimes[i]!;
+      fs.utimesSync(full, t, t);
+    }
+  }
+
+  private async file(full: string, body: Readable, size: number): Promise<void> {
+    this.bytes += size;
+    if (size <= SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c as Buffer);
+      fs.writeFileSync(full, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), { flag: 'wx', mode: 0o600 });
+      return;
+    }
+    const out = fs.createWriteStream(full, { flags: 'wx', mode: 0o600 });
+    const { pipeline } = await import('node:stream/promises');
+    await pipeline(body, out);
+  }
+
+  private metadata(full: string, h: TarEntry['header'], mode: number, xattrs: Map<string, Buffer>): void {
+    fs.lchownSync(full, h.uid ?? 0, h.gid ?? 0);
+    const link = h.type === 'symlink';
+    if (!link) fs.chmodSync(full, mode);
+    for (const [name, value] of xattrs) {
+      // Overlay's own markers from a layer could hide or redirect lower files: never applied.
+      if (name.startsWith('trusted.overlay.')) continue;
+      lsetxattr(full, name, value);
+    }
+    const t = h.mtime ?? new Date(0);
+    if (h.type === 'directory') this.dirTimes.push([full, t]);
+    else fs.lutimesSync(full, t, t);
+  }
+
+  /**
+   * parents — every directory above `path` must be a real directory inside the layer dir;
+   * missing ones are created (0755, like Docker) when `create`, else the walk stops.
+   */
+  private parents(path: string, create: boolean): boolean {
+    const parts = path.split('/');
+    let sofar = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      sofar = sofar ? `${sofar}/${parts[i]}` : parts[i]!;
+      if (this.safeDirs.has(sofar)) continue;
+      const st = lstat(join(this.dir, sofar));
+      if (!st) {
+        if (!create) return false;
+        fs.mkdirSync(join(this.dir, sofar), 0o755);
+      } else if (st.isSymbolicLink()) {
+        throw invalid(`layer entry "${path}" would write through the symlink "${sofar}"; refusing a layer that writes outside its directory`);
+      } else if (!st.isDirectory()) {
+        throw invalid(`layer entry "${path}" needs "${sofar}" to be a directory, but it is a file`);
+      }
+      this.safeDirs.add(sofar);
+    }
+    return true;
+  }
+
+  /** replace — clears whatever is at `path`, except a directory that stays a directory. */
+  private replace(path: string, full: string, isDir: boolean): void {
+    const st = lstat(full);
+    if (!st) return;
+    if (isDir && st.isDirectory()) return;
+    fs.rmSync(full, { recursive: true, force: true });
+    if (this.safeDirs.has(path)) for (const d of [...this.safeDirs]) if (d === path || d.startsWith(`${path}/`)) this.safeDirs.delete(d);
+  }
+
+  private whiteout(path: string): void {
+    if (this.opts.whiteouts === 'overlay') {
+      this.parents(path, true);
+      const full = join(this.dir, path);
+      this.replace(path, full, false);
+      mknod(full, S_IFCHR, 0, 0);
+      return;
+    }
+    if (this.parents(path, false)) this.replace(path, join(this.dir, path), false);
+  }
+
+  private opaque(dir: string): void {
+    if (this.opts.whiteouts === 'overlay') {
+      this.parents(`${dir}/x`.replace(/^\//, ''), true);
+      lsetxattr(join(this.dir, dir), 'trusted.overlay.opaque', Buffer.from('y'));
+      return;
+    }
+    if (dir && !this.parents(`${dir}/x`, false)) return;
+    const full = join(this.dir, dir);
+    if (!lstat(full)?.isDirectory()) return;
+    for (const name of fs.readdirSync(full)) {
+      const child = dir ? `${dir}/${name}` : name;
+      if (!this.written.has(child)) this.replace(child, join(full, name), false);
+    }
+  }
+}
+
+function lstat(p: string): fs.Stats | undefined {
+  return fs.lstatSync(p, { throwIfNoEntry: false });
+}
+
+function exists(p: string): boolean {
+  return lstat(p) !== undefined;
+}
