@@ -22,5 +22,8 @@ export const load = {
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   portSpec: () => require('../nat/port-spec.js') as typeof import('../nat/port-spec.js'),
   guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),
+  imageStore: () => require('../images/image-store.js') as typeof import('../images/image-store.js'),
+  reference: () => require('../images/reference.js') as typeof import('../images/reference.js'),
+  imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

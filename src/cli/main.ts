@@ -10,6 +10,7 @@ import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerPortCommands } from './port-commands.js';
+import { registerImageCommands } from './image-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerStateCommands(program);
   registerNetworkCommands(program);
   registerPortCommands(program);
+  registerImageCommands(program);
   return program;
 }
 
