@@ -10,6 +10,7 @@ import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, table, type GlobalOpts } from './output.js';
+import { ago, humanSize } from './image-format.js';
 
 export interface ImageOpts extends GlobalOpts { storageDriver?: string }
 
@@ -24,27 +25,6 @@ export function withImages<T>(opts: ImageOpts, fn: (store: ImageStore) => Promis
     const { ImageStore } = load.imageStore();
     return fn(new ImageStore({ root: ctx.root, db: ctx.db, storageDriver: opts.storageDriver }));
   });
-}
-
-/** humanSize — Docker's SI sizes: 1.24MB, 870kB. */
-export function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${i === 0 ? v : Number(v.toPrecision(3))}${units[i]}`;
-}
-
-/** ago — "5 minutes ago", as docker images shows CREATED. */
-export function ago(iso: string | null, now = Date.now()): string {
-  if (!iso) return 'N/A';
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  const steps: [number, string][] = [[31536000, 'year'], [2592000, 'month'], [604800, 'week'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
-  for (const [sec, name] of steps) {
-    const n = Math.floor(s / sec);
-    if (n >= 1) return `${n} ${name}${n > 1 ? 's' : ''} ago`;
-  }
-  return 'Less than a second ago';
 }
 
 function imageRows(images: ImageRecord[]): string[] {

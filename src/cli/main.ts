@@ -11,6 +11,7 @@ import { registerStateCommands } from './state-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerPortCommands } from './port-commands.js';
 import { registerImageCommands } from './image-commands.js';
+import { registerRegistryCommands } from './registry-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerNetworkCommands(program);
   registerPortCommands(program);
   registerImageCommands(program);
+  registerRegistryCommands(program);
   return program;
 }
 

@@ -90,7 +90,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE layers (
     chain_id        TEXT PRIMARY KEY,
     diff_id         TEXT NOT NULL,
-    parent          TEXT REFERENCES layers(chain_id),
+    parent          TEXT,                       -- chain id below (no FK: parallel pulls record layers out of order)
     blob_digest     TEXT NOT NULL,              -- compressed blob in the content store
     blob_media_type TEXT NOT NULL,
     blob_size       INTEGER NOT NULL,
