@@ -66,6 +66,6 @@ export async function ingestLayer(store: ImageStore, source: Readable, src: Laye
     blob.abort();
     source.destroy();
     if (e instanceof TsnetError) throw e;
-    throw new TsnetError('EINVAL', `layer ${src.digest ?? src.diffId}: ${(e as Error).message}`);
+    throw new TsnetError('EINVAL', `layer ${src.digest ?? src.diffId} is corrupted or truncated: ${(e as Error).message}`);
   }
 }
