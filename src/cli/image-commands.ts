@@ -3,7 +3,9 @@
  * the image graph as Docker users know it. Each command opens an ImageStore over the
  * state root and calls the engine in src/images.
  */
+import * as fs from 'node:fs';
 import { Option, type Command } from 'commander';
+import { TsnetError } from '../core/errors.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ImageRecord } from '../state/images.js';
 import { withGlobals } from './globals.js';
@@ -21,6 +23,7 @@ export function withImageGlobals(cmd: Command): Command {
 
 /** withImages — an ImageStore over the state root for the duration of fn. */
 export function withImages<T>(opts: ImageOpts, fn: (store: ImageStore) => Promise<T> | T): Promise<T> {
+  if (opts.storageDriver) load.storageDriver().parseDriverName(opts.storageDriver);
   return withContext(opts, (ctx) => {
     const { ImageStore } = load.imageStore();
     return fn(new ImageStore({ root: ctx.root, db: ctx.db, storageDriver: opts.storageDriver }));
@@ -88,6 +91,41 @@ export function registerImageCommands(program: Command): void {
         ...(r.deleted ? [`Deleted: ${r.deleted}`] : []),
         ...r.layers.map((l) => `Deleted layer: ${l}`),
       ]));
+    });
+
+  withImageGlobals(program.command('save'))
+    .description('write images to a tar: docker-archive (default) or OCI layout')
+    .argument('<images...>', 'image names, ids or id prefixes')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('--format <format>', 'docker or oci', 'docker')
+    .addHelpText('after', '\nExamples:\n  tsnet save -o busybox.tar busybox\n  tsnet save --format oci busybox | skopeo inspect oci-archive:/dev/stdin')
+    .action(async (names: string[], o: { output?: string; format: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ImageOpts>();
+      const { parseArchiveFormat, saveImages } = load.save();
+      const format = parseArchiveFormat(o.format);
+      if (!o.output && process.stdout.isTTY) throw new TsnetError('EINVAL', 'refusing to write an archive to a terminal: use -o FILE or a pipe');
+      await withImages(opts, async (s) => {
+        if (!o.output) return saveImages(s, names, format, process.stdout);
+        const tmp = `${o.output}.tsnet-${process.pid}.tmp`;
+        try {
+          await saveImages(s, names, format, fs.createWriteStream(tmp));
+          fs.renameSync(tmp, o.output);
+        } finally {
+          fs.rmSync(tmp, { force: true });
+        }
+      });
+    });
+
+  withImageGlobals(program.command('load'))
+    .description('read images from a docker-archive or OCI-layout tar')
+    .option('-i, --input <file>', 'read this file instead of stdin')
+    .addHelpText('after', '\nExample:\n  tsnet load -i busybox.tar')
+    .action(async (o: { input?: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ImageOpts>();
+      if (o.input && !fs.existsSync(o.input)) throw new TsnetError('ENOTFOUND', `no archive ${o.input}`);
+      const input = o.input ? fs.createReadStream(o.input) : process.stdin;
+      const images = await withImages(opts, (s) => load.loadArchive().loadArchive(s, input));
+      printResult(opts, images, images.flatMap((i) => (i.tags.length ? i.tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`])));
     });
 
   withImageGlobals(program.command('mount'))

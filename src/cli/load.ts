@@ -28,6 +28,9 @@ export const load = {
   push: () => require('../images/push.js') as typeof import('../images/push.js'),
   credentials: () => require('../images/credentials.js') as typeof import('../images/credentials.js'),
   registryClient: () => require('../images/registry-client.js') as typeof import('../images/registry-client.js'),
+  save: () => require('../images/save.js') as typeof import('../images/save.js'),
+  loadArchive: () => require('../images/load.js') as typeof import('../images/load.js'),
+  storageDriver: () => require('../storage/driver.js') as typeof import('../storage/driver.js'),
   imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

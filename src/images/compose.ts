@@ -1,15 +1,20 @@
 /**
- * compose — writes the config and an OCI manifest for layers tsnet made itself (import,
- * docker-archive load) and records the image. The config is canonical JSON of `config`
- * with rootfs.diff_ids set from the layers, so its digest — the image id — is stable.
+ * compose — records an image tsnet assembled itself (import, docker-archive load): the
+ * config as given (its digest is the image id) and an OCI manifest written for it.
  */
 import type { ImageRecord, LayerRecord } from '../state/images.js';
 import type { ImageStore } from './image-store.js';
-import { MEDIA } from './manifest.js';
+import { MEDIA, parseConfig } from './manifest.js';
 
+/** composeImage — a config object gets rootfs.diff_ids from the layers, then is recorded. */
 export function composeImage(store: ImageStore, config: Record<string, unknown>, layers: LayerRecord[], tags: string[]): ImageRecord {
   const full = { ...config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } };
-  const configBuf = Buffer.from(JSON.stringify(full));
+  return recordWithManifest(store, Buffer.from(JSON.stringify(full)), layers, tags);
+}
+
+/** recordWithManifest — an existing config blob plus its layers, with a fresh OCI manifest. */
+export function recordWithManifest(store: ImageStore, configBuf: Buffer, layers: LayerRecord[], tags: string[]): ImageRecord {
+  const config = parseConfig(configBuf);
   const manifest = {
     schemaVersion: 2,
     mediaType: MEDIA.ociManifest,
@@ -18,7 +23,7 @@ export function composeImage(store: ImageStore, config: Record<string, unknown>,
   };
   return store.addImage({
     config: configBuf, manifest: Buffer.from(JSON.stringify(manifest)), manifestMediaType: MEDIA.ociManifest,
-    layers, created: typeof config['created'] === 'string' ? config['created'] : undefined, tags,
+    layers, created: config.created, tags,
   });
 }
 

@@ -121,11 +121,12 @@ export class BlobWriter {
 }
 
 /** digestStream — a pass-through that hashes what flows by; digest() once it ended. */
-export function digestStream(): Transform & { digest(): string } {
+export function digestStream(): Transform & { digest(): string; bytes: number } {
   const h = createHash('sha256');
   const t = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) { h.update(chunk); cb(null, chunk); },
-  }) as Transform & { digest(): string };
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) { h.update(chunk); t.bytes += chunk.length; cb(null, chunk); },
+  }) as Transform & { digest(): string; bytes: number };
+  t.bytes = 0;
   let d: string | undefined;
   t.digest = () => (d ??= `sha256:${h.digest('hex')}`);
   return t;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { TsnetError } from '../core/errors.js';
-import type { ImageRecord } from '../state/images.js';
+import type { ImageRecord, LayerRecord } from '../state/images.js';
 import { baseConfig, composeImage } from './compose.js';
 import { digestStream } from './content-store.js';
 import { chainIdOf, ingestLayer } from './ingest-layer.js';
@@ -38,16 +38,24 @@ export async function storeAsGzipBlob(store: ImageStore, file: string): Promise<
   }
 }
 
-export async function importRootfs(store: ImageStore, file: string, name: string): Promise<ImageRecord> {
-  const tag = tagName(name, true)!;
+/**
+ * ingestTarFile — a layer tar file (plain or gzip) → a stored, unpacked layer on `parent`.
+ * `diffId`, when the caller knows it (a docker-archive's config), must match.
+ */
+export async function ingestTarFile(store: ImageStore, file: string, parent: string | undefined, diffId?: string): Promise<LayerRecord> {
   const blob = await storeAsGzipBlob(store, file);
-  let layer;
   try {
-    layer = await withLock(store.root, chainIdOf(undefined, blob.diffId), () =>
-      ingestLayer(store, fs.createReadStream(store.blobs.path(blob.digest)), { ...blob, mediaType: MEDIA.ociLayer }, undefined));
+    if (diffId && blob.diffId !== diffId) throw new TsnetError('EINVAL', `layer ${file} has diff id ${blob.diffId}, but the image config says ${diffId}`);
+    return await withLock(store.root, chainIdOf(parent, blob.diffId), () =>
+      ingestLayer(store, () => fs.createReadStream(store.blobs.path(blob.digest)), { ...blob, mediaType: MEDIA.ociLayer }, parent));
   } catch (e) {
     if (!store.repo.blobInUse(blob.digest)) store.blobs.remove(blob.digest);
     throw e;
   }
+}
+
+export async function importRootfs(store: ImageStore, file: string, name: string): Promise<ImageRecord> {
+  const tag = tagName(name, true)!;
+  const layer = await ingestTarFile(store, file, undefined);
   return composeImage(store, baseConfig(`tsnet import ${file}`), [layer], [tag]);
 }

@@ -36,10 +36,12 @@ export function hasLayer(store: ImageStore, chainId: string): LayerRecord | unde
   return l && store.driver.hasLayer(chainId) && store.blobs.has(l.blobDigest) ? l : undefined;
 }
 
-export async function ingestLayer(store: ImageStore, source: Readable, src: LayerSource, parent: string | undefined): Promise<LayerRecord> {
+/** ingestLayer — `open` is called only when the layer is not already there. */
+export async function ingestLayer(store: ImageStore, open: () => Readable | Promise<Readable>, src: LayerSource, parent: string | undefined): Promise<LayerRecord> {
   const chainId = chainIdOf(parent, src.diffId);
   const existing = hasLayer(store, chainId);
-  if (existing) { source.destroy(); return existing; }
+  if (existing) return existing;
+  const source = await open();
   const driver = store.driver;
   const blob = store.blobs.writer(src.digest, src.size);
   const diff = digestStream();
@@ -58,7 +60,7 @@ export async function ingestLayer(store: ImageStore, source: Readable, src: Laye
     });
     const layer: LayerRecord = {
       chainId, diffId: src.diffId, parent: parent ?? null, blobDigest: r.blobDigest,
-      blobMediaType: src.mediaType, blobSize: blob.bytes, size: r.applied.bytes,
+      blobMediaType: src.mediaType, blobSize: blob.bytes, diffSize: diff.bytes, size: r.applied.bytes,
     };
     store.recordLayer(layer);
     return layer;

@@ -5,6 +5,7 @@
  * chain id, so a concurrent pull of the same image waits and then finds it present. A
  * failed pull removes the layers it made that no image uses.
  */
+import type { Readable } from 'node:stream';
 import { TsnetError } from '../core/errors.js';
 import type { ImageRecord, LayerRecord } from '../state/images.js';
 import { getCredentials } from './credentials.js';
@@ -45,9 +46,11 @@ export async function pullImage(store: ImageStore, text: string, opts: PullOptio
     return withLock(store.root, chain[i]!, async () => {
       const have = hasLayer(store, chain[i]!);
       if (have) { progress({ id, status: 'Already exists', current: desc.size, total: desc.size }); return have; }
-      const res = await client.request('GET', `/v2/${ref.path}/blobs/${desc.digest}`, { scopes, ok: [200] });
-      const counted = countBytes(res.body, (n) => progress({ id, status: 'Downloading', current: n, total: desc.size }));
-      const layer = await ingestLayer(store, counted, { digest: desc.digest, size: desc.size, mediaType: desc.mediaType, diffId: config.diffIds[i]! }, chain[i - 1]);
+      const open = async (): Promise<Readable> => {
+        const res = await client.request('GET', `/v2/${ref.path}/blobs/${desc.digest}`, { scopes, ok: [200] });
+        return countBytes(res.body, (n) => progress({ id, status: 'Downloading', current: n, total: desc.size }));
+      };
+      const layer = await ingestLayer(store, open, { digest: desc.digest, size: desc.size, mediaType: desc.mediaType, diffId: config.diffIds[i]! }, chain[i - 1]);
       made.push(layer.chainId);
       progress({ id, status: 'Pull complete', current: desc.size, total: desc.size });
       return layer;

@@ -9,7 +9,7 @@ import { prepare, type Database } from './db.js';
 
 export interface LayerRecord {
   chainId: string; diffId: string; parent: string | null;
-  blobDigest: string; blobMediaType: string; blobSize: number; size: number;
+  blobDigest: string; blobMediaType: string; blobSize: number; diffSize: number; size: number;
 }
 
 export interface ImageRecord {
@@ -21,12 +21,12 @@ export interface ImageRecord {
   tags: string[];
 }
 
-interface LayerRow { chain_id: string; diff_id: string; parent: string | null; blob_digest: string; blob_media_type: string; blob_size: number; size: number }
+interface LayerRow { chain_id: string; diff_id: string; parent: string | null; blob_digest: string; blob_media_type: string; blob_size: number; diff_size: number; size: number }
 interface ImageRow { id: string; manifest_digest: string; manifest_media_type: string; size: number; created: string | null; added_at: string }
 
 const toLayer = (r: LayerRow): LayerRecord => ({
   chainId: r.chain_id, diffId: r.diff_id, parent: r.parent, blobDigest: r.blob_digest,
-  blobMediaType: r.blob_media_type, blobSize: r.blob_size, size: r.size,
+  blobMediaType: r.blob_media_type, blobSize: r.blob_size, diffSize: r.diff_size, size: r.size,
 });
 
 export class ImageRepo {
@@ -39,8 +39,8 @@ export class ImageRepo {
 
   /** addLayer — idempotent: a concurrent pull of the same layer may have recorded it. */
   addLayer(l: LayerRecord): void {
-    prepare(this.db, `INSERT OR IGNORE INTO layers (chain_id, diff_id, parent, blob_digest, blob_media_type, blob_size, size, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(l.chainId, l.diffId, l.parent, l.blobDigest, l.blobMediaType, l.blobSize, l.size, new Date().toISOString());
+    prepare(this.db, `INSERT OR IGNORE INTO layers (chain_id, diff_id, parent, blob_digest, blob_media_type, blob_size, diff_size, size, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(l.chainId, l.diffId, l.parent, l.blobDigest, l.blobMediaType, l.blobSize, l.diffSize, l.size, new Date().toISOString());
   }
 
   /** addImage — the image and its layer list; existing images keep their rows. */

@@ -94,6 +94,7 @@ export const MIGRATIONS: readonly string[] = [
     blob_digest     TEXT NOT NULL,              -- compressed blob in the content store
     blob_media_type TEXT NOT NULL,
     blob_size       INTEGER NOT NULL,
+    diff_size       INTEGER NOT NULL,           -- bytes of the uncompressed tar (docker-archive needs it)
     size            INTEGER NOT NULL,           -- bytes of file content unpacked
     created_at      TEXT NOT NULL
   );

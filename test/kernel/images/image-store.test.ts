@@ -25,7 +25,7 @@ import { craftTar, type CraftedEntry } from '../../helpers/tree.js';
 async function layer(store: ImageStore, entries: CraftedEntry[], parent?: LayerRecord): Promise<LayerRecord> {
   const tar = await craftTar(entries);
   const gz = gzipSync(tar);
-  return ingestLayer(store, Readable.from([gz]), { digest: sha256Digest(gz), size: gz.length, mediaType: MEDIA.ociLayer, diffId: sha256Digest(tar) }, parent?.chainId);
+  return ingestLayer(store, () => Readable.from([gz]), { digest: sha256Digest(gz), size: gz.length, mediaType: MEDIA.ociLayer, diffId: sha256Digest(tar) }, parent?.chainId);
 }
 
 for (const driver of ['overlay', 'vfs'] as const) {
@@ -92,9 +92,9 @@ for (const driver of ['overlay', 'vfs'] as const) {
       const bad = Buffer.from(gz);
       bad[bad.length - 20]! ^= 0xff;
       const src = { digest: sha256Digest(gz), size: gz.length, mediaType: MEDIA.ociLayer, diffId: sha256Digest(tar) };
-      await assert.rejects(ingestLayer(store, Readable.from([bad]), src, undefined), (e: Error) => !e.message.includes('\n'));
-      await assert.rejects(ingestLayer(store, Readable.from([gz.subarray(0, 100)]), src, undefined), (e: Error) => !e.message.includes('\n'));
-      await assert.rejects(ingestLayer(store, Readable.from([gz]), { ...src, diffId: sha256Digest('other') }, undefined), /unpacks to/);
+      await assert.rejects(ingestLayer(store, () => Readable.from([bad]), src, undefined), (e: Error) => !e.message.includes('\n'));
+      await assert.rejects(ingestLayer(store, () => Readable.from([gz.subarray(0, 100)]), src, undefined), (e: Error) => !e.message.includes('\n'));
+      await assert.rejects(ingestLayer(store, () => Readable.from([gz]), { ...src, diffId: sha256Digest('other') }, undefined), /unpacks to/);
       assert.deepEqual(fs.readdirSync(store.blobs.dir), []);
       assert.deepEqual(fs.readdirSync(join(root, 'blobs', 'tmp')), []);
       assert.deepEqual(fs.readdirSync(join(store.driver.home, 'tmp')), []);
