@@ -59,6 +59,8 @@ export class BlobWriter {
   private readonly hash: Hash = createHash('sha256');
   bytes = 0;
   private done = false;
+  private readonly inflight = new Set<Promise<void>>();
+  private failure: Error | undefined;
 
   constructor(private readonly store: ContentStore, private readonly tmp: string, private readonly expected?: string, private readonly expectedSize?: number) {
     this.fd = fs.openSync(tmp, 'wx', 0o644);
@@ -71,16 +73,30 @@ export class BlobWriter {
     while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
   }
 
-  /** tee — a Transform that stores what passes through it. */
+  /**
+   * tee — a Transform that stores what passes through it. The file writes are positional
+   * and run on libuv's thread pool while the chunk already flows on to the unpacker; at
+   * most MAX_WRITES are in flight. Call flushed() before commit().
+   */
   tee(): Transform {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
     return new Transform({
-      transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-        try { self.write(chunk); } catch (e) { cb(e as Error); return; }
-        cb(null, chunk);
+      transform: (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) => {
+        this.hash.update(chunk);
+        const position = this.bytes;
+        this.bytes += chunk.length;
+        const write = writeAt(this.fd, chunk, position).finally(() => this.inflight.delete(write));
+        write.catch((e: Error) => { this.failure ??= e; });
+        this.inflight.add(write);
+        if (this.inflight.size < MAX_WRITES) { cb(null, chunk); return; }
+        void Promise.race(this.inflight).then(() => cb(null, chunk), () => cb(this.failure ?? null, chunk));
       },
     });
+  }
+
+  /** flushed — every tee() write has reached the file (or the first failure is thrown). */
+  async flushed(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    if (this.failure) throw this.failure;
   }
 
   /** sink — a Writable that stores what is written to it. */
@@ -118,6 +134,21 @@ export class BlobWriter {
     this.done = true;
     fs.closeSync(this.fd);
   }
+}
+
+const MAX_WRITES = 16;
+
+function writeAt(fd: number, buf: Buffer, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (off: number): void => {
+      fs.write(fd, buf, off, buf.length - off, position + off, (e, n) => {
+        if (e) reject(e);
+        else if (off + n < buf.length) step(off + n);
+        else resolve();
+      });
+    };
+    step(0);
+  });
 }
 
 /** digestStream — a pass-through that hashes what flows by; digest() once it ended. */

@@ -51,6 +51,7 @@ export async function ingestLayer(store: ImageStore, open: () => Readable | Prom
   try {
     const r = await driver.createLayer(chainId, parent, async (dir) => {
       const applied = await applyLayer(tar, dir, driver.applyOptions());
+      await blob.flushed();
       const blobDigest = blob.commit();
       if (diff.digest() !== src.diffId) {
         store.blobs.remove(blobDigest);
@@ -65,6 +66,7 @@ export async function ingestLayer(store: ImageStore, open: () => Readable | Prom
     store.recordLayer(layer);
     return layer;
   } catch (e) {
+    await blob.flushed().catch(() => undefined);
     blob.abort();
     source.destroy();
     if (e instanceof TsnetError) throw e;
