@@ -35,7 +35,17 @@ function bcrypt(password: string): string {
   return r.stdout.trim();
 }
 
-export async function startRegistry(dir: string, auth?: { username: string; password: string }): Promise<TestRegistry> {
+export interface RegistryOptions {
+  /** htpasswd Basic auth for this user. */
+  basic?: { username: string; password: string };
+  /** Bearer tokens from this token service (see token-server.ts). */
+  token?: { realm: string; service: string; issuer: string; certPath: string };
+  /** Blob GETs are answered with a redirect to baseurl + storage path. */
+  redirectBase?: string;
+}
+
+export async function startRegistry(dir: string, opts: RegistryOptions = {}): Promise<TestRegistry> {
+  const auth = opts.basic;
   fs.mkdirSync(join(dir, 'data'), { recursive: true });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -43,6 +53,13 @@ export async function startRegistry(dir: string, auth?: { username: string; pass
   if (auth) {
     fs.writeFileSync(join(dir, 'htpasswd'), `${auth.username}:${bcrypt(auth.password)}\n`);
     authYaml = `auth:\n  htpasswd:\n    realm: tsnet-test\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
+  if (opts.token) {
+    const t = opts.token;
+    authYaml = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
+  }
+  if (opts.redirectBase) {
+    authYaml += `middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: ${opts.redirectBase}\n`;
   }
   const config = join(dir, 'config.yml');
   fs.writeFileSync(config, `version: 0.1

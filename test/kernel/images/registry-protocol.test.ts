@@ -2,7 +2,9 @@
  * Registry protocol paths against the real docker-registry: htpasswd Basic auth driven by
  * the WWW-Authenticate challenge (login checks and stores credentials 0600, logout forgets
  * them), a multi-platform OCI index pushed by skopeo (tsnet picks linux/amd64), and a
- * chunked upload (PATCH with Content-Range) read back by skopeo.
+ * chunked upload (PATCH with Content-Range) read back by skopeo, and Bearer tokens from a
+ * token service that the registry verifies, with blobs redirected to another origin
+ * (which must not see the registry credentials).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +19,8 @@ import { ok } from '../../helpers/tsnet.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { craftTar } from '../../helpers/tree.js';
 import { writeMultiArch } from '../../helpers/oci-layout.js';
-import { skopeo, tsnetRoot } from '../../helpers/image-cli.js';
+import { skopeo, tsnetRoot, tsnetRootAsync } from '../../helpers/image-cli.js';
+import { startBlobServer, startTokenServer } from '../../helpers/token-server.js';
 
 describe('registry protocol', { skip: rootSkip }, () => {
   let tmp: string;
@@ -26,7 +29,7 @@ describe('registry protocol', { skip: rootSkip }, () => {
   before(async () => {
     tmp = fs.mkdtempSync(join(tmpdir(), 'tsnet-regproto-'));
     open = await startRegistry(join(tmp, 'open'));
-    locked = await startRegistry(join(tmp, 'locked'), { username: 'alice', password: 's3cret' });
+    locked = await startRegistry(join(tmp, 'locked'), { basic: { username: 'alice', password: 's3cret' } });
   });
   after(async () => {
     await open?.stop();
@@ -98,6 +101,35 @@ describe('registry protocol', { skip: rootSkip }, () => {
       assert.ok(fs.readFileSync(join(rootfs, 'blob')).equals(Buffer.from(body.toString('latin1'))));
     } finally {
       ok(tsnetRoot(root2, ['umount', join(tmp, 'c')]));
+    }
+  });
+
+  test('bearer token from the challenge; blobs behind a cross-origin redirect get no Authorization', async () => {
+    const dir = join(tmp, 'tok');
+    const blobs = await startBlobServer(join(dir, 'data'));
+    const tokens = await startTokenServer(join(tmp, 'token'), { username: 'bob', password: 'pw' });
+    const reg = await startRegistry(dir, { token: tokens, redirectBase: blobs.base });
+    try {
+      const root = join(tmp, 'root-token');
+      fs.writeFileSync(join(tmp, 't.tar'), await craftTar([{ name: 'tok', body: 'en' }]));
+      // The token and blob servers live in this process: the CLI must run asynchronously.
+      ok(tsnetRoot(root, ['import', join(tmp, 't.tar'), `${reg.host}/team/app:1`]));
+      const denied = await tsnetRootAsync(root, ['push', `${reg.host}/team/app:1`]);
+      assert.equal(denied.status, 2);
+      assert.match(denied.stderr, /token server .* refused \(401\); run tsnet login/);
+      ok(await tsnetRootAsync(root, ['login', reg.host, '-u', 'bob', '-p', 'pw']));
+      ok(await tsnetRootAsync(root, ['push', `${reg.host}/team/app:1`]));
+      assert.ok(tokens.seen.some((a) => a === `Basic ${Buffer.from('bob:pw').toString('base64')}`));
+      const root2 = join(tmp, 'root-token2');
+      fs.mkdirSync(root2);
+      fs.copyFileSync(join(root, 'auth.json'), join(root2, 'auth.json'));
+      ok(await tsnetRootAsync(root2, ['pull', `${reg.host}/team/app:1`]));
+      assert.ok(blobs.seen.length >= 1, 'blob GETs were redirected to the blob server');
+      assert.deepEqual(blobs.seen.filter((a) => a !== undefined), [], 'no credentials leak to the redirect target');
+    } finally {
+      await reg.stop();
+      await tokens.stop();
+      await blobs.stop();
     }
   });
 });
