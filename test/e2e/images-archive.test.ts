@@ -94,6 +94,14 @@ describe('image archives and local image commands', { skip: rootSkip }, () => {
     }
   });
 
+  test('every image command has help with an example', () => {
+    for (const cmd of ['pull', 'push', 'login', 'logout', 'images', 'tag', 'rmi', 'import', 'save', 'load', 'mount', 'umount']) {
+      const r = tsnetRoot(root(), [cmd, '--help']);
+      assert.equal(r.status, 0, cmd);
+      assert.match(r.stdout, /Examples?:\n\s+(echo .*\| )?tsnet /, `${cmd} --help shows an example`);
+    }
+  });
+
   test('bad input: one-line errors, nothing changed', () => {
     const before = t(['images', '--json']);
     fs.writeFileSync(join(tmp, 'junk.tar'), 'not a tar at all'.repeat(100));
