@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { TsnetError, invalid } from '../core/errors.js';
 import { entryPath, whiteoutOf } from './entry-path.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './libc.js';
@@ -189,9 +190,7 @@ class Applier {
 
   private async file(full: string, body: Readable, size: number): Promise<void> {
     this.bytes += size;
-    const out = fs.createWriteStream(full, { flags: 'wx', mode: 0o600 });
-    const { pipeline } = await import('node:stream/promises');
-    await pipeline(body, out);
+    await pipeline(body, fs.createWriteStream(full, { flags: 'wx', mode: 0o600 }));
   }
 
   private metadata(full: string, h: TarEntry['header'], mode: number, xattrs: Map<string, Buffer>): void {
