@@ -25,18 +25,12 @@ export interface ApplyOptions {
 
 export interface ApplyResult { entries: number; bytes: number }
 
-/** Bodies up to this size are read whole and written in the background (the common case). */
-const SMALL_FILE = 256 << 10;
-/** Background file writes in flight: creating files is the slow part, and the thread pool overlaps it. */
-const MAX_PENDING = 32;
+/** Bodies up to this size are read whole and written with one call (the common case). */
+const SMALL_FILE = 1 << 20;
 
 export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
   const a = new Applier(dir, opts);
-  try {
-    for await (const e of readTar(tar)) await a.entry(e);
-  } finally {
-    await a.settle();
-  }
+  for await (const e of readTar(tar)) await a.entry(e);
   a.finish();
   return { entries: a.entries, bytes: a.bytes };
 }
@@ -50,9 +44,6 @@ class Applier {
   private readonly written = new Set<string>();
   /** Directory times are set last: writing into a directory changes its mtime. */
   private readonly dirTimes: [string, Date][] = [];
-  /** Small files being written by the thread pool, by path. */
-  private readonly pending = new Map<string, Promise<void>>();
-  private failure: unknown;
   /**
    * Directories this layer created empty: a name in one that this layer has not written
    * cannot exist, which spares an lstat per file (the costly part of unpacking many files).
@@ -78,17 +69,13 @@ class Applier {
     const wh = whiteoutOf(path);
     if (wh) {
       body.resume();
-      await this.settle();
       if (wh.kind === 'opaque') return this.opaque(wh.dir);
       return this.whiteout(wh.path);
     }
     if (path === '') { body.resume(); return; } // the layer root: its metadata belongs to the image root
     this.parents(path, true);
     const full = join(this.dir, path);
-    if (!this.isNew(path)) {
-      await this.settle(path);
-      this.replace(path, full, h.type === 'directory');
-    }
+    if (!this.isNew(path)) this.replace(path, full, h.type === 'directory');
     this.written.add(path);
     const mode = (h.mode ?? 0o644) & 0o7777;
     switch (h.type) {
@@ -113,7 +100,6 @@ class Applier {
         body.resume();
         const target = entryPath(h.linkname ?? '', `hardlink target of "${h.name}"`);
         this.parents(target, false);
-        await this.settle(target);
         const st = lstat(join(this.dir, target));
         if (!st || st.isDirectory()) throw invalid(`layer hardlink "${h.name}" points to "${h.linkname}", which is not a file in this layer`);
         fs.linkSync(join(this.dir, target), full);
@@ -141,43 +127,31 @@ class Applier {
     }
   }
 
-  /** settle — waits for the background write of `path`, or of everything; rethrows its failure. */
-  async settle(path?: string): Promise<void> {
-    if (path === undefined) await Promise.allSettled([...this.pending.values()]);
-    else if (this.pending.has(path)) await this.pending.get(path)!.catch(() => undefined);
-    if (this.failure) throw this.failure;
-  }
-
   /**
-   * smallFile — reads the body, then creates, fills and labels the file on the thread pool
-   * (open → write → chown → chmod → xattrs → times) while the next entries are parsed.
+   * smallFile — the whole body, then open → write → (chown → chmod) → xattrs → times → close
+   * on one fd. Created with its final mode, and left unchowned when root:root is what it gets
+   * anyway: two syscalls fewer per file. Special bits still go on after chown, which clears them.
    */
   private async smallFile(path: string, full: string, body: Readable, h: TarEntry['header'], mode: number, xattrs: Map<string, Buffer>): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of body) chunks.push(c as Buffer);
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     this.bytes += data.length;
-    if (this.pending.size >= MAX_PENDING) await Promise.race(this.pending.values()).catch(() => undefined);
-    if (this.failure) throw this.failure;
-    // Created with its final mode, and left unchowned when root:root is what it gets anyway:
-    // two syscalls fewer per file. Special bits still go on after chown, which clears them.
     const plainMode = (mode & 0o7000) === 0 && (mode & this.umask) === 0;
     const parent = parentOf(path);
     const rootOwned = (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && this.asRoot && this.freshDirs.has(parent) && !this.setgidDirs.has(parent);
-    const write = (async () => {
-      const fh = await fs.promises.open(full, 'wx', plainMode ? mode : 0o600);
-      try {
-        await fh.writeFile(data);
-        if (!rootOwned) await fh.chown(h.uid ?? 0, h.gid ?? 0);
-        if (!plainMode || !rootOwned) await fh.chmod(mode);
-        this.xattrs(full, xattrs);
-        const t = h.mtime ?? new Date(0);
-        await fh.utimes(t, t);
-      } finally {
-        await fh.close();
-      }
-    })().catch((e: unknown) => { this.failure ??= e; }).finally(() => this.pending.delete(path));
-    this.pending.set(path, write);
+    const fd = fs.openSync(full, 'wx', plainMode ? mode : 0o600);
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off);
+      if (!rootOwned) fs.fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+      if (!plainMode || !rootOwned) fs.fchmodSync(fd, mode);
+      this.xattrs(full, xattrs);
+      const t = h.mtime ?? new Date(0);
+      fs.futimesSync(fd, t, t);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   private xattrs(full: string, xattrs: Map<string, Buffer>): void {
@@ -238,6 +212,7 @@ class Applier {
   }
 
   private whiteout(path: string): void {
+    this.written.add(path);
     if (this.opts.whiteouts === 'overlay') {
       this.parents(path, true);
       const full = join(this.dir, path);

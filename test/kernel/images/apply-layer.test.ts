@@ -73,6 +73,14 @@ describe('apply-layer', { skip: rootSkip }, () => {
     assert.deepEqual([...listTree(d).keys()], ['a', 'a/kept', 'd', 'd/new']);
   });
 
+  test('a whiteout and a new file of the same name in one layer: the file wins', async () => {
+    for (const opts of [OVERLAY, VFS]) {
+      const d = fresh();
+      await applyLayer(Readable.from(await craftTar([{ name: 'd/.wh.x' }, { name: 'd/x', body: 'new' }])), d, opts);
+      assert.equal(fs.readFileSync(join(d, 'd/x'), 'utf8'), 'new');
+    }
+  });
+
   const attacks: [string, CraftedEntry[], RegExp][] = [
     ['absolute path', [{ name: '/escape', body: 'x' }], /"\/escape" is an absolute path/],
     ['.. component', [{ name: 'a/../../escape', body: 'x' }], /"a\/\.\.\/\.\.\/escape" has a "\.\." component/],
