@@ -8,7 +8,7 @@ import type { Database } from '../state/db.js';
 import { ImageRepo, type ImageRecord, type LayerRecord } from '../state/images.js';
 import { TsnetError, invalid } from '../core/errors.js';
 import type { GraphDriver, Rootfs } from '../storage/driver.js';
-import { forgetDriver, openDriver, rememberDriver } from '../storage/open-driver.js';
+import { openDriver, rememberDriver } from '../storage/open-driver.js';
 import { ContentStore } from './content-store.js';
 import { shortId } from './digest.js';
 import { formatReference, parseReference } from './reference.js';
@@ -120,7 +120,6 @@ export class ImageStore {
       this.driver.removeLayer(l.chainId);
       if (!this.repo.blobInUse(l.blobDigest)) this.blobs.remove(l.blobDigest);
     }
-    if (this.repo.layerCount() === 0) forgetDriver(this.opts.db);
   }
 
   /** mountRootfs — a writable rootfs of the image under dir (overlay mount or vfs copy). */

@@ -96,12 +96,15 @@ export function parseDriverName(text: string): DriverName {
   throw invalid(`storage driver "${text}" is not one of ${DRIVER_NAMES.join(', ')}`);
 }
 
-/** chooseDriver — the flag, the env, the root's previous choice, else a probe. */
-export function chooseDriver(flag: string | undefined, previous: string | undefined, storageRoot: string): DriverName {
+/**
+ * chooseDriver — the flag, the env, the root's previous choice, else a probe. Switching
+ * drivers is refused while the root holds layers of the previous one (`holdsLayers`).
+ */
+export function chooseDriver(flag: string | undefined, previous: string | undefined, storageRoot: string, holdsLayers: boolean): DriverName {
   const asked = flag ?? process.env['TSNET_STORAGE_DRIVER'];
   if (asked) {
     const name = parseDriverName(asked);
-    if (previous && previous !== name) {
+    if (previous && previous !== name && holdsLayers) {
       throw new TsnetError('ECONFLICT', `this state root holds images in storage driver "${previous}"; remove them (tsnet rmi) before switching to "${name}"`);
     }
     if (name === 'overlay' && !probeOverlay(storageRoot)) throw new TsnetError('EUNSUPPORTED', `storage driver overlay does not work here (the kernel refused an overlay mount under ${storageRoot}); use --storage-driver vfs`);

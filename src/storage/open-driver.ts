@@ -12,18 +12,14 @@ import { VfsDriver } from './vfs.js';
 export function openDriver(root: string, db: Database, flag?: string): GraphDriver {
   const storage = join(root, 'storage');
   const row = prepare(db, "SELECT value FROM meta WHERE key = 'storage_driver'").get() as { value: string } | undefined;
-  const name = chooseDriver(flag, row?.value, storage);
+  const holdsLayers = prepare(db, 'SELECT 1 FROM layers LIMIT 1').get() !== undefined;
+  const name = chooseDriver(flag, row?.value, storage, holdsLayers);
   const home = join(storage, name);
   const devices = probeDevices(home);
   return name === 'overlay' ? new OverlayDriver(home, devices) : new VfsDriver(home, devices);
 }
 
-/** rememberDriver — records the driver once the root holds its first layer. */
+/** rememberDriver — records the driver (and so the probe's answer) when a layer is stored. */
 export function rememberDriver(db: Database, driver: GraphDriver): void {
-  prepare(db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('storage_driver', ?)").run(driver.name);
-}
-
-/** forgetDriver — when the last layer is gone, the root may switch drivers. */
-export function forgetDriver(db: Database): void {
-  prepare(db, "DELETE FROM meta WHERE key = 'storage_driver'").run();
+  prepare(db, "INSERT INTO meta (key, value) VALUES ('storage_driver', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(driver.name);
 }
