@@ -83,6 +83,21 @@ describe('images with docker-registry and skopeo', { skip: rootSkip }, () => {
     }
   });
 
+  test('pull into vfs: each layer a full copy, whiteouts applied as deletions', () => {
+    const vroot = join(tmp, 'root-vfs');
+    ok(tsnetRoot(vroot, ['pull', `${reg.host}/x/multi:v1`, '--storage-driver', 'vfs']));
+    const rootfs = ok(tsnetRoot(vroot, ['mount', `${reg.host}/x/multi:v1`, join(tmp, 'vc')])).stdout.trim();
+    try {
+      assert.ok(!fs.existsSync(join(rootfs, 'etc/config')));
+      assert.deepEqual(fs.readdirSync(join(rootfs, 'usr/lib/deep')), ['fresh']);
+      assert.equal(fs.readFileSync(join(rootfs, 'bin/tool'), 'utf8'), 'replaced');
+      assert.equal(fs.statSync(join(rootfs, 'bin/suid')).mode & 0o7777, 0o4755);
+    } finally {
+      ok(tsnetRoot(vroot, ['umount', join(tmp, 'vc')]));
+    }
+    assert.equal(fs.readdirSync(join(vroot, 'storage', 'vfs', 'layers')).length, 2);
+  });
+
   test('push with tsnet, read back with skopeo', () => {
     busyboxTar(tmp, join(tmp, 'bb.tar'));
     t(['import', join(tmp, 'bb.tar'), 'busybox:latest']);
