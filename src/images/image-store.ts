@@ -4,6 +4,8 @@
  * image, resolve a name / id / short-id prefix, tag, remove (freeing only the layers no
  * other image uses) and make a rootfs from an image.
  */
+import * as fs from 'node:fs';
+import { resolve } from 'node:path';
 import type { Database } from '../state/db.js';
 import { ImageRepo, type ImageRecord, type LayerRecord } from '../state/images.js';
 import { TsnetError, invalid } from '../core/errors.js';
@@ -96,6 +98,10 @@ export class ImageStore {
       this.repo.untag(name);
       return { untagged: [name], deleted: undefined, layers: [] };
     }
+    const mounts = this.repo.mountsOf(img.id);
+    if (mounts.length > 0) {
+      throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} is in use by the rootfs at ${mounts.join(', ')}; tsnet umount it first`);
+    }
     if (!byTag && img.tags.length > 1 && !force) {
       throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} has several tags (${img.tags.join(', ')}); remove them by name, or use --force`);
     }
@@ -125,12 +131,28 @@ export class ImageStore {
   /** mountRootfs — a writable rootfs of the image under dir (overlay mount or vfs copy). */
   async mountRootfs(text: string, dir: string): Promise<Rootfs & { image: string }> {
     const img = this.resolve(text);
-    const r = await this.driver.mountRootfs(img.layers, dir);
-    return { ...r, image: img.id };
+    const abs = resolve(dir);
+    if (this.repo.isMounted(abs) || (fs.existsSync(abs) && fs.readdirSync(abs).length > 0)) {
+      throw new TsnetError('ECONFLICT', `${abs} is not empty; give tsnet mount a new or empty directory`);
+    }
+    this.repo.addMount(abs, img.id, this.driver.name);
+    try {
+      const r = await this.driver.mountRootfs(img.layers, abs);
+      return { ...r, image: img.id };
+    } catch (e) {
+      this.driver.unmountRootfs(abs);
+      this.repo.removeMount(abs);
+      throw e;
+    }
   }
 
+  /** unmountRootfs — undoes mountRootfs and removes dir; a dir tsnet did not mount is left
+   * alone (idempotent, and never a way to delete someone else's directory). */
   unmountRootfs(dir: string): void {
-    this.driver.unmountRootfs(dir);
+    const abs = resolve(dir);
+    if (!this.repo.isMounted(abs)) return;
+    this.driver.unmountRootfs(abs);
+    this.repo.removeMount(abs);
   }
 }
 

@@ -123,6 +123,22 @@ export class ImageRepo {
     return (prepare(this.db, 'SELECT count(*) AS n FROM layers').get() as { n: number }).n;
   }
 
+  addMount(dir: string, imageId: string, driver: string): void {
+    prepare(this.db, 'INSERT INTO image_mounts (dir, image_id, driver) VALUES (?, ?, ?)').run(dir, imageId, driver);
+  }
+
+  removeMount(dir: string): void {
+    prepare(this.db, 'DELETE FROM image_mounts WHERE dir = ?').run(dir);
+  }
+
+  mountsOf(imageId: string): string[] {
+    return (prepare(this.db, 'SELECT dir FROM image_mounts WHERE image_id = ? ORDER BY dir').all(imageId) as { dir: string }[]).map((r) => r.dir);
+  }
+
+  isMounted(dir: string): boolean {
+    return prepare(this.db, 'SELECT 1 FROM image_mounts WHERE dir = ?').get(dir) !== undefined;
+  }
+
   addBlobSource(digest: string, repository: string): void {
     prepare(this.db, 'INSERT OR IGNORE INTO blob_sources (digest, repository) VALUES (?, ?)').run(digest, repository);
   }

@@ -119,6 +119,13 @@ export const MIGRATIONS: readonly string[] = [
     image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
   );
   CREATE INDEX image_tags_image ON image_tags(image_id);
+  -- Writable rootfs made from an image (tsnet mount now, containers later): the image and
+  -- its layers stay while one exists.
+  CREATE TABLE image_mounts (
+    dir       TEXT PRIMARY KEY,
+    image_id  TEXT NOT NULL REFERENCES images(id),
+    driver    TEXT NOT NULL
+  );
   -- Repositories a blob is known to be in, for cross-repository mounts on push.
   CREATE TABLE blob_sources (
     digest      TEXT NOT NULL,

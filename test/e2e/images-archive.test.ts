@@ -48,10 +48,19 @@ describe('image archives and local image commands', { skip: rootSkip }, () => {
       const echo = spawnSync('chroot', [rootfs, '/bin/sh', '-c', 'echo hello > /tmp/x && cat /tmp/x'], { encoding: 'utf8' });
       assert.equal(echo.stdout, 'hello\n');
       assert.ok(fs.existsSync(join(tmp, 'c', 'upper', 'tmp', 'x')), 'writes land in the upper dir');
+      const busy = tsnetRoot(root(), ['rmi', 'busybox']);
+      assert.equal(busy.status, 4);
+      assert.match(busy.stderr, /in use by the rootfs at .*\/c; tsnet umount it first/);
+      const again = tsnetRoot(root(), ['mount', 'busybox', join(tmp, 'c')]);
+      assert.equal(again.status, 4);
     } finally {
       t(['umount', join(tmp, 'c')]);
     }
     assert.ok(!fs.existsSync(join(tmp, 'c')));
+    fs.mkdirSync(join(tmp, 'not-ours'));
+    fs.writeFileSync(join(tmp, 'not-ours', 'keep'), 'k');
+    t(['umount', join(tmp, 'not-ours')]);
+    assert.ok(fs.existsSync(join(tmp, 'not-ours', 'keep')), 'umount leaves directories it did not mount alone');
     const vroot = join(tmp, 'vroot');
     t(['import', join(tmp, 'bb.tar'), 'bb', '--storage-driver', 'vfs'], vroot);
     const copy = t(['mount', 'bb', join(tmp, 'v')], vroot).trim();
