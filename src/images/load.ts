@@ -57,7 +57,13 @@ async function unpackArchive(input: Readable, dir: string): Promise<void> {
     if (e instanceof TsnetError) throw e;
     throw invalid(`archive is not a readable tar: ${(e as Error).message}`);
   }
-  for (const [path, target] of links) fs.linkSync(join(dir, target), join(dir, path));
+  for (const [path, target] of links) {
+    try {
+      fs.linkSync(join(dir, target), join(dir, path));
+    } catch (e) {
+      throw invalid(`archive entry "${path}" links to "${target}", which the archive lacks (${(e as NodeJS.ErrnoException).code})`);
+    }
+  }
 }
 
 function readJson<T>(dir: string, name: string): T {
