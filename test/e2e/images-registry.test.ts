@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootSkip } from '../helpers/netns.js';
-import { ok } from '../helpers/tsnet.js';
+import { spawnSync } from 'node:child_process';
+import { TSNET_BIN, ok } from '../helpers/tsnet.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { craftTar, gnuTar, listTree, makeSourceTree } from '../helpers/tree.js';
 import { writeOciLayout, type LayoutImage } from '../helpers/oci-layout.js';
@@ -112,6 +113,19 @@ describe('images with docker-registry and skopeo', { skip: rootSkip }, () => {
     assert.match(t(['push', `${reg.host}/busybox:latest`]), /0 uploaded, 0 mounted, 2 already there/);
     t(['tag', 'busybox', `${reg.host}/other/bb:1`]);
     assert.match(t(['push', `${reg.host}/other/bb:1`]), /0 uploaded, 2 mounted/);
+  });
+
+  test('progress: bars redrawn in place on a terminal, plain lines in a pipe', () => {
+    const r4 = join(tmp, 'root4');
+    // script(1) gives tsnet a pseudo-terminal for stdout.
+    const tty = spawnSync('script', ['-qec', `${process.execPath} ${TSNET_BIN} pull --root ${r4} ${reg.host}/x/multi:v1`, '/dev/null'], { encoding: 'utf8' });
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: (Downloading \[[=> ]{30}\]|Pull complete)/);
+    ok(tsnetRoot(r4, ['rmi', `${reg.host}/x/multi:v1`]));
+    const plain = ok(tsnetRoot(r4, ['pull', `${reg.host}/x/multi:v1`])).stdout;
+    assert.doesNotMatch(plain, /\x1b/);
+    assert.match(plain, /^[0-9a-f]{12}: Pull complete$/m);
+    assert.equal(ok(tsnetRoot(r4, ['pull', '-q', `${reg.host}/x/multi:v1`])).stdout, `${reg.host}/x/multi:v1\n`);
   });
 
   test('two concurrent pulls of one image download each layer once', async () => {
