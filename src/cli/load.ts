@@ -25,5 +25,15 @@ export const load = {
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   portSpec: () => require('../nat/port-spec.js') as typeof import('../nat/port-spec.js'),
   guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),
+  imageStore: () => require('../images/image-store.js') as typeof import('../images/image-store.js'),
+  reference: () => require('../images/reference.js') as typeof import('../images/reference.js'),
+  pull: () => require('../images/pull.js') as typeof import('../images/pull.js'),
+  push: () => require('../images/push.js') as typeof import('../images/push.js'),
+  credentials: () => require('../images/credentials.js') as typeof import('../images/credentials.js'),
+  registryClient: () => require('../images/registry-client.js') as typeof import('../images/registry-client.js'),
+  save: () => require('../images/save.js') as typeof import('../images/save.js'),
+  loadArchive: () => require('../images/load.js') as typeof import('../images/load.js'),
+  storageDriver: () => require('../storage/driver.js') as typeof import('../storage/driver.js'),
+  imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

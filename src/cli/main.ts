@@ -11,6 +11,8 @@ import { registerStateCommands } from './state-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
+import { registerImageCommands } from './image-commands.js';
+import { registerRegistryCommands } from './registry-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   registerNetworkCommands(program);
   registerPortCommands(program);
   registerDhcpCommands(program);
+  registerImageCommands(program);
+  registerRegistryCommands(program);
   return program;
 }
 

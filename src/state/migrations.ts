@@ -136,6 +136,55 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL,              -- ms since the epoch
     UNIQUE (network_id, ip),
     UNIQUE (network_id, client_key)
+  `,
+  `
+  -- Images (issue 4). Layers are named by chain id (their whole ancestry) and unpacked once
+  -- by the graph driver; an image lists its layers bottom to top. A layer is in use while
+  -- any image_layers row names it: removing an image frees only layers nothing else uses.
+  CREATE TABLE layers (
+    chain_id        TEXT PRIMARY KEY,
+    diff_id         TEXT NOT NULL,
+    parent          TEXT,                       -- chain id below (no FK: parallel pulls record layers out of order)
+    blob_digest     TEXT NOT NULL,              -- compressed blob in the content store
+    blob_media_type TEXT NOT NULL,
+    blob_size       INTEGER NOT NULL,
+    diff_size       INTEGER NOT NULL,           -- bytes of the uncompressed tar (docker-archive needs it)
+    size            INTEGER NOT NULL,           -- bytes of file content unpacked
+    created_at      TEXT NOT NULL
+  );
+  CREATE TABLE images (
+    id                  TEXT PRIMARY KEY,       -- digest of the config blob
+    manifest_digest     TEXT NOT NULL,          -- manifest blob in the content store
+    manifest_media_type TEXT NOT NULL,
+    size                INTEGER NOT NULL,
+    created             TEXT,                   -- from the config
+    added_at            TEXT NOT NULL
+  );
+  CREATE TABLE image_layers (
+    image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    position  INTEGER NOT NULL,
+    chain_id  TEXT NOT NULL REFERENCES layers(chain_id),
+    PRIMARY KEY (image_id, position)
+  );
+  CREATE INDEX image_layers_chain ON image_layers(chain_id);
+  -- repo:tag -> image, like the seed's TagStore; names are fully qualified.
+  CREATE TABLE image_tags (
+    name      TEXT PRIMARY KEY,                 -- docker.io/library/busybox:latest
+    image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
+  );
+  CREATE INDEX image_tags_image ON image_tags(image_id);
+  -- Writable rootfs made from an image (tsnet mount now, containers later): the image and
+  -- its layers stay while one exists.
+  CREATE TABLE image_mounts (
+    dir       TEXT PRIMARY KEY,
+    image_id  TEXT NOT NULL REFERENCES images(id),
+    driver    TEXT NOT NULL
+  );
+  -- Repositories a blob is known to be in, for cross-repository mounts on push.
+  CREATE TABLE blob_sources (
+    digest      TEXT NOT NULL,
+    repository  TEXT NOT NULL,
+    PRIMARY KEY (digest, repository)
   );
   `,
 ];

@@ -1,0 +1,173 @@
+/**
+ * image-store — the image graph of one state root: the content store, the graph driver
+ * and the state rows, behind the operations every image command needs — record an
+ * image, resolve a name / id / short-id prefix, tag, remove (freeing only the layers no
+ * other image uses) and make a rootfs from an image.
+ */
+import * as fs from 'node:fs';
+import { resolve } from 'node:path';
+import type { Database } from '../state/db.js';
+import { ImageRepo, type ImageRecord, type LayerRecord } from '../state/images.js';
+import { TsnetError, invalid } from '../core/errors.js';
+import type { GraphDriver, Rootfs } from '../storage/driver.js';
+import { openDriver, rememberDriver } from '../storage/open-driver.js';
+import { ContentStore } from './content-store.js';
+import { shortId } from './digest.js';
+import { formatReference, parseReference } from './reference.js';
+
+export interface ImageStoreOptions { root: string; db: Database; storageDriver?: string | undefined }
+
+export interface NewImage {
+  config: Buffer;
+  manifest: Buffer;
+  manifestMediaType: string;
+  layers: LayerRecord[];
+  created?: string | undefined;
+  tags: string[];
+}
+
+export interface RemoveResult { untagged: string[]; deleted: string | undefined; layers: string[] }
+
+export class ImageStore {
+  readonly root: string;
+  readonly repo: ImageRepo;
+  readonly blobs: ContentStore;
+  private driverHandle: GraphDriver | undefined;
+
+  constructor(private readonly opts: ImageStoreOptions) {
+    this.root = opts.root;
+    this.repo = new ImageRepo(opts.db);
+    this.blobs = new ContentStore(opts.root);
+  }
+
+  /** driver — chosen on first use (flag, env, the root's previous choice, probe). */
+  get driver(): GraphDriver {
+    this.driverHandle ??= openDriver(this.root, this.opts.db, this.opts.storageDriver);
+    return this.driverHandle;
+  }
+
+  recordLayer(l: LayerRecord): void {
+    rememberDriver(this.opts.db, this.driver);
+    this.repo.addLayer(l);
+  }
+
+  /** addImage — stores config and manifest blobs, records the image and points its tags at it. */
+  addImage(img: NewImage): ImageRecord {
+    const id = this.blobs.put(img.config);
+    const manifestDigest = this.blobs.put(img.manifest);
+    const size = img.layers.reduce((s, l) => s + l.size, 0);
+    this.repo.addImage({ id, manifestDigest, manifestMediaType: img.manifestMediaType, size, created: img.created ?? null, layers: img.layers.map((l) => l.chainId) });
+    for (const t of img.tags) this.repo.setTag(tagName(t, true)!, id);
+    return this.repo.image(id)!;
+  }
+
+  /**
+   * resolve — a tag (normalised: `busybox` is docker.io/library/busybox:latest), a full
+   * id ("sha256:..."), or a unique prefix of the hex id.
+   */
+  resolve(text: string): ImageRecord {
+    const byTag = tagName(text);
+    const tagged = byTag && this.repo.tagged(byTag);
+    if (tagged) return this.repo.image(tagged)!;
+    const hex = text.startsWith('sha256:') ? text.slice(7) : text;
+    if (/^[a-f0-9]{1,64}$/.test(hex)) {
+      const ids = this.repo.byIdPrefix(hex);
+      if (ids.length === 1) return this.repo.image(ids[0]!)!;
+      if (ids.length > 1) throw invalid(`image id prefix "${text}" is ambiguous: it matches ${ids.map(shortId).join(', ')}`);
+    }
+    throw new TsnetError('ENOTFOUND', `no image "${text}" (tsnet images lists them)`);
+  }
+
+  tag(source: string, target: string): string {
+    const img = this.resolve(source);
+    const name = tagName(target, true)!;
+    this.repo.setTag(name, img.id);
+    return name;
+  }
+
+  /**
+   * remove — `rmi`: a tag of an image with other tags is only untagged; otherwise the
+   * image goes, with the layers and blobs nothing else uses. An id with several tags
+   * needs force, as in Docker.
+   */
+  remove(text: string, force = false): RemoveResult {
+    const img = this.resolve(text);
+    const name = tagName(text);
+    const byTag = name !== undefined && img.tags.includes(name);
+    if (byTag && img.tags.length > 1) {
+      this.repo.untag(name);
+      return { untagged: [name], deleted: undefined, layers: [] };
+    }
+    const mounts = this.repo.mountsOf(img.id);
+    if (mounts.length > 0) {
+      throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} is in use by the rootfs at ${mounts.join(', ')}; tsnet umount it first`);
+    }
+    if (!byTag && img.tags.length > 1 && !force) {
+      throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} has several tags (${img.tags.join(', ')}); remove them by name, or use --force`);
+    }
+    const freed = this.repo.removeImage(img.id);
+    this.freeLayers(freed);
+    for (const d of [img.id, img.manifestDigest]) if (!this.repo.blobInUse(d)) this.blobs.remove(d);
+    return { untagged: img.tags, deleted: img.id, layers: freed.map((l) => l.chainId) };
+  }
+
+  /** dropOrphans — removes layers a failed operation recorded that no image uses. */
+  dropOrphans(chainIds: readonly string[]): void {
+    const freed: LayerRecord[] = [];
+    for (const c of [...chainIds].reverse()) {
+      const l = this.repo.removeOrphanLayer(c);
+      if (l) freed.push(l);
+    }
+    this.freeLayers(freed);
+  }
+
+  private freeLayers(freed: LayerRecord[]): void {
+    for (const l of freed) {
+      this.driver.removeLayer(l.chainId);
+      if (!this.repo.blobInUse(l.blobDigest)) this.blobs.remove(l.blobDigest);
+    }
+  }
+
+  /** mountRootfs — a writable rootfs of the image under dir (overlay mount or vfs copy). */
+  async mountRootfs(text: string, dir: string): Promise<Rootfs & { image: string }> {
+    const img = this.resolve(text);
+    const abs = resolve(dir);
+    if (this.repo.isMounted(abs) || (fs.existsSync(abs) && fs.readdirSync(abs).length > 0)) {
+      throw new TsnetError('ECONFLICT', `${abs} is not empty; give tsnet mount a new or empty directory`);
+    }
+    this.repo.addMount(abs, img.id, this.driver.name);
+    try {
+      const r = await this.driver.mountRootfs(img.layers, abs);
+      return { ...r, image: img.id };
+    } catch (e) {
+      this.driver.unmountRootfs(abs);
+      this.repo.removeMount(abs);
+      throw e;
+    }
+  }
+
+  /** unmountRootfs — undoes mountRootfs and removes dir; a dir tsnet did not mount is left
+   * alone (idempotent, and never a way to delete someone else's directory). */
+  unmountRootfs(dir: string): void {
+    const abs = resolve(dir);
+    if (!this.repo.isMounted(abs)) return;
+    this.driver.unmountRootfs(abs);
+    this.repo.removeMount(abs);
+  }
+}
+
+/** tagName — the normalised "domain/path:tag" for text, or undefined when it is no name
+ * (a digest reference or not a reference at all); `strict` rethrows the parse error. */
+export function tagName(text: string, strict = false): string | undefined {
+  try {
+    const ref = parseReference(text);
+    if (ref.digest) {
+      if (strict) throw invalid(`"${text}": a tag cannot contain a digest`);
+      return undefined;
+    }
+    return formatReference(ref);
+  } catch (e) {
+    if (strict) throw e;
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * driver — the graph driver contract and the choice between overlay and vfs. Layers are
+ * unpacked once, into a directory named by chain id; a container's rootfs is built from
+ * them (an overlay mount over the layer dirs, or a full copy for vfs). The choice is
+ * --storage-driver, then $TSNET_STORAGE_DRIVER, then what this state root used before,
+ * then a probe: overlay when the kernel can mount it on this filesystem.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { TsnetError, invalid } from '../core/errors.js';
+import { hexOf } from '../images/digest.js';
+import type { ApplyOptions } from './apply-layer.js';
+import { MNT_DETACH, S_IFCHR, mknod, mount, umount2 } from './libc.js';
+
+export type DriverName = 'overlay' | 'vfs';
+export const DRIVER_NAMES: readonly DriverName[] = ['overlay', 'vfs'];
+
+export interface Rootfs { path: string; driver: DriverName }
+
+export abstract class GraphDriver {
+  abstract readonly name: DriverName;
+
+  /** home is this driver's directory; devices says whether mknod works there (probed). */
+  constructor(readonly home: string, readonly devices: boolean) {}
+
+  layerDir(chainId: string): string { return join(this.home, 'layers', hexOf(chainId)); }
+  hasLayer(chainId: string): boolean { return fs.existsSync(this.layerDir(chainId)); }
+
+  /** applyOptions — how apply-layer must treat whiteouts and devices for this driver. */
+  abstract applyOptions(): ApplyOptions;
+
+  /**
+   * createLayer — runs `fill` on a fresh temp dir (a copy of the parent for vfs) and renames
+   * it into place only when fill succeeds; on failure nothing is left behind.
+   */
+  async createLayer<T>(chainId: string, parent: string | undefined, fill: (dir: string) => Promise<T>): Promise<T> {
+    const tmp = join(this.home, 'tmp', `${hexOf(chainId).slice(0, 16)}-${process.pid}-${Date.now()}`);
+    fs.mkdirSync(join(this.home, 'layers'), { recursive: true });
+    fs.mkdirSync(join(this.home, 'tmp'), { recursive: true });
+    try {
+      await this.prepareLayerDir(tmp, parent);
+      const result = await fill(tmp);
+      fs.renameSync(tmp, this.layerDir(chainId));
+      return result;
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  protected abstract prepareLayerDir(tmp: string, parent: string | undefined): Promise<void>;
+
+  removeLayer(chainId: string): void {
+    fs.rmSync(this.layerDir(chainId), { recursive: true, force: true });
+  }
+
+  /** mountRootfs — a writable rootfs for `chain` (bottom → top) under `dir`. */
+  abstract mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs>;
+  /** unmountRootfs — undoes mountRootfs and removes `dir`; a missing one is fine. */
+  abstract unmountRootfs(dir: string): void;
+}
+
+/** probeOverlay — mounts a tiny overlay in a temp dir under `storageRoot`. */
+export function probeOverlay(storageRoot: string): boolean {
+  if (!fs.readFileSync('/proc/filesystems', 'utf8').includes('\toverlay\n')) return false;
+  const p = join(storageRoot, `probe-${process.pid}`);
+  try {
+    for (const d of ['l', 'u', 'w', 'm']) fs.mkdirSync(join(p, d), { recursive: true });
+    mount('overlay', join(p, 'm'), 'overlay', 0, `lowerdir=${join(p, 'l')},upperdir=${join(p, 'u')},workdir=${join(p, 'w')}`);
+    umount2(join(p, 'm'), MNT_DETACH); // a plain umount syncs the filesystem: slow on a busy disk
+    return true;
+  } catch {
+    return false;
+  } finally {
+    fs.rmSync(p, { recursive: true, force: true });
+  }
+}
+
+/** probeDevices — whether mknod of a character device works under `storageRoot`. */
+export function probeDevices(storageRoot: string): boolean {
+  const p = join(storageRoot, `probe-dev-${process.pid}`);
+  try {
+    fs.mkdirSync(storageRoot, { recursive: true });
+    mknod(p, S_IFCHR | 0o600, 1, 3);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    fs.rmSync(p, { force: true });
+  }
+}
+
+/** parseDriverName — validates a --storage-driver value. */
+export function parseDriverName(text: string): DriverName {
+  if ((DRIVER_NAMES as readonly string[]).includes(text)) return text as DriverName;
+  throw invalid(`storage driver "${text}" is not one of ${DRIVER_NAMES.join(', ')}`);
+}
+
+/**
+ * chooseDriver — the flag, the env, the root's previous choice, else a probe. Switching
+ * drivers is refused while the root holds layers of the previous one (`holdsLayers`).
+ */
+export function chooseDriver(flag: string | undefined, previous: string | undefined, storageRoot: string, holdsLayers: boolean): DriverName {
+  const asked = flag ?? process.env['TSNET_STORAGE_DRIVER'];
+  if (asked) {
+    const name = parseDriverName(asked);
+    if (previous && previous !== name && holdsLayers) {
+      throw new TsnetError('ECONFLICT', `this state root holds images in storage driver "${previous}"; remove them (tsnet rmi) before switching to "${name}"`);
+    }
+    if (name === 'overlay' && !probeOverlay(storageRoot)) throw new TsnetError('EUNSUPPORTED', `storage driver overlay does not work here (the kernel refused an overlay mount under ${storageRoot}); use --storage-driver vfs`);
+    return name;
+  }
+  if (previous) return parseDriverName(previous);
+  return probeOverlay(storageRoot) ? 'overlay' : 'vfs';
+}

@@ -1,0 +1,59 @@
+/**
+ * overlay — the overlayfs graph driver. Each layer dir holds only that layer's changes,
+ * with whiteouts as 0:0 character devices and opaque directories marked by the
+ * trusted.overlay.opaque xattr, which is what overlayfs itself reads. A rootfs is one
+ * overlay mount: the image's layer dirs as lowerdirs (top first) plus its own upper dir.
+ */
+import * as fs from 'node:fs';
+import { join, relative } from 'node:path';
+import { TsnetError } from '../core/errors.js';
+import type { ApplyOptions } from './apply-layer.js';
+import { GraphDriver, type Rootfs } from './driver.js';
+import { MNT_DETACH, mount, umount2, SyscallError } from './libc.js';
+
+/** The kernel takes at most a page of mount options. */
+const MAX_OPTIONS = 4000;
+const EINVAL_ERRNO = 22;
+const ENOENT_ERRNO = 2;
+
+export class OverlayDriver extends GraphDriver {
+  readonly name = 'overlay' as const;
+
+  applyOptions(): ApplyOptions { return { whiteouts: 'overlay', devices: this.devices }; }
+
+  protected async prepareLayerDir(tmp: string): Promise<void> {
+    fs.mkdirSync(tmp, { mode: 0o755 });
+  }
+
+  async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+    const merged = join(dir, 'merged');
+    for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
+    // Relative lowerdirs from the layers dir (as Docker's overlay2 does) keep a long chain
+    // within the kernel's one-page limit on mount options.
+    const layers = join(this.home, 'layers');
+    const lower = chain.length > 0
+      ? [...chain].reverse().map((c) => relative(layers, this.layerDir(c))).join(':')
+      : relative(layers, join(dir, 'empty'));
+    if (chain.length === 0) fs.mkdirSync(join(dir, 'empty'), { recursive: true });
+    const options = `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
+    if (options.length > MAX_OPTIONS) throw new TsnetError('EUNSUPPORTED', `image has too many layers (${chain.length}) for one overlay mount`);
+    const cwd = process.cwd();
+    process.chdir(layers);
+    try {
+      mount('overlay', merged, 'overlay', 0, options);
+    } finally {
+      process.chdir(cwd);
+    }
+    return { path: merged, driver: 'overlay' };
+  }
+
+  unmountRootfs(dir: string): void {
+    try {
+      umount2(join(dir, 'merged'), MNT_DETACH);
+    } catch (e) {
+      // Not mounted (EINVAL) or already gone (ENOENT): teardown is idempotent.
+      if (!(e instanceof SyscallError) || (e.errno !== EINVAL_ERRNO && e.errno !== ENOENT_ERRNO)) throw e;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
