@@ -3,8 +3,8 @@
  * gateway address on a subnet that collides with nothing on the host (--subnet auto picks
  * the lowest free block of Docker's local pools; an explicit subnet that overlaps a host
  * route, address or another network is refused, naming it). Attaching to a network takes
- * the next free address from state. Planned with undo like attach. Firewall rules (NAT,
- * isolation, port publishing) come with the rest of the bridge-networks issue.
+ * the next free address from state. Planned with undo like attach. The firewall (NAT,
+ * isolation) goes through the state root's FirewallBackend (nat/backend.ts).
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
