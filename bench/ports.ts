@@ -57,11 +57,11 @@ function cliRep(box: Sandbox, fw: string, rep: number, n: number, s: Samples): v
 /** inprocRep — the same three figures as library calls (bench/inproc-ports.ts). */
 function inprocRep(box: Sandbox, fw: string, rep: number, n: number, s: Samples): void {
   const { host, root, guests, drop } = world(box, fw, `i${fw.slice(0, 3)}${rep}`, 4);
-  const out = run(['ip', 'netns', 'exec', host, process.execPath, INPROC, '--root', root, '--mappings', String(n), ...guests]);
-  const r = JSON.parse(out) as { firstMs: number; batchMs: number; nextMs: number };
-  s.first.push(r.firstMs);
-  s.batch.push(r.batchMs);
-  s.next.push(r.nextMs);
+  const out = run(['ip', 'netns', 'exec', host, process.execPath, '--expose-gc', INPROC, '--root', root, '--mappings', String(n), '--pairs', String(PAIRS), ...guests]);
+  const r = JSON.parse(out) as { firstMs: number[]; batchMs: number[]; nextMs: number[] };
+  s.first.push(...r.firstMs);
+  s.batch.push(...r.batchMs);
+  s.next.push(...r.nextMs);
   drop();
 }
 

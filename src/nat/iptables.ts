@@ -81,16 +81,15 @@ export const iptablesBackend: FirewallBackend = {
     return true;
   },
 
-  /** publish — rebuilds the attachment's chain from all of its mappings in one restore. */
+  /** publish — the new mappings' rules (and, on the first, the chain and its jump) in one restore. */
   async publish(bridge, existing, added) {
-    if (added.length === 0) return;
-    await restore('nat', portRules(bridge, [...existing, ...added], existing.length === 0));
+    if (added.length > 0) await restore('nat', portRules(bridge, added, existing.length === 0 ? 'new' : 'append'));
   },
 
   async unpublish(bridge, kept, removed) {
     const any = kept[0] ?? removed[0];
     if (!any) return;
-    if (kept.length > 0) await restore('nat', portRules(bridge, kept, false));
+    if (kept.length > 0) await restore('nat', portRules(bridge, kept, 'rebuild'));
     else await removePorts(bridge, any.containerIp);
   },
 };

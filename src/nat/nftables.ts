@@ -59,7 +59,7 @@ export const nftablesBackend: FirewallBackend = {
     const b = JSON.stringify(n.bridge);
     const has = (chain: string, text: string): boolean => chainBody(table, chain)?.includes(text) ?? false;
     return has('forward', 'jump user') && has('forward', 'oifname vmap @inbound') && has('forward', 'iifname vmap @egress')
-      && has('prerouting', 'jump published') && has('published', 'map @ports-any') && has('input', '@localnet')
+      && has('prerouting', 'jump published') && has('output', 'jump published') && has('published', 'map @ports-any') && has('input', '@localnet')
       && has(c.inbound, 'drop') && has(c.egress, 'accept') && table.includes(`${b} : jump ${c.inbound}`) && table.includes(`${b} : jump ${c.egress}`)
       && (n.internal || has(c.post, 'masquerade'));
   },

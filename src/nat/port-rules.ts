@@ -19,15 +19,16 @@ export function portChain(bridge: string, containerIp: string): string {
 }
 
 /**
- * portRules — the attachment's chain (redeclared, so --noflush empties it first) with one
- * DNAT rule per mapping, and the jump to it when `addJump` (its first publish: state says
- * whether the jump is there, so a publish reads nothing back and costs the same at any N).
+ * portRules — one DNAT rule per mapping in the attachment's chain. `new` (its first publish)
+ * declares the chain and adds the jump to it; `append` adds the rules alone; `rebuild`
+ * redeclares the chain (so --noflush empties it) and refills it. State says which applies,
+ * so a publish reads nothing back and costs the same however many mappings exist.
  */
-export function portRules(bridge: string, ports: readonly PortRecord[], addJump: boolean): string[] {
+export function portRules(bridge: string, ports: readonly PortRecord[], mode: 'new' | 'append' | 'rebuild'): string[] {
   const chain = portChain(bridge, ports[0]!.containerIp);
   return [
-    `:${chain} - [0:0]`,
-    ...(addJump ? [`-A TSNET -j ${chain}`] : []),
+    ...(mode === 'append' ? [] : [`:${chain} - [0:0]`]),
+    ...(mode === 'new' ? [`-A TSNET -j ${chain}`] : []),
     ...ports.map((p) => {
       const dst = p.hostIp === ANY_HOST_IP ? '' : `-d ${p.hostIp}/32 `;
       return `-A ${chain} ${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`;

@@ -3,9 +3,9 @@
  * gateway address on a subnet that collides with nothing on the host (--subnet auto picks
  * the lowest free block of Docker's local pools; an explicit subnet that overlaps a host
  * route, address or another network is refused, naming it), optionally dual-stack (--ipv6:
- * --subnet6 or a /64 of the root's ULA /48), with forwarding on and the network's firewall
- * chains. Attaching to a network takes the next free address(es) from state. Planned with
- * undo like attach.
+ * --subnet6 or a /64 of the root's ULA /48), with forwarding on. Attaching to a network takes
+ * the next free address(es) from state. Planned with undo like attach. The firewall (NAT,
+ * isolation) goes through the state root's FirewallBackend (nat/backend.ts).
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';

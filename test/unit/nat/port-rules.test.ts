@@ -10,17 +10,23 @@ const ports: PortRecord[] = [
   { id: 2, attachmentId: 7, protocol: 'udp', hostIp: '10.250.0.1', hostPort: 5353, containerIp: '10.71.0.2', containerPort: 53 },
 ];
 
-test('published ports: one DNAT rule each (hairpin too: no ! -i), the jump only on the first publish', () => {
+test('published ports: one DNAT rule each (hairpin too: no ! -i), the chain and jump only on the first publish', () => {
   const c = portChain(bridge, '10.71.0.2');
   assert.match(c, /^TSNET-D-[0-9a-f]{10}$/);
   assert.notEqual(portChain(bridge, '10.71.0.3'), c);
-  assert.deepEqual(portRules(bridge, ports, true), [
+  assert.deepEqual(portRules(bridge, ports, 'new'), [
     `:${c} - [0:0]`,
     `-A TSNET -j ${c}`,
     `-A ${c} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.71.0.2:80`,
     `-A ${c} -d 10.250.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.71.0.2:53`,
   ]);
-  assert.ok(!portRules(bridge, ports, false).includes(`-A TSNET -j ${c}`), 'the jump is not added twice');
+  assert.deepEqual(portRules(bridge, ports.slice(1), 'append'), [
+    `-A ${c} -d 10.250.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.71.0.2:53`,
+  ], 'more mappings: their rules alone, whatever the chain holds');
+  assert.deepEqual(portRules(bridge, ports.slice(0, 1), 'rebuild'), [
+    `:${c} - [0:0]`,
+    `-A ${c} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.71.0.2:80`,
+  ], 'after an unpublish: emptied and refilled, the jump kept');
 });
 
 test('port teardown removes the jump and the chain', () => {
