@@ -136,6 +136,7 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL,              -- ms since the epoch
     UNIQUE (network_id, ip),
     UNIQUE (network_id, client_key)
+  );
   `,
   `
   -- Images (issue 4). Layers are named by chain id (their whole ancestry) and unpacked once
