@@ -26,18 +26,28 @@ export function openDatabase(root: string): Database {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
-  let db: Database;
-  try {
-    db = new Sqlite(join(root, 'state.db'), { timeout: 15000 });
-    // WAL is a property of the file: set once, it stays (asking again costs ~1 ms a start).
-    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-  } catch (e) {
-    throw new TsnetError('ESTATE', `cannot open state database in ${root}: ${(e as Error).message}`);
+  const file = join(root, 'state.db');
+  for (let attempt = 0; ; attempt++) {
+    let db: Database | undefined;
+    try {
+      db = new Sqlite(file, { timeout: 15000 });
+      // WAL is a property of the file: set once, it stays (asking again costs ~1 ms a start).
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return db;
+    } catch (e) {
+      db?.close();
+      // Many processes opening a brand-new root race to switch it to WAL; SQLite answers the
+      // losers SQLITE_BUSY at once, without its busy handler. Retry for up to ~15 s.
+      if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY') && attempt < 300) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.floor(Math.random() * 30));
+        continue;
+      }
+      throw new TsnetError('ESTATE', `cannot open state database in ${root}: ${(e as Error).message}`);
+    }
   }
-  migrate(db);
-  return db;
 }
 
 /** migrate — applies the migrations newer than user_version, each in its own transaction. */
