@@ -8,31 +8,25 @@
  */
 import { openSync, closeSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
+import { bindLibc, type Bound } from '../core/libc.js';
 
 const CLONE_NEWNET = 0x40000000;
 
 type SetnsFn = (fd: number, nstype: number) => number;
-let setnsFn: SetnsFn | undefined;
-let errnoFn: (() => number) | undefined;
+let libc: Bound<{ setns: SetnsFn }> | undefined;
 
-function loadSetns(): SetnsFn {
-  if (!setnsFn) {
-    // koffi is loaded lazily: only commands that work inside another netns pay its import.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as typeof import('koffi');
-    const libc = koffi.load('libc.so.6');
-    setnsFn = libc.func('int setns(int fd, int nstype)') as SetnsFn;
-    errnoFn = () => koffi.errno();
-  }
-  return setnsFn;
+/** loadSetns — bound on first use: only commands that work inside another netns pay koffi's import. */
+function loadSetns(): Bound<{ setns: SetnsFn }> {
+  libc ??= bindLibc<{ setns: SetnsFn }>({ setns: 'int setns(int fd, int nstype)' });
+  return libc;
 }
 
 export function inNetns<T>(targetFd: number, fn: () => T): T {
-  const setns = loadSetns();
+  const { setns, errno } = loadSetns();
   const home = openSync('/proc/thread-self/ns/net', 'r');
   try {
     if (setns(targetFd, CLONE_NEWNET) !== 0) {
-      throw new TsnetError('EKERNEL', `setns into network namespace failed (errno ${errnoFn?.()})`);
+      throw new TsnetError('EKERNEL', `setns into network namespace failed (errno ${errno()})`);
     }
     try {
       return fn();

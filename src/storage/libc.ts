@@ -4,8 +4,9 @@
  * rootfs) and flock (one pull of a layer at a time across processes). Loaded on first use.
  */
 import { TsnetError } from '../core/errors.js';
+import { bindLibc, type Bound } from '../core/libc.js';
 
-interface Libc {
+type LibcFns = {
   mknod: (path: string, mode: number, dev: bigint | number) => number;
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
   lgetxattr: (path: string, name: string, value: Buffer | null, size: number) => number;
@@ -14,28 +15,22 @@ interface Libc {
   umount2: (target: string, flags: number) => number;
   flock: (fd: number, op: number) => number;
   strerror: (errnum: number) => string;
-  errno: () => number;
-}
+};
+type Libc = Bound<LibcFns>;
 
 let libc: Libc | undefined;
 
 function load(): Libc {
-  if (!libc) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    libc = {
-      mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Libc['mknod'],
-      lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Libc['lsetxattr'],
-      lgetxattr: lib.func('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Libc['lgetxattr'],
-      llistxattr: lib.func('long llistxattr(const char *path, _Out_ void *list, size_t size)') as Libc['llistxattr'],
-      mount: lib.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)') as Libc['mount'],
-      umount2: lib.func('int umount2(const char *target, int flags)') as Libc['umount2'],
-      flock: lib.func('int flock(int fd, int op)') as Libc['flock'],
-      strerror: lib.func('const char *strerror(int errnum)') as Libc['strerror'],
-      errno: () => koffi.errno(),
-    };
-  }
+  libc ??= bindLibc<LibcFns>({
+    mknod: 'int mknod(const char *path, uint32_t mode, uint64_t dev)',
+    lsetxattr: 'int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
+    lgetxattr: 'long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)',
+    llistxattr: 'long llistxattr(const char *path, _Out_ void *list, size_t size)',
+    mount: 'int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)',
+    umount2: 'int umount2(const char *target, int flags)',
+    flock: 'int flock(int fd, int op)',
+    strerror: 'const char *strerror(int errnum)',
+  });
   return libc;
 }
 
