@@ -6,7 +6,7 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
-import { printResult, type GlobalOpts } from './output.js';
+import { printResult, printWarnings, type GlobalOpts } from './output.js';
 
 interface AttachOpts extends GlobalOpts {
   i?: string; l?: string; a?: string; directPhys?: boolean; wait?: boolean; timeout?: string; dryRun?: boolean;
@@ -77,7 +77,7 @@ Examples:
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { detach } = load.detach();
       const result = await withContext(opts, (ctx) => detach(ctx, ref, ctrIf, { dryRun: opts.dryRun }));
-      for (const w of result.warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
+      printWarnings(result.warnings);
       printResult(opts, result, result.message);
     });
 

@@ -7,7 +7,7 @@ import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
-import { printResult, table, type GlobalOpts } from './output.js';
+import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
 import type { NetworkRecord } from '../state/networks.js';
 
 interface CreateOpts extends GlobalOpts {
@@ -157,7 +157,7 @@ export function registerNetworkCommands(program: Command): void {
       const { parseGuest } = load.grammar();
       const { disconnectNetwork } = load.connect();
       const r = await withContext(opts, (ctx) => disconnectNetwork(ctx, name, parseGuest(guestText), { dryRun: opts.dryRun }));
-      for (const w of r.warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
+      printWarnings(r.warnings);
       printResult(opts, r, r.message);
     });
 

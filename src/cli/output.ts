@@ -23,6 +23,11 @@ export function printResult(opts: GlobalOpts, json: unknown, human: string | str
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** printWarnings — what a teardown could not do, one line each on stderr (the result still goes to stdout). */
+export function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(`tsnet: warning: ${w}\n`);
+}
+
 export function printError(err: unknown, json: boolean): number {
   const e = toTsnetError(err);
   if (json) process.stdout.write(`${JSON.stringify({ error: e.message, code: e.code })}\n`);

@@ -3,7 +3,7 @@
  * commands run inside them, and a guaranteed cleanup. Tests never touch the machine's
  * own namespace: tsnet itself is run inside a "host" netns made here.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,4 +131,20 @@ export function firewallSnapshot(ns: string): string {
 /** nftRuleset — `nft -s list ruleset` in ns (iptables-nft's tables included; -s: without counters). */
 export function nftRuleset(ns: string): string {
   return sh(['ip', 'netns', 'exec', ns, 'nft', '-s', 'list', 'ruleset']);
+}
+
+/**
+ * addressSeenFrom — the source address a TCP server at `ip` in `serverNs` sees when `clientNs`
+ * connects to it: how tests prove that egress is masqueraded (IPv4 or IPv6).
+ */
+export async function addressSeenFrom(serverNs: string, ip: string, clientNs: string): Promise<string> {
+  const server = spawn('ip', ['netns', 'exec', serverNs, process.execPath, '-e',
+    `require('net').createServer((s) => s.end(s.remoteAddress)).listen(8080, ${JSON.stringify(ip)}, () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve) => server.stdout.once('data', resolve));
+    return sh(['ip', 'netns', 'exec', clientNs, process.execPath, '-e',
+      `const s = require('net').connect(8080, ${JSON.stringify(ip)}); s.on('data', (d) => process.stdout.write(d)); s.setTimeout(3000, () => process.exit(1))`]);
+  } finally {
+    server.kill();
+  }
 }
