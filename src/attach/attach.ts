@@ -35,7 +35,7 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
   // Bad dhcp options are refused before anything is looked at or changed.
   const dhcp = req.ip.mode === 'dhcp' ? parseDhcpOptions(req.ip.options) : undefined;
   if (dhcp && req.family === 6) throw invalid('dhcp gives IPv4 addresses; -a 6 cannot be used with it');
-  const guest = resolveGuest(req.guest);
+  const guest = resolveGuest(req.guest, ctx.containerLookup);
   const host = await ctx.hostLinks();
   const inGuest = await ctx.guestLinks(guest);
   try {

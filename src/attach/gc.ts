@@ -28,7 +28,7 @@ export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): P
   const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], repairedNetworks: [], restoredFirewalls: [], errors: [] };
   const host = await ctx.hostLinks();
   for (const rec of ctx.attachments.all()) {
-    const guest = tryResolveGuest(guestFromText(rec.guest));
+    const guest = tryResolveGuest(guestFromText(rec.guest), ctx.containerLookup);
     const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
     try {
       const inGuest = alive ? await ctx.guestLinks(alive) : undefined;

@@ -13,6 +13,7 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerContainerCommands } from './container-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerContainerCommands(program);
   return program;
 }
 
@@ -50,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may set its own status (gc's errors, run's container exit code).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help/version are "errors" to exitOverride; real usage errors are bad input (2).

@@ -10,8 +10,9 @@ import { formatCidr, formatIp, network, parseCidr } from '../ipam/cidr.js';
 import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { createNetwork } from './network.js';
+import { DEFAULT_NETWORK } from './network-name.js';
 
-export const DEFAULT_NETWORK = 'tsnet0';
+export { DEFAULT_NETWORK };
 
 export interface InitOptions {
   bip?: string | undefined;
