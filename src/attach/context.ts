@@ -12,14 +12,15 @@ import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { DhcpServerRepo } from '../state/dhcp-servers.js';
 import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
-import { chooseBackend, firewallBackend, type FirewallBackend } from '../nat/backend.js';
+import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
+import type { FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
 
 export interface EngineOptions {
   root?: string | undefined;
   backend?: LinkOpsBackend | undefined;
-  /** --firewall-backend: only ever used for the state root's first choice (see nat/backend.ts). */
+  /** --firewall-backend: only ever used for the state root's first choice (see nat/select-backend.ts). */
   firewallBackend?: string | undefined;
 }
 

@@ -11,7 +11,7 @@ import type { EngineContext } from './context.js';
 import { removeAttachment, removeBridgeIfUnused } from './detach.js';
 import { guestFromText } from './spec.js';
 import { repairNetworks } from '../network/repair.js';
-import { networkFirewall } from '../nat/backend.js';
+import { networkFirewall } from '../nat/firewall.js';
 
 export interface GcReport {
   removedRecords: string[];

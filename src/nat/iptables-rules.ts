@@ -25,7 +25,7 @@
  * UPGRADE HAZARD: chain names are recomputed at teardown; changing them strands old rules.
  */
 import { shortHash } from '../core/names.js';
-import type { NetworkFirewall } from './backend.js';
+import type { NetworkFirewall } from './firewall.js';
 
 export const USER_CHAIN = 'TSNET-USER';
 export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS', 'TSNET-INPUT'] as const;

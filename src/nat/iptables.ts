@@ -8,7 +8,7 @@
  * Spawned through core/exec only.
  */
 import { run } from '../core/exec.js';
-import type { FirewallBackend, NetworkFirewall } from './backend.js';
+import type { FirewallBackend, NetworkFirewall } from './firewall.js';
 import { portRules, portTeardown } from './port-rules.js';
 import { baseRules, baseTeardownRules, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
 

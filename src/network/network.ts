@@ -5,7 +5,7 @@
  * route, address or another network is refused, naming it), optionally dual-stack (--ipv6:
  * --subnet6 or a /64 of the root's ULA /48), with forwarding on. Attaching to a network takes
  * the next free address(es) from state. Planned with undo like attach. The firewall (NAT,
- * isolation) goes through the state root's FirewallBackend (nat/backend.ts).
+ * isolation) goes through the state root's FirewallBackend (nat/firewall.ts).
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
@@ -19,7 +19,7 @@ import type { EngineContext } from '../attach/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
-import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/backend.js';
+import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
