@@ -11,6 +11,8 @@ import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { DhcpServerRepo } from '../state/dhcp-servers.js';
+import { IntentRepo } from '../state/intents.js';
+import { HostLock } from '../engine/host-lock.js';
 import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
 import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
 import type { FirewallBackend } from '../nat/firewall.js';
@@ -34,6 +36,8 @@ export class EngineContext {
   private readonly repos = new Map<new (db: Database) => unknown, unknown>();
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
+  /** The lock for host-wide kernel state (engine/host-lock.ts): `ctx.hostLock.withLock(what, fn)`. */
+  readonly hostLock = new HostLock();
 
   constructor(opts: EngineOptions = {}) {
     this.root = resolveRoot(opts.root);
@@ -59,6 +63,7 @@ export class EngineContext {
   get ports(): PortRepo { return this.repo(PortRepo); }
   get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
   get dhcpServers(): DhcpServerRepo { return this.repo(DhcpServerRepo); }
+  get intents(): IntentRepo { return this.repo(IntentRepo); }
 
   /** dbOpened — whether this command touched state (the keeper check runs only then). */
   get dbOpened(): boolean { return this.dbHandle !== undefined; }
@@ -103,6 +108,7 @@ export class EngineContext {
   close(): void {
     void this.hostLinksHandle?.then((l) => l.close(), () => undefined);
     this.hostLinksHandle = undefined;
+    this.hostLock.close();
     this.dbHandle?.close();
     this.dbHandle = undefined;
     this.repos.clear();

@@ -19,7 +19,8 @@ import { applyLease, leaseCidr, removeLease } from './apply-lease.js';
 import { resume, start, type BoundLease } from './client-machine.js';
 import { clientIdentity } from './client-options.js';
 import { CLIENT_PORT, ClientSession } from './session.js';
-import { KEEPER_LOG, keeperAlive, processStartTime } from './supervise.js';
+import { KEEPER_LOG, keeperAlive } from './supervise.js';
+import { processStartTime } from '../core/owner.js';
 import { DhcpServer } from './server.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */

@@ -41,6 +41,12 @@ export function validateInit(o: InitOptions): void {
 
 export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}): Promise<{ network: NetworkRecord; created: boolean }> {
   validateInit(o);
+  // Decided under the host lock: concurrent first attaches to tsnet0 create it once, and the
+  // others find it made (instead of failing on "already exists").
+  return ctx.hostLock.withLock('create the default network', () => initLocked(ctx, o));
+}
+
+async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network: NetworkRecord; created: boolean }> {
   const existing = ctx.networks.get(DEFAULT_NETWORK);
   if (existing) return { network: existing, created: false };
   let subnet: string | undefined;

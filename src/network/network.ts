@@ -118,8 +118,19 @@ export function gatewayFor(subnet: string, gateway?: string): string {
   return formatIp(g.family, g.addr);
 }
 
+/**
+ * createNetwork — validates, then (except for a dry run) holds the host lock from the first
+ * look at the host to the last change: the subnet, the bridge and the firewall are host-wide,
+ * so what to create is decided from what the host has while no other tsnet changes it.
+ */
 export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean } = {}): Promise<{ network?: NetworkRecord; plan?: string[] }> {
   validateSpec(spec);
+  if (opts.dryRun) return planNetwork(ctx, spec, true);
+  return ctx.hostLock.withLock(`create network ${spec.name}`, () => planNetwork(ctx, spec, false));
+}
+
+async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolean): Promise<{ network?: NetworkRecord; plan?: string[] }> {
+  const opts = { dryRun };
   if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
   const host = await ctx.hostLinks();
   const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
@@ -266,6 +277,10 @@ export function gatewayCidrs(n: NetworkRecord): string[] {
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
 export async function removeNetwork(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   validateNetworkName(name);
+  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name));
+}
+
+async function removeLocked(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
   const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);
