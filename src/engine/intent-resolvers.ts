@@ -9,7 +9,7 @@
  */
 import { TsnetError } from '../core/errors.js';
 import type { IntentRecord } from '../state/intents.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from './context.js';
 
 export interface Resolver {
   outcome: 'finished' | 'undone';

@@ -12,7 +12,8 @@ import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { DhcpServerRepo } from '../state/dhcp-servers.js';
 import { IntentRepo } from '../state/intents.js';
-import { HostLock } from '../engine/host-lock.js';
+import { HostLock } from './host-lock.js';
+import type { Resolution } from './settle.js';
 import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
 import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
 import type { FirewallBackend } from '../nat/firewall.js';
@@ -98,6 +99,15 @@ export class EngineContext {
     if (opts.dryRun) return choose(false);
     this.firewallHandle ??= choose(true);
     return this.firewallHandle;
+  }
+
+  /**
+   * settle — finishes or undoes what a dead process left on an object (engine/settle.ts),
+   * telling the user which; commands call it before they touch the object.
+   */
+  settle(object: string): Promise<Resolution[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./settle.js') as typeof import('./settle.js')).settleObject(this, object);
   }
 
   /** guestLinks — a fresh LinkOps inside a guest netns; the caller closes it. */
