@@ -19,6 +19,7 @@ import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
 import type { FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
+import { FrameSender } from '../netns/packet-socket.js';
 
 export interface EngineOptions {
   root?: string | undefined;
@@ -39,6 +40,7 @@ export class EngineContext {
   private hostLinksHandle: Promise<LinkOps> | undefined;
   /** The lock for host-wide kernel state (engine/host-lock.ts): `ctx.hostLock.withLock(what, fn)`. */
   readonly hostLock = new HostLock();
+  private hostFramesHandle: FrameSender | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.root = resolveRoot(opts.root);
@@ -84,6 +86,15 @@ export class EngineContext {
   }
 
   /**
+   * hostFrames — a packet socket on tsnet's own netns for gratuitous ARPs, kept open for the
+   * context's life: closing one costs an RCU grace period (~11 ms), more than an attach.
+   */
+  hostFrames(): FrameSender {
+    this.hostFramesHandle ??= new FrameSender();
+    return this.hostFramesHandle;
+  }
+
+  /**
    * firewall — the state root's firewall backend, chosen on first use and stored in meta;
    * a different --firewall-backend later is an error (its rules would be stranded).
    * `dryRun`: the backend a real run would use, stored nowhere (a plan printed with
@@ -119,6 +130,8 @@ export class EngineContext {
     void this.hostLinksHandle?.then((l) => l.close(), () => undefined);
     this.hostLinksHandle = undefined;
     this.hostLock.close();
+    this.hostFramesHandle?.close();
+    this.hostFramesHandle = undefined;
     this.dbHandle?.close();
     this.dbHandle = undefined;
     this.repos.clear();
