@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { StartResult } from '../runtime/start.js';
 import type { ContainerView } from '../runtime/view.js';
 import { withGlobals } from './globals.js';

@@ -7,8 +7,9 @@
  * next start, everything is detached (ports, addresses, DHCP leases, veths), and the netns
  * pin goes.
  */
-import type { EngineContext } from '../attach/context.js';
-import type { AttachRequest, GuestRef } from '../attach/spec.js';
+import type { EngineContext } from '../engine/context.js';
+import type { AttachRequest } from '../attach/spec.js';
+import type { GuestRef } from '../netns/guest-ref.js';
 import { TsnetError } from '../core/errors.js';
 import { DEFAULT_NETWORK } from '../network/network-name.js';
 import type { ContainerRecord } from '../state/containers.js';

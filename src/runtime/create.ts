@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { TsnetError, invalid } from '../core/errors.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import { ImageStore } from '../images/image-store.js';
 import { parseConfig } from '../images/manifest.js';
 import { parsePortSpec } from '../nat/port-spec.js';

@@ -7,7 +7,7 @@
  */
 import { constants } from 'node:os';
 import { TsnetError, invalid } from '../core/errors.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { processAlive, processStartTime } from './process.js';
 import { finalize, reconcile, removeFiles, requireContainer, settle, waitGone } from './reconcile.js';

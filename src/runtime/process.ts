@@ -4,7 +4,7 @@
  * for it), and its network namespace is its pin under /run/netns or, in a mount namespace
  * where the pin is not visible (`ip netns exec` makes one per command), its init's own.
  */
-import { processStartTime } from '../dhcp/supervise.js';
+import { processStartTime } from '../core/owner.js';
 import type { ContainerRecord } from '../state/containers.js';
 
 export { processStartTime };

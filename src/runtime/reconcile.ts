@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { TsnetError } from '../core/errors.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { ContainerRecord, ContainerState } from '../state/containers.js';
 import { containerDirs, removeCgroups, wasOomKilled } from './cgroups.js';
 import { disconnectNetworks, unpin } from './container-network.js';

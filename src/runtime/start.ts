@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { TsnetError } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import { tsnetBin } from '../dhcp/supervise.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { createCgroups, removeCgroups } from './cgroups.js';

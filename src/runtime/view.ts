@@ -2,7 +2,7 @@
  * view — a container as `ps`, `inspect` and --json show it: state, pid, exit code, times,
  * image, command, and per interface its network, address and MAC, and the published ports.
  */
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { storedConfig, type StoredConfig } from './create.js';
 
