@@ -39,5 +39,6 @@ export const load = {
   lifecycle: () => require('../runtime/lifecycle.js') as typeof import('../runtime/lifecycle.js'),
   reconcile: () => require('../runtime/reconcile.js') as typeof import('../runtime/reconcile.js'),
   containerView: () => require('../runtime/view.js') as typeof import('../runtime/view.js'),
+  containerConnect: () => require('../runtime/connect.js') as typeof import('../runtime/connect.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
