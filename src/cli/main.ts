@@ -16,6 +16,7 @@ import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerContainerCommands } from './container-commands.js';
+import { registerContainerInfoCommands } from './container-info-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerRegistryCommands(program);
   registerContainerCommands(program);
+  registerContainerInfoCommands(program);
   return program;
 }
 
