@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   /* eslint-disable @typescript-eslint/no-require-imports */
   const t0 = nowMs();
-  const { EngineContext } = require('../src/attach/context.js') as typeof import('../src/attach/context.js');
+  const { EngineContext } = require('../src/engine/context.js') as typeof import('../src/engine/context.js');
   const { attach } = require('../src/attach/attach.js') as typeof import('../src/attach/attach.js');
   const { detach } = require('../src/attach/detach.js') as typeof import('../src/attach/detach.js');
   const { parseAttach, parseGuest } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');

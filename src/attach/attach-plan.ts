@@ -11,7 +11,7 @@ import { openCurrentNetns } from '../netns/guest.js';
 import { contains, parseCidr, parseIp } from '../ipam/cidr.js';
 import { run } from '../core/exec.js';
 import { giveBackDefault, takeOverDefault } from './default-route.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { HostSide } from './host-side.js';
 import type { AttachRequest, StaticAddress } from './spec.js';
 import type { NetworkRecord } from '../state/networks.js';

@@ -2,7 +2,7 @@
  * with-context — one EngineContext per command: opened from the global options, handed to
  * the command, closed afterwards whatever happens.
  */
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import { load } from './load.js';
 import type { GlobalOpts } from './output.js';
 

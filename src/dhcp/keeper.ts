@@ -9,8 +9,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineContext } from '../attach/context.js';
-import { guestFromText } from '../attach/spec.js';
+import type { DhcpContext } from './dhcp-context.js';
+import { guestFromText } from '../netns/guest-ref.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import { tryResolveGuest, type ResolvedGuest } from '../netns/guest.js';
 import { openUdpSocket } from '../netns/udp-socket.js';
@@ -40,7 +40,7 @@ export class LeaseKeeper {
   private reloading: Promise<void> = Promise.resolve();
   private readonly logPath: string;
 
-  constructor(private readonly ctx: EngineContext) {
+  constructor(private readonly ctx: DhcpContext) {
     this.logPath = join(ctx.root, KEEPER_LOG);
   }
 

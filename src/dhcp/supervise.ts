@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnDetached } from '../core/exec.js';
-import type { EngineContext } from '../attach/context.js';
+import type { DhcpContext } from './dhcp-context.js';
 import type { KeeperRecord } from '../state/dhcp-leases.js';
 
 export const KEEPER_LOG = 'dhcp-keeper.log';
@@ -45,7 +45,7 @@ let startedHere: number | undefined;
  * ensureKeeper — SIGHUP the live keeper when `notify` (it re-reads the leases at once and
  * exits if none is left); with leases in state and no live keeper, start one.
  */
-export function ensureKeeper(ctx: EngineContext, notify: boolean): KeeperStatus {
+export function ensureKeeper(ctx: DhcpContext, notify: boolean): KeeperStatus {
   const k = ctx.dhcpLeases.keeper();
   if (k && keeperAlive(k)) {
     if (notify) process.kill(k.pid, 'SIGHUP');

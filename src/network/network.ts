@@ -15,7 +15,7 @@ import { checkExplicitSubnet, selectSubnet, type HostObstacles } from '../ipam/s
 import { ulaPool, type Pool } from '../ipam/pools.js';
 import { loadConfig } from '../state/config.js';
 import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';

@@ -7,7 +7,7 @@
  * made, so that is reported instead.
  */
 import { ensureBridge } from '../bridge/bridge.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import { gatewayCidrs, routeLocalnetKey } from './network.js';
 import { ETH_P_ARP, gratuitousArp } from '../attach/arp-frame.js';
 import { sendFrame } from '../netns/packet-socket.js';
