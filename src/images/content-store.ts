@@ -9,11 +9,12 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { TsnetError } from '../core/errors.js';
+import { tempName } from '../storage/temp-name.js';
 import { hexOf } from './digest.js';
 
 export class ContentStore {
   readonly dir: string;
-  private readonly tmpDir: string;
+  readonly tmpDir: string;
 
   constructor(root: string) {
     this.dir = join(root, 'blobs', 'sha256');
@@ -44,7 +45,7 @@ export class ContentStore {
   writer(expected?: string, expectedSize?: number): BlobWriter {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
-    return new BlobWriter(this, join(this.tmpDir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`), expected, expectedSize);
+    return new BlobWriter(this, join(this.tmpDir, tempName('blob')), expected, expectedSize);
   }
 
   remove(digest: string): void { fs.rmSync(this.path(digest), { force: true }); }

@@ -50,8 +50,14 @@ export class Beneath {
     if (path === '') return this.root;
     const hit = this.cache.get(path);
     if (hit) { this.cache.delete(path); this.cache.set(path, hit); return hit; }
+    // Start from the nearest open ancestor: a deep tree is walked one level at a time.
     let cur = this.root;
-    const parts = path.split('/');
+    let rest = path;
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const up = this.cache.get(path.slice(0, cut));
+      if (up) { cur = up; rest = path.slice(cut + 1); break; }
+    }
+    const parts = rest.split('/');
     let links = 0;
     for (let i = 0; i < parts.length; i++) {
       const comp = parts[i]!;

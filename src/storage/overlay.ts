@@ -3,13 +3,18 @@
  * with whiteouts as 0:0 character devices and opaque directories marked by the
  * trusted.overlay.opaque xattr, which is what overlayfs itself reads. A rootfs is one
  * overlay mount: the image's layer dirs as lowerdirs (top first) plus its own upper dir.
+ * The root directory's owner and mode go down the chain as in Docker's overlay2: a layer
+ * dir starts with its parent's, the upper dir with the top layer's (overlayfs shows the
+ * upper dir's as the rootfs root), and a layer's "/" entry changes them.
  */
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
 import { TsnetError } from '../core/errors.js';
 import type { ApplyOptions } from './apply-layer.js';
-import { GraphDriver, type Rootfs } from './driver.js';
-import { MNT_DETACH, mount, umount2, SyscallError } from './libc.js';
+import { GraphDriver, type MountOptions, type Rootfs } from './driver.js';
+import { MNT_DETACH, MS_NODEV, MS_NOSUID, mount, umount2, SyscallError } from './libc.js';
+import { privateDir } from './private-dir.js';
+import { removePath } from './remove-tree.js';
 
 /** The kernel takes at most a page of mount options. */
 const MAX_OPTIONS = 4000;
@@ -21,13 +26,16 @@ export class OverlayDriver extends GraphDriver {
 
   applyOptions(): ApplyOptions { return { whiteouts: 'overlay', devices: this.devices }; }
 
-  protected async prepareLayerDir(tmp: string): Promise<void> {
-    fs.mkdirSync(tmp, { mode: 0o755 });
+  protected async prepareLayerDir(tmp: string, parent: string | undefined): Promise<void> {
+    mkdirLike(tmp, parent && this.layerDir(parent));
   }
 
-  async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+  async mountRootfs(chain: readonly string[], dir: string, opts: MountOptions = {}): Promise<Rootfs> {
+    privateDir(dir);
     const merged = join(dir, 'merged');
-    for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
+    const top = chain[chain.length - 1];
+    mkdirLike(join(dir, 'upper'), top && this.layerDir(top));
+    for (const d of ['work', 'merged']) fs.mkdirSync(join(dir, d), { mode: 0o755 });
     // Relative lowerdirs from the layers dir (as Docker's overlay2 does) keep a long chain
     // within the kernel's one-page limit on mount options.
     const layers = join(this.home, 'layers');
@@ -40,7 +48,7 @@ export class OverlayDriver extends GraphDriver {
     const cwd = process.cwd();
     process.chdir(layers);
     try {
-      mount('overlay', merged, 'overlay', 0, options);
+      mount('overlay', merged, 'overlay', opts.suidDev ? 0 : MS_NOSUID | MS_NODEV, options);
     } finally {
       process.chdir(cwd);
     }
@@ -54,6 +62,14 @@ export class OverlayDriver extends GraphDriver {
       // Not mounted (EINVAL) or already gone (ENOENT): teardown is idempotent.
       if (!(e instanceof SyscallError) || (e.errno !== EINVAL_ERRNO && e.errno !== ENOENT_ERRNO)) throw e;
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    removePath(dir);
   }
+}
+
+/** mkdirLike — a new directory with the owner and mode of `model` (0755 root when none). */
+function mkdirLike(path: string, model: string | undefined): void {
+  const st = model ? fs.statSync(model) : undefined;
+  fs.mkdirSync(path);
+  if (st) fs.chownSync(path, st.uid, st.gid);
+  fs.chmodSync(path, st ? st.mode & 0o7777 : 0o755);
 }

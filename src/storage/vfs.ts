@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { run } from '../core/exec.js';
 import type { ApplyOptions } from './apply-layer.js';
 import { GraphDriver, type Rootfs } from './driver.js';
+import { privateDir } from './private-dir.js';
+import { removePath } from './remove-tree.js';
 
 export class VfsDriver extends GraphDriver {
   readonly name = 'vfs' as const;
@@ -23,8 +25,9 @@ export class VfsDriver extends GraphDriver {
     await copyTree(this.layerDir(parent), tmp);
   }
 
+  /** mountRootfs — a copy in a 0700 directory: other users cannot reach its setuid files or devices. */
   async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    privateDir(dir);
     const rootfs = join(dir, 'rootfs');
     const top = chain[chain.length - 1];
     if (top) await copyTree(this.layerDir(top), rootfs);
@@ -33,7 +36,7 @@ export class VfsDriver extends GraphDriver {
   }
 
   unmountRootfs(dir: string): void {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removePath(dir);
   }
 }
 
