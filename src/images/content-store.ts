@@ -152,11 +152,19 @@ function writeAt(fd: number, buf: Buffer, position: number): Promise<void> {
   });
 }
 
-/** digestStream — a pass-through that hashes what flows by; digest() once it ended. */
-export function digestStream(): Transform & { digest(): string; bytes: number } {
+/**
+ * digestStream — a pass-through that hashes what flows by; digest() once it ended. Past
+ * `max` bytes it fails with tooBig() (a layer's decompressed size cap).
+ */
+export function digestStream(max = Infinity, tooBig?: () => Error): Transform & { digest(): string; bytes: number } {
   const h = createHash('sha256');
   const t = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) { h.update(chunk); t.bytes += chunk.length; cb(null, chunk); },
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      t.bytes += chunk.length;
+      if (t.bytes > max) { cb(tooBig?.() ?? new TsnetError('EINVAL', `stream larger than ${max} bytes`)); return; }
+      h.update(chunk);
+      cb(null, chunk);
+    },
   }) as Transform & { digest(): string; bytes: number };
   t.bytes = 0;
   let d: string | undefined;

@@ -16,6 +16,8 @@ import { ContentStore } from './content-store.js';
 import { hexOf, shortId } from './digest.js';
 import { formatReference, parseReference } from './reference.js';
 import { Trash } from './trash.js';
+import { limitsFrom, type Limits } from './limits.js';
+import { loadConfig } from '../state/config.js';
 
 export interface ImageStoreOptions { root: string; db: Database; storageDriver?: string | undefined }
 
@@ -35,12 +37,19 @@ export class ImageStore {
   readonly repo: ImageRepo;
   readonly blobs: ContentStore;
   private driverHandle: GraphDriver | undefined;
+  private limitsHandle: Limits | undefined;
 
   constructor(private readonly opts: ImageStoreOptions) {
     this.root = opts.root;
     this.repo = new ImageRepo(opts.db);
     this.blobs = new ContentStore(opts.root);
     this.sweepLeftovers();
+  }
+
+  /** limits — bounds on registries and layers: the defaults, or what ROOT/config.json sets. */
+  get limits(): Limits {
+    this.limitsHandle ??= limitsFrom(loadConfig(this.root));
+    return this.limitsHandle;
   }
 
   /** driver — chosen on first use (flag, env, the root's previous choice, probe). */

@@ -32,6 +32,13 @@ export interface ApplyResult { entries: number; bytes: number }
 
 type Header = TarEntry['header'];
 
+/**
+ * ROOT_SET_XATTR — marks a layer dir whose "/" entry set the root's metadata, so the
+ * overlay driver knows which layer's root the rootfs root must look like. Renaming it
+ * makes existing layers lose their mark (their rootfs root falls back to 0755 root).
+ */
+export const ROOT_SET_XATTR = 'trusted.tsnet.root';
+
 export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
   const rootFd = at.open(AT_FDCWD, dir, O_DIR);
   const a = new Applier(new Beneath(rootFd), opts);
@@ -130,6 +137,7 @@ class Applier {
   /** rootEntry — "/" or "./": the layer root's owner, mode, xattrs and time. */
   private rootEntry(h: Header, xattrs: Map<string, Buffer>): void {
     this.fdMetadata(this.tree.root.fd, h, (h.mode ?? 0o755) & 0o7777, false, xattrs);
+    try { at.fsetxattr(this.tree.root.fd, ROOT_SET_XATTR, Buffer.from('1')); } catch { /* only overlay reads it, and overlay needs xattrs anyway */ }
     this.dirTimes.set('', mtimeOf(h));
   }
 

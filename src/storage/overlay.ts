@@ -3,16 +3,16 @@
  * with whiteouts as 0:0 character devices and opaque directories marked by the
  * trusted.overlay.opaque xattr, which is what overlayfs itself reads. A rootfs is one
  * overlay mount: the image's layer dirs as lowerdirs (top first) plus its own upper dir.
- * The root directory's owner and mode go down the chain as in Docker's overlay2: a layer
- * dir starts with its parent's, the upper dir with the top layer's (overlayfs shows the
- * upper dir's as the rootfs root), and a layer's "/" entry changes them.
+ * The rootfs root shows the upper dir's owner and mode, so the upper dir takes those of
+ * the top-most layer whose "/" entry set them (ROOT_SET_XATTR, see apply-layer), as the
+ * upper dir of Docker's overlay2 takes its parent's.
  */
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
 import { TsnetError } from '../core/errors.js';
-import type { ApplyOptions } from './apply-layer.js';
+import { ROOT_SET_XATTR, type ApplyOptions } from './apply-layer.js';
 import { GraphDriver, type MountOptions, type Rootfs } from './driver.js';
-import { MNT_DETACH, MS_NODEV, MS_NOSUID, mount, umount2, SyscallError } from './libc.js';
+import { MNT_DETACH, MS_NODEV, MS_NOSUID, lgetxattr, mount, umount2, SyscallError } from './libc.js';
 import { privateDir } from './private-dir.js';
 import { removePath } from './remove-tree.js';
 
@@ -26,15 +26,15 @@ export class OverlayDriver extends GraphDriver {
 
   applyOptions(): ApplyOptions { return { whiteouts: 'overlay', devices: this.devices }; }
 
-  protected async prepareLayerDir(tmp: string, parent: string | undefined): Promise<void> {
-    mkdirLike(tmp, parent && this.layerDir(parent));
+  protected async prepareLayerDir(tmp: string): Promise<void> {
+    fs.mkdirSync(tmp, { mode: 0o755 });
   }
 
   async mountRootfs(chain: readonly string[], dir: string, opts: MountOptions = {}): Promise<Rootfs> {
     privateDir(dir);
     const merged = join(dir, 'merged');
-    const top = chain[chain.length - 1];
-    mkdirLike(join(dir, 'upper'), top && this.layerDir(top));
+    const model = [...chain].reverse().map((c) => this.layerDir(c)).find((d) => lgetxattr(d, ROOT_SET_XATTR) !== undefined);
+    mkdirLike(join(dir, 'upper'), model);
     for (const d of ['work', 'merged']) fs.mkdirSync(join(dir, d), { mode: 0o755 });
     // Relative lowerdirs from the layers dir (as Docker's overlay2 does) keep a long chain
     // within the kernel's one-page limit on mount options.

@@ -168,6 +168,17 @@ describe('apply-layer', { skip: rootSkip }, () => {
     assert.ok(!fs.existsSync(join(d, 'dev/sda')));
   });
 
+  test('a tar that ends right after the last body (no padding, no end blocks, as umoci insert writes) is whole', async () => {
+    const tar = await craftTar([{ name: 'a', body: 'x'.repeat(600) }, { name: 'b', body: 'hi' }]);
+    const d = fresh();
+    await applyLayer(Readable.from(tar.subarray(0, 512 + 1024 + 512 + 2)), d, OVERLAY);
+    assert.equal(fs.readFileSync(join(d, 'b'), 'utf8'), 'hi');
+    // Cut inside a body or a header: still an error.
+    for (const cut of [512 + 1024 + 512 + 1, 512 + 1024 + 100, 512 + 300]) {
+      await assert.rejects(applyLayer(Readable.from(tar.subarray(0, cut)), fresh(), OVERLAY), (e: Error) => !e.message.includes('\n'));
+    }
+  });
+
   test('truncated and corrupt tars fail with one line', async () => {
     const good = await craftTar([{ name: 'f', body: 'y'.repeat(5000) }]);
     await assert.rejects(applyLayer(Readable.from(good.subarray(0, 1024)), fresh(), OVERLAY), (e: Error) => !e.message.includes('\n'));

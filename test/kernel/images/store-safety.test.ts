@@ -3,7 +3,8 @@
  * gives other users neither the image's setuid binaries nor its device nodes (0700 dir,
  * nosuid,nodev unless --suid-dev, which warns); rmi of a very deep tree removes it all;
  * a killed rmi's trash is put back (rows kept) or deleted (rows gone), and temp leftovers
- * of dead processes are swept while a live process's are kept.
+ * of dead processes are swept while a live process's are kept; a failed import leaves
+ * nothing; save -o in a world-writable directory never writes through what another user put there.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,3 +139,39 @@ for (const driver of ['overlay', 'vfs'] as const) {
     });
   });
 }
+
+describe('image files against other local users', { skip: rootSkip }, () => {
+  let tmp: string;
+  before(() => { tmp = fs.mkdtempSync(join(tmpdir(), 'tsnet-files-')); });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('a failed import leaves no blob, layer dir, temp file or row', async () => {
+    const root = join(tmp, 'root');
+    fs.writeFileSync(join(tmp, 'bad.tar'), await craftTar([{ name: 'ok', body: 'fine' }, { name: 'a/../../escape', body: 'x' }]));
+    const r = tsnetRoot(root, ['import', join(tmp, 'bad.tar'), 'bad:1']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /climbs out of the rootfs/);
+    for (const d of ['blobs/sha256', 'blobs/tmp', 'storage/overlay/layers', 'storage/overlay/tmp', 'tmp']) {
+      const p = join(root, d);
+      assert.deepEqual(fs.existsSync(p) ? fs.readdirSync(p) : [], [], d);
+    }
+    assert.equal(tsnetRoot(root, ['images', '--json']).stdout.trim(), '[]');
+  });
+
+  test('save -o in a world-writable directory: a planted symlink is replaced, never written through', async () => {
+    const root = join(tmp, 'root2');
+    fs.writeFileSync(join(tmp, 'f.tar'), await craftTar([{ name: 'f', body: 'f' }]));
+    assert.equal(tsnetRoot(root, ['import', join(tmp, 'f.tar'), 'f:1']).status, 0);
+    const shared = join(tmp, 'shared');
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o1777);
+    const victim = join(tmp, 'victim');
+    fs.writeFileSync(victim, 'precious');
+    fs.symlinkSync(victim, join(shared, 'out.tar'));
+    const r = tsnetRoot(root, ['save', '-o', join(shared, 'out.tar'), 'f:1']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+    assert.ok(fs.lstatSync(join(shared, 'out.tar')).isFile());
+    assert.deepEqual(fs.readdirSync(shared), ['out.tar'], 'no temp file left');
+  });
+});
