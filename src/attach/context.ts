@@ -21,12 +21,18 @@ export interface EngineOptions {
   backend?: LinkOpsBackend | undefined;
   /** --firewall-backend: only ever used for the state root's first choice (see nat/backend.ts). */
   firewallBackend?: string | undefined;
+  /**
+   * The netns that plays "the host" for this root, when it is not the process's own: a lab
+   * drives several simulated hosts, each with its own root, from one process.
+   */
+  hostNetns?: NetnsRef | undefined;
 }
 
 export class EngineContext {
   readonly root: string;
   readonly backend: LinkOpsBackend | undefined;
   readonly firewallRequest: string | undefined;
+  readonly hostNetns: NetnsRef | undefined;
   private firewallHandle: Promise<FirewallBackend> | undefined;
   private dbHandle: Database | undefined;
   /** Repositories over the open database, made on first use (keyed by class). */
@@ -38,6 +44,7 @@ export class EngineContext {
     this.root = resolveRoot(opts.root);
     this.backend = opts.backend;
     this.firewallRequest = opts.firewallBackend;
+    this.hostNetns = opts.hostNetns;
   }
 
   /** db — opened on first use, so --dry-run and pure commands never create a state root. */
@@ -68,11 +75,11 @@ export class EngineContext {
   }
 
   /**
-   * hostLinks — LinkOps on tsnet's own netns, opened once per context and shared by every
+   * hostLinks — LinkOps on tsnet's own netns (or hostNetns), opened once per context and shared by every
    * operation (a long-lived process pays for the socket once). Do not close it; close() does.
    */
   hostLinks(): Promise<LinkOps> {
-    this.hostLinksHandle ??= openLinkOps(undefined, this.backend);
+    this.hostLinksHandle ??= openLinkOps(this.hostNetns, this.backend);
     return this.hostLinksHandle;
   }
 

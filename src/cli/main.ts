@@ -13,6 +13,7 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerLabCommands } from './lab-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerLabCommands(program);
   return program;
 }
 
@@ -50,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may end with a status of its own (lab status --ping: a pair did not reach).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help/version are "errors" to exitOverride; real usage errors are bad input (2).
