@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (!values.root || positionals.length !== 4) throw new Error('usage: --root DIR [--mappings N] [--pairs P] WARMUP FIRST BATCH NEXT');
   const n = Number(values.mappings);
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { EngineContext } = require('../src/attach/context.js') as typeof import('../src/attach/context.js');
+  const { EngineContext } = require('../src/engine/context.js') as typeof import('../src/engine/context.js');
   const { publishPorts, unpublishPorts } = require('../src/network/ports.js') as typeof import('../src/network/ports.js');
   const { parseGuest } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');
   /* eslint-enable @typescript-eslint/no-require-imports */

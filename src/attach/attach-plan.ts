@@ -11,7 +11,7 @@ import { openCurrentNetns } from '../netns/guest.js';
 import { contains, parseCidr, parseIp } from '../ipam/cidr.js';
 import { run } from '../core/exec.js';
 import { giveBackDefault, takeOverDefault } from './default-route.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { HostSide } from './host-side.js';
 import type { AttachRequest, StaticAddress } from './spec.js';
 import type { NetworkRecord } from '../state/networks.js';
@@ -159,7 +159,11 @@ function addAnnounce(plan: Plan, input: AttachPlanInput, addressesNow: () => str
         if (!ctrLink) return;
         const outIndex = side.mode !== 'veth' ? ctrLink.index : (side.link ?? (await host.getLink(side.target)))?.index;
         if (outIndex === undefined) return;
-        for (const ip of ips) sendFrame(outIndex, ETH_P_ARP, gratuitousArp(ctrLink.mac, ip), side.mode === 'veth' ? input.ctx.hostNetns : guest);
+        for (const ip of ips) {
+          const frame = gratuitousArp(ctrLink.mac, ip);
+          if (side.mode === 'veth') input.ctx.hostFrames().send(outIndex, ETH_P_ARP, frame);
+          else sendFrame(outIndex, ETH_P_ARP, frame, guest);
+        }
       } catch (e) {
         warn(`gratuitous ARP for ${ips.join(', ')} not sent: ${(e as Error).message}`);
       }

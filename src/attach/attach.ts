@@ -7,17 +7,16 @@
 import { TsnetError, invalid } from '../core/errors.js';
 import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
-import { DEFAULT_NETWORK, initDefaultNetwork } from '../network/default-network.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan } from '../core/plan.js';
 import { resolveGuest } from '../netns/guest.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../engine/context.js';
 import { inspectHostSide } from './host-side.js';
 import { buildAttachPlan } from './attach-plan.js';
 import type { AttachRequest } from './spec.js';
 import { requireVlan } from './vlan.js';
 import { attachmentView, type AttachmentView } from './view.js';
-import { parseDhcpOptions } from '../dhcp/client-options.js';
+import { parseDhcpOptions, type DhcpClientOptions } from '../dhcp/client-options.js';
 
 export interface AttachOptions {
   dryRun?: boolean | undefined;
@@ -31,15 +30,27 @@ export interface AttachResult {
   plan?: string[] | undefined;
 }
 
-export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
-  // Bad dhcp options are refused before anything is looked at or changed.
+/**
+ * checkAttachRequest — what is refused before anything is looked at or changed (bad dhcp
+ * options); returns the parsed dhcp options.
+ */
+export function checkAttachRequest(req: AttachRequest): DhcpClientOptions | undefined {
   const dhcp = req.ip.mode === 'dhcp' ? parseDhcpOptions(req.ip.options) : undefined;
   if (dhcp && req.family === 6) throw invalid('dhcp gives IPv4 addresses; -a 6 cannot be used with it');
+  return dhcp;
+}
+
+/**
+ * attach — HOSTIF is a tsnet network (from state) or a host interface. The default network
+ * is not made here: network/default-network.ts attachCreatingDefault makes it first.
+ */
+export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
+  const dhcp = checkAttachRequest(req);
   const guest = resolveGuest(req.guest);
   const host = await ctx.hostLinks();
   const inGuest = await ctx.guestLinks(guest);
   try {
-    const network = await networkOf(ctx, req, opts.dryRun ?? false);
+    const network = networkOf(ctx, req);
     const side = await inspectHostSide(host, network ? { ...req, hostIf: { kind: 'name', name: network.bridge } } : req);
     if (network && side.createBridge) {
       throw new TsnetError('ENOTFOUND', `the bridge ${network.bridge} of network ${network.name} is gone; remove and create the network again`);
@@ -77,15 +88,11 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
 
 /**
  * networkOf — the tsnet network HOSTIF names, if any (a network name wins over an interface
- * of the same name, as in Docker; tsnet0 is created with the defaults on first use). Without IPSPEC HOSTIF must be one; with IPSPEC on a
+ * of the same name, as in Docker). Without IPSPEC HOSTIF must be one; with IPSPEC on a
  * network, the addresses must lie in its subnet.
  */
-async function networkOf(ctx: EngineContext, req: AttachRequest, dryRun: boolean): Promise<NetworkRecord | undefined> {
-  let network = req.hostIf.kind === 'name' ? ctx.networks.get(req.hostIf.name) : undefined;
-  if (!network && req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK) {
-    if (dryRun) throw new TsnetError('ENOTFOUND', `${DEFAULT_NETWORK} does not exist yet; a real attach (or tsnet init) creates it`);
-    network = (await initDefaultNetwork(ctx)).network; // the first command that needs tsnet0 makes it
-  }
+function networkOf(ctx: EngineContext, req: AttachRequest): NetworkRecord | undefined {
+  const network = req.hostIf.kind === 'name' ? ctx.networks.get(req.hostIf.name) : undefined;
   if (req.ip.mode === 'network' && !network) {
     const what = req.hostIf.kind === 'name' ? req.hostIf.name : `mac:${req.hostIf.mac}`;
     throw invalid(`${what} is not a tsnet network, so an IPSPEC is needed (ip/len[@gw] or 0/0); see tsnet network ls`);

@@ -5,7 +5,7 @@
  */
 import type { LinkOps, RouteInfo } from '../netlink/linkops.js';
 import type { DefaultRoute } from '../state/attachments.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../engine/context.js';
 
 /**
  * takeOverDefault — removes the guest's current default routes and remembers them in the

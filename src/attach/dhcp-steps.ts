@@ -14,7 +14,7 @@ import { applyLease, leaseCidr, leaseRoutes, removeLease } from '../dhcp/apply-l
 import type { BoundLease } from '../dhcp/client-machine.js';
 import { clientIdentity, defaultClientId, defaultHostname, type DhcpClientOptions } from '../dhcp/client-options.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../engine/context.js';
 import { giveBackDefault, takeOverDefault } from './default-route.js';
 
 export interface DhcpStepInput {

@@ -7,7 +7,8 @@ import { invalid } from '../core/errors.js';
 import { validateIfName, validateNetnsName } from '../core/names.js';
 import { formatCidr, formatIp, parseCidr, parseIp, type Family } from '../ipam/cidr.js';
 import { macFromSeed, parseMac } from '../veth/mac.js';
-import type { AttachRequest, GuestRef, HostIfRef, IpSpec, StaticAddress } from './spec.js';
+import type { AttachRequest, HostIfRef, IpSpec, StaticAddress } from './spec.js';
+import type { GuestRef } from '../netns/guest-ref.js';
 
 export interface AttachArgs {
   hostIf: string;

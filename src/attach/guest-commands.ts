@@ -7,8 +7,8 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { run, type ExecResult } from '../core/exec.js';
 import { validateIfName } from '../core/names.js';
 import { resolveGuest } from '../netns/guest.js';
-import type { EngineContext } from './context.js';
-import type { GuestRef } from './spec.js';
+import type { EngineContext } from '../engine/context.js';
+import type { GuestRef } from '../netns/guest-ref.js';
 
 export type GuestTool = 'route' | 'rule' | 'tc';
 

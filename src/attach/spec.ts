@@ -3,13 +3,7 @@
  * engine consumes. Pure data; nothing here touches the kernel.
  */
 import type { Family } from '../ipam/cidr.js';
-
-/** GuestRef — how the user named the guest; resolved to a netns fd once, then never again. */
-export type GuestRef =
-  | { kind: 'container'; name: string }
-  | { kind: 'netns'; name: string }
-  | { kind: 'pid'; pid: number }
-  | { kind: 'path'; path: string };
+import type { GuestRef } from '../netns/guest-ref.js';
 
 /** HostIfRef — the host interface: by name, or by MAC (`mac:aa:bb:..`, pipework's form). */
 export type HostIfRef = { kind: 'name'; name: string } | { kind: 'mac'; mac: string };
@@ -44,27 +38,4 @@ export interface AttachRequest {
   vlan?: number | undefined;
   /** --direct-phys: move the host interface itself into the guest. */
   directPhys: boolean;
-}
-
-/** describeGuest — stable text form of a GuestRef, stored in state and shown by ls. */
-export function describeGuest(g: GuestRef): string {
-  switch (g.kind) {
-    case 'container': return `container:${g.name}`;
-    case 'netns': return `netns:${g.name}`;
-    case 'pid': return `pid:${g.pid}`;
-    case 'path': return `path:${g.path}`;
-  }
-}
-
-/** guestFromText — the inverse of describeGuest, for rows read back from state. */
-export function guestFromText(text: string): GuestRef {
-  const colon = text.indexOf(':');
-  const kind = text.slice(0, colon);
-  const rest = text.slice(colon + 1);
-  switch (kind) {
-    case 'container': return { kind, name: rest };
-    case 'netns': return { kind, name: rest };
-    case 'pid': return { kind, pid: Number(rest) };
-    default: return { kind: 'path', path: rest };
-  }
 }

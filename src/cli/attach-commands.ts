@@ -58,8 +58,8 @@ Examples:
         hostIf: args[0]!, guest: args[1]!, ipSpec: args[2]!, macVlan: args[3],
         ctrIf: opts.i, hostSideName: opts.l, family: opts.a, directPhys: opts.directPhys,
       });
-      const { attach } = load.attach();
-      const result = await withContext(opts, (ctx) => attach(ctx, req, { dryRun: opts.dryRun }));
+      const { attachCreatingDefault } = load.defaultNetwork();
+      const result = await withContext(opts, (ctx) => attachCreatingDefault(ctx, req, { dryRun: opts.dryRun }));
       printResult(opts, result, result.plan ? ['plan:', ...result.plan] : result.message);
     });
 

@@ -8,16 +8,15 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 export const load = {
-  attach: () => require('../attach/attach.js') as typeof import('../attach/attach.js'),
-  context: () => require('../attach/context.js') as typeof import('../attach/context.js'),
+  context: () => require('../engine/context.js') as typeof import('../engine/context.js'),
   defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
   detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
   keeper: () => require('../dhcp/keeper.js') as typeof import('../dhcp/keeper.js'),
   supervise: () => require('../dhcp/supervise.js') as typeof import('../dhcp/supervise.js'),
-  gc: () => require('../attach/gc.js') as typeof import('../attach/gc.js'),
+  gc: () => require('../network/gc.js') as typeof import('../network/gc.js'),
   grammar: () => require('../attach/grammar.js') as typeof import('../attach/grammar.js'),
   guestCommands: () => require('../attach/guest-commands.js') as typeof import('../attach/guest-commands.js'),
-  spec: () => require('../attach/spec.js') as typeof import('../attach/spec.js'),
+  guestRef: () => require('../netns/guest-ref.js') as typeof import('../netns/guest-ref.js'),
   view: () => require('../attach/view.js') as typeof import('../attach/view.js'),
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),

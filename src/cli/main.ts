@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { printError } from './output.js';
+import { ignoreClosedOutput } from '../core/log.js';
+import { interruptStatus } from '../core/interrupt.js';
 import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
@@ -46,8 +48,9 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // `tsnet ls | head -1` closes our stdout early: that is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+  // `tsnet ls | head -1` closes our output early: that must neither kill a command halfway
+  // (nothing would be rolled back) nor print a stack trace.
+  ignoreClosedOutput();
   const json = argv.includes('--json');
   const program = buildProgram();
   try {
@@ -60,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
       if (err.exitCode === 0) return 0;
       return 2;
     }
-    return printError(err, json);
+    const status = printError(err, json);
+    return interruptStatus() ?? status; // 128+signal, as a shell reports a command a signal stopped
   }
 }
 

@@ -36,7 +36,7 @@ export function registerStateCommands(program: Command): void {
     .action(async (guestText: string, _opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { parseGuest } = load.grammar();
-      const { describeGuest } = load.spec();
+      const { describeGuest } = load.guestRef();
       const { tryResolveGuest } = load.guest();
       const { attachmentView } = load.view();
       const ref = parseGuest(guestText);

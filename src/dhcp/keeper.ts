@@ -9,8 +9,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineContext } from '../attach/context.js';
-import { guestFromText } from '../attach/spec.js';
+import type { DhcpContext } from './dhcp-context.js';
+import { guestFromText } from '../netns/guest-ref.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import { tryResolveGuest, type ResolvedGuest } from '../netns/guest.js';
 import { openUdpSocket } from '../netns/udp-socket.js';
@@ -19,7 +19,8 @@ import { applyLease, leaseCidr, removeLease } from './apply-lease.js';
 import { resume, start, type BoundLease } from './client-machine.js';
 import { clientIdentity } from './client-options.js';
 import { CLIENT_PORT, ClientSession } from './session.js';
-import { KEEPER_LOG, keeperAlive, processStartTime } from './supervise.js';
+import { KEEPER_LOG, keeperAlive } from './supervise.js';
+import { processStartTime } from '../core/owner.js';
 import { DhcpServer } from './server.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */
@@ -40,7 +41,7 @@ export class LeaseKeeper {
   private reloading: Promise<void> = Promise.resolve();
   private readonly logPath: string;
 
-  constructor(private readonly ctx: EngineContext) {
+  constructor(private readonly ctx: DhcpContext) {
     this.logPath = join(ctx.root, KEEPER_LOG);
   }
 

@@ -6,7 +6,7 @@
  * bridge are never handed out.
  */
 import type { Socket } from 'node:dgram';
-import type { EngineContext } from '../attach/context.js';
+import type { DhcpContext } from './dhcp-context.js';
 import { openUdpSocket } from '../netns/udp-socket.js';
 import type { ServerRecord } from '../state/dhcp-servers.js';
 import { DhcpDecodeError, decode, encode } from './packet.js';
@@ -16,7 +16,7 @@ import { CLIENT_PORT, SERVER_PORT } from './session.js';
 export class DhcpServer {
   private constructor(private readonly sock: Socket, readonly record: ServerRecord) {}
 
-  static async open(ctx: EngineContext, record: ServerRecord, log: (m: string) => void): Promise<DhcpServer> {
+  static async open(ctx: DhcpContext, record: ServerRecord, log: (m: string) => void): Promise<DhcpServer> {
     const sock = await openUdpSocket(undefined, { device: record.bridge, port: SERVER_PORT });
     const server = new DhcpServer(sock, record);
     sock.on('message', (b: Buffer) => server.onDatagram(ctx, b, log));
@@ -24,7 +24,7 @@ export class DhcpServer {
     return server;
   }
 
-  private onDatagram(ctx: EngineContext, b: Buffer, log: (m: string) => void): void {
+  private onDatagram(ctx: DhcpContext, b: Buffer, log: (m: string) => void): void {
     const { networkId, network, bridge, config } = this.record;
     try {
       const req = decode(b);

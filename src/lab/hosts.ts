@@ -4,7 +4,7 @@
  * simulated host through the same engine the CLI uses (attach, detach, records). With
  * --as HOST only that host is in scope, and it is this machine itself (own netns and root).
  */
-import { EngineContext } from '../attach/context.js';
+import { EngineContext } from '../engine/context.js';
 import type { LinkOps, LinkOpsBackend } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
 import { openNamedNetns } from '../netns/named.js';

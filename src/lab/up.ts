@@ -12,7 +12,7 @@ import { attach } from '../attach/attach.js';
 import { parseAttach } from '../attach/grammar.js';
 import { ensureBridge } from '../bridge/bridge.js';
 import type { LinkOps, LinkOpsBackend } from '../netlink/linkops.js';
-import { EngineContext } from '../attach/context.js';
+import { EngineContext } from '../engine/context.js';
 import { netnsIdOfFd } from '../netns/guest.js';
 import { createNamedNetns, openNamedNetns } from '../netns/named.js';
 import { applyImpairments } from '../tc/apply.js';

@@ -7,8 +7,7 @@
  */
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
-import type { GuestRef } from '../attach/spec.js';
-import { describeGuest } from '../attach/spec.js';
+import { describeGuest, type GuestRef } from './guest-ref.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 
 export const NETNS_RUN_DIR = '/run/netns';

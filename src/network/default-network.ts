@@ -3,11 +3,15 @@
  * the Docker daemon makes docker0, with the daemon-level options: --bip (gateway address and
  * subnet in one), -b (use an existing bridge and its address), --fixed-cidr (allocate from
  * part of the subnet), --mtu, --iptables, --icc, --ip-masq, --ip-forward. Running it again
- * is a no-op; `tsnet attach tsnet0 GUEST` runs it with the defaults when needed.
+ * is a no-op; `tsnet attach tsnet0 GUEST` runs it with the defaults when needed
+ * (attachCreatingDefault).
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { formatCidr, formatIp, network, parseCidr } from '../ipam/cidr.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
+import { attach, checkAttachRequest, type AttachOptions, type AttachResult } from '../attach/attach.js';
+import type { AttachRequest } from '../attach/spec.js';
+import { resolveGuest } from '../netns/guest.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { createNetwork } from './network.js';
 
@@ -41,6 +45,12 @@ export function validateInit(o: InitOptions): void {
 
 export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}): Promise<{ network: NetworkRecord; created: boolean }> {
   validateInit(o);
+  // Decided under the host lock: concurrent first attaches to tsnet0 create it once, and the
+  // others find it made (instead of failing on "already exists").
+  return ctx.hostLock.withLock('create the default network', () => initLocked(ctx, o));
+}
+
+async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network: NetworkRecord; created: boolean }> {
   const existing = ctx.networks.get(DEFAULT_NETWORK);
   if (existing) return { network: existing, created: false };
   let subnet: string | undefined;
@@ -66,4 +76,20 @@ export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}
     ipForward: o.ipForward ?? true,
   });
   return { network: r.network!, created: true };
+}
+
+/**
+ * attachCreatingDefault — `tsnet attach`: attach, after making tsnet0 with the defaults when
+ * HOSTIF names it and it does not exist yet (the first command that needs it makes it, as
+ * dockerd makes docker0). The request and the guest are checked first, so a bad one leaves
+ * no network behind.
+ */
+export async function attachCreatingDefault(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
+  if (req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK && !ctx.networks.get(DEFAULT_NETWORK)) {
+    checkAttachRequest(req);
+    resolveGuest(req.guest).close();
+    if (opts.dryRun) throw new TsnetError('ENOTFOUND', `${DEFAULT_NETWORK} does not exist yet; a real attach (or tsnet init) creates it`);
+    await initDefaultNetwork(ctx);
+  }
+  return attach(ctx, req, opts);
 }

@@ -5,7 +5,7 @@
  * route, address or another network is refused, naming it), optionally dual-stack (--ipv6:
  * --subnet6 or a /64 of the root's ULA /48), with forwarding on. Attaching to a network takes
  * the next free address(es) from state. Planned with undo like attach. The firewall (NAT,
- * isolation) goes through the state root's FirewallBackend (nat/backend.ts).
+ * isolation) goes through the state root's FirewallBackend (nat/firewall.ts).
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
@@ -15,11 +15,11 @@ import { checkExplicitSubnet, selectSubnet, type HostObstacles } from '../ipam/s
 import { ulaPool, type Pool } from '../ipam/pools.js';
 import { loadConfig } from '../state/config.js';
 import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
-import type { EngineContext } from '../attach/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
-import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/backend.js';
+import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
@@ -118,8 +118,19 @@ export function gatewayFor(subnet: string, gateway?: string): string {
   return formatIp(g.family, g.addr);
 }
 
+/**
+ * createNetwork — validates, then (except for a dry run) holds the host lock from the first
+ * look at the host to the last change: the subnet, the bridge and the firewall are host-wide,
+ * so what to create is decided from what the host has while no other tsnet changes it.
+ */
 export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean } = {}): Promise<{ network?: NetworkRecord; plan?: string[] }> {
   validateSpec(spec);
+  if (opts.dryRun) return planNetwork(ctx, spec, true);
+  return ctx.hostLock.withLock(`create network ${spec.name}`, () => planNetwork(ctx, spec, false));
+}
+
+async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolean): Promise<{ network?: NetworkRecord; plan?: string[] }> {
+  const opts = { dryRun };
   if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
   const host = await ctx.hostLinks();
   const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
@@ -266,6 +277,10 @@ export function gatewayCidrs(n: NetworkRecord): string[] {
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
 export async function removeNetwork(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   validateNetworkName(name);
+  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name));
+}
+
+async function removeLocked(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
   const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);

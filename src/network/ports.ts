@@ -8,8 +8,8 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import { parsePortSpec } from '../nat/port-spec.js';
 import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
-import { describeGuest, type GuestRef } from '../attach/spec.js';
-import type { EngineContext } from '../attach/context.js';
+import { describeGuest, type GuestRef } from '../netns/guest-ref.js';
+import type { EngineContext } from '../engine/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { ANY_HOST_IP, EPHEMERAL_PORTS, type PortRecord, type PortRequest } from '../state/ports.js';
@@ -82,7 +82,8 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       apply: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }),
       undo: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }),
     });
-    await applyPlan(plan);
+    // The nat table is host-wide: what the chain lacks is read and added under the host lock.
+    await ctx.hostLock.withLock(`publish ports of ${guest.name}`, () => applyPlan(plan));
     return reserved.map((p) => view(p, att, network));
   } finally {
     guest.close();
@@ -102,7 +103,8 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
     const all = ctx.ports.forAttachment(att.id);
     const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
     const kept = all.filter((p) => !gone.includes(p));
-    await (await ctx.firewall()).unpublish(network.bridge, kept, gone);
+    const fw = await ctx.firewall();
+    await ctx.hostLock.withLock(`unpublish ports of ${att.guest}`, () => fw.unpublish(network.bridge, kept, gone));
     ctx.ports.remove(gone.map((p) => p.id));
     return gone.map((p) => view(p, att, network));
   } finally {

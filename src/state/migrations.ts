@@ -188,4 +188,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (digest, repository)
   );
   `,
+  `
+  -- Intent records (issue 9, engine/intent.ts): an operation writes one before its first
+  -- kernel change and deletes it after its last. One left behind (kill -9, power loss) is
+  -- finished or undone by the next command on the same object, or by tsnet gc.
+  CREATE TABLE intents (
+    id          INTEGER PRIMARY KEY,
+    op          TEXT NOT NULL,               -- attach, detach, network-create... (engine/intent-resolvers.ts)
+    object      TEXT NOT NULL,               -- what it changes: attachment:<netns id>/<ifname>, network:<name>, ports:<attachment id>
+    step        TEXT,                        -- the step started last (NULL: none yet)
+    data        TEXT NOT NULL,               -- JSON: what its resolver needs to finish or undo it
+    owner_pid   INTEGER NOT NULL,            -- 0: abandoned (its own rollback failed); anyone resolves it
+    owner_start TEXT NOT NULL,               -- the owner's start time (core/owner.ts): a recycled pid is not the owner
+    started_at  TEXT NOT NULL
+  );
+  CREATE INDEX intents_object ON intents(object);
+  `,
 ];

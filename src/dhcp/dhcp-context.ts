@@ -1,0 +1,18 @@
+/**
+ * dhcp-context — the part of the engine's context that the lease keeper, the DHCP server
+ * and the keeper's supervisor use. engine/context.ts's EngineContext has all of it; it is
+ * declared here so that dhcp/ imports nothing from the floors above it.
+ */
+import type { LinkOps, NetnsRef } from '../netlink/linkops.js';
+import type { AttachmentRepo } from '../state/attachments.js';
+import type { DhcpLeaseRepo } from '../state/dhcp-leases.js';
+import type { DhcpServerRepo } from '../state/dhcp-servers.js';
+
+export interface DhcpContext {
+  readonly root: string;
+  readonly attachments: AttachmentRepo;
+  readonly dhcpLeases: DhcpLeaseRepo;
+  readonly dhcpServers: DhcpServerRepo;
+  /** A fresh LinkOps inside a guest netns; the caller closes it. */
+  guestLinks(netns: NetnsRef): Promise<LinkOps>;
+}
