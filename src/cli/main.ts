@@ -16,6 +16,7 @@ import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerLabCommands } from './lab-commands.js';
+import { registerContainerCommands } from './container-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerRegistryCommands(program);
   registerLabCommands(program);
+  registerContainerCommands(program);
   return program;
 }
 
@@ -55,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    // A command may end with a status of its own (lab status --ping: a pair did not reach).
+    // A command may set its own status (gc's errors, run's container exit code).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { DhcpContext } from './dhcp-context.js';
 import { guestFromText } from '../netns/guest-ref.js';
 import type { LinkOps } from '../netlink/linkops.js';
-import { tryResolveGuest, type ResolvedGuest } from '../netns/guest.js';
+import { tryResolveGuest, type ContainerLookup, type ResolvedGuest } from '../netns/guest.js';
 import { openUdpSocket } from '../netns/udp-socket.js';
 import type { KeptLease } from '../state/dhcp-leases.js';
 import { applyLease, leaseCidr, removeLease } from './apply-lease.js';
@@ -106,7 +106,7 @@ export class LeaseKeeper {
       for (const id of [...this.held.keys()]) if (!ids.has(id)) { this.drop(id); this.log(`lease #${id}: detached; no longer kept`); }
       for (const row of rows) {
         // The keeper's fd and socket would keep a deleted guest netns (and its veth) alive: let go.
-        if (this.held.has(row.attachmentId) && !guestStillThere(row)) {
+        if (this.held.has(row.attachmentId) && !guestStillThere(row, this.ctx.containerLookup)) {
           this.drop(row.attachmentId);
           this.skipped.set(row.attachmentId, row.updatedAt);
           this.log(`${row.guest} ${row.ctrIf}: the guest's network namespace is gone; lease dropped (tsnet detach or gc removes the record)`);
@@ -137,7 +137,7 @@ export class LeaseKeeper {
 
   private async keep(row: KeptLease): Promise<void> {
     const who = `${row.guest} ${row.ctrIf}`;
-    const guest = tryResolveGuest(guestFromText(row.guest));
+    const guest = tryResolveGuest(guestFromText(row.guest), this.ctx.containerLookup);
     if (!guest || guest.netnsId !== row.netnsId) {
       guest?.close();
       throw new Error(`the guest's network namespace ${row.netnsId} is gone (tsnet detach or gc removes the record)`);
@@ -185,9 +185,9 @@ export class LeaseKeeper {
 }
 
 /** guestStillThere — the guest's name still leads to the namespace the lease was made in. */
-function guestStillThere(row: KeptLease): boolean {
+function guestStillThere(row: KeptLease, containers: ContainerLookup | undefined): boolean {
   try {
-    const g = tryResolveGuest(guestFromText(row.guest));
+    const g = tryResolveGuest(guestFromText(row.guest), containers);
     const same = g?.netnsId === row.netnsId;
     g?.close();
     return same;

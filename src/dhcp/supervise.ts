@@ -18,7 +18,7 @@ export function keeperAlive(k: KeeperRecord): boolean {
 }
 
 /** tsnetBin — bin/tsnet of this installation, from the bundle (dist/) or tsc's output (dist/src/dhcp/). */
-function tsnetBin(): string {
+export function tsnetBin(): string {
   const candidates = [join(__dirname, '..', 'bin', 'tsnet'), join(__dirname, '..', '..', '..', 'bin', 'tsnet')];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }

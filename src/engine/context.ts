@@ -11,6 +11,9 @@ import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { DhcpServerRepo } from '../state/dhcp-servers.js';
+import { ContainerRepo } from '../state/containers.js';
+import { containerNetnsPaths } from '../runtime/process.js';
+import type { ContainerLookup } from '../netns/guest.js';
 import { IntentRepo } from '../state/intents.js';
 import { HostLock } from './host-lock.js';
 import type { Resolution } from './settle.js';
@@ -74,6 +77,13 @@ export class EngineContext {
   get ports(): PortRepo { return this.repo(PortRepo); }
   get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
   get dhcpServers(): DhcpServerRepo { return this.repo(DhcpServerRepo); }
+  get containers(): ContainerRepo { return this.repo(ContainerRepo); }
+
+  /** containerLookup — how guest resolution finds this root's containers' network namespaces. */
+  readonly containerLookup: ContainerLookup = (name) => {
+    const c = this.containers.byName(name);
+    return c && containerNetnsPaths(c);
+  };
   get intents(): IntentRepo { return this.repo(IntentRepo); }
 
   /** dbOpened — whether this command touched state (the keeper check runs only then). */

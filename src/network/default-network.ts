@@ -14,8 +14,9 @@ import type { AttachRequest } from '../attach/spec.js';
 import { resolveGuest } from '../netns/guest.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { createNetwork } from './network.js';
+import { DEFAULT_NETWORK } from './network-name.js';
 
-export const DEFAULT_NETWORK = 'tsnet0';
+export { DEFAULT_NETWORK };
 
 export interface InitOptions {
   bip?: string | undefined;

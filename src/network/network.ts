@@ -23,6 +23,7 @@ import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/fire
 import type { LinkOps } from '../netlink/linkops.js';
 import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
+import { validateNetworkName } from './network-name.js';
 import type { ServerLease } from '../dhcp/server-logic.js';
 
 export interface NetworkSpec {
@@ -54,13 +55,7 @@ export interface NetworkSpec {
   dhcpServer?: DhcpServerSpec | undefined;
 }
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-/** validateNetworkName — like Docker's: a letter or digit, then letters, digits, _ . - */
-export function validateNetworkName(name: string): string {
-  if (!NAME_RE.test(name)) throw invalid(`network name "${name}" must start with a letter or digit and use only letters, digits and _.- (at most 63)`);
-  return name;
-}
+export { validateNetworkName };
 
 /** networkBridgeName — br-<12 hex>, deterministic per root and name (Docker: br-<id>). */
 export function networkBridgeName(rootId: string, name: string): string {

@@ -44,7 +44,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
   const mappings = specs.flatMap(parsePortSpec);
   const v6 = mappings.find((m) => m.hostFamily === 6);
   if (v6) throw new TsnetError('EUNSUPPORTED', `IPv6 host address ${v6.hostIp} is not supported yet; publish on an IPv4 address`);
-  const guest = resolveGuest(ref);
+  const guest = resolveGuest(ref, ctx.containerLookup);
   try {
     const { att, network } = target(ctx, guest.netnsId, guest.name, opts.ctrIf);
     const containerIp = att.addresses.map((a) => a.split('/')[0]!).find((a) => !a.includes(':'));
@@ -97,7 +97,7 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
     if (!m) throw invalid(`"${w}" is not a host port (e.g. 8080 or 5353/udp)`);
     return { port: Number(m[1]), protocol: m[2] };
   });
-  const guest = tryResolveGuest(ref);
+  const guest = tryResolveGuest(ref, ctx.containerLookup);
   try {
     const { att, network } = target(ctx, guest?.netnsId ?? '', guest?.name ?? describeGuest(ref), opts.ctrIf);
     const all = ctx.ports.forAttachment(att.id);
