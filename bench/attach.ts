@@ -5,7 +5,7 @@
  *   2. `tsnet attach` / `tsnet detach` as a user runs them, each a process, timed apart;
  *   3. the CNI reference bridge plugin's ADD / DEL (host-local IPAM, ipMasq:false);
  *   4. attach() / detach() as in-process library calls (bench/inproc-attach), with the
- *      netlink backend and with the iproute2 backend.
+ *      netlink backend and with the iproute2 backend, and the kernel's own veth deletion.
  * 1-3 are interleaved iteration by iteration (rotating which goes first); every timed
  * operation gets a fresh guest netns made before the loop. Everything happens inside
  * namespaces named tsnet-t-<random>, one of which plays the host; all are removed at the
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     const nl = inproc(w, 'netlink', nlGuests, '10.79.0');
     await tick();
     const ip = inproc(w, 'iproute2', ipGuests, '10.80.0');
-    s.inprocAttachNetlink = nl.attachMs; s.inprocDetachNetlink = nl.detachMs;
+    s.inprocAttachNetlink = nl.attachMs; s.inprocDetachNetlink = nl.detachMs; s.kernelVethDelete = nl.vethDeleteMs;
     s.inprocAttachIproute2 = ip.attachMs; s.inprocDetachIproute2 = ip.detachMs;
 
     const leftover = links(host).filter((l) => !['lo', BRIDGE, 'cni0'].includes(l));

@@ -10,7 +10,10 @@
  *        --bridge br0 --prefix 10.79.0 WARMUP_GUEST GUEST1 ... GUESTN
  *
  * The first guest is a warm-up (it pays the lazy requires, the database open and the
- * first netlink socket); its times are reported apart as `cold`. Prints one JSON object.
+ * first netlink socket); its times are reported apart as `cold`. After each detach, the
+ * kernel's own cost of deleting a veth is timed on the same socket (a pair made into the
+ * same guest, deleted with one RTM_DELLINK): the floor detach cannot go below. Prints one
+ * JSON object.
  */
 import { parseArgs } from 'node:util';
 import type { LinkOpsBackend } from '../src/netlink/linkops.js';
@@ -22,6 +25,8 @@ export interface InprocResult {
   cold: { attachMs: number; detachMs: number };
   attachMs: number[];
   detachMs: number[];
+  /** One RTM_DELLINK of a veth pair on the host's LinkOps: the kernel's own deletion. */
+  vethDeleteMs: number[];
 }
 
 function nowMs(): number {
@@ -49,11 +54,12 @@ async function main(): Promise<void> {
   const { attach } = require('../src/attach/attach.js') as typeof import('../src/attach/attach.js');
   const { detach } = require('../src/attach/detach.js') as typeof import('../src/attach/detach.js');
   const { parseAttach, parseGuest } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');
+  const { resolveGuest } = require('../src/netns/guest.js') as typeof import('../src/netns/guest.js');
   const requireMs = nowMs() - t0;
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   const ctx = new EngineContext({ root: values.root, backend });
-  const times = { attachMs: [] as number[], detachMs: [] as number[] };
+  const times = { attachMs: [] as number[], detachMs: [] as number[], vethDeleteMs: [] as number[] };
   let cold = { attachMs: NaN, detachMs: NaN };
   try {
     for (const [i, guest] of positionals.entries()) {
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
       } else {
         times.attachMs.push(a1 - a0);
         times.detachMs.push(d1 - d0);
+        times.vethDeleteMs.push(await vethDelete(await ctx.hostLinks(), resolveGuest(ref)));
       }
     }
   } finally {
@@ -81,6 +88,18 @@ async function main(): Promise<void> {
   }
   const result: InprocResult = { backend, requireMs, cold, ...times };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** vethDelete — a veth pair made into the guest, then the time of deleting it alone. */
+async function vethDelete(host: import('../src/netlink/linkops.js').LinkOps, guest: import('../src/netns/guest.js').ResolvedGuest): Promise<number> {
+  try {
+    await host.addVeth({ name: 'tsnbenchveth', peerName: 'eth9', peerNetns: guest });
+    const t0 = nowMs();
+    await host.deleteLink('tsnbenchveth');
+    return nowMs() - t0;
+  } finally {
+    guest.close();
+  }
 }
 
 main().catch((e: unknown) => {

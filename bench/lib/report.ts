@@ -1,7 +1,7 @@
 /**
  * bench/lib/report — turns bench/attach's samples into the summary table, the derived
  * numbers with their targets (in-process attach < 5 ms; CLI attach at most 30 ms above
- * `node -e 0`) and the ratios against the CNI bridge plugin measured in the same run.
+ * `node -e 0`; in-process detach against the kernel's own veth deletion) and the ratios against the CNI bridge plugin measured in the same run.
  * Pure: no kernel, no processes, so its output is the same whether printed or --json.
  */
 import { round, roundSummary, summarize, type Summary } from './stats.js';
@@ -15,6 +15,7 @@ export const METRICS = {
   cniDel: 'CNI bridge DEL',
   inprocAttachNetlink: 'attach() in-process, netlink',
   inprocDetachNetlink: 'detach() in-process, netlink',
+  kernelVethDelete: 'veth delete alone (RTM_DELLINK)',
   inprocAttachIproute2: 'attach() in-process, iproute2',
   inprocDetachIproute2: 'detach() in-process, iproute2',
 } as const;
@@ -49,6 +50,7 @@ export function derive(m: Record<MetricKey, Summary>): Derived[] {
   const overFloor = med('cliAttach') - med('nodeFloor');
   return [
     { label: 'in-process attach median (netlink)', value: inproc, unit: 'ms', target: '< 5 ms', met: inproc < 5 },
+    { label: 'in-process detach - veth delete alone (netlink)', value: med('inprocDetachNetlink') - med('kernelVethDelete'), unit: 'ms' },
     { label: 'in-process attach median (iproute2)', value: med('inprocAttachIproute2'), unit: 'ms' },
     { label: 'CLI attach - node -e 0', value: overFloor, unit: 'ms', target: '<= 30 ms', met: overFloor <= 30 },
     { label: 'CLI attach - ip netns exec node -e 0 (like for like)', value: med('cliAttach') - med('nodeFloorNs'), unit: 'ms' },

@@ -159,7 +159,11 @@ function addAnnounce(plan: Plan, input: AttachPlanInput, addressesNow: () => str
         if (!ctrLink) return;
         const outIndex = side.mode !== 'veth' ? ctrLink.index : (side.link ?? (await host.getLink(side.target)))?.index;
         if (outIndex === undefined) return;
-        for (const ip of ips) sendFrame(outIndex, ETH_P_ARP, gratuitousArp(ctrLink.mac, ip), side.mode === 'veth' ? undefined : guest);
+        for (const ip of ips) {
+          const frame = gratuitousArp(ctrLink.mac, ip);
+          if (side.mode === 'veth') input.ctx.hostFrames().send(outIndex, ETH_P_ARP, frame);
+          else sendFrame(outIndex, ETH_P_ARP, frame, guest);
+        }
       } catch (e) {
         warn(`gratuitous ARP for ${ips.join(', ')} not sent: ${(e as Error).message}`);
       }

@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { printError } from './output.js';
+import { ignoreClosedOutput } from '../core/log.js';
+import { interruptStatus } from '../core/interrupt.js';
 import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
@@ -13,6 +15,8 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerLabCommands } from './lab-commands.js';
+import { registerContainerCommands } from './container-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -40,24 +44,29 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerLabCommands(program);
+  registerContainerCommands(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // `tsnet ls | head -1` closes our stdout early: that is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+  // `tsnet ls | head -1` closes our output early: that must neither kill a command halfway
+  // (nothing would be rolled back) nor print a stack trace.
+  ignoreClosedOutput();
   const json = argv.includes('--json');
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command may set its own status (gc's errors, run's container exit code).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help/version are "errors" to exitOverride; real usage errors are bad input (2).
       if (err.exitCode === 0) return 0;
       return 2;
     }
-    return printError(err, json);
+    const status = printError(err, json);
+    return interruptStatus() ?? status; // 128+signal, as a shell reports a command a signal stopped
   }
 }
 

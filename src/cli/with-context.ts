@@ -4,11 +4,14 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { load } from './load.js';
+import { installInterruptHandlers } from '../core/interrupt.js';
 import type { GlobalOpts } from './output.js';
 
 export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T> | T): Promise<T> {
   const { EngineContext } = load.context();
   const ctx = new EngineContext({ root: opts.root, backend: opts.backend, firewallBackend: opts.firewallBackend });
+  // Ctrl-C, SIGTERM, SIGHUP: an operation under way rolls back first (core/interrupt.ts).
+  const uninstall = installInterruptHandlers();
   try {
     // A --firewall-backend that differs from the state root's is refused by every command.
     if (opts.firewallBackend !== undefined) await ctx.firewall();
@@ -17,6 +20,7 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
     return result;
   } finally {
     ctx.close();
+    uninstall();
   }
 }
 

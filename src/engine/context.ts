@@ -11,33 +11,52 @@ import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { DhcpServerRepo } from '../state/dhcp-servers.js';
+import { ContainerRepo } from '../state/containers.js';
+import { containerNetnsPaths } from '../runtime/process.js';
+import type { ContainerLookup } from '../netns/guest.js';
+import { IntentRepo } from '../state/intents.js';
+import { HostLock } from './host-lock.js';
+import type { Resolution } from './settle.js';
 import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
-import { chooseBackend, firewallBackend, type FirewallBackend } from '../nat/backend.js';
+import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
+import type { FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
+import { FrameSender } from '../netns/packet-socket.js';
 
 export interface EngineOptions {
   root?: string | undefined;
   backend?: LinkOpsBackend | undefined;
-  /** --firewall-backend: only ever used for the state root's first choice (see nat/backend.ts). */
+  /** --firewall-backend: only ever used for the state root's first choice (see nat/select-backend.ts). */
   firewallBackend?: string | undefined;
+  /**
+   * The netns that plays "the host" for this root, when it is not the process's own: a lab
+   * drives several simulated hosts, each with its own root, from one process.
+   */
+  hostNetns?: NetnsRef | undefined;
 }
 
 export class EngineContext {
   readonly root: string;
   readonly backend: LinkOpsBackend | undefined;
   readonly firewallRequest: string | undefined;
+  readonly hostNetns: NetnsRef | undefined;
   private firewallHandle: Promise<FirewallBackend> | undefined;
   private dbHandle: Database | undefined;
   /** Repositories over the open database, made on first use (keyed by class). */
   private readonly repos = new Map<new (db: Database) => unknown, unknown>();
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
+  /** The lock for host-wide kernel state (engine/host-lock.ts): `ctx.hostLock.withLock(what, fn)`. */
+  readonly hostLock: HostLock;
+  private hostFramesHandle: FrameSender | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.root = resolveRoot(opts.root);
     this.backend = opts.backend;
     this.firewallRequest = opts.firewallBackend;
+    this.hostNetns = opts.hostNetns;
+    this.hostLock = new HostLock(undefined, opts.hostNetns?.path);
   }
 
   /** db — opened on first use, so --dry-run and pure commands never create a state root. */
@@ -58,6 +77,14 @@ export class EngineContext {
   get ports(): PortRepo { return this.repo(PortRepo); }
   get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
   get dhcpServers(): DhcpServerRepo { return this.repo(DhcpServerRepo); }
+  get containers(): ContainerRepo { return this.repo(ContainerRepo); }
+
+  /** containerLookup — how guest resolution finds this root's containers' network namespaces. */
+  readonly containerLookup: ContainerLookup = (name) => {
+    const c = this.containers.byName(name);
+    return c && containerNetnsPaths(c);
+  };
+  get intents(): IntentRepo { return this.repo(IntentRepo); }
 
   /** dbOpened — whether this command touched state (the keeper check runs only then). */
   get dbOpened(): boolean { return this.dbHandle !== undefined; }
@@ -68,12 +95,21 @@ export class EngineContext {
   }
 
   /**
-   * hostLinks — LinkOps on tsnet's own netns, opened once per context and shared by every
+   * hostLinks — LinkOps on tsnet's own netns (or hostNetns), opened once per context and shared by every
    * operation (a long-lived process pays for the socket once). Do not close it; close() does.
    */
   hostLinks(): Promise<LinkOps> {
-    this.hostLinksHandle ??= openLinkOps(undefined, this.backend);
+    this.hostLinksHandle ??= openLinkOps(this.hostNetns, this.backend);
     return this.hostLinksHandle;
+  }
+
+  /**
+   * hostFrames — a packet socket on tsnet's own netns (or hostNetns) for gratuitous ARPs, kept open for the
+   * context's life: closing one costs an RCU grace period (~11 ms), more than an attach.
+   */
+  hostFrames(): FrameSender {
+    this.hostFramesHandle ??= new FrameSender(this.hostNetns);
+    return this.hostFramesHandle;
   }
 
   /**
@@ -94,6 +130,15 @@ export class EngineContext {
     return this.firewallHandle;
   }
 
+  /**
+   * settle — finishes or undoes what a dead process left on an object (engine/settle.ts),
+   * telling the user which; commands call it before they touch the object.
+   */
+  settle(object: string): Promise<Resolution[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./settle.js') as typeof import('./settle.js')).settleObject(this, object);
+  }
+
   /** guestLinks — a fresh LinkOps inside a guest netns; the caller closes it. */
   guestLinks(netns: NetnsRef): Promise<LinkOps> {
     return openLinkOps(netns, this.backend);
@@ -102,6 +147,9 @@ export class EngineContext {
   close(): void {
     void this.hostLinksHandle?.then((l) => l.close(), () => undefined);
     this.hostLinksHandle = undefined;
+    this.hostLock.close();
+    this.hostFramesHandle?.close();
+    this.hostFramesHandle = undefined;
     this.dbHandle?.close();
     this.dbHandle = undefined;
     this.repos.clear();

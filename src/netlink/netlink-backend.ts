@@ -6,7 +6,7 @@
  * single message (IFLA_NET_NS_FD), never under a temporary name in the wrong one.
  * Byte encoding lives in netlink-codec.ts; the package is loaded on the first open.
  */
-import { debug } from '../core/log.js';
+import { debug, isDebug } from '../core/log.js';
 import { TsnetError, invalid } from '../core/errors.js';
 import { validateIfName } from '../core/names.js';
 import { inNetns } from '../netns/in-netns.js';
@@ -55,14 +55,19 @@ class NetlinkLinkOps implements LinkOps {
   }
 
   private async request<T>(what: string, fn: () => Promise<T>, quiet?: (errno: string | undefined) => boolean): Promise<T | undefined> {
-    debug(`netlink: ${what}${this.where}`);
+    // Logged when done, with its duration: --debug then shows what each kernel call costs.
+    const t0 = isDebug() ? performance.now() : 0;
+    let outcome = '';
     try {
       return await fn();
     } catch (e) {
+      outcome = ' (failed)';
       if (e instanceof TsnetError) throw e;
       const errno = errnoOfNetlink(e);
-      if (quiet?.(errno)) return undefined;
+      if (quiet?.(errno)) { outcome = ` (${errno})`; return undefined; }
       throw kernelError(what, errno, errno ? undefined : (e as Error).message);
+    } finally {
+      if (t0) debug(`netlink: ${what}${this.where}${outcome} took ${(performance.now() - t0).toFixed(2)} ms`);
     }
   }
 

@@ -10,7 +10,6 @@ import { ensureBridge } from '../bridge/bridge.js';
 import type { EngineContext } from '../engine/context.js';
 import { gatewayCidrs, routeLocalnetKey } from './network.js';
 import { ETH_P_ARP, gratuitousArp } from '../attach/arp-frame.js';
-import { sendFrame } from '../netns/packet-socket.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import type { NetworkRecord } from '../state/networks.js';
 
@@ -53,7 +52,7 @@ export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promi
         if (!dryRun) await host.setLink(rec.hostIf, { master: n.bridge, up: true, bridgePort: { isolated: !n.icc, hairpin } });
         report.repaired.push(`${n.name}: ${rec.guest} ${rec.ctrIf} plugged back into ${n.bridge}`);
       }
-      if (!dryRun && report.repaired.some((r) => r.startsWith(`${n.name}: `))) await announceGateway(host, n);
+      if (!dryRun && report.repaired.some((r) => r.startsWith(`${n.name}: `))) await announceGateway(ctx, host, n);
     } catch (e) {
       report.errors.push(`${n.name}: ${(e as Error).message}`);
     }
@@ -65,7 +64,7 @@ export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promi
  * announceGateway — a recreated bridge has a new MAC, and members that tried to reach the
  * gateway meanwhile hold a FAILED neighbour entry for it; a gratuitous ARP updates both at once.
  */
-async function announceGateway(host: LinkOps, n: NetworkRecord): Promise<void> {
+async function announceGateway(ctx: EngineContext, host: LinkOps, n: NetworkRecord): Promise<void> {
   const bridge = await host.getLink(n.bridge);
-  if (bridge) sendFrame(bridge.index, ETH_P_ARP, gratuitousArp(bridge.mac, n.gateway));
+  if (bridge) ctx.hostFrames().send(bridge.index, ETH_P_ARP, gratuitousArp(bridge.mac, n.gateway));
 }

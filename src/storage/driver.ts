@@ -19,6 +19,9 @@ export const DRIVER_NAMES: readonly DriverName[] = ['overlay', 'vfs'];
 
 export interface Rootfs { path: string; driver: DriverName }
 
+/** PreparedRootfs — a rootfs ready to be mounted: `overlay` says how (options, and the dir they are relative to); without it, `path` is a plain directory. */
+export interface PreparedRootfs extends Rootfs { overlay?: { options: string; cwd: string } | undefined }
+
 export interface MountOptions {
   /**
    * Honour the image's setuid/setgid bits and device nodes. Off by default: `tsnet mount`
@@ -31,8 +34,22 @@ export interface MountOptions {
 export abstract class GraphDriver {
   abstract readonly name: DriverName;
 
-  /** home is this driver's directory; devices says whether mknod works there (probed). */
-  constructor(readonly home: string, readonly devices: boolean) {}
+  private devicesProbed: boolean | undefined;
+
+  /**
+   * home is this driver's directory; devices says whether mknod works there, given or probed
+   * on first use (only layer unpacking needs it: a container start does not pay the probe).
+   */
+  constructor(readonly home: string, devices: boolean | (() => boolean)) {
+    this.devicesProbe = typeof devices === 'boolean' ? () => devices : devices;
+  }
+
+  private readonly devicesProbe: () => boolean;
+
+  get devices(): boolean {
+    this.devicesProbed ??= this.devicesProbe();
+    return this.devicesProbed;
+  }
 
   layerDir(chainId: string): string { return join(this.home, 'layers', hexOf(chainId)); }
   hasLayer(chainId: string): boolean { return fs.existsSync(this.layerDir(chainId)); }
@@ -65,6 +82,11 @@ export abstract class GraphDriver {
     removePath(this.layerDir(chainId));
   }
 
+  /**
+   * prepareRootfs — what mountRootfs does, short of the mount (which a container's helper
+   * makes in its own mount namespace). `dir` must be under a root-only directory.
+   */
+  abstract prepareRootfs(chain: readonly string[], dir: string): Promise<PreparedRootfs>;
   /**
    * mountRootfs — a writable rootfs for `chain` (bottom → top) under `dir`, which becomes
    * a 0700 directory of root's: other users cannot reach the rootfs, whatever it holds.

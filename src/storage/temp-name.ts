@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { processStartTime } from '../dhcp/supervise.js';
+import { processStartTime } from '../core/owner.js';
 import { removePath } from './remove-tree.js';
 
 const OWNED = /-(\d+)\.(\d+)-[0-9a-f]+$/;
