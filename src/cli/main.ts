@@ -15,6 +15,7 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerLabCommands } from './lab-commands.js';
 import { registerContainerCommands } from './container-commands.js';
 import { registerContainerInfoCommands } from './container-info-commands.js';
 
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerLabCommands(program);
   registerContainerCommands(program);
   registerContainerInfoCommands(program);
   return program;
