@@ -10,6 +10,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { containerObject, runIntent } from '../core/intent.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import type { EngineContext } from '../engine/context.js';
+import { removePath } from '../storage/remove-tree.js';
 import { ImageStore } from '../images/image-store.js';
 import { parseConfig } from '../images/manifest.js';
 import { parsePortSpec } from '../nat/port-spec.js';
@@ -79,7 +80,7 @@ export async function createContainer(ctx: EngineContext, spec: ContainerSpec): 
         const rootfs = await store.driver.prepareRootfs(image.layers, paths.rootfs);
         stored = { ...config, spec: { ...spec, name }, rootfs };
       },
-      undo: () => fs.rmSync(paths.dir, { recursive: true, force: true }),
+      undo: () => removePath(paths.dir),
     })
     .add({
       name: 'record',

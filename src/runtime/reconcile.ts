@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import type { EngineContext } from '../engine/context.js';
+import { removePath } from '../storage/remove-tree.js';
 import { containerObject, runIntent, type Intent } from '../core/intent.js';
 import type { ContainerRecord, ContainerState } from '../state/containers.js';
 import { containerDirs, removeCgroups, wasOomKilled } from './cgroups.js';
@@ -158,6 +159,6 @@ export async function finalizeSteps(ctx: EngineContext, c: ContainerRecord, why?
 export function removeFiles(ctx: EngineContext, c: ContainerRecord): string[] {
   unpin(netnsPin(c.id));
   const left = removeCgroups(containerDirs(ctx.rootId, c.id));
-  fs.rmSync(containerPaths(ctx.root, c.id).dir, { recursive: true, force: true });
+  removePath(containerPaths(ctx.root, c.id).dir);
   return left;
 }

@@ -1,13 +1,13 @@
 /**
  * resolve — how an interrupted container operation is settled (engine/settle.ts runs these
- * for intent records whose tsnet process died): a create is undone (its directory and row
+ * resolvers, listed in engine/intent-resolvers.ts, for intent records whose tsnet process
+ * died): a create is undone (its directory and row
  * go), a start is undone (the process killed, network, netns pin and cgroups freed, the
  * container back to how it was), a stop or an rm is finished. Each works from the row and
  * the kernel as they are now, whatever step the record stopped at, and may run twice.
  */
-import * as fs from 'node:fs';
 import type { EngineContext } from '../engine/context.js';
-import type { Resolver } from '../engine/intent-resolvers.js';
+import { removePath } from '../storage/remove-tree.js';
 import type { IntentRecord } from '../state/intents.js';
 import { containerDirs, removeCgroups } from './cgroups.js';
 import { disconnectNetworks, unpin } from './container-network.js';
@@ -19,20 +19,20 @@ function idOf(rec: IntentRecord): string {
   return rec.object.slice('container:'.length);
 }
 
-export const createResolver: Resolver = {
-  outcome: 'undone',
+export const createResolver = {
+  outcome: 'undone' as const,
   async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
     const id = idOf(rec);
     const c = ctx.containers.byId(id);
     if (c && c.state !== 'created') return 'it had been started since';
     if (c) ctx.containers.remove(id);
-    fs.rmSync(containerPaths(ctx.root, id).dir, { recursive: true, force: true });
+    removePath(containerPaths(ctx.root, id).dir);
     return 'its directory and record removed';
   },
 };
 
-export const startResolver: Resolver = {
-  outcome: 'undone',
+export const startResolver = {
+  outcome: 'undone' as const,
   async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
     const id = idOf(rec);
     const c = ctx.containers.byId(id);
@@ -51,8 +51,8 @@ export const startResolver: Resolver = {
   },
 };
 
-export const stopResolver: Resolver = {
-  outcome: 'finished',
+export const stopResolver = {
+  outcome: 'finished' as const,
   async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
     const c = ctx.containers.byId(idOf(rec));
     if (!c || c.state === 'exited' || c.state === 'created') return '';
@@ -65,8 +65,8 @@ export const stopResolver: Resolver = {
   },
 };
 
-export const removeResolver: Resolver = {
-  outcome: 'finished',
+export const removeResolver = {
+  outcome: 'finished' as const,
   async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
     const id = idOf(rec);
     const c = ctx.containers.byId(id);
@@ -74,7 +74,7 @@ export const removeResolver: Resolver = {
       removeFiles(ctx, c);
       ctx.containers.remove(id);
     } else {
-      fs.rmSync(containerPaths(ctx.root, id).dir, { recursive: true, force: true });
+      removePath(containerPaths(ctx.root, id).dir);
     }
     return 'removed';
   },
