@@ -10,9 +10,9 @@ export function tsnetRoot(root: string, args: string[], env: Record<string, stri
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function tsnetRootAsync(root: string, args: string[]): Promise<CliResult> {
+export function tsnetRootAsync(root: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [TSNET_BIN, ...args.slice(0, 1), '--root', root, ...args.slice(1)]);
+    const c = spawn(process.execPath, [TSNET_BIN, ...args.slice(0, 1), '--root', root, ...args.slice(1)], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
