@@ -18,7 +18,7 @@ const PAGE = (name: string): string => `<!doctype html>
 <html><head><meta charset="utf-8"><title>tsnet lab ${name}</title>
 <style>
 body { font-family: Helvetica, Arial, sans-serif; margin: 0; display: flex; height: 100vh; }
-#graph { flex: 1; overflow: auto; padding: 8px; } #graph svg { max-width: 100%; height: auto; }
+#graph { flex: 1; overflow: hidden; padding: 8px; } #graph svg { width: 100%; height: calc(100vh - 16px); }
 #side { width: 320px; border-left: 1px solid #ccc; padding: 8px 12px; overflow: auto; font-size: 13px; background: #fafafa; }
 h1 { font-size: 16px; margin: 4px 0 8px; } h2 { font-size: 14px; margin: 12px 0 4px; }
 .up { color: #1a7f37; } .down, .missing { color: #c62828; } code { font-size: 12px; }

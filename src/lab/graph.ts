@@ -25,7 +25,7 @@ function impairmentText(g: GraphInput, name: string, fromFile: ReturnType<typeof
 
 export function toDot(g: GraphInput): string {
   const m = g.model;
-  const out = [`digraph ${q(m.name)} {`, '  graph [compound=true, rankdir=LR, fontname="Helvetica", label=' + q(`lab ${m.name}`) + ', labelloc=t];', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9, dir=none];'];
+  const out = [`digraph ${q(m.name)} {`, '  graph [compound=true, rankdir=TB, nodesep=0.15, fontname="Helvetica", label=' + q(`lab ${m.name}`) + ', labelloc=t];', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9, dir=none];'];
   for (const h of m.hosts) {
     out.push(`  subgraph ${q(`cluster_${id(h.name)}`)} {`, `    label=${q(`host ${h.name}\\n${h.underlay.ifname} ${h.underlay.cidr}`)}; style=rounded; color="#4a6fa5";`);
     out.push(`    ${id('if', h.name)} [label=${q(`${h.underlay.ifname}\\n${h.underlay.cidr}`)}, shape=cds, style=filled, fillcolor="#e8eef7"];`);
@@ -72,7 +72,7 @@ export function toDot(g: GraphInput): string {
 export function toMermaid(g: GraphInput): string {
   const m = g.model;
   const t = (s: string): string => `"${s.replace(/"/g, '#quot;')}"`;
-  const out = ['flowchart LR'];
+  const out = ['flowchart TB'];
   for (const h of m.hosts) {
     out.push(`  subgraph ${id('host', h.name)}[${t(`host ${h.name} — ${h.underlay.ifname} ${h.underlay.cidr}`)}]`);
     out.push(`    ${id('if', h.name)}[${t(`${h.underlay.ifname} ${h.underlay.cidr}`)}]`);

@@ -6,8 +6,8 @@
  * lab (subnet routes, or /32 routes for a stretched subnet). A link that is down breaks
  * every path over it.
  */
-import { contains, parseCidr, parseIp } from '../ipam/cidr.js';
-import type { LabModel, LinkModel } from './model.js';
+import { contains, parseCidr as parseCidrOnce, parseIp as parseIpOnce, type Cidr } from '../ipam/cidr.js';
+import type { LabModel } from './model.js';
 
 export interface NodeAddress {
   node: string;
@@ -40,7 +40,18 @@ export function nodeAddresses(m: LabModel): NodeAddress[] {
 
 /** pairPlans — every ordered pair of nodes in scope that has an address to probe. */
 export function pairPlans(m: LabModel, linksDown: readonly string[], nodesInScope?: readonly string[]): PairPlan[] {
+  // Parsed once: an 80-node lab asks about the same few hundred addresses 6320 times.
+  const cidrs = new Map<string, Cidr>();
+  const parseCidr = (t: string): Cidr => { let c = cidrs.get(t); if (!c) cidrs.set(t, (c = parseCidrOnce(t))); return c; };
+  const ips = new Map<string, { addr: bigint }>();
+  const parseIp = (t: string): { addr: bigint } => { let a = ips.get(t); if (!a) ips.set(t, (a = parseIpOnce(t))); return a; };
   const addrs = nodeAddresses(m);
+  const addrsOf = new Map<string, NodeAddress[]>();
+  for (const a of addrs) addrsOf.set(a.node, [...(addrsOf.get(a.node) ?? []), a]);
+  const routesBetween = new Map<string, Cidr[]>();
+  for (const r of m.routes) routesBetween.set(`${r.host}>${r.to}`, [...(routesBetween.get(`${r.host}>${r.to}`) ?? []), parseCidr(r.dst)]);
+  const defaultLink = new Map<string, string>();
+  for (const l of m.links) if (l.kind === 'attach' && l.attach!.gateway !== undefined) defaultLink.set(l.attach!.node, l.name);
   const down = new Set(linksDown);
   const underlayDown = (a: string, b: string): boolean => {
     if (a === b) return false;
@@ -58,16 +69,16 @@ export function pairPlans(m: LabModel, linksDown: readonly string[], nodesInScop
     if (from === to) return true;
     if (underlayDown(from, to)) return false;
     const { addr } = parseIp(ip);
-    return m.routes.some((r) => r.host === from && r.to === to && contains(parseCidr(r.dst), 4, addr));
+    return (routesBetween.get(`${from}>${to}`) ?? []).some((c) => contains(c, 4, addr));
   };
   /** egress — the address a node's packets to ip leave with: on-link if it has one, else its default route's. */
   const egress = (node: string, ip: string): NodeAddress | undefined => {
-    const mine = addrs.filter((a) => a.node === node && !down.has(a.link));
+    const mine = (addrsOf.get(node) ?? []).filter((a) => !down.has(a.link));
     const { addr } = parseIp(ip);
     const onLink = mine.find((a) => contains(parseCidr(a.cidr), 4, addr));
     if (onLink) return onLink;
-    const gw = [...m.links].reverse().find((l): l is LinkModel => l.kind === 'attach' && l.attach!.node === node && l.attach!.gateway !== undefined);
-    return gw ? mine.find((a) => a.link === gw.name) : undefined;
+    const gw = defaultLink.get(node);
+    return gw ? mine.find((a) => a.link === gw) : undefined;
   };
   /** oneWay — x's packet to y.ip arrives: same segment, or via x's bridge and host routing to y's host. */
   const oneWay = (x: NodeAddress | undefined, y: NodeAddress): boolean => {
@@ -84,7 +95,7 @@ export function pairPlans(m: LabModel, linksDown: readonly string[], nodesInScop
   for (const from of names) {
     for (const to of m.nodes.map((n) => n.name)) {
       if (from === to) continue;
-      const targets = addrs.filter((a) => a.node === to);
+      const targets = addrsOf.get(to) ?? [];
       if (targets.length === 0) continue;
       const reachable = targets.filter((y) => {
         const x = egress(from, y.ip);

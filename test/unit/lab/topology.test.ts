@@ -138,7 +138,7 @@ describe('graph', () => {
     const dot = toDot({ model: m });
     for (const s of ['cluster_hostA', 'host hostB', 'br0', 'VXLAN 42', 'web\\neth1 192.168.115.10/24', 'rate 100mbit (tbf)', 'id="node-db"']) assert.ok(dot.includes(s), s);
     const mmd = toMermaid({ model: m });
-    assert.match(mmd, /^flowchart LR\n/);
+    assert.match(mmd, /^flowchart TB\n/);
     for (const s of ['subgraph host__hostA', 'node__web(["web<br/>192.168.115.10/24', 'switch wire', '-.-|"VXLAN 42"|']) assert.ok(mmd.includes(s), s);
   });
 });
