@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { printError } from './output.js';
+import { runInScope, type CommandScope } from '../core/command-scope.js';
+import { isDebug } from '../core/log.js';
 import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
@@ -13,6 +15,7 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerDaemonCommands } from './daemon-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -40,25 +43,44 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerDaemonCommands(program);
   return program;
 }
 
+/**
+ * run — one command, start to finish, in its own scope (core/command-scope.ts): parses,
+ * runs, prints, and returns the exit status. Touches nothing process-wide, so the daemon
+ * runs it for many clients at once.
+ */
+export async function run(argv: string[], scope: CommandScope = { debug: isDebug() }): Promise<number> {
+  return runInScope(scope, async () => {
+    const json = argv.includes('--json');
+    // Commander resets a program's parse state before each parse, so a long-lived process
+    // reuses built programs (building one costs about a millisecond); one per running command.
+    const program = idlePrograms.pop() ?? buildProgram();
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      return scope.exitStatus ?? 0;
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        // help/version are "errors" to exitOverride; real usage errors are bad input (2).
+        if (err.exitCode === 0) return 0;
+        return 2;
+      }
+      return printError(err, json);
+    } finally {
+      idlePrograms.push(program);
+    }
+  });
+}
+
+const idlePrograms: Command[] = [];
+
+/** main — a CLI process: one command on the process's own stdio. */
 export async function main(argv: string[]): Promise<number> {
   // `tsnet ls | head -1` closes our stdout early: that is not an error worth a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
-  const json = argv.includes('--json');
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // help/version are "errors" to exitOverride; real usage errors are bad input (2).
-      if (err.exitCode === 0) return 0;
-      return 2;
-    }
-    return printError(err, json);
-  }
+  return run(argv);
 }
 
 if (require.main === module) {
