@@ -215,7 +215,7 @@ static void build_hello(struct buf *b, int argc, char **argv) {
 /* relay — stdio to and from the daemon until its exit frame; returns the exit status. */
 static int relay(int fd, char **argv, pid_t daemon_pid) {
     static char payload[MAX_FRAME];
-    int said_anything = 0, want_stdin = 0;
+    int said_anything = 0, want_stdin = 0, stdout_closed = 0;
     for (;;) {
         if (pending_signal) {
             int sig = pending_signal;
@@ -246,7 +246,8 @@ static int relay(int fd, char **argv, pid_t daemon_pid) {
         switch (head[0]) {
         case 'O':
             said_anything = 1;
-            if (write_all(STDOUT_FILENO, payload, len) < 0 && errno == EPIPE) exit(0); /* as the Node CLI does */
+            /* A reader that went away (| head -1) ends our output, not the command: as in the Node CLI. */
+            if (!stdout_closed && write_all(STDOUT_FILENO, payload, len) < 0 && errno == EPIPE) stdout_closed = 1;
             break;
         case 'E':
             said_anything = 1;

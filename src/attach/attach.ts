@@ -46,7 +46,7 @@ export function checkAttachRequest(req: AttachRequest): DhcpClientOptions | unde
  */
 export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
   const dhcp = checkAttachRequest(req);
-  const guest = resolveGuest(req.guest);
+  const guest = resolveGuest(req.guest, ctx.containerLookup);
   const host = await ctx.hostLinks();
   const inGuest = await ctx.guestLinks(guest);
   try {

@@ -24,7 +24,7 @@ export interface DetachResult {
 }
 
 export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string, opts: { dryRun?: boolean } = {}): Promise<DetachResult> {
-  const guest = tryResolveGuest(ref);
+  const guest = tryResolveGuest(ref, ctx.containerLookup);
   try {
     const records = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref), ctrIf);
     if (records.length === 0) {

@@ -22,7 +22,7 @@ export interface AttachmentGcReport {
 export async function gcAttachments(ctx: EngineContext, report: AttachmentGcReport, dryRun: boolean): Promise<void> {
   const host = await ctx.hostLinks();
   for (const rec of ctx.attachments.all()) {
-    const guest = tryResolveGuest(guestFromText(rec.guest));
+    const guest = tryResolveGuest(guestFromText(rec.guest), ctx.containerLookup);
     const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
     try {
       const inGuest = alive ? await ctx.guestLinks(alive) : undefined;

@@ -71,7 +71,7 @@ export function parseGuest(text: string): GuestRef {
     if (!/^\d+$/.test(pidText) || !Number.isSafeInteger(pid) || pid < 1) throw invalid(`guest PID "${pidText}" is not a positive number`);
     return { kind: 'pid', pid };
   }
-  if (text.startsWith('netns:')) return { kind: 'netns', name: validateNetnsName(text.slice(6)) };
+  if (text.startsWith('netns:')) return { kind: 'netns', name: validateNetnsName(text.slice(6)), explicit: true };
   if (text.startsWith('container:')) return { kind: 'container', name: validateNetnsName(text.slice(10)) };
   if (text.includes('/')) {
     if (!text.startsWith('/')) throw invalid(`guest netns path "${text}" must be absolute`);

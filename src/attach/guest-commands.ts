@@ -6,7 +6,7 @@
 import { TsnetError, invalid } from '../core/errors.js';
 import { run, type ExecResult } from '../core/exec.js';
 import { validateIfName } from '../core/names.js';
-import { resolveGuest } from '../netns/guest.js';
+import { resolveGuest, type ContainerLookup } from '../netns/guest.js';
 import type { EngineContext } from '../engine/context.js';
 import type { GuestRef } from '../netns/guest-ref.js';
 
@@ -18,10 +18,10 @@ const TOOL_ARGV: Record<GuestTool, string[]> = {
   tc: ['tc'],
 };
 
-export async function runInGuest(ref: GuestRef, tool: GuestTool, args: string[], opts: { dryRun?: boolean } = {}): Promise<ExecResult> {
+export async function runInGuest(ref: GuestRef, tool: GuestTool, args: string[], opts: { dryRun?: boolean; containers?: ContainerLookup | undefined } = {}): Promise<ExecResult> {
   if (tool !== 'tc' && args.length === 0) throw invalid(`tsnet ${tool} needs arguments for ip ${tool}, e.g. add 10.0.0.0/8 via 192.168.1.1`);
   if (tool === 'tc' && args.length === 0) throw invalid('tsnet tc needs arguments for tc, e.g. qdisc add dev eth1 root tbf rate 1mbit burst 32kbit latency 400ms');
-  const guest = resolveGuest(ref);
+  const guest = resolveGuest(ref, opts.containers);
   try {
     const argv = [...TOOL_ARGV[tool], ...args];
     if (opts.dryRun) return { argv, code: 0, stdout: `would run in ${guest.name}: ${argv.join(' ')}\n`, stderr: '' };

@@ -96,7 +96,7 @@ Examples:
         const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
         const { parseGuest } = load.grammar();
         const { runInGuest } = load.guestCommands();
-        const r = await runInGuest(parseGuest(guestText), tool, args, { dryRun: opts.dryRun });
+        const r = await withContext(opts, (ctx) => runInGuest(parseGuest(guestText), tool, args, { dryRun: opts.dryRun, containers: ctx.containerLookup }));
         printResult(opts, { stdout: r.stdout }, r.stdout.trimEnd() ? r.stdout.trimEnd() : []);
       });
   }

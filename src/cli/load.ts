@@ -40,5 +40,10 @@ export const load = {
   }),
   db: () => require('../state/db.js') as typeof import('../state/db.js'),
   imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
+  createContainer: () => require('../runtime/create.js') as typeof import('../runtime/create.js'),
+  startContainer: () => require('../runtime/start.js') as typeof import('../runtime/start.js'),
+  lifecycle: () => require('../runtime/lifecycle.js') as typeof import('../runtime/lifecycle.js'),
+  reconcile: () => require('../runtime/reconcile.js') as typeof import('../runtime/reconcile.js'),
+  containerView: () => require('../runtime/view.js') as typeof import('../runtime/view.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -5,8 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { printError } from './output.js';
-import { runInScope, type CommandScope } from '../core/command-scope.js';
-import { isDebug } from '../core/log.js';
+import { OwnProcessRequired, runInScope, type CommandScope } from '../core/command-scope.js';
+import { ignoreClosedOutput, isDebug } from '../core/log.js';
+import { interruptStatus } from '../core/interrupt.js';
 import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
 import { registerStateCommands } from './state-commands.js';
@@ -15,6 +16,7 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerContainerCommands } from './container-commands.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 
 const EXAMPLES = `
@@ -43,6 +45,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerContainerCommands(program);
   registerDaemonCommands(program);
   return program;
 }
@@ -60,6 +63,7 @@ export async function run(argv: string[], scope: CommandScope = { debug: isDebug
     const program = idlePrograms.pop() ?? buildProgram();
     try {
       await program.parseAsync(argv, { from: 'user' });
+      // A command may set its own status (gc's errors, run's container exit code): setExitStatus.
       return scope.exitStatus ?? 0;
     } catch (err) {
       if (err instanceof CommanderError) {
@@ -67,7 +71,9 @@ export async function run(argv: string[], scope: CommandScope = { debug: isDebug
         if (err.exitCode === 0) return 0;
         return 2;
       }
-      return printError(err, json);
+      if (err instanceof OwnProcessRequired) throw err; // the daemon hands the command back to its client
+      const status = printError(err, json);
+      return interruptStatus() ?? status; // 128+signal, as a shell reports a command a signal stopped
     } finally {
       idlePrograms.push(program);
     }
@@ -78,8 +84,9 @@ const idlePrograms: Command[] = [];
 
 /** main — a CLI process: one command on the process's own stdio. */
 export async function main(argv: string[]): Promise<number> {
-  // `tsnet ls | head -1` closes our stdout early: that is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+  // `tsnet ls | head -1` closes our output early: that must neither kill a command halfway
+  // (nothing would be rolled back) nor print a stack trace.
+  ignoreClosedOutput();
   return run(argv);
 }
 

@@ -40,12 +40,14 @@ export function registerStateCommands(program: Command): void {
       const { tryResolveGuest } = load.guest();
       const { attachmentView } = load.view();
       const ref = parseGuest(guestText);
-      const guest = tryResolveGuest(ref);
-      try {
-        const views = await withContext(opts, (ctx) => ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).map((a) => attachmentView(a, ctx.dhcpLeases.get(a.id))));
-        if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
-        printResult(opts, views, rows(views));
-      } finally { guest?.close(); }
+      const views = await withContext(opts, (ctx) => {
+        const guest = tryResolveGuest(ref, ctx.containerLookup);
+        try {
+          return ctx.attachments.forGuest(guest?.netnsId, guest?.name ?? describeGuest(ref)).map((a) => attachmentView(a, ctx.dhcpLeases.get(a.id)));
+        } finally { guest?.close(); }
+      });
+      if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
+      printResult(opts, views, rows(views));
     });
 
   withGlobals(program.command('gc'))

@@ -4,6 +4,7 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { load } from './load.js';
+import { installInterruptHandlers } from '../core/interrupt.js';
 import type { GlobalOpts } from './output.js';
 
 /**
@@ -26,6 +27,9 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
   }
   const { EngineContext } = load.context();
   const ctx = new EngineContext({ root: opts.root, backend: opts.backend, firewallBackend: opts.firewallBackend });
+  // Ctrl-C, SIGTERM, SIGHUP: an operation under way rolls back first (core/interrupt.ts).
+  // Not in the daemon: the signals there are the daemon's, a command's come from its client.
+  const uninstall = lender ? () => undefined : installInterruptHandlers();
   try {
     // A --firewall-backend that differs from the state root's is refused by every command.
     if (opts.firewallBackend !== undefined) await ctx.firewall();
@@ -34,6 +38,7 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
     return result;
   } finally {
     ctx.close();
+    uninstall();
   }
 }
 

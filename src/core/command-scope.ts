@@ -27,6 +27,23 @@ export interface CommandScope {
   io?: ScopeIo | undefined;
   /** performance.now() when the command began, for --debug's stamps (a CLI process: its own start). */
   startedAt?: number | undefined;
+  /** Operations under way that roll back on interrupt (core/interrupt.ts duringOperation). */
+  operations?: number | undefined;
+}
+
+/**
+ * OwnProcessRequired — thrown by requireOwnProcess in a command the daemon serves: the
+ * daemon then tells its client to run the command itself (nothing has been done yet).
+ */
+export class OwnProcessRequired extends Error {}
+
+/**
+ * requireOwnProcess — call first in a command that needs the caller's own process (a
+ * foreground container inherits its terminal). A CLI process carries on; a daemon hands
+ * the command back to its client, which runs it directly.
+ */
+export function requireOwnProcess(why: string): void {
+  if (currentScope()?.io) throw new OwnProcessRequired(why);
 }
 
 const storage = new AsyncLocalStorage<CommandScope>();

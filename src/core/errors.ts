@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ESTATE' // state database problem
   | 'ETIMEOUT' // waited and gave up
   | 'EFAULT_INJECTED' // TSNET_FAULT test hook fired
+  | 'EINTERRUPTED' // SIGINT/SIGTERM/SIGHUP arrived mid-operation; it was rolled back
   | 'EINTERNAL';
 
 const EXIT_STATUS: Record<ErrorCode, number> = {
@@ -25,6 +26,7 @@ const EXIT_STATUS: Record<ErrorCode, number> = {
   ESTATE: 7,
   ETIMEOUT: 8,
   EFAULT_INJECTED: 9,
+  EINTERRUPTED: 130, // the CLI exits 128+signal (core/interrupt.ts); 130 is SIGINT's
   EINTERNAL: 1,
 };
 

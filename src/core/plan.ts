@@ -1,11 +1,16 @@
 /**
  * plan — a list of named steps, each with an undo, and the one applier that runs them.
  * On failure the applier unwinds the steps already done in reverse order and rethrows the
- * original error (undo failures are attached, not substituted). TSNET_FAULT=<step name>
- * makes the applier fail just before that step, so tests can prove every rollback path.
+ * original error (undo failures are attached, not substituted). With an intent record
+ * (engine/intent.ts) each step is recorded as it starts, so a process killed mid-plan
+ * leaves a record saying where it stopped. An interrupt (SIGINT, SIGTERM, SIGHUP; see
+ * core/interrupt.ts) is honoured between steps and unwinds like a failure. Test hooks
+ * (core/test-hooks.ts): TSNET_FAULT=<step name> fails just before that step.
  */
 import { TsnetError } from './errors.js';
 import { debug } from './log.js';
+import { faultStep } from './test-hooks.js';
+import { throwIfInterrupted } from './interrupt.js';
 
 export interface Step {
   /** Stable, human-readable name, e.g. "create-veth"; also the TSNET_FAULT hook key. */
@@ -31,19 +36,35 @@ export class Plan {
   }
 }
 
+/** StepRecorder — where each step is recorded as it starts (an intent record). */
+export interface StepRecorder {
+  step(name: string): void;
+}
+
 export interface ApplyOptions {
-  /** Step name at which to inject a failure; defaults to $TSNET_FAULT. */
+  /** Step name at which to inject a failure; defaults to the TSNET_FAULT test hook. */
   fault?: string | undefined;
+  intent?: StepRecorder | undefined;
+}
+
+/** Errors after which every step done was undone without error: nothing is left behind. */
+const cleanRollbacks = new WeakSet<object>();
+
+/** rolledBack — whether applyPlan undid everything before rethrowing this error. */
+export function rolledBack(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && cleanRollbacks.has(err);
 }
 
 export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<void> {
-  const fault = opts.fault ?? process.env['TSNET_FAULT'];
+  const fault = opts.fault ?? faultStep();
   const done: Step[] = [];
   try {
     for (const step of plan.steps) {
+      throwIfInterrupted();
       if (fault && fault === step.name) {
         throw new TsnetError('EFAULT_INJECTED', `injected fault before step ${step.name} (TSNET_FAULT)`);
       }
+      opts.intent?.step(step.name);
       debug(`step ${step.name}: ${step.describe}`);
       await step.apply();
       done.push(step);
@@ -55,6 +76,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<vo
     if (undoErrors.length > 0 && err instanceof Error) {
       const prior = (err as { detail?: Record<string, unknown> | undefined }).detail;
       Object.assign(err, { detail: { ...(prior ?? {}), undoErrors } });
+    } else if (typeof err === 'object' && err !== null) {
+      cleanRollbacks.add(err);
     }
     throw err;
   }

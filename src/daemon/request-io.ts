@@ -20,6 +20,8 @@ export class ClientOutput extends Writable {
   readonly isTTY: boolean;
   readonly columns: number | undefined;
   readonly rows: number | undefined;
+  /** Whether the command wrote anything (after that, it can no longer be handed back). */
+  wrote = false;
 
   constructor(private readonly link: ClientLink, private readonly type: number, tty: { isTTY: boolean; columns: number; rows: number }) {
     super({ decodeStrings: true });
@@ -31,6 +33,7 @@ export class ClientOutput extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
     const { socket } = this.link;
+    if (chunk.length > 0) this.wrote = true;
     if (this.link.gone() || chunk.length === 0) { done(); return; }
     if (socket.write(encodeFrame(this.type, chunk))) { done(); return; }
     // The client reads slower than the command writes: wait until it catches up (or leaves).

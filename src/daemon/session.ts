@@ -7,7 +7,8 @@
  * not half of one.
  */
 import type { Socket } from 'node:net';
-import type { CommandScope, ForwardedSignal } from '../core/command-scope.js';
+import { constants } from 'node:os';
+import { OwnProcessRequired, type CommandScope, type ForwardedSignal } from '../core/command-scope.js';
 import { commandEnv } from './client-env.js';
 import type { CwdGate } from './cwd-gate.js';
 import type { DaemonLog } from './daemon-log.js';
@@ -46,9 +47,11 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
     return;
   }
   let gone = false;
+  /** Set when the client was given its exit status early (a signal outside any operation). */
+  let answered = false;
   sock.on('close', () => { gone = true; });
   sock.on('error', () => { gone = true; });
-  const link = { socket: sock, gone: () => gone || sock.destroyed };
+  const link = { socket: sock, gone: () => gone || answered || sock.destroyed };
   const reader = new FrameReader();
   let stdin: ClientInput | undefined;
   let scope: CommandScope | undefined;
@@ -79,7 +82,14 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
         } else if (f.type === FRAME.stdin) {
           stdin?.received(f.payload);
         } else if (f.type === FRAME.signal && scope && SIGNALS.includes(f.payload.toString())) {
-          scope.interrupted = f.payload.toString() as ForwardedSignal;
+          const sig = f.payload.toString() as ForwardedSignal;
+          scope.interrupted = sig;
+          // As in a CLI process: inside an operation it rolls back and the command ends with
+          // 128+signal; outside one the command ends at once for its caller.
+          if (!scope.operations && !link.gone()) {
+            answered = true;
+            sock.end(encodeFrame(FRAME.exit, Buffer.from([128 + constants.signals[sig]])));
+          }
         }
       }
     });
@@ -122,6 +132,10 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
     try {
       status = await program!(hello, scope);
     } catch (e) {
+      if (e instanceof OwnProcessRequired && !stdout.wrote && !stderr.wrote) {
+        status = -1;
+        return;
+      }
       stderr.write(`tsnet: error: ${(e as Error).message}\n`);
       status = 1;
     }
@@ -131,6 +145,7 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
     leave();
     stdin?.end();
     const ms = (performance.now() - started).toFixed(1);
-    host.log.write(`${who} ${hello.prog} ${redactArgv(hello.argv)}: exit ${status} in ${ms} ms${gone ? ' (client left before the end)' : ''}`);
+    if (status === -1) refuse('the command needs a process of its own');
+    else host.log.write(`${who} ${hello.prog} ${redactArgv(hello.argv)}: exit ${status} in ${ms} ms${gone ? ' (client left before the end)' : ''}`);
   }
 }

@@ -4,6 +4,7 @@
  * declared here so that dhcp/ imports nothing from the floors above it.
  */
 import type { LinkOps, NetnsRef } from '../netlink/linkops.js';
+import type { ContainerLookup } from '../netns/guest.js';
 import type { AttachmentRepo } from '../state/attachments.js';
 import type { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import type { DhcpServerRepo } from '../state/dhcp-servers.js';
@@ -13,6 +14,8 @@ export interface DhcpContext {
   readonly attachments: AttachmentRepo;
   readonly dhcpLeases: DhcpLeaseRepo;
   readonly dhcpServers: DhcpServerRepo;
+  /** Finds the root's containers' network namespaces for guests named container:NAME. */
+  readonly containerLookup?: ContainerLookup | undefined;
   /** A fresh LinkOps inside a guest netns; the caller closes it. */
   guestLinks(netns: NetnsRef): Promise<LinkOps>;
 }

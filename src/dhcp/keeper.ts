@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import type { DhcpContext } from './dhcp-context.js';
 import { guestFromText } from '../netns/guest-ref.js';
 import type { LinkOps } from '../netlink/linkops.js';
-import { tryResolveGuest, type ResolvedGuest } from '../netns/guest.js';
+import { tryResolveGuest, type ContainerLookup, type ResolvedGuest } from '../netns/guest.js';
 import { openUdpSocket } from '../netns/udp-socket.js';
 import type { KeptLease } from '../state/dhcp-leases.js';
 import { applyLease, leaseCidr, removeLease } from './apply-lease.js';
 import { resume, start, type BoundLease } from './client-machine.js';
 import { clientIdentity } from './client-options.js';
 import { CLIENT_PORT, ClientSession } from './session.js';
-import { KEEPER_LOG, keeperAlive, processStartTime } from './supervise.js';
+import { KEEPER_LOG, keeperAlive } from './supervise.js';
+import { processStartTime } from '../core/owner.js';
 import { DhcpServer } from './server.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */
@@ -123,7 +124,7 @@ export class LeaseKeeper {
       for (const id of [...this.held.keys()]) if (!ids.has(id)) { this.drop(id); this.log(`lease #${id}: detached; no longer kept`); }
       for (const row of rows) {
         // The keeper's fd and socket would keep a deleted guest netns (and its veth) alive: let go.
-        if (this.held.has(row.attachmentId) && !guestStillThere(row)) {
+        if (this.held.has(row.attachmentId) && !guestStillThere(row, this.ctx.containerLookup)) {
           this.drop(row.attachmentId);
           this.skipped.set(row.attachmentId, row.updatedAt);
           this.log(`${row.guest} ${row.ctrIf}: the guest's network namespace is gone; lease dropped (tsnet detach or gc removes the record)`);
@@ -154,7 +155,7 @@ export class LeaseKeeper {
 
   private async keep(row: KeptLease): Promise<void> {
     const who = `${row.guest} ${row.ctrIf}`;
-    const guest = tryResolveGuest(guestFromText(row.guest));
+    const guest = tryResolveGuest(guestFromText(row.guest), this.ctx.containerLookup);
     if (!guest || guest.netnsId !== row.netnsId) {
       guest?.close();
       throw new Error(`the guest's network namespace ${row.netnsId} is gone (tsnet detach or gc removes the record)`);
@@ -202,9 +203,9 @@ export class LeaseKeeper {
 }
 
 /** guestStillThere — the guest's name still leads to the namespace the lease was made in. */
-function guestStillThere(row: KeptLease): boolean {
+function guestStillThere(row: KeptLease, containers: ContainerLookup | undefined): boolean {
   try {
-    const g = tryResolveGuest(guestFromText(row.guest));
+    const g = tryResolveGuest(guestFromText(row.guest), containers);
     const same = g?.netnsId === row.netnsId;
     g?.close();
     return same;

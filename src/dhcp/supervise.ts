@@ -1,37 +1,24 @@
 /**
  * supervise — keeps exactly one lease keeper per state root running while there are
  * leases: any tsnet command that touched state checks it on the way out and starts a new
- * one when the recorded one died. A keeper is identified by pid AND its start time in
- * /proc (field 22 of stat), so a recycled pid or a zombie is never taken for it.
+ * one when the recorded one died. A keeper is identified by pid AND its start time
+ * (core/owner.ts), so a recycled pid or a zombie is never taken for it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnDetached } from '../core/exec.js';
+import { processStartTime } from '../core/owner.js';
 import type { DhcpContext } from './dhcp-context.js';
 import type { KeeperRecord } from '../state/dhcp-leases.js';
 
 export const KEEPER_LOG = 'dhcp-keeper.log';
-
-/** processStartTime — clock ticks since boot when pid started; undefined if gone or a zombie. */
-export function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // Fields after the command name, which is in parentheses and may itself contain spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  return fields[19];
-}
 
 export function keeperAlive(k: KeeperRecord): boolean {
   return processStartTime(k.pid) === k.startTime;
 }
 
 /** tsnetBin — the Node CLI (bin/tsnet.js) of this installation, from the bundle (dist/) or tsc's output (dist/src/dhcp/). */
-function tsnetBin(): string {
+export function tsnetBin(): string {
   const candidates = [join(__dirname, '..', 'bin', 'tsnet.js'), join(__dirname, '..', '..', '..', 'bin', 'tsnet.js')];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }

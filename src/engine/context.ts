@@ -11,8 +11,15 @@ import { NetworkRepo } from '../state/networks.js';
 import { PortRepo } from '../state/ports.js';
 import { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import { DhcpServerRepo } from '../state/dhcp-servers.js';
+import { ContainerRepo } from '../state/containers.js';
+import { containerNetnsPaths } from '../runtime/process.js';
+import type { ContainerLookup } from '../netns/guest.js';
+import { IntentRepo } from '../state/intents.js';
+import { HostLock } from './host-lock.js';
+import type { Resolution } from './settle.js';
 import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
-import { chooseBackend, firewallBackend, type FirewallBackend } from '../nat/backend.js';
+import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
+import type { FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
 import { FrameSender } from '../netns/packet-socket.js';
@@ -20,7 +27,7 @@ import { FrameSender } from '../netns/packet-socket.js';
 export interface EngineOptions {
   root?: string | undefined;
   backend?: LinkOpsBackend | undefined;
-  /** --firewall-backend: only ever used for the state root's first choice (see nat/backend.ts). */
+  /** --firewall-backend: only ever used for the state root's first choice (see nat/select-backend.ts). */
   firewallBackend?: string | undefined;
 }
 
@@ -34,6 +41,8 @@ export class EngineContext {
   private readonly repos = new Map<new (db: Database) => unknown, unknown>();
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
+  /** The lock for host-wide kernel state (engine/host-lock.ts): `ctx.hostLock.withLock(what, fn)`. */
+  readonly hostLock = new HostLock();
   private hostFramesHandle: FrameSender | undefined;
 
   constructor(opts: EngineOptions = {}) {
@@ -60,6 +69,14 @@ export class EngineContext {
   get ports(): PortRepo { return this.repo(PortRepo); }
   get dhcpLeases(): DhcpLeaseRepo { return this.repo(DhcpLeaseRepo); }
   get dhcpServers(): DhcpServerRepo { return this.repo(DhcpServerRepo); }
+  get containers(): ContainerRepo { return this.repo(ContainerRepo); }
+
+  /** containerLookup — how guest resolution finds this root's containers' network namespaces. */
+  readonly containerLookup: ContainerLookup = (name) => {
+    const c = this.containers.byName(name);
+    return c && containerNetnsPaths(c);
+  };
+  get intents(): IntentRepo { return this.repo(IntentRepo); }
 
   /** dbOpened — whether this command touched state (the keeper check runs only then). */
   get dbOpened(): boolean { return this.dbHandle !== undefined; }
@@ -105,6 +122,15 @@ export class EngineContext {
     return this.firewallHandle;
   }
 
+  /**
+   * settle — finishes or undoes what a dead process left on an object (engine/settle.ts),
+   * telling the user which; commands call it before they touch the object.
+   */
+  settle(object: string): Promise<Resolution[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./settle.js') as typeof import('./settle.js')).settleObject(this, object);
+  }
+
   /** guestLinks — a fresh LinkOps inside a guest netns; the caller closes it. */
   guestLinks(netns: NetnsRef): Promise<LinkOps> {
     return openLinkOps(netns, this.backend);
@@ -113,6 +139,7 @@ export class EngineContext {
   close(): void {
     void this.hostLinksHandle?.then((l) => l.close(), () => undefined);
     this.hostLinksHandle = undefined;
+    this.hostLock.close();
     this.hostFramesHandle?.close();
     this.hostFramesHandle = undefined;
     this.dbHandle?.close();

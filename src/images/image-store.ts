@@ -98,6 +98,10 @@ export class ImageStore {
       this.repo.untag(name);
       return { untagged: [name], deleted: undefined, layers: [] };
     }
+    const users = this.repo.containersOf(img.id);
+    if (users.length > 0) {
+      throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} is used by container${users.length > 1 ? 's' : ''} ${users.slice(0, 3).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; tsnet rm ${users.length > 1 ? 'them' : 'it'} first`);
+    }
     const mounts = this.repo.mountsOf(img.id);
     if (mounts.length > 0) {
       throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} is in use by the rootfs at ${mounts.join(', ')}; tsnet umount it first`);

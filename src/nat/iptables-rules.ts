@@ -25,7 +25,8 @@
  * UPGRADE HAZARD: chain names are recomputed at teardown; changing them strands old rules.
  */
 import { shortHash } from '../core/names.js';
-import type { NetworkFirewall } from './backend.js';
+import type { NetworkFirewall } from './firewall.js';
+import type { TableLayout } from './iptables-reconcile.js';
 
 export const USER_CHAIN = 'TSNET-USER';
 export const BASE_FILTER_CHAINS = [USER_CHAIN, 'TSNET-FORWARD', 'TSNET-INBOUND', 'TSNET-EGRESS', 'TSNET-INPUT'] as const;
@@ -38,8 +39,31 @@ export function networkChains(bridge: string): { inbound: string; egress: string
 }
 
 /**
+ * baseJumps — the jumps into tsnet's base chains, as ordered groups (the user hook before
+ * TSNET-FORWARD; inbound before egress), created once per host netns.
+ */
+export function baseJumps(table: 'filter' | 'nat', family: 4 | 6 = 4): string[][] {
+  return table === 'filter'
+    ? [
+        ['-A INPUT -j TSNET-INPUT'],
+        ['-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD'],
+        ['-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS'],
+      ]
+    : [
+        // Published ports: traffic to any local address, from outside and from the host
+        // itself, 127.0.0.1 included (Docker without the userland proxy does the same) —
+        // but only from the host itself: 127.0.0.0/8 arriving on an interface (possible on
+        // a bridge with route_localnet) must not reach a port published on 127.0.0.1.
+        // (IPv6 needs no such guard: ::1 from an interface is dropped as a martian.)
+        [`-A PREROUTING ${family === 4 ? '! -d 127.0.0.0/8 ' : ''}-m addrtype --dst-type LOCAL -j TSNET`],
+        ['-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET'],
+        ['-A POSTROUTING -j TSNET-POSTROUTING'],
+      ];
+}
+
+/**
  * baseRules — the chains and jumps created once per host netns; `saved` is iptables-save's
- * output for the table, so only what is missing is added (redeclaring a chain with
+ * output for the table, so only what is missing is listed (redeclaring a chain with
  * --noflush would flush it, and a second jump would double every rule).
  */
 export function baseRules(table: 'filter' | 'nat', saved: string, family: 4 | 6 = 4): string[] {
@@ -48,23 +72,36 @@ export function baseRules(table: 'filter' | 'nat', saved: string, family: 4 | 6 
   const hasRule = (r: string): boolean => saved.split('\n').includes(r);
   const chains = table === 'filter' ? BASE_FILTER_CHAINS : BASE_NAT_CHAINS;
   for (const c of chains) if (!hasChain(c)) lines.push(`:${c} - [0:0]`);
-  const jumps = table === 'filter'
-    ? [
-        '-A INPUT -j TSNET-INPUT',
-        '-A FORWARD -j TSNET-USER', '-A FORWARD -j TSNET-FORWARD', '-A TSNET-FORWARD -j TSNET-INBOUND', '-A TSNET-FORWARD -j TSNET-EGRESS',
-      ]
-    : [
-        // Published ports: traffic to any local address, from outside and from the host
-        // itself, 127.0.0.1 included (Docker without the userland proxy does the same) —
-        // but only from the host itself: 127.0.0.0/8 arriving on an interface (possible on
-        // a bridge with route_localnet) must not reach a port published on 127.0.0.1.
-        // (IPv6 needs no such guard: ::1 from an interface is dropped as a martian.)
-        `-A PREROUTING ${family === 4 ? '! -d 127.0.0.0/8 ' : ''}-m addrtype --dst-type LOCAL -j TSNET`,
-        '-A OUTPUT -m addrtype --dst-type LOCAL -j TSNET',
-        '-A POSTROUTING -j TSNET-POSTROUTING',
-      ];
-  for (const j of jumps) if (!hasRule(j)) lines.push(j);
+  for (const j of baseJumps(table, family).flat()) if (!hasRule(j)) lines.push(j);
   return lines;
+}
+
+/** baseLayout — the base chains and jumps as a reconcile layout (iptables-reconcile.ts). */
+export function baseLayout(table: 'filter' | 'nat', family: 4 | 6 = 4): TableLayout {
+  return { declared: table === 'filter' ? BASE_FILTER_CHAINS : BASE_NAT_CHAINS, exact: new Map(), shared: baseJumps(table, family) };
+}
+
+/**
+ * networkLayout — one network's rules as a reconcile layout: its own chains hold exactly
+ * their rules; its jumps (and the loopback guard) are single rules in the shared base chains.
+ */
+export function networkLayout(n: NetworkFirewall, table: 'filter' | 'nat', family: 4 | 6 = 4): TableLayout {
+  const lines = networkRules(n, family)[table];
+  const own = lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1, l.indexOf(' ')));
+  const exact = new Map(own.map((c) => [c, lines.filter((l) => l.startsWith(`-A ${c} `))]));
+  const shared = lines.filter((l) => l.startsWith('-A ') && !own.some((c) => l.startsWith(`-A ${c} `))).map((l) => [l]);
+  return { declared: [], exact, shared };
+}
+
+/** mergeLayouts — several layouts as one (one restore per table). */
+export function mergeLayouts(layouts: readonly TableLayout[]): TableLayout {
+  return {
+    declared: [...new Set(layouts.flatMap((l) => l.declared))],
+    exact: new Map(layouts.flatMap((l) => [...l.exact])),
+    shared: layouts.flatMap((l) => l.shared),
+    remove: layouts.flatMap((l) => l.remove ?? []),
+    prune: [...new Set(layouts.flatMap((l) => l.prune ?? []))],
+  };
 }
 
 /**

@@ -2,15 +2,18 @@
  * iptables — the iptables FirewallBackend: applies the rules of iptables-rules.ts and
  * port-rules.ts to the kernel of tsnet's netns; each change is one `iptables-restore
  * --noflush` transaction per table (all of it or none of it), reads go through
- * `iptables-save -t TABLE`. A publish is a single nat restore and reads nothing back.
+ * `iptables-save -t TABLE`. What to add is decided from what the kernel has, read under
+ * the caller's host lock. A publish reads just the attachment's own chain (`iptables -S`)
+ * and its jump, so its cost does not grow with the ports of other attachments.
  * A dual-stack network gets the same layout in ip6tables for its IPv6 subnet; published
  * ports are IPv4 only.
  * Spawned through core/exec only.
  */
 import { run } from '../core/exec.js';
-import type { FirewallBackend, NetworkFirewall } from './backend.js';
-import { portRules, portTeardown } from './port-rules.js';
-import { baseRules, baseTeardownRules, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
+import type { FirewallBackend, NetworkFirewall } from './firewall.js';
+import { portChain, publishLines, unpublishLines, type PortChainState } from './port-rules.js';
+import { baseLayout, baseRules, baseTeardownRules, mergeLayouts, networkLayout, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
+import { parseSaved, reconcileLines } from './iptables-reconcile.js';
 
 type Table = 'filter' | 'nat';
 type Family = 4 | 6;
@@ -31,14 +34,19 @@ function familiesOf(n: NetworkFirewall): Family[] {
   return n.subnet6 ? [4, 6] : [4];
 }
 
+/**
+ * installNetwork — per family and table, what the kernel lacks of the base layout and the
+ * network's, in one restore: a chain that is already right is left alone, one that is not
+ * is emptied and refilled, a jump is added only when missing (and a doubled one undoubled).
+ */
 async function installNetwork(n: NetworkFirewall): Promise<void> {
   try {
     for (const family of familiesOf(n)) {
-      const rules = networkRules(n, family);
       for (const table of TABLES) {
-        const mine = rules[table];
-        const base = mine.length > 0 || table === 'filter' ? baseRules(table, await save(table, family), family) : [];
-        await restore(table, [...base, ...mine], family);
+        const mine = networkLayout(n, table, family);
+        if (mine.exact.size === 0 && table !== 'filter') continue; // an internal network has no nat rules
+        const layout = mergeLayouts([baseLayout(table, family), mine]);
+        await restore(table, reconcileLines(parseSaved(await save(table, family)), layout), family);
       }
     }
   } catch (e) {
@@ -54,9 +62,14 @@ async function uninstallNetwork(n: NetworkFirewall): Promise<void> {
   }
 }
 
-/** removePorts — one attachment's port chain and the jump to it; quiet when gone. */
-async function removePorts(bridge: string, containerIp: string): Promise<void> {
-  await restore('nat', portTeardown(bridge, containerIp, await save('nat')));
+/** portChainState — the attachment's chain as the kernel has it (its rules, whether TSNET jumps to it). */
+async function portChainState(chain: string): Promise<PortChainState | undefined> {
+  const [listed, jump] = await Promise.all([
+    run(['iptables', '-w', '-t', 'nat', '-S', chain], { allowFailure: true }),
+    run(['iptables', '-w', '-t', 'nat', '-C', 'TSNET', '-j', chain], { allowFailure: true }),
+  ]);
+  if (listed.code !== 0) return undefined;
+  return { rules: listed.stdout.split('\n').filter((l) => l.startsWith('-A ')), jumped: jump.code === 0 };
 }
 
 export const iptablesBackend: FirewallBackend = {
@@ -81,15 +94,16 @@ export const iptablesBackend: FirewallBackend = {
     return true;
   },
 
-  /** publish — the new mappings' rules (and, on the first, the chain and its jump) in one restore. */
-  async publish(bridge, existing, added) {
-    if (added.length > 0) await restore('nat', portRules(bridge, added, existing.length === 0 ? 'new' : 'append'));
+  /** publish — the rules the chain lacks (and the chain and its jump, when missing) in one restore. */
+  async publish(bridge, _existing, added) {
+    if (added.length === 0) return;
+    await restore('nat', publishLines(bridge, await portChainState(portChain(bridge, added[0]!.containerIp)), added));
   },
 
   async unpublish(bridge, kept, removed) {
-    const any = kept[0] ?? removed[0];
+    const any = removed[0] ?? kept[0];
     if (!any) return;
-    if (kept.length > 0) await restore('nat', portRules(bridge, kept, 'rebuild'));
-    else await removePorts(bridge, any.containerIp);
+    const have = await portChainState(portChain(bridge, any.containerIp));
+    await restore('nat', unpublishLines(bridge, any.containerIp, have, removed, kept.length === 0));
   },
 };

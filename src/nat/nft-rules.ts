@@ -34,7 +34,7 @@
  */
 import { shortHash } from '../core/names.js';
 import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
-import type { NetworkFirewall } from './backend.js';
+import type { NetworkFirewall } from './firewall.js';
 
 export const NFT_TABLE = 'inet tsnet';
 const T = NFT_TABLE;

@@ -7,7 +7,7 @@
  */
 import { TsnetError } from '../core/errors.js';
 import { run } from '../core/exec.js';
-import type { FirewallBackend } from './backend.js';
+import type { FirewallBackend } from './firewall.js';
 import { addPorts, baseRuleset, networkRuleset, networkTeardown, nftErrorMessage, nftInput, nftNetworkChains, NFT_TABLE, removePorts } from './nft-rules.js';
 
 /** apply — one transaction; a failure becomes a one-line error (see nftErrorMessage). */

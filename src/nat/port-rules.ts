@@ -1,6 +1,6 @@
 /**
  * port-rules — the iptables rules of published ports: one nat chain per attachment, one
- * DNAT rule per mapping, so publishing rebuilds just that attachment's chain (one
+ * DNAT rule per mapping, so publishing touches just that attachment's chain (one
  * iptables-restore) and teardown is exact:
  *   nat TSNET -> TSNET-D-<id>:  [-d HOSTIP] -p P --dport HOSTPORT -j DNAT --to CTRIP:CTRPORT
  * No filter rule: the network's inbound chain accepts DNATed connections (iptables-rules.ts).
@@ -11,32 +11,51 @@
  */
 import { shortHash } from '../core/names.js';
 import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
-import { removeChains } from './iptables-rules.js';
 
 /** portChain — the nat chain of one attachment's ports, keyed by its bridge and container address. */
 export function portChain(bridge: string, containerIp: string): string {
   return `TSNET-D-${shortHash(['ports', bridge, containerIp], 10)}`;
 }
 
+/** portRule — one mapping's DNAT rule, exactly as `iptables -S` and iptables-save print it. */
+export function portRule(chain: string, p: PortRecord): string {
+  const dst = p.hostIp === ANY_HOST_IP ? '' : `-d ${p.hostIp}/32 `;
+  return `-A ${chain} ${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`;
+}
+
+/** PortChainState — what the kernel has of one attachment's chain (undefined: no chain). */
+export interface PortChainState {
+  /** Its rules, as `-A CHAIN ...` lines. */
+  rules: string[];
+  /** Whether TSNET jumps to it. */
+  jumped: boolean;
+}
+
 /**
- * portRules — one DNAT rule per mapping in the attachment's chain. `new` (its first publish)
- * declares the chain and adds the jump to it; `append` adds the rules alone; `rebuild`
- * redeclares the chain (so --noflush empties it) and refills it. State says which applies,
- * so a publish reads nothing back and costs the same however many mappings exist.
+ * publishLines — what to add for new mappings, decided from what the kernel has (the
+ * caller holds the host lock): the chain and its jump when missing, then each rule not
+ * already there. An existing chain is never re-declared (with --noflush that would empty it).
  */
-export function portRules(bridge: string, ports: readonly PortRecord[], mode: 'new' | 'append' | 'rebuild'): string[] {
-  const chain = portChain(bridge, ports[0]!.containerIp);
+export function publishLines(bridge: string, have: PortChainState | undefined, added: readonly PortRecord[]): string[] {
+  if (added.length === 0) return [];
+  const chain = portChain(bridge, added[0]!.containerIp);
+  const present = new Set(have?.rules ?? []);
+  const rules = [...new Set(added.map((p) => portRule(chain, p)))].filter((r) => !present.has(r));
   return [
-    ...(mode === 'append' ? [] : [`:${chain} - [0:0]`]),
-    ...(mode === 'new' ? [`-A TSNET -j ${chain}`] : []),
-    ...ports.map((p) => {
-      const dst = p.hostIp === ANY_HOST_IP ? '' : `-d ${p.hostIp}/32 `;
-      return `-A ${chain} ${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`;
-    }),
+    ...(have ? [] : [`:${chain} - [0:0]`]),
+    ...(have?.jumped ? [] : [`-A TSNET -j ${chain}`]),
+    ...rules,
   ];
 }
 
-/** portTeardown — removes one attachment's port chain and the jump to it, from iptables-save -t nat. */
-export function portTeardown(bridge: string, containerIp: string, saved: string): string[] {
-  return removeChains([portChain(bridge, containerIp)], saved);
+/**
+ * unpublishLines — removes mappings' rules (every copy) from what the kernel has; with
+ * `dropChain` (nothing kept) the chain and its jump go instead. Nothing when already gone.
+ */
+export function unpublishLines(bridge: string, containerIp: string, have: PortChainState | undefined, removed: readonly PortRecord[], dropChain: boolean): string[] {
+  if (!have) return [];
+  const chain = portChain(bridge, containerIp);
+  if (dropChain) return [...(have.jumped ? [`-D TSNET -j ${chain}`] : []), `-F ${chain}`, `-X ${chain}`];
+  const gone = new Set(removed.map((p) => portRule(chain, p)));
+  return have.rules.filter((r) => gone.has(r)).map((r) => `-D ${r.slice(3)}`);
 }

@@ -7,7 +7,8 @@
 /** GuestRef — how the user named the guest; resolved to a netns fd once, then never again. */
 export type GuestRef =
   | { kind: 'container'; name: string }
-  | { kind: 'netns'; name: string }
+  /** explicit: named as netns:NAME, so never taken for a container of the same name. */
+  | { kind: 'netns'; name: string; explicit?: boolean | undefined }
   | { kind: 'pid'; pid: number }
   | { kind: 'path'; path: string };
 
@@ -28,7 +29,7 @@ export function guestFromText(text: string): GuestRef {
   const rest = text.slice(colon + 1);
   switch (kind) {
     case 'container': return { kind, name: rest };
-    case 'netns': return { kind, name: rest };
+    case 'netns': return { kind, name: rest, explicit: true };
     case 'pid': return { kind, pid: Number(rest) };
     default: return { kind: 'path', path: rest };
   }

@@ -1,16 +1,24 @@
 /**
- * guest — resolves a GuestRef (netns name, PID, netns path; tsnet containers later) to an
- * open fd on its network namespace, ONCE. Everything after works on that fd, so a PID
+ * guest — resolves a GuestRef (tsnet container, netns name, PID, netns path) to an open fd on
+ * its network namespace, ONCE. A plain name is a tsnet container when the caller's state
+ * root has one of that name (the ContainerLookup), else a named netns; the resolved ref
+ * says which, so state records a container as container:NAME whichever way it was named. Everything after works on that fd, so a PID
  * that exits and is reused mid-attach cannot redirect the interface (pipework #204).
  * The netns identity ("net:[inode]") is read from the fd itself, which also proves the
  * file really is a network namespace.
  */
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { describeGuest, type GuestRef } from './guest-ref.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 
 export const NETNS_RUN_DIR = '/run/netns';
+
+/**
+ * ContainerLookup — the network namespace files of a tsnet container by name (its pin,
+ * then its process's), [] when it is not running, undefined when there is no such container.
+ */
+export type ContainerLookup = (name: string) => string[] | undefined;
 
 export interface ResolvedGuest extends NetnsRef {
   ref: GuestRef;
@@ -21,19 +29,30 @@ export interface ResolvedGuest extends NetnsRef {
   close(): void;
 }
 
-/** guestPath — the nsfs file a ref points at. */
-export function guestPath(ref: GuestRef): string {
+/** guestPath — the nsfs file a ref points at (a container's: the first of its files that exists). */
+export function guestPath(ref: GuestRef, containers?: ContainerLookup): string {
   switch (ref.kind) {
     case 'netns': return `${NETNS_RUN_DIR}/${ref.name}`;
     case 'pid': return `/proc/${ref.pid}/ns/net`;
     case 'path': return ref.path;
-    case 'container':
-      throw new TsnetError('ENOTFOUND', `no tsnet container named "${ref.name}" (containers arrive with the runtime issue)`);
+    case 'container': {
+      const paths = containers?.(ref.name);
+      if (paths === undefined) throw new TsnetError('ENOTFOUND', `no tsnet container named "${ref.name}" (see tsnet ps -a)`);
+      if (paths.length === 0) throw new TsnetError('ENOTFOUND', `container ${ref.name} is not running (tsnet start ${ref.name})`);
+      return paths.find((p) => existsSync(p)) ?? paths[0]!;
+    }
   }
 }
 
-export function resolveGuest(ref: GuestRef): ResolvedGuest {
-  const file = guestPath(ref);
+/** containerRef — a plain netns name that names a container of this root is that container. */
+function containerRef(ref: GuestRef, containers?: ContainerLookup): GuestRef {
+  if (ref.kind === 'netns' && !ref.explicit && containers?.(ref.name) !== undefined) return { kind: 'container', name: ref.name };
+  return ref;
+}
+
+export function resolveGuest(given: GuestRef, containers?: ContainerLookup): ResolvedGuest {
+  const ref = containerRef(given, containers);
+  const file = guestPath(ref, containers);
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -47,7 +66,7 @@ export function resolveGuest(ref: GuestRef): ResolvedGuest {
   }
   if (netnsId === currentNetnsId()) {
     closeSync(fd);
-    throw new TsnetError('EINVAL', `guest ${describeGuest(ref)} is tsnet's own network namespace; give the container's`);
+    throw new TsnetError('EINVAL', `guest ${describeGuest(ref)} is tsnet's own network namespace; give the container's${ref.kind === 'container' ? ' (a --network host container has none of its own)' : ''}`);
   }
   let open = true;
   return {
@@ -58,6 +77,7 @@ export function resolveGuest(ref: GuestRef): ResolvedGuest {
 
 function notFoundWhy(ref: GuestRef, e: NodeJS.ErrnoException): string {
   if (e.code !== 'ENOENT') return e.message;
+  if (ref.kind === 'container') return 'its network namespace is gone (tsnet ps reconciles it)';
   if (ref.kind === 'netns') return `no network namespace "${ref.name}" (see ip netns list)`;
   if (ref.kind === 'pid') return `no process ${ref.pid}`;
   return `${guestPath(ref)} does not exist`;
@@ -84,9 +104,9 @@ export function currentNetnsId(): string {
 }
 
 /** tryResolveGuest — like resolveGuest, but a guest that is gone gives undefined. */
-export function tryResolveGuest(ref: GuestRef): ResolvedGuest | undefined {
+export function tryResolveGuest(ref: GuestRef, containers?: ContainerLookup): ResolvedGuest | undefined {
   try {
-    return resolveGuest(ref);
+    return resolveGuest(ref, containers);
   } catch (e) {
     if (e instanceof TsnetError && e.code === 'ENOTFOUND') return undefined;
     throw e;

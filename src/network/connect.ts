@@ -30,7 +30,7 @@ export interface ConnectSpec {
 export async function connectNetwork(ctx: EngineContext, spec: ConnectSpec, opts: { dryRun?: boolean } = {}): Promise<AttachResult> {
   const network = await networkNamed(ctx, spec.network, opts.dryRun ?? false);
   const ip = spec.ip === undefined ? undefined : addressIn(network, spec.ip);
-  const guest = resolveGuest(spec.guest);
+  const guest = resolveGuest(spec.guest, ctx.containerLookup);
   let ctrIf = spec.ctrIf;
   try {
     const onNetwork = ctx.attachments.forGuest(guest.netnsId, guest.name).find((a) => a.hostTarget === network.bridge);
@@ -55,7 +55,7 @@ export async function disconnectNetwork(ctx: EngineContext, name: string, ref: G
   validateNetworkName(name);
   const network = ctx.networks.get(name);
   if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  const guest = tryResolveGuest(ref);
+  const guest = tryResolveGuest(ref, ctx.containerLookup);
   const records = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref)).filter((a) => a.hostTarget === network.bridge);
   guest?.close();
   const result: DetachResult = { removed: [], warnings: [], message: `${describeGuest(ref)} is not on network ${name}; nothing to do` };

@@ -14,8 +14,9 @@ import type { AttachRequest } from '../attach/spec.js';
 import { resolveGuest } from '../netns/guest.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { createNetwork } from './network.js';
+import { DEFAULT_NETWORK } from './network-name.js';
 
-export const DEFAULT_NETWORK = 'tsnet0';
+export { DEFAULT_NETWORK };
 
 export interface InitOptions {
   bip?: string | undefined;
@@ -45,6 +46,12 @@ export function validateInit(o: InitOptions): void {
 
 export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}): Promise<{ network: NetworkRecord; created: boolean }> {
   validateInit(o);
+  // Decided under the host lock: concurrent first attaches to tsnet0 create it once, and the
+  // others find it made (instead of failing on "already exists").
+  return ctx.hostLock.withLock('create the default network', () => initLocked(ctx, o));
+}
+
+async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network: NetworkRecord; created: boolean }> {
   const existing = ctx.networks.get(DEFAULT_NETWORK);
   if (existing) return { network: existing, created: false };
   let subnet: string | undefined;

@@ -6,7 +6,7 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { gcAttachments, gcBridges, type AttachmentGcReport } from '../attach/gc.js';
-import { networkFirewall } from '../nat/backend.js';
+import { networkFirewall } from '../nat/firewall.js';
 import { repairNetworks } from './repair.js';
 
 export interface GcReport extends AttachmentGcReport {

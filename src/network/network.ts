@@ -5,7 +5,7 @@
  * route, address or another network is refused, naming it), optionally dual-stack (--ipv6:
  * --subnet6 or a /64 of the root's ULA /48), with forwarding on. Attaching to a network takes
  * the next free address(es) from state. Planned with undo like attach. The firewall (NAT,
- * isolation) goes through the state root's FirewallBackend (nat/backend.ts).
+ * isolation) goes through the state root's FirewallBackend (nat/firewall.ts).
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
@@ -19,10 +19,11 @@ import type { EngineContext } from '../engine/context.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
-import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/backend.js';
+import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
+import { validateNetworkName } from './network-name.js';
 import type { ServerLease } from '../dhcp/server-logic.js';
 
 export interface NetworkSpec {
@@ -54,13 +55,7 @@ export interface NetworkSpec {
   dhcpServer?: DhcpServerSpec | undefined;
 }
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-/** validateNetworkName — like Docker's: a letter or digit, then letters, digits, _ . - */
-export function validateNetworkName(name: string): string {
-  if (!NAME_RE.test(name)) throw invalid(`network name "${name}" must start with a letter or digit and use only letters, digits and _.- (at most 63)`);
-  return name;
-}
+export { validateNetworkName };
 
 /** networkBridgeName — br-<12 hex>, deterministic per root and name (Docker: br-<id>). */
 export function networkBridgeName(rootId: string, name: string): string {
@@ -118,8 +113,19 @@ export function gatewayFor(subnet: string, gateway?: string): string {
   return formatIp(g.family, g.addr);
 }
 
+/**
+ * createNetwork — validates, then (except for a dry run) holds the host lock from the first
+ * look at the host to the last change: the subnet, the bridge and the firewall are host-wide,
+ * so what to create is decided from what the host has while no other tsnet changes it.
+ */
 export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean } = {}): Promise<{ network?: NetworkRecord; plan?: string[] }> {
   validateSpec(spec);
+  if (opts.dryRun) return planNetwork(ctx, spec, true);
+  return ctx.hostLock.withLock(`create network ${spec.name}`, () => planNetwork(ctx, spec, false));
+}
+
+async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolean): Promise<{ network?: NetworkRecord; plan?: string[] }> {
+  const opts = { dryRun };
   if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
   const host = await ctx.hostLinks();
   const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
@@ -266,6 +272,10 @@ export function gatewayCidrs(n: NetworkRecord): string[] {
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
 export async function removeNetwork(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   validateNetworkName(name);
+  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name));
+}
+
+async function removeLocked(ctx: EngineContext, name: string): Promise<NetworkRecord> {
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
   const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);

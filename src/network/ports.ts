@@ -44,7 +44,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
   const mappings = specs.flatMap(parsePortSpec);
   const v6 = mappings.find((m) => m.hostFamily === 6);
   if (v6) throw new TsnetError('EUNSUPPORTED', `IPv6 host address ${v6.hostIp} is not supported yet; publish on an IPv4 address`);
-  const guest = resolveGuest(ref);
+  const guest = resolveGuest(ref, ctx.containerLookup);
   try {
     const { att, network } = target(ctx, guest.netnsId, guest.name, opts.ctrIf);
     const containerIp = att.addresses.map((a) => a.split('/')[0]!).find((a) => !a.includes(':'));
@@ -82,7 +82,8 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       apply: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }),
       undo: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }),
     });
-    await applyPlan(plan);
+    // The nat table is host-wide: what the chain lacks is read and added under the host lock.
+    await ctx.hostLock.withLock(`publish ports of ${guest.name}`, () => applyPlan(plan));
     return reserved.map((p) => view(p, att, network));
   } finally {
     guest.close();
@@ -96,13 +97,14 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
     if (!m) throw invalid(`"${w}" is not a host port (e.g. 8080 or 5353/udp)`);
     return { port: Number(m[1]), protocol: m[2] };
   });
-  const guest = tryResolveGuest(ref);
+  const guest = tryResolveGuest(ref, ctx.containerLookup);
   try {
     const { att, network } = target(ctx, guest?.netnsId ?? '', guest?.name ?? describeGuest(ref), opts.ctrIf);
     const all = ctx.ports.forAttachment(att.id);
     const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
     const kept = all.filter((p) => !gone.includes(p));
-    await (await ctx.firewall()).unpublish(network.bridge, kept, gone);
+    const fw = await ctx.firewall();
+    await ctx.hostLock.withLock(`unpublish ports of ${att.guest}`, () => fw.unpublish(network.bridge, kept, gone));
     ctx.ports.remove(gone.map((p) => p.id));
     return gone.map((p) => view(p, att, network));
   } finally {

@@ -45,6 +45,7 @@ export function openDatabase(root: string): Database {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.floor(Math.random() * 30));
         continue;
       }
+      if (e instanceof TsnetError) throw e;
       throw new TsnetError('ESTATE', `cannot open state database in ${root}: ${(e as Error).message}`);
     }
   }
@@ -53,15 +54,27 @@ export function openDatabase(root: string): Database {
 /** migrate — applies the migrations newer than user_version, each in its own transaction. */
 function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current >= MIGRATIONS.length) return;
+  refuseNewer(current);
+  if (current === MIGRATIONS.length) return;
   db.transaction(() => {
     // Re-read inside the write lock: another process may have migrated meanwhile.
     const v = db.pragma('user_version', { simple: true }) as number;
+    refuseNewer(v);
     for (let i = v; i < MIGRATIONS.length; i++) {
       db.exec(MIGRATIONS[i]!);
       db.pragma(`user_version = ${i + 1}`);
     }
   }).immediate();
+}
+
+/**
+ * refuseNewer — a root written by a newer tsnet has tables and meanings this one does not
+ * know; reading it could misread them and writing it could break them for the newer one.
+ */
+function refuseNewer(version: number): void {
+  if (version > MIGRATIONS.length) {
+    throw new TsnetError('ESTATE', `the state database is at schema version ${version}, newer than this tsnet's ${MIGRATIONS.length}: it was written by a newer tsnet; use that one (or another --root)`);
+  }
 }
 
 const statements = new WeakMap<Database, Map<string, BetterSqlite3.Statement>>();

@@ -131,6 +131,11 @@ export class ImageRepo {
     prepare(this.db, 'DELETE FROM image_mounts WHERE dir = ?').run(dir);
   }
 
+  /** containersOf — names of the containers made from an image (they keep it from removal). */
+  containersOf(imageId: string): string[] {
+    return (prepare(this.db, 'SELECT name FROM containers WHERE image_id = ? ORDER BY name').all(imageId) as Array<{ name: string }>).map((r) => r.name);
+  }
+
   mountsOf(imageId: string): string[] {
     return (prepare(this.db, 'SELECT dir FROM image_mounts WHERE image_id = ? ORDER BY dir').all(imageId) as { dir: string }[]).map((r) => r.dir);
   }

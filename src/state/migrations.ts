@@ -188,4 +188,67 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (digest, repository)
   );
   `,
+  `
+  -- Intent records (issue 9, engine/intent.ts): an operation writes one before its first
+  -- kernel change and deletes it after its last. One left behind (kill -9, power loss) is
+  -- finished or undone by the next command on the same object, or by tsnet gc.
+  CREATE TABLE intents (
+    id          INTEGER PRIMARY KEY,
+    op          TEXT NOT NULL,               -- attach, detach, network-create... (engine/intent-resolvers.ts)
+    object      TEXT NOT NULL,               -- what it changes: attachment:<netns id>/<ifname>, network:<name>, ports:<attachment id>
+    step        TEXT,                        -- the step started last (NULL: none yet)
+    data        TEXT NOT NULL,               -- JSON: what its resolver needs to finish or undo it
+    owner_pid   INTEGER NOT NULL,            -- 0: abandoned (its own rollback failed); anyone resolves it
+    owner_start TEXT NOT NULL,               -- the owner's start time (core/owner.ts): a recycled pid is not the owner
+    started_at  TEXT NOT NULL
+  );
+  CREATE INDEX intents_object ON intents(object);
+  `,
+  `
+  -- Containers (issue 12). config is the JSON of the resolved process and mounts (image
+  -- config merged with the run options); state moves created -> starting -> running ->
+  -- exited under a transition guard, with the pid and start time of the tsnet process
+  -- doing it (op_pid/op_start), so a start killed half-way is seen as such by gc.
+  CREATE TABLE containers (
+    id            TEXT PRIMARY KEY,              -- 64 hex, random
+    name          TEXT NOT NULL UNIQUE,
+    image_id      TEXT NOT NULL REFERENCES images(id),
+    image         TEXT NOT NULL,                 -- the reference as given
+    config        TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('created', 'starting', 'running', 'stopping', 'exited', 'removing')),
+    op_pid        INTEGER,
+    op_start      TEXT,
+    pid           INTEGER,                       -- the container's process (pid 1 inside), while running
+    pid_start     TEXT,
+    shim_pid      INTEGER,
+    shim_start    TEXT,
+    netns         TEXT,                          -- the pinned network namespace, while running
+    exit_code     INTEGER,
+    oom_killed    INTEGER NOT NULL DEFAULT 0,
+    error         TEXT,
+    created_at    TEXT NOT NULL,
+    started_at    TEXT,
+    finished_at   TEXT,
+    restart_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX containers_image ON containers(image_id);
+  -- The networks a container is connected to, in interface order (eth0, eth1, ...).
+  CREATE TABLE container_networks (
+    container_id  TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    network       TEXT NOT NULL,
+    ip            TEXT,
+    mac           TEXT,
+    aliases       TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (container_id, network),
+    UNIQUE (container_id, position)
+  );
+  -- What \`tsnet attach\` put into a container by name: made again at each start (pipework #6).
+  CREATE TABLE container_reattach (
+    container_id  TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    ctr_if        TEXT NOT NULL,
+    request       TEXT NOT NULL,
+    PRIMARY KEY (container_id, ctr_if)
+  );
+  `,
 ];

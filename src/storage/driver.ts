@@ -17,11 +17,28 @@ export const DRIVER_NAMES: readonly DriverName[] = ['overlay', 'vfs'];
 
 export interface Rootfs { path: string; driver: DriverName }
 
+/** PreparedRootfs — a rootfs ready to be mounted: `overlay` says how (options, and the dir they are relative to); without it, `path` is a plain directory. */
+export interface PreparedRootfs extends Rootfs { overlay?: { options: string; cwd: string } | undefined }
+
 export abstract class GraphDriver {
   abstract readonly name: DriverName;
 
-  /** home is this driver's directory; devices says whether mknod works there (probed). */
-  constructor(readonly home: string, readonly devices: boolean) {}
+  private devicesProbed: boolean | undefined;
+
+  /**
+   * home is this driver's directory; devices says whether mknod works there, given or probed
+   * on first use (only layer unpacking needs it: a container start does not pay the probe).
+   */
+  constructor(readonly home: string, devices: boolean | (() => boolean)) {
+    this.devicesProbe = typeof devices === 'boolean' ? () => devices : devices;
+  }
+
+  private readonly devicesProbe: () => boolean;
+
+  get devices(): boolean {
+    this.devicesProbed ??= this.devicesProbe();
+    return this.devicesProbed;
+  }
 
   layerDir(chainId: string): string { return join(this.home, 'layers', hexOf(chainId)); }
   hasLayer(chainId: string): boolean { return fs.existsSync(this.layerDir(chainId)); }
@@ -54,6 +71,8 @@ export abstract class GraphDriver {
     fs.rmSync(this.layerDir(chainId), { recursive: true, force: true });
   }
 
+  /** prepareRootfs — what mountRootfs does, short of the mount (which a container's helper makes in its own mount namespace). */
+  abstract prepareRootfs(chain: readonly string[], dir: string): Promise<PreparedRootfs>;
   /** mountRootfs — a writable rootfs for `chain` (bottom → top) under `dir`. */
   abstract mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs>;
   /** unmountRootfs — undoes mountRootfs and removes `dir`; a missing one is fine. */

@@ -15,7 +15,7 @@ export function openDriver(root: string, db: Database, flag?: string): GraphDriv
   const holdsLayers = prepare(db, 'SELECT 1 FROM layers LIMIT 1').get() !== undefined;
   const name = chooseDriver(flag, row?.value, storage, holdsLayers);
   const home = join(storage, name);
-  const devices = probeDevices(home);
+  const devices = (): boolean => probeDevices(home);
   return name === 'overlay' ? new OverlayDriver(home, devices) : new VfsDriver(home, devices);
 }
 

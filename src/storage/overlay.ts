@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
 import { TsnetError } from '../core/errors.js';
 import type { ApplyOptions } from './apply-layer.js';
-import { GraphDriver, type Rootfs } from './driver.js';
+import { GraphDriver, type PreparedRootfs, type Rootfs } from './driver.js';
 import { MNT_DETACH, mount, umount2, SyscallError } from './libc.js';
 
 /** The kernel takes at most a page of mount options. */
@@ -25,26 +25,36 @@ export class OverlayDriver extends GraphDriver {
     fs.mkdirSync(tmp, { mode: 0o755 });
   }
 
-  async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+  /**
+   * prepareRootfs — upper, work and merged dirs under dir, and the overlay options for them;
+   * the mount itself is left to the caller (the container helper mounts it in the
+   * container's own mount namespace). Relative lowerdirs from the layers dir (as Docker's
+   * overlay2 does) keep a long chain within the kernel's one-page limit on mount options.
+   */
+  async prepareRootfs(chain: readonly string[], dir: string): Promise<PreparedRootfs> {
     const merged = join(dir, 'merged');
     for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
-    // Relative lowerdirs from the layers dir (as Docker's overlay2 does) keep a long chain
-    // within the kernel's one-page limit on mount options.
     const layers = join(this.home, 'layers');
+    fs.mkdirSync(layers, { recursive: true });
     const lower = chain.length > 0
       ? [...chain].reverse().map((c) => relative(layers, this.layerDir(c))).join(':')
       : relative(layers, join(dir, 'empty'));
     if (chain.length === 0) fs.mkdirSync(join(dir, 'empty'), { recursive: true });
     const options = `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`;
     if (options.length > MAX_OPTIONS) throw new TsnetError('EUNSUPPORTED', `image has too many layers (${chain.length}) for one overlay mount`);
+    return { path: merged, driver: 'overlay', overlay: { options, cwd: layers } };
+  }
+
+  async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+    const r = await this.prepareRootfs(chain, dir);
     const cwd = process.cwd();
-    process.chdir(layers);
+    process.chdir(r.overlay!.cwd);
     try {
-      mount('overlay', merged, 'overlay', 0, options);
+      mount('overlay', r.path, 'overlay', 0, r.overlay!.options);
     } finally {
       process.chdir(cwd);
     }
-    return { path: merged, driver: 'overlay' };
+    return { path: r.path, driver: 'overlay' };
   }
 
   unmountRootfs(dir: string): void {

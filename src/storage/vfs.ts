@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../core/exec.js';
 import type { ApplyOptions } from './apply-layer.js';
-import { GraphDriver, type Rootfs } from './driver.js';
+import { GraphDriver, type PreparedRootfs, type Rootfs } from './driver.js';
 
 export class VfsDriver extends GraphDriver {
   readonly name = 'vfs' as const;
@@ -23,13 +23,17 @@ export class VfsDriver extends GraphDriver {
     await copyTree(this.layerDir(parent), tmp);
   }
 
-  async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+  async prepareRootfs(chain: readonly string[], dir: string): Promise<PreparedRootfs> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const rootfs = join(dir, 'rootfs');
     const top = chain[chain.length - 1];
     if (top) await copyTree(this.layerDir(top), rootfs);
     else fs.mkdirSync(rootfs, { mode: 0o755 });
     return { path: rootfs, driver: 'vfs' };
+  }
+
+  mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+    return this.prepareRootfs(chain, dir);
   }
 
   unmountRootfs(dir: string): void {

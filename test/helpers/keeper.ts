@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { processStartTime } from '../../src/dhcp/supervise.js';
+import { processStartTime } from '../../src/core/owner.js';
 
 /** keeperPid — the recorded keeper's pid if it is alive (same start time), else undefined. */
 export function keeperPid(root: string): number | undefined {

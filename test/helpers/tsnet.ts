@@ -63,8 +63,9 @@ export interface CliResult { status: number; stdout: string; stderr: string }
 
 export interface CliOptions { backend?: string; env?: Record<string, string> }
 
+/** envFor — the test hooks (TSNET_FAULT, TSNET_KILL_AT; core/test-hooks.ts) are on in tests only. */
 function envFor(opts: CliOptions): NodeJS.ProcessEnv {
-  return { ...process.env, TSNET_LINKOPS: opts.backend ?? 'netlink', ...(opts.env ?? {}) };
+  return { ...process.env, TSNET_LINKOPS: opts.backend ?? 'netlink', TSNET_TEST_HOOKS: '1', ...(opts.env ?? {}) };
 }
 
 /** withRoot — --root right after the command name, before any passthrough arguments. */

@@ -10,12 +10,16 @@ import { join } from 'node:path';
 
 const SRC = join(__dirname, '..', '..', '..', 'src');
 
-/** Higher number = higher floor. network calls attach, so it stands half a floor above it. */
+/**
+ * Higher number = higher floor. network calls attach, so it stands half a floor above it;
+ * runtime (containers) connects its containers to networks, so it stands above network.
+ */
 const FLOOR: Record<string, number> = {
   cli: 4, cni: 4, api: 4, lab: 4, daemon: 4,
   engine: 3,
+  runtime: 2.75,
   network: 2.5,
-  attach: 2, runtime: 2, images: 2,
+  attach: 2, images: 2,
   bridge: 1, veth: 1, netns: 1, nat: 1, dhcp: 1, storage: 1, netlink: 1,
   core: 0, state: 0, ipam: 0,
 };

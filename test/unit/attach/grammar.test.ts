@@ -181,8 +181,8 @@ describe('parseGuest', () => {
   });
 
   test('netns:NAME, container:NAME and a plain name', () => {
-    assert.deepEqual(parseGuest('netns:blue'), { kind: 'netns', name: 'blue' });
-    assert.deepEqual(parseGuest('netns:123'), { kind: 'netns', name: '123' }, 'the prefix forces the kind');
+    assert.deepEqual(parseGuest('netns:blue'), { kind: 'netns', name: 'blue', explicit: true }); // never taken for a container
+    assert.deepEqual(parseGuest('netns:123'), { kind: 'netns', name: '123', explicit: true }, 'the prefix forces the kind');
     assert.deepEqual(parseGuest('container:web'), { kind: 'container', name: 'web' });
     assert.deepEqual(parseGuest('web_1.lab-a'), { kind: 'netns', name: 'web_1.lab-a' });
   });

@@ -178,8 +178,20 @@ describe('applyPlan', () => {
     });
   });
 
+  test('TSNET_FAULT is ignored unless the test suite enables its hooks (TSNET_TEST_HOOKS=1)', async () => {
+    process.env['TSNET_FAULT'] = 'b';
+    try {
+      const r = recorder(['a', 'b', 'c']);
+      await applyPlan(r.plan);
+      assert.deepEqual(r.log, ['apply a', 'apply b', 'apply c']);
+    } finally {
+      delete process.env['TSNET_FAULT'];
+    }
+  });
+
   test('TSNET_FAULT in the environment is the default fault, and the option overrides it', async () => {
     process.env['TSNET_FAULT'] = 'b';
+    process.env['TSNET_TEST_HOOKS'] = '1';
     try {
       const first = recorder(['a', 'b', 'c']);
       await assert.rejects(applyPlan(first.plan), { code: 'EFAULT_INJECTED' });
@@ -190,6 +202,7 @@ describe('applyPlan', () => {
       assert.deepEqual(second.log, ['apply a', 'apply b', 'undo b', 'undo a']);
     } finally {
       delete process.env['TSNET_FAULT'];
+      delete process.env['TSNET_TEST_HOOKS'];
     }
     const third = recorder(['a', 'b', 'c']);
     await applyPlan(third.plan);

@@ -1,7 +1,7 @@
 /** The firewall backend is chosen once per state root: stored, requested, inferred or detected. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseBackend, firewallBackend } from '../../../src/nat/backend.js';
+import { chooseBackend, firewallBackend } from '../../../src/nat/select-backend.js';
 import { TsnetError } from '../../../src/core/errors.js';
 
 const detectNft = async () => 'nftables' as const;

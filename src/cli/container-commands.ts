@@ -1,0 +1,239 @@
+/**
+ * container-commands — `tsnet run|create|start|stop|kill|restart|rm|ps|wait`: Docker's
+ * container lifecycle over the runtime engine. A foreground run shares tsnet's terminal
+ * with the container (the helper copies nothing through Node), forwards signals to it and
+ * exits with its status; a start failure is one line and the exit status Docker uses
+ * (125 runtime, 126 cannot invoke, 127 not found).
+ */
+import type { Command } from 'commander';
+import { invalid } from '../core/errors.js';
+import type { EngineContext } from '../engine/context.js';
+import type { StartResult } from '../runtime/start.js';
+import type { ContainerView } from '../runtime/view.js';
+import { withGlobals } from './globals.js';
+import { load } from './load.js';
+import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { requireOwnProcess } from '../core/command-scope.js';
+import { specFromOptions, withRunOptions, type RunOpts } from './run-options.js';
+import { withContext } from './with-context.js';
+import { ago } from './image-format.js';
+
+/** startStatus — a helper's own failure exits like Docker's (125/126/127), anything else by class. */
+function failStatus(e: unknown, json: boolean): number {
+  const code = printError(e, json);
+  const exit = (e as { exit?: unknown }).exit;
+  return typeof exit === 'number' ? exit : code;
+}
+
+/**
+ * attachAndWait — the foreground half of run/start -a: signals to tsnet go to the container,
+ * the shim reports its exit, then the exit is recorded (and --rm honoured). The status.
+ */
+async function attachAndWait(ctx: EngineContext, r: StartResult): Promise<number> {
+  const pid = r.container.pid!;
+  const forward = (sig: NodeJS.Signals): void => { try { process.kill(pid, sig); } catch { /* gone */ } };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  for (const s of signals) process.on(s, forward);
+  let code: number;
+  try {
+    code = (await r.helper!.next('exit')).exitCode ?? 0;
+  } finally {
+    for (const s of signals) process.off(s, forward);
+  }
+  const now = ctx.containers.byId(r.container.id);
+  if (now) await load.reconcile().finalize(ctx, now);
+  return code;
+}
+
+function statusText(v: ContainerView): string {
+  if (v.state === 'running') return `Up ${ago(v.startedAt).replace(/ ago$/, '')}`;
+  if (v.state === 'exited') return `Exited (${v.exitCode ?? '?'}) ${ago(v.finishedAt)}`;
+  return v.state[0]!.toUpperCase() + v.state.slice(1);
+}
+
+function commandText(args: string[]): string {
+  const t = `"${args.join(' ')}"`;
+  return t.length > 22 ? `${t.slice(0, 20)}…"` : t;
+}
+
+export function registerContainerCommands(program: Command): void {
+  withRunOptions(withGlobals(program.command('run')))
+    .description('create and start a container from an image')
+    .argument('<image>', 'image name or id (tsnet images)')
+    .argument('[command...]', 'command and arguments (default: the image\'s)')
+    .option('-d, --detach', 'run in the background and print the container id')
+    .passThroughOptions()
+    .addHelpText('after', '\nExamples:\n  tsnet run --rm busybox echo hello\n  tsnet run -d --name web -p 8080:80 busybox httpd -f -p 80\n  tsnet run -it --rm busybox sh')
+    .action(async (image: string, command: string[], _o: RunOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<RunOpts>();
+      if (!opts.detach) requireOwnProcess('a foreground container shares the terminal of the process that runs it');
+      const spec = specFromOptions(image, command, opts);
+      setExitStatus(await withContext(opts, async (ctx) => {
+        const { createContainer } = load.createContainer();
+        const { startContainer } = load.startContainer();
+        const c = await createContainer(ctx, spec);
+        let r: StartResult;
+        try {
+          r = await startContainer(ctx, c.id, opts.detach ? {} : { foreground: { stdin: opts.interactive ?? false } });
+        } catch (e) {
+          // A container that never ran leaves nothing behind.
+          await load.lifecycle().removeContainer(ctx, c.id, { force: true }).catch(() => undefined);
+          return failStatus(e, opts.json ?? false);
+        }
+        printWarnings(r.warnings);
+        if (opts.detach) {
+          printResult(opts, { id: c.id, name: c.name }, c.id);
+          return 0;
+        }
+        return attachAndWait(ctx, r);
+      }));
+    });
+
+  withRunOptions(withGlobals(program.command('create')))
+    .description('create a container (tsnet start runs it)')
+    .argument('<image>', 'image name or id')
+    .argument('[command...]', 'command and arguments (default: the image\'s)')
+    .passThroughOptions()
+    .addHelpText('after', '\nExample:\n  tsnet create --name web -p 8080:80 busybox httpd -f -p 80')
+    .action(async (image: string, command: string[], _o: RunOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<RunOpts>();
+      const spec = specFromOptions(image, command, opts);
+      const c = await withContext(opts, (ctx) => load.createContainer().createContainer(ctx, spec));
+      printResult(opts, { id: c.id, name: c.name }, c.id);
+    });
+
+  withGlobals(program.command('start'))
+    .description('start stopped containers')
+    .argument('<container...>', 'names or ids')
+    .option('-a, --attach', 'attach to its output and wait for it (one container)')
+    .option('-i, --interactive', 'with -a: attach stdin too')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { attach?: boolean; interactive?: boolean }>();
+      if (opts.attach) requireOwnProcess('an attached container shares the terminal of the process that runs it');
+      setExitStatus(await withContext(opts, async (ctx) => {
+        const { startContainer } = load.startContainer();
+        if (opts.attach) {
+          if (names.length !== 1) throw invalid('start -a takes one container');
+          let r: StartResult;
+          try { r = await startContainer(ctx, names[0]!, { foreground: { stdin: opts.interactive ?? false } }); } catch (e) { return failStatus(e, opts.json ?? false); }
+          if (r.alreadyRunning) { printResult(opts, { name: r.container.name }, r.container.name); return 0; }
+          return attachAndWait(ctx, r);
+        }
+        for (const n of names) {
+          try {
+            const r = await startContainer(ctx, n);
+            printWarnings(r.warnings);
+            printResult(opts, { id: r.container.id, name: r.container.name, alreadyRunning: r.alreadyRunning }, n);
+          } catch (e) {
+            return failStatus(e, opts.json ?? false);
+          }
+        }
+        return 0;
+      }));
+    });
+
+  withGlobals(program.command('stop'))
+    .description('stop running containers: SIGTERM, then SIGKILL after the timeout')
+    .argument('<container...>', 'names or ids')
+    .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { time: string }>();
+      await withContext(opts, async (ctx) => {
+        for (const n of names) {
+          await load.lifecycle().stopContainer(ctx, n, Number(opts.time));
+          printResult(opts, { name: n }, n);
+        }
+      });
+    });
+
+  withGlobals(program.command('kill'))
+    .description('send a signal to running containers (default KILL)')
+    .argument('<container...>', 'names or ids')
+    .option('-s, --signal <sig>', 'signal name or number', 'KILL')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { signal: string }>();
+      await withContext(opts, async (ctx) => {
+        for (const n of names) {
+          await load.lifecycle().killContainer(ctx, n, opts.signal);
+          printResult(opts, { name: n }, n);
+        }
+      });
+    });
+
+  withGlobals(program.command('restart'))
+    .description('stop and start containers')
+    .argument('<container...>', 'names or ids')
+    .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { time: string }>();
+      await withContext(opts, async (ctx) => {
+        for (const n of names) {
+          const r = await load.lifecycle().restartContainer(ctx, n, Number(opts.time));
+          printWarnings(r.warnings);
+          printResult(opts, { name: n }, n);
+        }
+      });
+    });
+
+  withGlobals(program.command('rm'))
+    .description('remove containers (their rootfs, logs and everything they held)')
+    .argument('<container...>', 'names or ids')
+    .option('-f, --force', 'kill a running container first')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { force?: boolean }>();
+      await withContext(opts, async (ctx) => {
+        for (const n of names) {
+          const r = await load.lifecycle().removeContainer(ctx, n, { force: opts.force });
+          printWarnings(r.warnings);
+          printResult(opts, { id: r.container.id, name: r.container.name }, n);
+        }
+      });
+    });
+
+  withGlobals(program.command('ps'))
+    .description('list containers (running ones; -a: all)')
+    .option('-a, --all', 'show stopped and created containers too')
+    .option('-q, --quiet', 'only ids')
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { all?: boolean; quiet?: boolean }>();
+      const views = await withContext(opts, async (ctx) => {
+        const { reconcile } = load.reconcile();
+        const { containerView } = load.containerView();
+        const out: ContainerView[] = [];
+        for (const c of ctx.containers.all()) {
+          const now = await reconcile(ctx, c);
+          if (!ctx.containers.byId(now.id)) continue; // --rm took it
+          if (opts.all || now.state === 'running') out.push(containerView(ctx, now));
+        }
+        return out;
+      });
+      if (opts.quiet) { printResult(opts, views.map((v) => v.id), views.map((v) => v.id.slice(0, 12))); return; }
+      const { portsText } = load.containerView();
+      printResult(opts, views, table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+        views.map((v) => [v.id.slice(0, 12), v.image, commandText(v.command), ago(v.createdAt), statusText(v), portsText(v), v.name])));
+    });
+
+  withGlobals(program.command('wait'))
+    .description('wait until containers exit; print their exit codes')
+    .argument('<container...>', 'names or ids')
+    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      await withContext(opts, async (ctx) => {
+        for (const n of names) {
+          const code = await load.lifecycle().waitContainer(ctx, n);
+          printResult(opts, { name: n, exitCode: code }, String(code));
+        }
+      });
+    });
+
+  // Run by a container's shim when it exits with no tsnet attached: record the exit, free the network.
+  program.command('container-exited', { hidden: true })
+    .argument('<id>')
+    .option('--root <dir>')
+    .action(async (id: string, o: GlobalOpts) => {
+      await withContext(o, async (ctx) => {
+        const c = ctx.containers.byId(id);
+        if (c) await load.reconcile().reconcile(ctx, c);
+      });
+    });
+}
