@@ -76,6 +76,8 @@ export class Daemon {
   private readonly codeId: string;
   private readonly programs = new Map<string, Program>();
   private server: Server | undefined;
+  /** The socket came from systemd (socket activation): it is systemd's to remove. */
+  private activated = false;
   private keeper: LeaseKeeper | undefined;
   private poll: NodeJS.Timeout | undefined;
   private served = 0;
@@ -146,7 +148,7 @@ export class Daemon {
       this.keeper?.stop();
       this.ports.close();
       this.ctx.close();
-      try { if (this.server) unlinkSync(this.socketPath); } catch { /* systemd's, or gone */ }
+      try { if (this.server && !this.activated) unlinkSync(this.socketPath); } catch { /* gone */ }
       this.log.write(`daemon ${process.pid}: stopped`);
       this.log.close();
       this.pidfile.release();
@@ -180,6 +182,7 @@ export class Daemon {
     return new Promise((resolve, reject) => {
       server.once('error', (e) => reject(new TsnetError('EKERNEL', `cannot listen on ${this.socketPath}: ${e.message}`)));
       if (fromSystemd) {
+        this.activated = true;
         server.listen({ fd: 3 }, () => resolve(server));
         return;
       }

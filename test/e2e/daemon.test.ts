@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestNetns, isRoot, sh } from '../helpers/netns.js';
 import { DAEMON_MODE, TSNET_BIN } from '../helpers/tsnet.js';
@@ -94,6 +94,9 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(sh(['tar', '-t'], saved.stdout as unknown as string), /manifest\.json/);
     assert.equal(cli(['rmi', 'busybox']).status, 0);
     assert.match(cli(['load'], { input: saved.stdout }).stdout, /Loaded image: docker\.io\/library\/busybox:latest/);
+    const fg = cli(['run', '--debug', '--rm', 'busybox', 'echo', 'hello']);
+    assert.deepEqual([fg.status, fg.stdout], [0, 'hello\n'], fg.stderr);
+    assert.match(fg.stderr, /direct path: the command needs a process of its own/, 'a foreground container runs in the client\'s own process');
     const loop = spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', `printf 'a\\nb\\n' | ( ${TSNET_BIN} ls >/dev/null; cat )`], { env: env(), encoding: 'utf8' });
     assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
   });
@@ -150,6 +153,24 @@ describe('tsnet daemon', { skip }, () => {
     assert.equal(existsSync(socket), false, 'socket removed');
     assert.equal(existsSync(pidfileFor(socket)), false, 'pidfile removed');
     assert.match(cli(['images', '--debug']).stderr, /direct path: no daemon answers/);
+  });
+
+  test('socket activation: systemd (here systemd-socket-activate) passes the socket, the first call starts it', { skip: !existsSync('/usr/bin/systemd-socket-activate') && 'no systemd-socket-activate' }, async () => {
+    const ns = t.make('sa');
+    const saRoot = t.tmpdir();
+    const saSocket = socketPathFor(realpathSync(saRoot));
+    const sa = spawn('ip', ['netns', 'exec', ns, 'systemd-socket-activate', '-l', saSocket, process.execPath, `${TSNET_BIN}.js`, 'daemon', '--root', saRoot], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(saSocket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const r = cli(['--version', '--debug', '--root', saRoot], { ns });
+      assert.deepEqual([r.status, r.stdout], [0, cli(['--version'], { direct: true }).stdout]);
+      assert.match(r.stderr, /daemon path: .*exit status 0/s);
+    } finally {
+      sa.kill('SIGTERM');
+      await stopped(sa);
+      rmSync(saSocket, { force: true }); // systemd removes it (RemoveOnStop); this stand-in does not
+    }
   });
 
   test('kill -9 mid-request: the client says so in one line, the next call runs directly, a new daemon starts', async () => {
