@@ -3,7 +3,9 @@
  * the image graph as Docker users know it. Each command opens an ImageStore over the
  * state root and calls the engine in src/images.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { TsnetError } from '../core/errors.js';
 import type { ImageStore } from '../images/image-store.js';
@@ -11,7 +13,7 @@ import type { ImageRecord } from '../state/images.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
-import { printResult, table, type GlobalOpts } from './output.js';
+import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
 import { ago, humanSize } from './image-format.js';
 
 export interface ImageOpts extends GlobalOpts { storageDriver?: string }
@@ -106,9 +108,12 @@ export function registerImageCommands(program: Command): void {
       if (!o.output && process.stdout.isTTY) throw new TsnetError('EINVAL', 'refusing to write an archive to a terminal: use -o FILE or a pipe');
       await withImages(opts, async (s) => {
         if (!o.output) return saveImages(s, names, format, process.stdout);
-        const tmp = `${o.output}.tsnet-${process.pid}.tmp`;
+        // Written to an exclusive (O_CREAT|O_EXCL), unpredictable temp name next to the
+        // file, then renamed over it: in a world-writable directory nobody can plant a
+        // symlink or file there for root to write through.
+        const tmp = join(dirname(o.output), `.${basename(o.output)}.tsnet-${randomBytes(8).toString('hex')}`);
         try {
-          await saveImages(s, names, format, fs.createWriteStream(tmp));
+          await saveImages(s, names, format, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
           fs.renameSync(tmp, o.output);
         } finally {
           fs.rmSync(tmp, { force: true });
@@ -131,11 +136,13 @@ export function registerImageCommands(program: Command): void {
   withImageGlobals(program.command('mount'))
     .description("make a writable rootfs of an image under DIR (overlay of the image's layers plus DIR/upper, or a vfs copy)")
     .argument('<image>', 'image name, id or id prefix')
-    .argument('<dir>', 'directory for the rootfs and its upper/work dirs')
+    .argument('<dir>', 'directory for the rootfs and its upper/work dirs; made root-only (0700)')
+    .option('--suid-dev', "honour the image's setuid bits and device nodes (mounted nosuid,nodev otherwise)")
     .addHelpText('after', '\nExample:\n  tsnet mount busybox /tmp/c1 && ls /tmp/c1/merged')
-    .action(async (image: string, dir: string, _o: ImageOpts, cmd: Command) => {
+    .action(async (image: string, dir: string, o: { suidDev?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ImageOpts>();
-      const r = await withImages(opts, (s) => s.mountRootfs(image, dir));
+      const r = await withImages(opts, (s) => s.mountRootfs(image, dir, { suidDev: o.suidDev }));
+      if (o.suidDev) printWarnings([`${r.path} honours the image's setuid binaries and device nodes (--suid-dev); only root can reach it, keep it that way`]);
       printResult(opts, r, r.path);
     });
 

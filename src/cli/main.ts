@@ -16,6 +16,7 @@ import { registerPortCommands } from './port-commands.js';
 import { registerDhcpCommands } from './dhcp-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
+import { registerLabCommands } from './lab-commands.js';
 import { registerContainerCommands } from './container-commands.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerDhcpCommands(program);
   registerImageCommands(program);
   registerRegistryCommands(program);
+  registerLabCommands(program);
   registerContainerCommands(program);
   registerDaemonCommands(program);
   return program;

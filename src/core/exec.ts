@@ -4,8 +4,10 @@
  * what failed. Every spawn is logged under --debug.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { closeSync, openSync } from 'node:fs';
 import { TsnetError } from './errors.js';
+import { requireOwnProcess } from './command-scope.js';
 import { debug } from './log.js';
 
 export interface ExecOptions {
@@ -82,4 +84,20 @@ export function spawnDetached(argv: readonly string[], logFile: string): number 
   } finally {
     closeSync(out);
   }
+}
+
+/**
+ * runAttached — runs argv with the caller's stdin, stdout and stderr (an interactive
+ * command such as `tsnet lab exec`), resolving to its exit status (128+N for signal N).
+ */
+export function runAttached(argv: readonly string[]): Promise<number> {
+  const [file, ...args] = argv;
+  if (!file) throw new TsnetError('EINTERNAL', 'exec: empty argv');
+  requireOwnProcess(`${file} runs on the caller's own terminal`); // never on the daemon's
+  debug(`exec (attached) ${argv.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: 'inherit' });
+    child.on('error', (e: NodeJS.ErrnoException) => reject(new TsnetError('EEXEC', `cannot run ${file}: ${e.code === 'ENOENT' ? `${file} is not installed` : e.message}`, { argv })));
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
+  });
 }

@@ -29,12 +29,18 @@ export interface EngineOptions {
   backend?: LinkOpsBackend | undefined;
   /** --firewall-backend: only ever used for the state root's first choice (see nat/select-backend.ts). */
   firewallBackend?: string | undefined;
+  /**
+   * The netns that plays "the host" for this root, when it is not the process's own: a lab
+   * drives several simulated hosts, each with its own root, from one process.
+   */
+  hostNetns?: NetnsRef | undefined;
 }
 
 export class EngineContext {
   readonly root: string;
   readonly backend: LinkOpsBackend | undefined;
   readonly firewallRequest: string | undefined;
+  readonly hostNetns: NetnsRef | undefined;
   private firewallHandle: Promise<FirewallBackend> | undefined;
   private dbHandle: Database | undefined;
   /** Repositories over the open database, made on first use (keyed by class). */
@@ -42,13 +48,15 @@ export class EngineContext {
   private rootIdValue: string | undefined;
   private hostLinksHandle: Promise<LinkOps> | undefined;
   /** The lock for host-wide kernel state (engine/host-lock.ts): `ctx.hostLock.withLock(what, fn)`. */
-  readonly hostLock = new HostLock();
+  readonly hostLock: HostLock;
   private hostFramesHandle: FrameSender | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.root = resolveRoot(opts.root);
     this.backend = opts.backend;
     this.firewallRequest = opts.firewallBackend;
+    this.hostNetns = opts.hostNetns;
+    this.hostLock = new HostLock(undefined, opts.hostNetns?.path);
   }
 
   /** db — opened on first use, so --dry-run and pure commands never create a state root. */
@@ -87,20 +95,20 @@ export class EngineContext {
   }
 
   /**
-   * hostLinks — LinkOps on tsnet's own netns, opened once per context and shared by every
+   * hostLinks — LinkOps on tsnet's own netns (or hostNetns), opened once per context and shared by every
    * operation (a long-lived process pays for the socket once). Do not close it; close() does.
    */
   hostLinks(): Promise<LinkOps> {
-    this.hostLinksHandle ??= openLinkOps(undefined, this.backend);
+    this.hostLinksHandle ??= openLinkOps(this.hostNetns, this.backend);
     return this.hostLinksHandle;
   }
 
   /**
-   * hostFrames — a packet socket on tsnet's own netns for gratuitous ARPs, kept open for the
+   * hostFrames — a packet socket on tsnet's own netns (or hostNetns) for gratuitous ARPs, kept open for the
    * context's life: closing one costs an RCU grace period (~11 ms), more than an attach.
    */
   hostFrames(): FrameSender {
-    this.hostFramesHandle ??= new FrameSender();
+    this.hostFramesHandle ??= new FrameSender(this.hostNetns);
     return this.hostFramesHandle;
   }
 

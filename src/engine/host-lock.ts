@@ -41,7 +41,8 @@ export class HostLock {
   private tail: Promise<void> = Promise.resolve();
   private readonly inside = new AsyncLocalStorage<true>();
 
-  constructor(private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
+  /** nsfsPath: the host netns's file when it is not this process's own (a lab's simulated host). */
+  constructor(private readonly timeoutMs = DEFAULT_TIMEOUT_MS, private readonly nsfsPath = '/proc/thread-self/ns/net') {}
 
   /** held — whether the calling async context holds the lock. */
   get held(): boolean {
@@ -73,7 +74,7 @@ export class HostLock {
   }
 
   private async acquire(what: string): Promise<void> {
-    this.fd ??= openSync('/proc/thread-self/ns/net', 'r');
+    this.fd ??= openSync(this.nsfsPath, 'r');
     const lib = flock();
     const started = Date.now();
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {

@@ -9,11 +9,12 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { TsnetError } from '../core/errors.js';
+import { tempName } from '../storage/temp-name.js';
 import { hexOf } from './digest.js';
 
 export class ContentStore {
   readonly dir: string;
-  private readonly tmpDir: string;
+  readonly tmpDir: string;
 
   constructor(root: string) {
     this.dir = join(root, 'blobs', 'sha256');
@@ -44,7 +45,7 @@ export class ContentStore {
   writer(expected?: string, expectedSize?: number): BlobWriter {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
-    return new BlobWriter(this, join(this.tmpDir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`), expected, expectedSize);
+    return new BlobWriter(this, join(this.tmpDir, tempName('blob')), expected, expectedSize);
   }
 
   remove(digest: string): void { fs.rmSync(this.path(digest), { force: true }); }
@@ -151,11 +152,19 @@ function writeAt(fd: number, buf: Buffer, position: number): Promise<void> {
   });
 }
 
-/** digestStream — a pass-through that hashes what flows by; digest() once it ended. */
-export function digestStream(): Transform & { digest(): string; bytes: number } {
+/**
+ * digestStream — a pass-through that hashes what flows by; digest() once it ended. Past
+ * `max` bytes it fails with tooBig() (a layer's decompressed size cap).
+ */
+export function digestStream(max = Infinity, tooBig?: () => Error): Transform & { digest(): string; bytes: number } {
   const h = createHash('sha256');
   const t = new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) { h.update(chunk); t.bytes += chunk.length; cb(null, chunk); },
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      t.bytes += chunk.length;
+      if (t.bytes > max) { cb(tooBig?.() ?? new TsnetError('EINVAL', `stream larger than ${max} bytes`)); return; }
+      h.update(chunk);
+      cb(null, chunk);
+    },
   }) as Transform & { digest(): string; bytes: number };
   t.bytes = 0;
   let d: string | undefined;

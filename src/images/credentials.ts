@@ -3,6 +3,7 @@
  * in Docker's config.json shape ({"auths":{"host":{"auth":base64(user:pass)}}}). Written
  * to a temp file and renamed, so a crash never leaves half a file.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { TsnetError } from '../core/errors.js';
@@ -24,9 +25,14 @@ function readFile(root: string): AuthFile {
 
 function writeFile(root: string, f: AuthFile): void {
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-  const tmp = `${file(root)}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
-  fs.renameSync(tmp, file(root));
+  // An exclusive, unpredictable temp name: never a file or symlink someone placed there.
+  const tmp = `${file(root)}.${randomBytes(8).toString('hex')}.tmp`;
+  try {
+    fs.writeFileSync(tmp, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    fs.renameSync(tmp, file(root));
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 export function getCredentials(root: string, registry: string): Credentials | undefined {

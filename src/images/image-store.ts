@@ -5,15 +5,19 @@
  * other image uses) and make a rootfs from an image.
  */
 import * as fs from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Database } from '../state/db.js';
 import { ImageRepo, type ImageRecord, type LayerRecord } from '../state/images.js';
 import { TsnetError, invalid } from '../core/errors.js';
-import type { GraphDriver, Rootfs } from '../storage/driver.js';
-import { openDriver, rememberDriver } from '../storage/open-driver.js';
+import { DRIVER_NAMES, type GraphDriver, type MountOptions, type Rootfs } from '../storage/driver.js';
+import { openDriver, rememberDriver, storageHome } from '../storage/open-driver.js';
+import { sweepTemp } from '../storage/temp-name.js';
 import { ContentStore } from './content-store.js';
-import { shortId } from './digest.js';
+import { hexOf, shortId } from './digest.js';
 import { formatReference, parseReference } from './reference.js';
+import { Trash } from './trash.js';
+import { limitsFrom, type Limits } from './limits.js';
+import { loadConfig } from '../state/config.js';
 
 export interface ImageStoreOptions { root: string; db: Database; storageDriver?: string | undefined }
 
@@ -33,11 +37,19 @@ export class ImageStore {
   readonly repo: ImageRepo;
   readonly blobs: ContentStore;
   private driverHandle: GraphDriver | undefined;
+  private limitsHandle: Limits | undefined;
 
   constructor(private readonly opts: ImageStoreOptions) {
     this.root = opts.root;
     this.repo = new ImageRepo(opts.db);
     this.blobs = new ContentStore(opts.root);
+    this.sweepLeftovers();
+  }
+
+  /** limits — bounds on registries and layers: the defaults, or what ROOT/config.json sets. */
+  get limits(): Limits {
+    this.limitsHandle ??= limitsFrom(loadConfig(this.root));
+    return this.limitsHandle;
   }
 
   /** driver — chosen on first use (flag, env, the root's previous choice, probe). */
@@ -109,31 +121,59 @@ export class ImageStore {
     if (!byTag && img.tags.length > 1 && !force) {
       throw new TsnetError('ECONFLICT', `image ${shortId(img.id)} has several tags (${img.tags.join(', ')}); remove them by name, or use --force`);
     }
-    const freed = this.repo.removeImage(img.id);
-    this.freeLayers(freed);
-    for (const d of [img.id, img.manifestDigest]) if (!this.repo.blobInUse(d)) this.blobs.remove(d);
+    const freed = this.withTrash((trash) => this.repo.removeImage(img.id, (layers) => this.trashContent(trash, layers, [img.id, img.manifestDigest])));
     return { untagged: img.tags, deleted: img.id, layers: freed.map((l) => l.chainId) };
   }
 
   /** dropOrphans — removes layers a failed operation recorded that no image uses. */
   dropOrphans(chainIds: readonly string[]): void {
-    const freed: LayerRecord[] = [];
     for (const c of [...chainIds].reverse()) {
-      const l = this.repo.removeOrphanLayer(c);
-      if (l) freed.push(l);
-    }
-    this.freeLayers(freed);
-  }
-
-  private freeLayers(freed: LayerRecord[]): void {
-    for (const l of freed) {
-      this.driver.removeLayer(l.chainId);
-      if (!this.repo.blobInUse(l.blobDigest)) this.blobs.remove(l.blobDigest);
+      this.withTrash((trash) => this.repo.removeOrphanLayer(c, (layers) => this.trashContent(trash, layers, [])));
     }
   }
 
-  /** mountRootfs — a writable rootfs of the image under dir (overlay mount or vfs copy). */
-  async mountRootfs(text: string, dir: string): Promise<Rootfs & { image: string }> {
+  /** withTrash — runs a row removal whose content goes to the trash; see images/trash.ts. */
+  private withTrash<T>(remove: (trash: Trash) => T): T {
+    const trash = new Trash(this.root);
+    let result: T;
+    try {
+      result = remove(trash);
+    } catch (e) {
+      trash.putBack();
+      throw e;
+    }
+    trash.empty();
+    return result;
+  }
+
+  /** trashContent — inside the rows' transaction: the freed layers' dirs, and the blobs nothing uses now. */
+  private trashContent(trash: Trash, layers: LayerRecord[], blobs: string[]): void {
+    for (const l of layers) trash.take(`layer-${this.driver.name}-${hexOf(l.chainId)}`, this.driver.layerDir(l.chainId));
+    for (const d of new Set([...layers.map((l) => l.blobDigest), ...blobs])) {
+      if (!this.repo.blobInUse(d)) trash.take(`blob-${hexOf(d)}`, this.blobs.path(d));
+    }
+  }
+
+  /**
+   * sweepLeftovers — what killed runs left: temp blobs, half-unpacked layers, load dirs
+   * (their process is gone), and rmi's trash (put back or deleted, see trash.ts).
+   */
+  private sweepLeftovers(): void {
+    new Trash(this.root).sweep((o) => {
+      const digest = `sha256:${o.hex}`;
+      if (o.kind === 'blob') return this.repo.blobInUse(digest) ? this.blobs.path(digest) : undefined;
+      return this.repo.layer(digest) ? join(storageHome(this.root, o.driver), 'layers', o.hex) : undefined;
+    });
+    sweepTemp(this.blobs.tmpDir);
+    sweepTemp(join(this.root, 'tmp'));
+    for (const d of DRIVER_NAMES) sweepTemp(join(storageHome(this.root, d), 'tmp'));
+  }
+
+  /**
+   * mountRootfs — a writable rootfs of the image under dir (overlay mount or vfs copy); dir
+   * becomes root's, mode 0700. nosuid,nodev unless opts.suidDev (a container's rootfs).
+   */
+  async mountRootfs(text: string, dir: string, opts: MountOptions = {}): Promise<Rootfs & { image: string }> {
     const img = this.resolve(text);
     const abs = resolve(dir);
     if (this.repo.isMounted(abs) || (fs.existsSync(abs) && fs.readdirSync(abs).length > 0)) {
@@ -141,7 +181,7 @@ export class ImageStore {
     }
     this.repo.addMount(abs, img.id, this.driver.name);
     try {
-      const r = await this.driver.mountRootfs(img.layers, abs);
+      const r = await this.driver.mountRootfs(img.layers, abs, opts);
       return { ...r, image: img.id };
     } catch (e) {
       this.driver.unmountRootfs(abs);

@@ -15,6 +15,8 @@ import type { ImageStore } from './image-store.js';
 import { tagName } from './image-store.js';
 import { withLock } from './lock.js';
 import { MEDIA } from './manifest.js';
+import { sizeText } from './limits.js';
+import { configPath } from '../state/config.js';
 
 /** storeAsGzipBlob — a (possibly gzipped) tar file → gzip blob; returns digests and size. */
 export async function storeAsGzipBlob(store: ImageStore, file: string): Promise<{ digest: string; size: number; diffId: string }> {
@@ -24,7 +26,8 @@ export async function storeAsGzipBlob(store: ImageStore, file: string): Promise<
   fs.readSync(fd, head, 0, 2, 0);
   fs.closeSync(fd);
   const gz = head[0] === 0x1f && head[1] === 0x8b;
-  const diff = digestStream();
+  const max = store.limits.maxLayerBytes;
+  const diff = digestStream(max, () => new TsnetError('EINVAL', `${file} unpacks to more than ${sizeText(max)}, the max-layer-size of ${configPath(store.root)}; refusing`));
   const w = store.blobs.writer();
   try {
     const input = fs.createReadStream(file);
@@ -34,6 +37,7 @@ export async function storeAsGzipBlob(store: ImageStore, file: string): Promise<
     return { digest, size: w.bytes, diffId: diff.digest() };
   } catch (e) {
     w.abort();
+    if (e instanceof TsnetError) throw e;
     throw new TsnetError('EINVAL', `cannot read ${file} as a tar: ${(e as Error).message}`);
   }
 }

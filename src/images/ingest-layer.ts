@@ -14,6 +14,8 @@ import type { LayerRecord } from '../state/images.js';
 import { digestStream } from './content-store.js';
 import { chainIds, sha256Digest } from './digest.js';
 import { isGzipLayer } from './manifest.js';
+import { sizeText } from './limits.js';
+import { configPath } from '../state/config.js';
 import type { ImageStore } from './image-store.js';
 
 export interface LayerSource {
@@ -44,7 +46,8 @@ export async function ingestLayer(store: ImageStore, open: () => Readable | Prom
   const source = await open();
   const driver = store.driver;
   const blob = store.blobs.writer(src.digest, src.size);
-  const diff = digestStream();
+  const max = store.limits.maxLayerBytes;
+  const diff = digestStream(max, () => new TsnetError('EINVAL', `layer ${src.digest ?? src.diffId} unpacks to more than ${sizeText(max)}, the max-layer-size of ${configPath(store.root)}; refusing`));
   const stages: NodeJS.ReadWriteStream[] = [blob.tee()];
   if (isGzipLayer(src.mediaType)) stages.push(createGunzip({ chunkSize: 1 << 16 }));
   const tar = (pipeline as unknown as (...s: unknown[]) => Readable)(source, ...stages, diff, () => undefined);

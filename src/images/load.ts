@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TsnetError, invalid } from '../core/errors.js';
 import { entryPath } from '../storage/entry-path.js';
+import { removePath } from '../storage/remove-tree.js';
+import { tempName } from '../storage/temp-name.js';
 import { readTar } from '../storage/tar-reader.js';
 import type { ImageRecord, LayerRecord } from '../state/images.js';
 import { recordWithManifest } from './compose.js';
@@ -23,15 +25,16 @@ import { withLock } from './lock.js';
 import { checkLayerCount, parseConfig, parseManifest, selectPlatform, type ImageManifest } from './manifest.js';
 
 export async function loadArchive(store: ImageStore, input: Readable): Promise<ImageRecord[]> {
-  const tmp = join(store.root, 'tmp', `load-${process.pid}-${Date.now()}`);
-  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  const tmp = join(store.root, 'tmp', tempName('load'));
+  fs.mkdirSync(join(store.root, 'tmp'), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(tmp, { mode: 0o700 });
   try {
     await unpackArchive(input, tmp);
     if (fs.existsSync(join(tmp, 'oci-layout'))) return await loadOci(store, tmp);
     if (fs.existsSync(join(tmp, 'manifest.json'))) return await loadDocker(store, tmp);
     throw invalid('archive is neither a docker-archive (manifest.json) nor an OCI layout (oci-layout)');
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removePath(tmp);
   }
 }
 

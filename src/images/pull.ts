@@ -15,7 +15,9 @@ import type { ImageStore } from './image-store.js';
 import { withLock } from './lock.js';
 import { MANIFEST_ACCEPT, checkLayerCount, parseConfig, parseManifest, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from './reference.js';
-import { RegistryClient, readAll } from './registry-client.js';
+import { capped, readAll } from './http-transport.js';
+import { sizeText } from './limits.js';
+import { RegistryClient } from './registry-client.js';
 import { countBytes, runLimited, type ProgressFn } from './transfer.js';
 
 export interface PullOptions { insecure?: boolean | undefined; onProgress?: ProgressFn | undefined }
@@ -24,7 +26,7 @@ export const PARALLEL_LAYERS = 3;
 
 export async function pullImage(store: ImageStore, text: string, opts: PullOptions = {}): Promise<ImageRecord & { reference: string; digest: string }> {
   const ref = parseReference(text);
-  const client = new RegistryClient(ref.domain, { insecure: opts.insecure, credentials: getCredentials(store.root, ref.domain) });
+  const client = new RegistryClient(ref.domain, { insecure: opts.insecure, credentials: getCredentials(store.root, ref.domain), limits: store.limits });
   const scopes = [`repository:${ref.path}:pull`];
   let { manifest, body, digest } = await fetchManifest(client, ref, ref.digest ?? ref.tag!, scopes);
   if (manifest.kind === 'index') {
@@ -48,7 +50,7 @@ export async function pullImage(store: ImageStore, text: string, opts: PullOptio
       if (have) { progress({ id, status: 'Already exists', current: desc.size, total: desc.size }); return have; }
       const open = async (): Promise<Readable> => {
         const res = await client.request('GET', `/v2/${ref.path}/blobs/${desc.digest}`, { scopes, ok: [200] });
-        return countBytes(res.body, (n) => progress({ id, status: 'Downloading', current: n, total: desc.size }));
+        return countBytes(capped(res, desc.size, `layer ${desc.digest}`), (n) => progress({ id, status: 'Downloading', current: n, total: desc.size }));
       };
       const layer = await ingestLayer(store, open, { digest: desc.digest, size: desc.size, mediaType: desc.mediaType, diffId: config.diffIds[i]! }, chain[i - 1]);
       made.push(layer.chainId);
@@ -76,7 +78,7 @@ export async function pullImage(store: ImageStore, text: string, opts: PullOptio
 
 async function fetchManifest(client: RegistryClient, ref: ImageReference, which: string, scopes: string[]): Promise<{ manifest: ReturnType<typeof parseManifest>; body: Buffer; digest: string }> {
   const res = await client.request('GET', `/v2/${ref.path}/manifests/${which}`, { headers: { accept: MANIFEST_ACCEPT }, scopes, ok: [200] });
-  const body = await readAll(res.body);
+  const body = await readAll(res, client.limits.maxManifestBytes, `the manifest ${which} of ${formatReference(ref)}`);
   const digest = sha256Digest(body);
   const expected = which.startsWith('sha256:') ? which : undefined;
   if (expected && digest !== expected) throw new TsnetError('EINVAL', `manifest ${expected} from ${client.domain} has digest ${digest}: corrupted in transit`);
@@ -87,10 +89,12 @@ async function fetchManifest(client: RegistryClient, ref: ImageReference, which:
   return { manifest: parseManifest(body, res.headers['content-type']), body, digest };
 }
 
-/** fetchSmallBlob — a config blob into memory, verified against its descriptor. */
+/** fetchSmallBlob — a config blob into memory (capped), verified against its descriptor. */
 async function fetchSmallBlob(client: RegistryClient, ref: ImageReference, desc: Descriptor, scopes: string[]): Promise<Buffer> {
+  const cap = client.limits.maxConfigBytes;
+  if (desc.size > cap) throw new TsnetError('EINVAL', `config blob ${desc.digest} of ${formatReference(ref)} declares ${desc.size} bytes, more than the ${sizeText(cap)} tsnet reads; refusing`);
   const res = await client.request('GET', `/v2/${ref.path}/blobs/${desc.digest}`, { scopes, ok: [200] });
-  const body = await readAll(res.body);
+  const body = await readAll(res, desc.size, `config blob ${desc.digest}`);
   if (sha256Digest(body) !== desc.digest || body.length !== desc.size) throw new TsnetError('EINVAL', `config blob ${desc.digest} from ${client.domain} does not match its digest: corrupted in transit`);
   return body;
 }

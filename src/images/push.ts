@@ -30,7 +30,7 @@ export async function pushImage(store: ImageStore, text: string, opts: PushOptio
   const img = store.resolve(tagName(text, true)!);
   const manifestBuf = store.blobs.read(img.manifestDigest);
   const manifest = parseManifest(manifestBuf, img.manifestMediaType) as ImageManifest;
-  const client = new RegistryClient(ref.domain, { insecure: opts.insecure, credentials: getCredentials(store.root, ref.domain) });
+  const client = new RegistryClient(ref.domain, { insecure: opts.insecure, credentials: getCredentials(store.root, ref.domain), limits: store.limits });
   const repo = repositoryName(ref);
   const progress = opts.onProgress ?? (() => undefined);
   const counts = { mounted: 0, uploaded: 0, existed: 0 };

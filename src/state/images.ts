@@ -83,9 +83,10 @@ export class ImageRepo {
 
   /**
    * removeImage — deletes the image and returns the layers (top first) that no other
-   * image uses any more, removing their rows too, in one transaction.
+   * image uses any more, removing their rows too, in one transaction; `beforeCommit` runs
+   * inside it (rmi moves the content away there: see images/trash.ts).
    */
-  removeImage(id: string): LayerRecord[] {
+  removeImage(id: string, beforeCommit: (freed: LayerRecord[]) => void = () => undefined): LayerRecord[] {
     return this.db.transaction(() => {
       const mine = (prepare(this.db, 'SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC').all(id) as { chain_id: string }[]).map((r) => r.chain_id);
       if (prepare(this.db, 'DELETE FROM images WHERE id = ?').run(id).changes === 0) throw new TsnetError('ENOTFOUND', `no image ${id}`);
@@ -98,17 +99,21 @@ export class ImageRepo {
         prepare(this.db, 'DELETE FROM layers WHERE chain_id = ?').run(c);
         freed.push(l);
       }
+      beforeCommit(freed);
       return freed;
     }).immediate();
   }
 
-  /** removeOrphanLayer — drops a layer row that no image names (a failed pull's leftovers). */
-  removeOrphanLayer(chainId: string): LayerRecord | undefined {
+  /** removeOrphanLayer — drops a layer row that no image names (a failed pull's leftovers); beforeCommit as in removeImage. */
+  removeOrphanLayer(chainId: string, beforeCommit: (freed: LayerRecord[]) => void = () => undefined): LayerRecord | undefined {
     return this.db.transaction(() => {
       if (prepare(this.db, 'SELECT 1 FROM image_layers WHERE chain_id = ? LIMIT 1').get(chainId)) return undefined;
       if (prepare(this.db, 'SELECT 1 FROM layers WHERE parent = ? LIMIT 1').get(chainId)) return undefined;
       const l = this.layer(chainId);
-      if (l) prepare(this.db, 'DELETE FROM layers WHERE chain_id = ?').run(chainId);
+      if (l) {
+        prepare(this.db, 'DELETE FROM layers WHERE chain_id = ?').run(chainId);
+        beforeCommit([l]);
+      }
       return l;
     }).immediate();
   }

@@ -2,18 +2,23 @@
  * apply-layer — unpacks one layer tar into a directory, with everything OCI layers carry:
  * whiteouts and opaque directories (as overlayfs markers, or as deletions for vfs), hard
  * and symbolic links, devices and FIFOs, xattrs (security.capability included), setuid/
- * setgid bits, owners and times. Metadata is applied chown → chmod → xattrs → times: chown
+ * setgid bits, owners and times, and the root directory's own metadata (the "/" or "./"
+ * entry umoci and others write). Metadata is applied chown → chmod → xattrs → times: chown
  * clears setuid bits and file capabilities, so they must come after it.
- * The layer is hostile input: names are checked by entry-path, no parent may be a symlink
- * (writing through one could reach outside the directory), hardlinks must point inside it.
+ * The layer is hostile input. Names are cleaned by entry-path; every call is made on an fd
+ * or relative to the fd of the entry's directory (at.ts), found by beneath.ts, so no
+ * symlink the layer made is ever followed by the kernel: a symlink on a member's path is
+ * resolved inside the directory or the member is refused, and directory times, set last,
+ * land on the directory itself or nowhere.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { TsnetError, invalid } from '../core/errors.js';
-import { entryPath, whiteoutOf } from './entry-path.js';
-import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './libc.js';
+import { AT_FDCWD, EEXIST, ELOOP, ENOENT, ENOTDIR, EPERM, O_DIR, O_NEWFILE, at, errnoError } from './at.js';
+import { Beneath, type DirHandle } from './beneath.js';
+import { baseOf, entryPath, joinPath, parentOf, whiteoutOf } from './entry-path.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO } from './libc.js';
+import { removeTree } from './remove-tree.js';
 import { readTar, type TarEntry } from './tar-reader.js';
 
 export interface ApplyOptions {
@@ -25,150 +30,195 @@ export interface ApplyOptions {
 
 export interface ApplyResult { entries: number; bytes: number }
 
-/** Bodies up to this size are read whole and written with one call (the common case). */
-const SMALL_FILE = 1 << 20;
+type Header = TarEntry['header'];
+
+/**
+ * ROOT_SET_XATTR — marks a layer dir whose "/" entry set the root's metadata, so the
+ * overlay driver knows which layer's root the rootfs root must look like. Renaming it
+ * makes existing layers lose their mark (their rootfs root falls back to 0755 root).
+ */
+export const ROOT_SET_XATTR = 'trusted.tsnet.root';
 
 export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
-  const a = new Applier(dir, opts);
-  for await (const e of readTar(tar)) await a.entry(e);
-  a.finish();
-  return { entries: a.entries, bytes: a.bytes };
+  const rootFd = at.open(AT_FDCWD, dir, O_DIR);
+  const a = new Applier(new Beneath(rootFd), opts);
+  try {
+    for await (const e of readTar(tar)) await a.entry(e);
+    a.finish();
+    return { entries: a.entries, bytes: a.bytes };
+  } finally {
+    a.tree.close();
+    fs.closeSync(rootFd);
+  }
 }
 
 class Applier {
   entries = 0;
   bytes = 0;
-  /** Directories known to be real directories inside `dir` (not symlinks). */
-  private readonly safeDirs = new Set<string>(['']);
   /** Paths this layer wrote: an opaque marker (vfs) deletes everything else in its directory. */
   private readonly written = new Set<string>();
-  /** Directory times are set last: writing into a directory changes its mtime. */
-  private readonly dirTimes: [string, Date][] = [];
-  /**
-   * Directories this layer created empty: a name in one that this layer has not written
-   * cannot exist, which spares an lstat per file (the costly part of unpacking many files).
-   */
-  private readonly freshDirs = new Set<string>();
-  /** Directories with the setgid bit, whose new files inherit the directory's group. */
-  private readonly setgidDirs = new Set<string>();
+  /** Directory times (ms), set last: writing into a directory changes its mtime. */
+  private readonly dirTimes = new Map<string, number>();
   private readonly umask = process.umask();
   private readonly asRoot = process.getuid?.() === 0;
 
-  constructor(private readonly dir: string, private readonly opts: ApplyOptions) {
-    if (fs.readdirSync(dir).length === 0) this.freshDirs.add('');
-  }
-
-  /** isNew — nothing can be at path yet (see freshDirs). */
-  private isNew(path: string): boolean {
-    return this.freshDirs.has(parentOf(path)) && !this.written.has(path);
-  }
+  constructor(readonly tree: Beneath, private readonly opts: ApplyOptions) {}
 
   async entry({ header: h, xattrs, body }: TarEntry): Promise<void> {
     this.entries++;
+    this.tree.trim();
     const path = entryPath(h.name);
     const wh = whiteoutOf(path);
     if (wh) {
       body.resume();
-      if (wh.kind === 'opaque') return this.opaque(wh.dir);
-      return this.whiteout(wh.path);
+      if (wh.kind === 'opaque') return this.opaque(wh.dir, h.name);
+      return this.whiteout(wh.path, h.name);
     }
-    if (path === '') { body.resume(); return; } // the layer root: its metadata belongs to the image root
-    this.parents(path, true);
-    const full = join(this.dir, path);
-    if (!this.isNew(path)) this.replace(path, full, h.type === 'directory');
-    this.written.add(path);
+    if (path === '') {
+      body.resume();
+      if (h.type !== 'directory') throw invalid(`layer entry "${h.name}" names the root directory but is a ${h.type}`);
+      return this.rootEntry(h, xattrs);
+    }
+    const parent = this.parentOf(path, h.name, true)!;
+    const name = baseOf(path);
+    const key = joinPath(parent.path, name);
+    if (this.opts.whiteouts === 'delete') this.written.add(key);
     const mode = (h.mode ?? 0o644) & 0o7777;
-    // The mode the entry is created with: its own when the umask cannot change it and no
-    // special bit needs chown to come first (see metadata).
+    // Created with its own mode when the umask cannot change it and no special bit needs
+    // chown to come first (see metadata); owned by root:root without a chown when it may.
     const initial = this.plain(mode) ? mode : 0o600;
-    let created = true;
+    const rootOwned = this.asRoot && (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && !parent.setgid;
+    const skip = rootOwned && (h.type === 'symlink' || initial === mode);
     switch (h.type) {
       case 'file': case 'contiguous-file':
-        if ((h.size ?? 0) <= SMALL_FILE) {
-          await this.smallFile(path, full, body, h, mode, xattrs);
-          return;
-        }
-        await this.file(full, body, h.size ?? 0, initial);
-        break;
-      case 'directory':
+        return this.file(parent, name, key, body, h, mode, skip, xattrs);
+      case 'directory': {
         body.resume();
-        created = !exists(full);
-        if (created) { fs.mkdirSync(full, initial); this.freshDirs.add(path); }
-        this.safeDirs.add(path);
-        if (mode & 0o2000) this.setgidDirs.add(path);
-        break;
+        const fd = this.directory(parent, name, key, initial);
+        const dir = this.tree.add(key, fd.fd);
+        this.fdMetadata(dir.fd, h, mode, skip && fd.created, xattrs);
+        this.dirTimes.set(key, mtimeOf(h));
+        return;
+      }
       case 'symlink':
         body.resume();
-        fs.symlinkSync(h.linkname ?? '', full);
+        this.create(parent, name, key, () => at.trySymlink(h.linkname ?? '', parent.fd, name));
         break;
-      case 'link': {
+      case 'link':
         body.resume();
-        const target = entryPath(h.linkname ?? '', `hardlink target of "${h.name}"`);
-        this.parents(target, false);
-        const st = lstat(join(this.dir, target));
-        if (!st || st.isDirectory()) throw invalid(`layer hardlink "${h.name}" points to "${h.linkname}", which is not a file in this layer`);
-        fs.linkSync(join(this.dir, target), full);
-        return; // a hardlink shares its target's metadata
-      }
+        return this.hardlink(parent, name, key, h);
       case 'character-device': case 'block-device': case 'fifo': {
         body.resume();
         const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
         if (kind !== S_IFIFO && !this.opts.devices) {
           throw new TsnetError('EUNSUPPORTED', `layer entry "${h.name}" is a device node, which this storage cannot hold (mknod is not permitted here)`);
         }
-        mknod(full, kind | initial, h.devmajor ?? 0, h.devminor ?? 0);
+        this.create(parent, name, key, () => at.tryMknod(parent.fd, name, kind | initial, h.devmajor ?? 0, h.devminor ?? 0));
         break;
       }
       default:
         throw invalid(`layer entry "${h.name}" has unsupported type "${h.type}"`);
     }
-    this.metadata(path, full, h, mode, h.type === 'symlink' || (created && initial === mode), xattrs);
+    this.atMetadata(parent, name, h, mode, skip, xattrs);
   }
 
+  /** finish — directory times, each on the directory still at its path (never through a symlink). */
   finish(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const [full, t] = this.dirTimes[i]!;
-      fs.utimesSync(full, t, t);
+    for (const [path, ms] of this.dirTimes) {
+      const d = this.tree.dir(path, { create: false, follow: false, member: path });
+      if (d) fs.futimesSync(d.fd, ms / 1000, ms / 1000);
     }
   }
 
-  /**
-   * smallFile — the whole body, then open → write → (chown → chmod) → xattrs → times → close
-   * on one fd. Created with its final mode, and left unchowned when root:root is what it gets
-   * anyway: two syscalls fewer per file. Special bits still go on after chown, which clears them.
-   */
-  private async smallFile(path: string, full: string, body: Readable, h: TarEntry['header'], mode: number, xattrs: Map<string, Buffer>): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(c as Buffer);
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    this.bytes += data.length;
-    const plainMode = this.plain(mode);
-    const rootOwned = this.rootOwned(path, h);
-    const fd = fs.openSync(full, 'wx', plainMode ? mode : 0o600);
+  private parentOf(path: string, member: string, create: boolean): DirHandle | undefined {
+    return this.tree.dir(parentOf(path), { create, follow: true, member });
+  }
+
+  /** rootEntry — "/" or "./": the layer root's owner, mode, xattrs and time. */
+  private rootEntry(h: Header, xattrs: Map<string, Buffer>): void {
+    this.fdMetadata(this.tree.root.fd, h, (h.mode ?? 0o755) & 0o7777, false, xattrs);
+    try { at.fsetxattr(this.tree.root.fd, ROOT_SET_XATTR, Buffer.from('1')); } catch { /* only overlay reads it, and overlay needs xattrs anyway */ }
+    this.dirTimes.set('', mtimeOf(h));
+  }
+
+  /** file — written through its own fd: open(O_EXCL|O_NOFOLLOW) → write → metadata → close. */
+  private async file(parent: DirHandle, name: string, key: string, body: Readable, h: Header, mode: number, skip: boolean, xattrs: Map<string, Buffer>): Promise<void> {
+    const initial = skip ? mode : 0o600;
+    let fd = at.tryOpen(parent.fd, name, O_NEWFILE, initial);
+    if (fd === -EEXIST) { this.clear(parent, name, key); fd = at.tryOpen(parent.fd, name, O_NEWFILE, initial); }
+    if (fd < 0) { body.resume(); throw errnoError(-fd, `create ${key}`); }
     try {
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(fd, data, off);
-      if (!rootOwned) fs.fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
-      if (!plainMode || !rootOwned) fs.fchmodSync(fd, mode);
-      this.xattrs(full, xattrs);
-      const t = h.mtime ?? new Date(0);
+      for await (const chunk of body) {
+        const c = chunk as Buffer;
+        let off = 0;
+        while (off < c.length) off += fs.writeSync(fd, c, off);
+        this.bytes += c.length;
+      }
+      this.fdMetadata(fd, h, mode, skip, xattrs);
+      const t = mtimeOf(h) / 1000;
       fs.futimesSync(fd, t, t);
     } finally {
       fs.closeSync(fd);
     }
   }
 
-  private xattrs(full: string, xattrs: Map<string, Buffer>): void {
-    for (const [name, value] of xattrs) {
-      // Overlay's own markers from a layer could hide or redirect lower files: never applied.
-      if (name.startsWith('trusted.overlay.')) continue;
-      lsetxattr(full, name, value);
+  /** directory — makes it, or keeps the directory already there (a layer merges into it). */
+  private directory(parent: DirHandle, name: string, key: string, mode: number): { fd: number; created: boolean } {
+    let made = at.tryMkdir(parent.fd, name, mode);
+    if (made === -EEXIST) {
+      const fd = at.tryOpen(parent.fd, name, O_DIR);
+      if (fd >= 0) return { fd, created: false };
+      if (fd !== -ELOOP && fd !== -ENOTDIR) throw errnoError(-fd, `open ${key}`);
+      this.clear(parent, name, key);
+      made = at.tryMkdir(parent.fd, name, mode);
     }
+    if (made < 0) throw errnoError(-made, `mkdir ${key}`);
+    return { fd: at.open(parent.fd, name, O_DIR), created: true };
   }
 
-  private async file(full: string, body: Readable, size: number, mode: number): Promise<void> {
-    this.bytes += size;
-    await pipeline(body, fs.createWriteStream(full, { flags: 'wx', mode }));
+  /** create — runs make(); whatever was at the name is replaced (EEXIST → clear → again). */
+  private create(parent: DirHandle, name: string, key: string, make: () => number): void {
+    let rc = make();
+    if (rc === -EEXIST) { this.clear(parent, name, key); rc = make(); }
+    if (rc < 0) throw errnoError(-rc, `create ${key}`);
+  }
+
+  /** hardlink — to a file this layer (or, for vfs, an earlier one) has, resolved inside the root. */
+  private hardlink(parent: DirHandle, name: string, key: string, h: Header): void {
+    const target = entryPath(h.linkname ?? '', `hardlink target of "${h.name}"`);
+    const tparent = target === '' ? undefined : this.parentOf(target, h.name, false);
+    const notHere = (): TsnetError => invalid(`layer hardlink "${h.name}" points to "${h.linkname}", which is not a file in this layer`);
+    if (!tparent) throw notHere();
+    let rc = at.tryLink(tparent.fd, baseOf(target), parent.fd, name);
+    if (rc === -EEXIST) { this.clear(parent, name, key); rc = at.tryLink(tparent.fd, baseOf(target), parent.fd, name); }
+    if (rc === -ENOENT || rc === -EPERM) throw notHere();
+    if (rc < 0) throw errnoError(-rc, `link ${key}`);
+  }
+
+  /** clear — removes what is at the name (a whole tree for a directory). */
+  private clear(parent: DirHandle, name: string, key: string): void {
+    this.tree.forget(key);
+    for (const p of this.dirTimes.keys()) if (p === key || p.startsWith(`${key}/`)) this.dirTimes.delete(p);
+    removeTree(parent.fd, name);
+  }
+
+  /** fdMetadata — chown → chmod → xattrs on an open file or directory; `skip` when chown and chmod change nothing. */
+  private fdMetadata(fd: number, h: Header, mode: number, skip: boolean, xattrs: Map<string, Buffer>): void {
+    if (!skip) {
+      fs.fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+      fs.fchmodSync(fd, mode);
+    }
+    for (const [name, value] of xattrs) if (applicable(name)) at.fsetxattr(fd, name, value);
+  }
+
+  /** atMetadata — the same for a symlink, device or FIFO, by name (never opened), plus its time. */
+  private atMetadata(parent: DirHandle, name: string, h: Header, mode: number, skip: boolean, xattrs: Map<string, Buffer>): void {
+    if (!skip) {
+      at.lchown(parent.fd, name, h.uid ?? 0, h.gid ?? 0);
+      if (h.type !== 'symlink') at.lchmod(parent.fd, name, mode);
+    }
+    for (const [x, value] of xattrs) if (applicable(x)) at.lsetxattrAt(parent.fd, name, x, value);
+    at.lutimes(parent.fd, name, mtimeOf(h));
   }
 
   /** plain — a mode the umask leaves alone, with no setuid/setgid/sticky bit. */
@@ -176,98 +226,39 @@ class Applier {
     return (mode & 0o7000) === 0 && (mode & this.umask) === 0;
   }
 
-  /** rootOwned — a new entry here gets root:root by itself (we are root, no setgid parent). */
-  private rootOwned(path: string, h: TarEntry['header']): boolean {
-    const parent = parentOf(path);
-    return (h.uid ?? 0) === 0 && (h.gid ?? 0) === 0 && this.asRoot && this.freshDirs.has(parent) && !this.setgidDirs.has(parent);
-  }
-
-  /**
-   * metadata — chown → chmod → xattrs → times. An entry just created with its final mode
-   * that root:root owns anyway skips chown and chmod: two syscalls per entry fewer.
-   */
-  private metadata(path: string, full: string, h: TarEntry['header'], mode: number, createdWithMode: boolean, xattrs: Map<string, Buffer>): void {
-    const skip = createdWithMode && this.rootOwned(path, h);
-    if (!skip) fs.lchownSync(full, h.uid ?? 0, h.gid ?? 0);
-    const link = h.type === 'symlink';
-    if (!link && !skip) fs.chmodSync(full, mode);
-    this.xattrs(full, xattrs);
-    const t = h.mtime ?? new Date(0);
-    if (h.type === 'directory') this.dirTimes.push([full, t]);
-    else fs.lutimesSync(full, t, t);
-  }
-
-  /**
-   * parents — every directory above `path` must be a real directory inside the layer dir;
-   * missing ones are created (0755, like Docker) when `create`, else the walk stops.
-   */
-  private parents(path: string, create: boolean): boolean {
-    const parts = path.split('/');
-    let sofar = '';
-    for (let i = 0; i < parts.length - 1; i++) {
-      sofar = sofar ? `${sofar}/${parts[i]}` : parts[i]!;
-      if (this.safeDirs.has(sofar)) continue;
-      const st = lstat(join(this.dir, sofar));
-      if (!st) {
-        if (!create) return false;
-        fs.mkdirSync(join(this.dir, sofar), 0o755);
-        this.freshDirs.add(sofar);
-      } else if (st.isSymbolicLink()) {
-        throw invalid(`layer entry "${path}" would write through the symlink "${sofar}"; refusing a layer that writes outside its directory`);
-      } else if (!st.isDirectory()) {
-        throw invalid(`layer entry "${path}" needs "${sofar}" to be a directory, but it is a file`);
-      }
-      this.safeDirs.add(sofar);
-    }
-    return true;
-  }
-
-  /** replace — clears whatever is at `path`, except a directory that stays a directory. */
-  private replace(path: string, full: string, isDir: boolean): void {
-    const st = lstat(full);
-    if (!st) return;
-    if (isDir && st.isDirectory()) return;
-    fs.rmSync(full, { recursive: true, force: true });
-    if (this.safeDirs.has(path)) for (const d of [...this.safeDirs]) if (d === path || d.startsWith(`${path}/`)) this.safeDirs.delete(d);
-  }
-
-  private whiteout(path: string): void {
-    this.written.add(path);
-    if (this.opts.whiteouts === 'overlay') {
-      this.parents(path, true);
-      const full = join(this.dir, path);
-      this.replace(path, full, false);
-      mknod(full, S_IFCHR, 0, 0);
+  private whiteout(path: string, member: string): void {
+    const parent = this.parentOf(path, member, this.opts.whiteouts === 'overlay');
+    if (!parent) return; // vfs: nothing there to delete
+    const name = baseOf(path);
+    const key = joinPath(parent.path, name);
+    if (this.opts.whiteouts === 'delete') {
+      this.written.add(key);
+      this.clear(parent, name, key);
       return;
     }
-    if (this.parents(path, false)) this.replace(path, join(this.dir, path), false);
+    this.create(parent, name, key, () => at.tryMknod(parent.fd, name, S_IFCHR, 0, 0));
   }
 
-  private opaque(dir: string): void {
+  private opaque(dir: string, member: string): void {
     if (this.opts.whiteouts === 'overlay') {
-      this.parents(`${dir}/x`.replace(/^\//, ''), true);
-      lsetxattr(join(this.dir, dir), 'trusted.overlay.opaque', Buffer.from('y'));
+      const d = this.tree.dir(dir, { create: true, follow: true, member })!;
+      at.fsetxattr(d.fd, 'trusted.overlay.opaque', Buffer.from('y'));
       return;
     }
-    if (dir && !this.parents(`${dir}/x`, false)) return;
-    const full = join(this.dir, dir);
-    if (!lstat(full)?.isDirectory()) return;
-    for (const name of fs.readdirSync(full)) {
-      const child = dir ? `${dir}/${name}` : name;
-      if (!this.written.has(child)) this.replace(child, join(full, name), false);
+    const d = this.tree.dir(dir, { create: false, follow: true, member });
+    if (!d) return;
+    for (const name of fs.readdirSync(`/proc/self/fd/${d.fd}`)) {
+      const key = joinPath(d.path, name);
+      if (!this.written.has(key)) this.clear(d, name, key);
     }
   }
 }
 
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? '' : path.slice(0, slash);
+/** applicable — overlay's own markers from a layer could hide or redirect lower files: never applied. */
+function applicable(xattr: string): boolean {
+  return !xattr.startsWith('trusted.overlay.');
 }
 
-function lstat(p: string): fs.Stats | undefined {
-  return fs.lstatSync(p, { throwIfNoEntry: false });
-}
-
-function exists(p: string): boolean {
-  return lstat(p) !== undefined;
+function mtimeOf(h: Header): number {
+  return h.mtime ? h.mtime.getTime() : 0;
 }

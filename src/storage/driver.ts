@@ -11,6 +11,8 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { hexOf } from '../images/digest.js';
 import type { ApplyOptions } from './apply-layer.js';
 import { MNT_DETACH, S_IFCHR, mknod, mount, umount2 } from './libc.js';
+import { removePath } from './remove-tree.js';
+import { tempName } from './temp-name.js';
 
 export type DriverName = 'overlay' | 'vfs';
 export const DRIVER_NAMES: readonly DriverName[] = ['overlay', 'vfs'];
@@ -19,6 +21,15 @@ export interface Rootfs { path: string; driver: DriverName }
 
 /** PreparedRootfs — a rootfs ready to be mounted: `overlay` says how (options, and the dir they are relative to); without it, `path` is a plain directory. */
 export interface PreparedRootfs extends Rootfs { overlay?: { options: string; cwd: string } | undefined }
+
+export interface MountOptions {
+  /**
+   * Honour the image's setuid/setgid bits and device nodes. Off by default: `tsnet mount`
+   * mounts nosuid,nodev. A container's rootfs needs them (the runtime turns this on, with
+   * its rootfs under a root-only directory, as Docker does).
+   */
+  suidDev?: boolean | undefined;
+}
 
 export abstract class GraphDriver {
   abstract readonly name: DriverName;
@@ -51,7 +62,7 @@ export abstract class GraphDriver {
    * it into place only when fill succeeds; on failure nothing is left behind.
    */
   async createLayer<T>(chainId: string, parent: string | undefined, fill: (dir: string) => Promise<T>): Promise<T> {
-    const tmp = join(this.home, 'tmp', `${hexOf(chainId).slice(0, 16)}-${process.pid}-${Date.now()}`);
+    const tmp = join(this.home, 'tmp', tempName(hexOf(chainId).slice(0, 16)));
     fs.mkdirSync(join(this.home, 'layers'), { recursive: true });
     fs.mkdirSync(join(this.home, 'tmp'), { recursive: true });
     try {
@@ -60,7 +71,7 @@ export abstract class GraphDriver {
       fs.renameSync(tmp, this.layerDir(chainId));
       return result;
     } catch (e) {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      removePath(tmp);
       throw e;
     }
   }
@@ -68,13 +79,19 @@ export abstract class GraphDriver {
   protected abstract prepareLayerDir(tmp: string, parent: string | undefined): Promise<void>;
 
   removeLayer(chainId: string): void {
-    fs.rmSync(this.layerDir(chainId), { recursive: true, force: true });
+    removePath(this.layerDir(chainId));
   }
 
-  /** prepareRootfs — what mountRootfs does, short of the mount (which a container's helper makes in its own mount namespace). */
+  /**
+   * prepareRootfs — what mountRootfs does, short of the mount (which a container's helper
+   * makes in its own mount namespace). `dir` must be under a root-only directory.
+   */
   abstract prepareRootfs(chain: readonly string[], dir: string): Promise<PreparedRootfs>;
-  /** mountRootfs — a writable rootfs for `chain` (bottom → top) under `dir`. */
-  abstract mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs>;
+  /**
+   * mountRootfs — a writable rootfs for `chain` (bottom → top) under `dir`, which becomes
+   * a 0700 directory of root's: other users cannot reach the rootfs, whatever it holds.
+   */
+  abstract mountRootfs(chain: readonly string[], dir: string, opts?: MountOptions): Promise<Rootfs>;
   /** unmountRootfs — undoes mountRootfs and removes `dir`; a missing one is fine. */
   abstract unmountRootfs(dir: string): void;
 }

@@ -89,6 +89,8 @@ export function llistxattr(path: string): string[] {
 }
 
 export const MS_RDONLY = 1;
+export const MS_NOSUID = 2;
+export const MS_NODEV = 4;
 export const MNT_DETACH = 2;
 
 export function mount(src: string, target: string, fstype: string, flags: number, data: string | null): void {

@@ -3,13 +3,18 @@
  * with whiteouts as 0:0 character devices and opaque directories marked by the
  * trusted.overlay.opaque xattr, which is what overlayfs itself reads. A rootfs is one
  * overlay mount: the image's layer dirs as lowerdirs (top first) plus its own upper dir.
+ * The rootfs root shows the upper dir's owner and mode, so the upper dir takes those of
+ * the top-most layer whose "/" entry set them (ROOT_SET_XATTR, see apply-layer), as the
+ * upper dir of Docker's overlay2 takes its parent's.
  */
 import * as fs from 'node:fs';
 import { join, relative } from 'node:path';
 import { TsnetError } from '../core/errors.js';
-import type { ApplyOptions } from './apply-layer.js';
-import { GraphDriver, type PreparedRootfs, type Rootfs } from './driver.js';
-import { MNT_DETACH, mount, umount2, SyscallError } from './libc.js';
+import { ROOT_SET_XATTR, type ApplyOptions } from './apply-layer.js';
+import { GraphDriver, type MountOptions, type PreparedRootfs, type Rootfs } from './driver.js';
+import { MNT_DETACH, MS_NODEV, MS_NOSUID, lgetxattr, mount, umount2, SyscallError } from './libc.js';
+import { privateDir } from './private-dir.js';
+import { removePath } from './remove-tree.js';
 
 /** The kernel takes at most a page of mount options. */
 const MAX_OPTIONS = 4000;
@@ -33,7 +38,10 @@ export class OverlayDriver extends GraphDriver {
    */
   async prepareRootfs(chain: readonly string[], dir: string): Promise<PreparedRootfs> {
     const merged = join(dir, 'merged');
-    for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const model = [...chain].reverse().map((c) => this.layerDir(c)).find((d) => lgetxattr(d, ROOT_SET_XATTR) !== undefined);
+    mkdirLike(join(dir, 'upper'), model);
+    for (const d of ['work', 'merged']) fs.mkdirSync(join(dir, d), { mode: 0o755 });
     const layers = join(this.home, 'layers');
     fs.mkdirSync(layers, { recursive: true });
     const lower = chain.length > 0
@@ -45,12 +53,14 @@ export class OverlayDriver extends GraphDriver {
     return { path: merged, driver: 'overlay', overlay: { options, cwd: layers } };
   }
 
-  async mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+  /** mountRootfs — prepareRootfs in a private dir, mounted nosuid,nodev unless opts.suidDev. */
+  async mountRootfs(chain: readonly string[], dir: string, opts: MountOptions = {}): Promise<Rootfs> {
+    privateDir(dir);
     const r = await this.prepareRootfs(chain, dir);
     const cwd = process.cwd();
     process.chdir(r.overlay!.cwd);
     try {
-      mount('overlay', r.path, 'overlay', 0, r.overlay!.options);
+      mount('overlay', r.path, 'overlay', opts.suidDev ? 0 : MS_NOSUID | MS_NODEV, r.overlay!.options);
     } finally {
       process.chdir(cwd);
     }
@@ -64,6 +74,14 @@ export class OverlayDriver extends GraphDriver {
       // Not mounted (EINVAL) or already gone (ENOENT): teardown is idempotent.
       if (!(e instanceof SyscallError) || (e.errno !== EINVAL_ERRNO && e.errno !== ENOENT_ERRNO)) throw e;
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    removePath(dir);
   }
+}
+
+/** mkdirLike — a new directory with the owner and mode of `model` (0755 root when none). */
+function mkdirLike(path: string, model: string | undefined): void {
+  const st = model ? fs.statSync(model) : undefined;
+  fs.mkdirSync(path);
+  if (st) fs.chownSync(path, st.uid, st.gid);
+  fs.chmodSync(path, st ? st.mode & 0o7777 : 0o755);
 }

@@ -43,7 +43,19 @@ export async function* readTar(source: Readable): AsyncGenerator<TarEntry> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { extract } = require('tar-stream') as typeof import('tar-stream');
   const ex = extract();
-  const internal = ex as unknown as { _decodeLongHeader(buf: Buffer): void; _header: { type: string }; _pax: Record<string | symbol, unknown> | null };
+  const internal = ex as unknown as {
+    _decodeLongHeader(buf: Buffer): void; _header: { type: string }; _pax: Record<string | symbol, unknown> | null;
+    _final(cb: (e?: Error | null) => void): void; _stream: unknown; _longHeader: boolean; _missing: number; _buffer: { buffered: number };
+  };
+  // A stream that stops right after an entry's data, with neither its padding nor the
+  // end-of-archive blocks, is a whole archive to Go's archive/tar, so to Docker and
+  // containerd; `umoci insert` (0.4) writes such layers. Only padding may be missing:
+  // a stream cut inside a header or a body is still "Unexpected end of data".
+  const final = internal._final.bind(ex);
+  internal._final = (cb) => {
+    if (internal._stream === null && !internal._longHeader && internal._buffer.buffered === 0 && internal._missing < 512) internal._missing = 0;
+    final(cb);
+  };
   const decode = internal._decodeLongHeader.bind(ex);
   internal._decodeLongHeader = (buf: Buffer) => {
     decode(buf);

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { run } from '../core/exec.js';
 import type { ApplyOptions } from './apply-layer.js';
 import { GraphDriver, type PreparedRootfs, type Rootfs } from './driver.js';
+import { privateDir } from './private-dir.js';
+import { removePath } from './remove-tree.js';
 
 export class VfsDriver extends GraphDriver {
   readonly name = 'vfs' as const;
@@ -32,12 +34,14 @@ export class VfsDriver extends GraphDriver {
     return { path: rootfs, driver: 'vfs' };
   }
 
+  /** mountRootfs — a copy in a 0700 directory: other users cannot reach its setuid files or devices. */
   mountRootfs(chain: readonly string[], dir: string): Promise<Rootfs> {
+    privateDir(dir);
     return this.prepareRootfs(chain, dir);
   }
 
   unmountRootfs(dir: string): void {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removePath(dir);
   }
 }
 

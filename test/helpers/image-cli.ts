@@ -11,10 +11,10 @@ export function tsnetRoot(root: string, args: string[], env: Record<string, stri
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function tsnetRootAsync(root: string, args: string[]): Promise<CliResult> {
+export function tsnetRootAsync(root: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   ensureDaemon(undefined, root);
   return new Promise((resolve) => {
-    const c = spawn(TSNET_BIN, [...args.slice(0, 1), '--root', root, ...args.slice(1)]);
+    const c = spawn(TSNET_BIN, [...args.slice(0, 1), '--root', root, ...args.slice(1)], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });

@@ -81,7 +81,7 @@ export function gnuTar(dir: string, out: string): void {
   if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
 }
 
-export interface CraftedEntry { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device'; linkname?: string; body?: string; mode?: number }
+export interface CraftedEntry { name: string; type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device'; linkname?: string; body?: string; mode?: number; mtime?: Date; uid?: number; gid?: number }
 
 /** craftTar — a tar from hand-written entries (hostile names included) as a Buffer. */
 export async function craftTar(entries: CraftedEntry[]): Promise<Buffer> {
@@ -93,7 +93,7 @@ export async function craftTar(entries: CraftedEntry[]): Promise<Buffer> {
     const type = e.type ?? 'file';
     const mode = e.mode ?? (type === 'directory' ? 0o755 : 0o644);
     await new Promise<void>((resolve, reject) => {
-      const header = { name: e.name, type, linkname: e.linkname ?? '', mode, devmajor: 1, devminor: 3 };
+      const header = { name: e.name, type, linkname: e.linkname ?? '', mode, devmajor: 1, devminor: 3, mtime: e.mtime ?? new Date(), uid: e.uid ?? 0, gid: e.gid ?? 0 };
       const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
       if (type === 'file') p.entry(header, e.body ?? '', cb);
       else p.entry(header, cb);

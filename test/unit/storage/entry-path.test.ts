@@ -10,10 +10,18 @@ describe('layer entry names', () => {
     assert.equal(entryPath('a//b/./c'), 'a/b/c');
     assert.equal(entryPath('./'), '');
   });
-  test('hostile names refused', () => {
-    assertInvalid(() => entryPath('/etc/passwd'), '"/etc/passwd" is an absolute path');
-    assertInvalid(() => entryPath('a/../../x'), '".." component');
-    assertInvalid(() => entryPath('..'), '".." component');
+  test('absolute names and the root entry, as umoci and others write them, land inside the rootfs', () => {
+    assert.equal(entryPath('/'), '');
+    assert.equal(entryPath('.'), '');
+    assert.equal(entryPath('/etc/passwd'), 'etc/passwd');
+    assert.equal(entryPath('//usr/./lib/'), 'usr/lib');
+    assert.equal(entryPath('a/b/../c'), 'a/c');
+    assert.equal(entryPath('/a/../b'), 'b');
+  });
+  test('a name that climbs above the rootfs is refused', () => {
+    assertInvalid(() => entryPath('a/../../x'), '"a/../../x" climbs out of the rootfs');
+    assertInvalid(() => entryPath('..'), 'climbs out of the rootfs');
+    assertInvalid(() => entryPath('/../etc/passwd'), 'climbs out of the rootfs');
     assertInvalid(() => entryPath('a\0b'), 'NUL');
   });
   test('whiteouts', () => {

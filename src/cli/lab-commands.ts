@@ -1,0 +1,251 @@
+/**
+ * lab-commands — `tsnet lab up|down|status|exec|graph|apply|netem|link|ls|schema`: multi-host
+ * labs from a topology file. A lab is named by its file or by its name once it is up (the
+ * record knows what it made, so down works after the file changed or is gone).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { TsnetError, invalid } from '../core/errors.js';
+import { withGlobals } from './globals.js';
+import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { requireOwnProcess } from '../core/command-scope.js';
+import { resolveRoot } from '../state/db.js';
+import type { LabModel } from '../lab/model.js';
+import type { LabStatus } from '../lab/status.js';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
+const labStatusMod = () => require('../lab/status.js') as typeof import('../lab/status.js');
+const planText = () => require('../lab/plan-text.js') as typeof import('../lab/plan-text.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface LabOpts extends GlobalOpts {
+  name?: string; as?: string; dryRun?: boolean; prefix?: string; ping?: boolean;
+  delay?: string; jitter?: string; loss?: string; corrupt?: string; rate?: string; shaper?: 'tbf' | 'htb'; clear?: boolean;
+  output?: string; serve?: boolean; port?: string;
+}
+
+function labOptions(opts: LabOpts): { root: string; backend: LabOpts['backend'] } {
+  return { root: resolveRoot(opts.root), backend: opts.backend };
+}
+
+/** isFile — FILE|NAME: an existing regular file is a topology file, anything else a lab name. */
+function isFile(arg: string): boolean {
+  return existsSync(arg) && statSync(arg).isFile();
+}
+
+/** target — the lab's name (from the file, or as given) and, when a file was given, its model. */
+export function target(arg: string, opts: LabOpts): { name: string; model?: LabModel; file?: string } {
+  if (isFile(arg)) {
+    const model = lab().loadLabFile(arg, { name: opts.name, prefix: opts.prefix ?? process.env['TSNET_LAB_PREFIX'] });
+    return { name: model.name, model, file: arg };
+  }
+  if (/[/\\]|\.ya?ml$/.test(arg)) throw new TsnetError('ENOTFOUND', `lab file ${arg} does not exist`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/.test(arg)) throw invalid(`"${arg}" is neither a lab file nor a lab name`);
+  return { name: opts.name ?? arg };
+}
+
+export function statusLines(s: LabStatus): string[] {
+  const out = [`lab ${s.name}: ${s.phase}${s.as ? ` (this machine is host ${s.as})` : ''} — ${s.hosts.length} host(s), ${s.nodes.length} node(s), ${s.links.length} link(s)`];
+  out.push('', ...table(['HOST', 'NETNS', 'UNDERLAY', 'STATE'], s.hosts.map((h) => [h.name, h.netns ?? '(this machine)', `${h.underlay.ifname} ${h.underlay.cidr}`, !h.present ? 'missing' : h.underlay.up && h.underlay.carrier ? 'up' : h.underlay.up ? 'no-carrier' : 'down'])));
+  if (s.networks.length) out.push('', ...table(['HOST', 'NETWORK', 'SUBNET', 'GATEWAY', 'VXLAN', 'STATE'], s.networks.map((n) => [n.host, n.bridge, n.subnet, n.gateway ?? '-', n.vxlan ? `${n.vxlan.vni} → ${n.vxlan.remotes.join(', ')}` : '-', n.present ? 'up' : 'missing'])));
+  if (s.nodes.length) out.push('', ...table(['NODE', 'HOST', 'KIND', 'ADDRESSES', 'STATE'], s.nodes.map((n) => [n.name, n.host, n.kind, n.addresses.map((a) => `${a.ifname} ${a.cidr}`).join(', ') || '-', n.present ? 'up' : 'missing'])));
+  out.push('', ...table(['LINK', 'KIND', 'ENDS', 'STATE', 'IMPAIRMENT'], s.links.map((l) => [l.name, l.type === 'switch' ? 'switch' : l.kind, l.ends.join(' <-> '), l.state, l.impairment || '-'])));
+  if (s.routes.length) out.push('', ...table(['HOST', 'ROUTE', 'VIA', 'STATE'], s.routes.map((r) => [r.host, r.dst, `${r.via} dev ${r.dev}`, r.present ? 'present' : 'missing'])));
+  return out;
+}
+
+export function registerLabCommands(program: Command): void {
+  const labCmd = program.command('lab').description('multi-host labs from a topology file: up, down, status, graph, impairments')
+    .addHelpText('after', '\nExamples:\n  tsnet lab up examples/multi-host/pipework-two-hosts.yaml\n  tsnet lab status two-hosts --ping\n  tsnet lab graph two-hosts -o lab.svg\n  tsnet lab down two-hosts');
+
+  withGlobals(labCmd.command('up'))
+    .description('bring up the lab in FILE (idempotent), then print what exists')
+    .argument('<file>', 'topology file (YAML)')
+    .option('--name <name>', "use this lab name instead of the file's")
+    .option('--as <host>', "this machine is HOST of the file: apply only that host's part, in this machine's own namespace")
+    .option('--dry-run', "print each host's plan, change nothing")
+    .addOption(new Option('--prefix <p>', 'prefix of the network namespaces the lab makes (default tsnet-)').env('TSNET_LAB_PREFIX'))
+    .addHelpText('after', '\nExamples:\n  tsnet lab up examples/multi-host/pipework-two-hosts.yaml\n  tsnet lab up lab.yaml --as hostA --dry-run')
+    .action(async (file: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
+      const { model } = target(file, opts);
+      if (opts.dryRun) {
+        const lines = planText().planText(model!, opts.as);
+        printResult(opts, { name: model!.name, plan: lines, model }, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
+        return;
+      }
+      const r = await lab().up(model!, file, opts.as, labOptions(opts));
+      const status = await labStatusMod().labStatus(r.record, opts.backend);
+      printResult(opts, status, [r.created ? `lab ${model!.name} is up` : `lab ${model!.name} was already up; checked and repaired what was missing`, ...statusLines(status)]);
+    });
+
+  withGlobals(labCmd.command('down'))
+    .description('remove everything the lab made (from its record: the file may have changed or gone)')
+    .argument('<lab>', 'lab name or topology file')
+    .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .addHelpText('after', '\nExamples:\n  tsnet lab down two-hosts\n  tsnet lab down examples/multi-host/pipework-two-hosts.yaml')
+    .action(async (arg: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      const { name } = target(arg, opts);
+      const r = await lab().down(name, labOptions(opts));
+      printWarnings(r.warnings);
+      printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
+      if (r.warnings.length) setExitStatus(6);
+    });
+
+  withGlobals(labCmd.command('status'))
+    .description('what the lab has in the kernel now; --ping adds an all-pairs reachability matrix (exit 1 if a pair that should reach does not)')
+    .argument('<lab>', 'lab name or topology file')
+    .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .option('--ping', 'ping every node from every node, from inside the nodes')
+    .addHelpText('after', '\nExamples:\n  tsnet lab status two-hosts\n  tsnet lab status two-hosts --ping --json')
+    .action(async (arg: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      const { name } = target(arg, opts);
+      const rec = lab().requireRecord(resolveRoot(opts.root), name);
+      const status = await labStatusMod().labStatus(rec, opts.backend);
+      if (!opts.ping) {
+        printResult(opts, status, statusLines(status));
+        return;
+      }
+      const probe = require('../lab/probe.js') as typeof import('../lab/probe.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const reach = await probe.reachMatrix(rec);
+      printResult(opts, { ...status, reach }, [...statusLines(status), '', ...probe.matrixLines(reach, rec.model.nodes.map((n) => n.name))]);
+      if (reach.failures > 0) setExitStatus(1);
+    });
+
+  withGlobals(labCmd.command('graph'))
+    .description('draw the lab: -o OUT.svg|.dot|.mmd, or --serve a live page on 127.0.0.1')
+    .argument('<lab>', 'lab name or topology file (a file that is not up is drawn as written)')
+    .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .option('-o, --output <file>', 'write the picture here; the extension picks the format')
+    .option('--serve', 'serve a live page (status refreshed from the running lab) until interrupted')
+    .option('--port <n>', 'port for --serve (default 50080; 0 picks a free one)')
+    .addHelpText('after', '\nExamples:\n  tsnet lab graph two-hosts -o two-hosts.svg\n  tsnet lab graph examples/multi-host/four-hosts.yaml -o four.mmd\n  tsnet lab graph two-hosts --serve --port 8080')
+    .action(async (arg: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      if (!opts.output && !opts.serve) throw invalid('give -o OUT.svg|.dot|.mmd or --serve');
+      const t = target(arg, opts);
+      const root = resolveRoot(opts.root);
+      const { readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const rec = readRecord(root, t.name);
+      if (opts.serve) {
+        requireOwnProcess('the graph server runs until its caller stops it');
+        if (!rec) throw new TsnetError('ENOTFOUND', `no lab named ${t.name} is up; --serve shows a running lab`);
+        const port = opts.port === undefined ? 50080 : Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`--port ${opts.port} is not a port number`);
+        const { serveGraph } = require('../lab/graph-server.js') as typeof import('../lab/graph-server.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+        const server = await serveGraph(root, t.name, port, opts.backend);
+        process.stdout.write(`serving lab ${t.name} on http://127.0.0.1:${server.port}/ (Ctrl-C stops)\n`);
+        await server.closed;
+        return;
+      }
+      const model = rec?.model ?? t.model;
+      if (!model) throw new TsnetError('ENOTFOUND', `no lab named ${t.name} is up; give its file to draw it as written`);
+      const status = rec ? await labStatusMod().labStatus(rec, opts.backend) : undefined;
+      const { writeGraph } = require('../lab/render.js') as typeof import('../lab/render.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const impairments = status ? Object.fromEntries(status.links.map((l) => [l.name, l.impairment])) : undefined;
+      await writeGraph(opts.output!, { model, status, impairments });
+      printResult(opts, { name: model.name, output: opts.output }, `wrote ${opts.output}`);
+    });
+
+  withGlobals(labCmd.command('exec'))
+    .description("run a command inside a node's network namespace")
+    .argument('<lab>', 'lab name or topology file')
+    .argument('<node>', 'node name')
+    .argument('<cmd...>', 'the command (after --)')
+    .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .passThroughOptions()
+    .addHelpText('after', '\nExamples:\n  tsnet lab exec two-hosts web -- busybox ping -c 1 192.168.115.11\n  tsnet lab exec two-hosts db -- ip addr')
+    .action(async (arg: string, node: string, argv: string[], _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      const { name } = target(arg, opts);
+      const rec = lab().requireRecord(resolveRoot(opts.root), name);
+      const n = rec.model.nodes.find((x) => x.name === node);
+      if (!n) throw new TsnetError('ENOTFOUND', `lab ${name} has no node ${node} (nodes: ${rec.model.nodes.map((x) => x.name).join(', ')})`);
+      const { argvIn, netnsExists } = require('../netns/named.js') as typeof import('../netns/named.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      if (!netnsExists(n.netns)) throw new TsnetError('ENOTFOUND', `node ${node}'s netns ${n.netns} is gone; tsnet lab up repairs it`);
+      const { runAttached } = require('../core/exec.js') as typeof import('../core/exec.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const command = argv[0] === '--' ? argv.slice(1) : argv;
+      if (command.length === 0) throw invalid('give the command to run after --');
+      setExitStatus(await runAttached(argvIn(n.netns, command)));
+    });
+
+  withGlobals(labCmd.command('apply'))
+    .description('change a running lab to match its edited file: add and remove nodes, links and networks, leave the rest running')
+    .argument('<file>', 'topology file (YAML)')
+    .option('--name <name>', "use this lab name instead of the file's")
+    .addOption(new Option('--prefix <p>', 'prefix of the network namespaces the lab makes').env('TSNET_LAB_PREFIX'))
+    .addHelpText('after', '\nExample:\n  tsnet lab apply examples/multi-host/pipework-two-hosts.yaml')
+    .action(async (file: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
+      const { model } = target(file, opts);
+      const r = await lab().apply(model!, file, labOptions(opts));
+      const status = await labStatusMod().labStatus(r.record, opts.backend);
+      const summary = r.removed.length + r.added.length === 0 ? `lab ${model!.name}: nothing to change` : `lab ${model!.name}: removed ${r.removed.join(', ') || 'nothing'}; added ${r.added.join(', ') || 'nothing'}`;
+      printResult(opts, { removed: r.removed, added: r.added, status }, [summary, ...statusLines(status)]);
+    });
+
+  withGlobals(labCmd.command('netem'))
+    .description("change a link's impairment at run time (delay, jitter, loss and corruption need netem; rate uses tbf or htb)")
+    .argument('<lab>', 'lab name or topology file')
+    .argument('<link>', 'link name (see tsnet lab status)')
+    .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .option('--delay <t>', 'e.g. 20ms').option('--jitter <t>', 'e.g. 5ms').option('--loss <p>', 'e.g. 1%').option('--corrupt <p>', 'e.g. 0.1%')
+    .option('--rate <r>', 'e.g. 10mbit')
+    .addOption(new Option('--shaper <q>', 'qdisc for a rate alone').choices(['tbf', 'htb']))
+    .option('--clear', 'remove the impairment')
+    .addHelpText('after', '\nExamples:\n  tsnet lab netem two-hosts wire --rate 10mbit\n  tsnet lab netem two-hosts web:eth1 --delay 20ms --jitter 5ms --loss 1%\n  tsnet lab netem two-hosts wire --clear')
+    .action(async (arg: string, linkName: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      const { name } = target(arg, opts);
+      const { impairmentSchema } = require('../lab/schema.js') as typeof import('../lab/schema.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const given = Object.fromEntries((['delay', 'jitter', 'loss', 'corrupt', 'rate', 'shaper'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+      if (opts.clear && Object.keys(given).length) throw invalid('--clear takes no other impairment option');
+      if (!opts.clear && Object.keys(given).length === 0) throw invalid('give --delay, --jitter, --loss, --corrupt, --rate or --clear');
+      const parsed = impairmentSchema.safeParse(given);
+      if (!parsed.success) throw invalid(parsed.error.issues[0]!.message);
+      if (parsed.data.jitter && !parsed.data.delay) throw invalid('--jitter needs --delay');
+      const rec = await lab().netem(name, linkName, opts.clear ? null : parsed.data, labOptions(opts));
+      const status = await labStatusMod().labStatus(rec, opts.backend);
+      const l = status.links.find((x) => x.name === linkName)!;
+      printResult(opts, l, `link ${linkName}: ${l.impairment || 'no impairment'}`);
+    });
+
+  withGlobals(labCmd.command('link'))
+    .description('take a link down (a pulled cable) or bring it back up')
+    .argument('<lab>', 'lab name or topology file')
+    .argument('<link>', 'link name (see tsnet lab status)')
+    .argument('<state>', 'down or up')
+    .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .addHelpText('after', '\nExamples:\n  tsnet lab link two-hosts wire down\n  tsnet lab link two-hosts wire up')
+    .action(async (arg: string, linkName: string, state: string, _o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      if (state !== 'up' && state !== 'down') throw invalid(`link state "${state}" must be up or down`);
+      const { name } = target(arg, opts);
+      await lab().link(name, linkName, state === 'up', labOptions(opts));
+      printResult(opts, { name, link: linkName, state }, `link ${linkName} is ${state}`);
+    });
+
+  withGlobals(labCmd.command('schema'))
+    .description('print the topology file schema as JSON Schema (for editors)')
+    .action(() => {
+      const { z } = require('zod') as typeof import('zod'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { labSchema } = require('../lab/schema.js') as typeof import('../lab/schema.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      process.stdout.write(`${JSON.stringify(z.toJSONSchema(labSchema), null, 2)}\n`);
+    });
+
+  withGlobals(labCmd.command('ls'))
+    .description('the labs that are up under this state root')
+    .action(async (_o: LabOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts>();
+      const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const root = resolveRoot(opts.root);
+      const recs = listLabs(root).map((n) => readRecord(root, n)!);
+      printResult(opts, recs.map((r) => ({ name: r.model.name, phase: r.phase, file: r.file ?? null, as: r.as ?? null, hosts: r.model.hosts.length, nodes: r.model.nodes.length })),
+        table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])));
+    });
+}

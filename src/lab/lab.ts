@@ -1,0 +1,158 @@
+/**
+ * lab — the lab operations as the CLI (and later the daemon) calls them: read a file into a
+ * model, and up / down / apply / netem / link on a lab under its lock, keeping its record.
+ * Bad input and unsupported impairments are refused before the record is written or the
+ * kernel touched; a failed first `up` is rolled back, a failed later one is left for `down`.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { TsnetError, invalid } from '../core/errors.js';
+import type { LinkOpsBackend } from '../netlink/linkops.js';
+import { requireImpairments } from '../tc/apply.js';
+import type { Impairment } from '../tc/impairment.js';
+import { labDown, type DownResult } from './down.js';
+import { scopeOf } from './hosts.js';
+import { setLinkState } from './link-state.js';
+import type { LabModel } from './model.js';
+import { readRecord, removeLabDir, withLabLock, writeRecord, type LabRecord } from './record.js';
+import { parseLabText } from './topology-file.js';
+import { resolveLab, type ResolveOptions } from './topology.js';
+import { applyLinkImpairments, labUp } from './up.js';
+import { diffModels, removeDropped } from './apply.js';
+
+export interface LabOptions {
+  root: string;
+  backend?: LinkOpsBackend | undefined;
+}
+
+/** loadLabFile — the file read, parsed, validated and resolved; nothing else happens. */
+export function loadLabFile(path: string, opts: ResolveOptions = {}): LabModel {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TsnetError('ENOTFOUND', `cannot read lab file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  return resolveLab(parseLabText(text, path), opts);
+}
+
+/** requireRecord — the record of a lab that is up (or half up). */
+export function requireRecord(root: string, name: string): LabRecord {
+  const rec = readRecord(root, name);
+  if (!rec) throw new TsnetError('ENOTFOUND', `no lab named ${name} is up (see tsnet lab ls)`);
+  return rec;
+}
+
+function sameModel(a: LabModel, b: LabModel): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function checkImpairments(model: LabModel, as: string | undefined, rec?: LabRecord): Promise<void> {
+  const scope = scopeOf(model, as);
+  await requireImpairments(scope.links.map((l) => ({ link: l.name, impair: rec && Object.prototype.hasOwnProperty.call(rec.netem, l.name) ? (rec.netem[l.name] ?? undefined) : l.impair })));
+}
+
+export interface UpResult { created: boolean; record: LabRecord }
+
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions): Promise<UpResult> {
+  if (as !== undefined && !model.hosts.some((h) => h.name === as)) {
+    throw invalid(`--as ${as}: the lab has no such host (hosts: ${model.hosts.map((h) => h.name).join(', ')})`);
+  }
+  return withLabLock(opts.root, model.name, async () => {
+    const prior = readRecord(opts.root, model.name);
+    if (prior && !sameModel(prior.model, model)) {
+      throw new TsnetError('ECONFLICT', `lab ${model.name} is up from a different topology${prior.file ? ` (${prior.file})` : ''}; tsnet lab apply changes it, tsnet lab down ${model.name} removes it`);
+    }
+    if (prior && (prior.as ?? undefined) !== as) {
+      throw new TsnetError('ECONFLICT', `lab ${model.name} is up ${prior.as ? `as host ${prior.as}` : 'with every host simulated'} here; give the same --as or take it down first`);
+    }
+    await checkImpairments(model, as, prior);
+    const now = new Date().toISOString();
+    const rec: LabRecord = prior ?? { model, file: file ? resolvePath(file) : undefined, phase: 'creating', as, linksDown: [], netem: {}, createdAt: now, updatedAt: now };
+    writeRecord(opts.root, rec); // before the first kernel change: down can always find what was started
+    try {
+      await labUp(rec, opts);
+    } catch (e) {
+      if (!prior) {
+        await labDown(rec, opts).catch(() => undefined);
+        removeLabDir(opts.root, model.name);
+      } else {
+        writeRecord(opts.root, { ...rec, phase: 'failed' });
+      }
+      throw e;
+    }
+    const done = { ...rec, phase: 'up' as const };
+    writeRecord(opts.root, done);
+    return { created: !prior, record: done };
+  });
+}
+
+export async function down(name: string, opts: LabOptions): Promise<DownResult & { existed: boolean }> {
+  return withLabLock(opts.root, name, async () => {
+    const rec = readRecord(opts.root, name);
+    if (!rec) return { existed: false, removedNetns: 0, warnings: [] };
+    writeRecord(opts.root, { ...rec, phase: 'removing' });
+    const result = await labDown(rec, opts);
+    // A netns that would not go keeps the record, so a later down can try again.
+    if (result.warnings.some((w) => w.startsWith('netns '))) writeRecord(opts.root, { ...rec, phase: 'failed' });
+    else removeLabDir(opts.root, name);
+    return { existed: true, ...result };
+  });
+}
+
+export interface ApplyResult { removed: string[]; added: string[]; record: LabRecord }
+
+/** apply — the running lab changed to match an edited file: dropped parts removed, new parts made, the rest untouched. */
+export async function apply(model: LabModel, file: string | undefined, opts: LabOptions): Promise<ApplyResult> {
+  return withLabLock(opts.root, model.name, async () => {
+    const prior = readRecord(opts.root, model.name);
+    if (!prior) throw new TsnetError('ENOTFOUND', `no lab named ${model.name} is up; tsnet lab up creates it`);
+    await checkImpairments(model, prior.as, prior);
+    const diff = diffModels(prior.model, model);
+    const links = new Set(model.links.map((l) => l.name));
+    const rec: LabRecord = {
+      ...prior, model, file: file ? resolvePath(file) : prior.file, phase: 'creating',
+      linksDown: prior.linksDown.filter((l) => links.has(l) && !diff.removed.includes(`link ${l}`)),
+      netem: Object.fromEntries(Object.entries(prior.netem).filter(([l]) => links.has(l) && !diff.removed.includes(`link ${l}`))),
+    };
+    writeRecord(opts.root, { ...rec, model: prior.model, phase: 'removing' });
+    await removeDropped(prior, model, opts);
+    writeRecord(opts.root, rec);
+    await labUp(rec, opts);
+    const done = { ...rec, phase: 'up' as const };
+    writeRecord(opts.root, done);
+    return { removed: diff.removed, added: diff.added, record: done };
+  });
+}
+
+function findLink(rec: LabRecord, link: string) {
+  const l = scopeOf(rec.model, rec.as).links.find((x) => x.name === link);
+  if (!l) throw new TsnetError('ENOTFOUND', `lab ${rec.model.name} has no link ${link} (links: ${scopeOf(rec.model, rec.as).links.map((x) => x.name).join(', ')})`);
+  return l;
+}
+
+/** netem — a link's impairment changed at run time (null: back to none), kept in the record. */
+export async function netem(name: string, link: string, impair: Impairment | null, opts: LabOptions): Promise<LabRecord> {
+  return withLabLock(opts.root, name, async () => {
+    const rec = requireRecord(opts.root, name);
+    findLink(rec, link);
+    await requireImpairments([{ link, impair: impair ?? undefined }]);
+    const next: LabRecord = { ...rec, netem: { ...rec.netem, [link]: impair } };
+    await applyLinkImpairments(next, scopeOf(rec.model, rec.as), opts.root, link);
+    writeRecord(opts.root, next);
+    return next;
+  });
+}
+
+/** link — `lab link L down|up`. */
+export async function link(name: string, linkName: string, upWanted: boolean, opts: LabOptions): Promise<LabRecord> {
+  return withLabLock(opts.root, name, async () => {
+    const rec = requireRecord(opts.root, name);
+    const l = findLink(rec, linkName);
+    await setLinkState(rec, scopeOf(rec.model, rec.as), l, upWanted, opts.backend);
+    const linksDown = upWanted ? rec.linksDown.filter((x) => x !== linkName) : [...new Set([...rec.linksDown, linkName])];
+    const next = { ...rec, linksDown };
+    writeRecord(opts.root, next);
+    return next;
+  });
+}
