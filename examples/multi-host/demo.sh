@@ -2,7 +2,8 @@
 # multi-host demo — the main job: the seed's two-host scenario as a tsnet lab. Brings up
 # examples/multi-host/pipework-two-hosts.yaml (two simulated hosts, br0 on each, a container
 # on each at 192.168.115.10 and .11 via gateway .2, static routes over the underlay), prints
-# the lab and its all-pairs reachability matrix (pinged from inside the containers), writes
+# the lab and its all-pairs reachability matrix (pinged from inside the containers), has one
+# container fetch a page from the other across the hosts, writes
 # the lab's picture and prints its path. The lab stays up to be looked at; it is taken down
 # on request:
 #   examples/multi-host/demo.sh            bring it up (again: idempotent), show it
@@ -23,7 +24,7 @@ if [ "${1:-}" = down ]; then
   exit 0
 fi
 
-step "1. The busybox base image for container nodes (built locally from busybox-static if absent)"
+step "1. The busybox base image for the containers (built locally from busybox-static if absent)"
 if "$tsnet" images | awk 'NR > 1 { print $1 }' | grep -qx 'docker.io/library/busybox\|busybox'; then
   echo "busybox is already there"
 else
@@ -39,13 +40,16 @@ step "2. Bring up the lab: $file"
 step "3. Every container pings every other, from inside (row → column)"
 "$tsnet" lab status "$lab" --ping | sed -n '/^reachability/,$p'
 
-step "4. The picture"
+step "4. The container on hostA fetches a page from the one on hostB (its /etc/hostname)"
+"$tsnet" lab exec "$lab" web -- wget -q -O - http://192.168.115.11/hostname
+
+step "5. The picture"
 svg=${TSNET_DEMO_SVG:-$PWD/$lab.svg}
 "$tsnet" lab graph "$lab" -o "$svg"
 echo "graph: $svg"
 
 if [ "${1:-}" = --down ]; then
-  step "5. Take it all down"
+  step "6. Take it all down"
   "$tsnet" lab down "$lab"
 else
   echo

@@ -170,7 +170,9 @@ export function registerLabCommands(program: Command): void {
       const { runAttached } = require('../core/exec.js') as typeof import('../core/exec.js'); // eslint-disable-line @typescript-eslint/no-require-imports
       const command = argv[0] === '--' ? argv.slice(1) : argv;
       if (command.length === 0) throw invalid('give the command to run after --');
-      setExitStatus(await runAttached(argvIn(n.netns, command)));
+      // A container node: all of its namespaces (its filesystem too), through its process.
+      const pid = n.kind === 'container' ? lab().containerPid(resolveRoot(opts.root), rec, n) : undefined;
+      setExitStatus(await runAttached(pid ? ['nsenter', '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...command] : argvIn(n.netns, command)));
     });
 
   withGlobals(labCmd.command('apply'))

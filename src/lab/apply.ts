@@ -12,6 +12,7 @@ import { openHost, scopeOf, withNetnsLinks, type HostHandle } from './hosts.js';
 import type { LabModel, LinkModel } from './model.js';
 import { hostRoot, type LabRecord } from './record.js';
 import { applyLinkImpairments } from './up.js';
+import { removeContainerNode } from './container-nodes.js';
 
 type Keyed = Map<string, string>;
 
@@ -42,19 +43,25 @@ export async function removeDropped(rec: LabRecord, after: LabModel, opts: { roo
   const goneHosts = scope.hosts.filter((h) => gone.has(`host ${h.name}`));
   const goneNodes = scope.nodes.filter((n) => gone.has(`node ${n.name}`) || goneHosts.some((h) => h.name === n.host));
   const goneLinks = scope.links.filter((l) => gone.has(`link ${l.name}`));
-  // Whole namespaces first: a dropped host takes its networks, routes and wires' ends with it.
-  await deleteNamedNetns([...goneNodes.map((n) => n.netns), ...(rec.as === undefined ? goneHosts.map((h) => h.netns) : []),
-    ...goneLinks.flatMap((l) => (l.switchNetns && rec.as === undefined ? [l.switchNetns] : []))]);
-  for (const h of goneHosts) if (rec.as === undefined) rmSync(hostRoot(opts.root, before.name, h.name), { recursive: true, force: true });
   const handles = new Map<string, HostHandle>();
   const hostOf = async (name: string): Promise<HostHandle> => {
     let h = handles.get(name);
     if (!h) handles.set(name, (h = await openHost(opts.root, before, scope, scope.hosts.find((x) => x.name === name)!, opts.backend)));
     return h;
   };
+  // Dropped containers first, while their hosts exist (their processes would outlive a netns).
+  for (const n of goneNodes) if (n.kind === 'container') await removeContainerNode(before, n, (await hostOf(n.host)).ctx);
+  // Whole namespaces next: a dropped host takes its networks, routes and wires' ends with it.
+  await deleteNamedNetns([...goneNodes.map((n) => n.netns), ...(rec.as === undefined ? goneHosts.map((h) => h.netns) : []),
+    ...goneLinks.flatMap((l) => (l.switchNetns && rec.as === undefined ? [l.switchNetns] : []))]);
+  for (const h of goneHosts) {
+    handles.get(h.name)?.close();
+    handles.delete(h.name);
+    if (rec.as === undefined) rmSync(hostRoot(opts.root, before.name, h.name), { recursive: true, force: true });
+  }
   try {
     for (const n of goneNodes) {
-      if (goneHosts.some((h) => h.name === n.host)) continue;
+      if (goneHosts.some((h) => h.name === n.host) || n.kind === 'container') continue;
       await detach((await hostOf(n.host)).ctx, { kind: 'netns', name: n.netns });
     }
     for (const l of goneLinks) await removeLink(l, rec, goneHosts.map((h) => h.name), goneNodes.map((n) => n.name), hostOf, opts.backend);

@@ -7,7 +7,8 @@
  */
 import { detach } from '../attach/detach.js';
 import type { LinkOpsBackend } from '../netlink/linkops.js';
-import { deleteNamedNetns } from '../netns/named.js';
+import { deleteNamedNetns, netnsExists } from '../netns/named.js';
+import { removeContainerNode } from './container-nodes.js';
 import { applyImpairments } from '../tc/apply.js';
 import { deleteVxlan } from '../vxlan/vxlan.js';
 import { openHost, scopeOf } from './hosts.js';
@@ -26,11 +27,23 @@ export async function labDown(rec: LabRecord, opts: { root: string; backend?: Li
   const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     try { await fn(); } catch (e) { warnings.push(`${what}: ${(e as Error).message}`); }
   };
+  // Containers first, while their hosts still exist: their processes, rootfs and cgroups.
+  for (const host of scope.hosts) {
+    const nodes = scope.nodes.filter((n) => n.host === host.name && n.kind === 'container');
+    if (nodes.length === 0 || (scope.as === undefined && !netnsExists(host.netns))) continue;
+    const h = await openHost(opts.root, model, scope, host, opts.backend);
+    try {
+      for (const node of nodes) await attempt(`container ${node.name}`, async () => warnings.push(...(await removeContainerNode(model, node, h.ctx))));
+    } finally {
+      h.close();
+    }
+  }
   if (scope.as !== undefined) {
     const host = scope.hosts[0]!;
     const h = await openHost(opts.root, model, scope, host, opts.backend);
     try {
       for (const node of scope.nodes) {
+        if (node.kind === 'container') continue;
         await attempt(`detach ${node.name}`, async () => warnings.push(...(await detach(h.ctx, { kind: 'netns', name: node.netns })).warnings));
       }
       for (const r of model.routes.filter((x) => x.host === host.name)) {

@@ -13,11 +13,13 @@ import type { Impairment } from '../tc/impairment.js';
 import { labDown, type DownResult } from './down.js';
 import { scopeOf } from './hosts.js';
 import { setLinkState } from './link-state.js';
-import type { LabModel } from './model.js';
-import { readRecord, removeLabDir, withLabLock, writeRecord, type LabRecord } from './record.js';
+import type { LabModel, NodeModel } from './model.js';
+import { hostRoot, readRecord, removeLabDir, withLabLock, writeRecord, type LabRecord } from './record.js';
 import { parseLabText } from './topology-file.js';
 import { resolveLab, type ResolveOptions } from './topology.js';
 import { applyLinkImpairments, labUp } from './up.js';
+import { containerName, requireImages } from './container-nodes.js';
+import { EngineContext } from '../engine/context.js';
 import { diffModels, removeDropped } from './apply.js';
 
 export interface LabOptions {
@@ -52,6 +54,14 @@ async function checkImpairments(model: LabModel, as: string | undefined, rec?: L
   await requireImpairments(scope.links.map((l) => ({ link: l.name, impair: rec && Object.prototype.hasOwnProperty.call(rec.netem, l.name) ? (rec.netem[l.name] ?? undefined) : l.impair })));
 }
 
+/** checkImages — container nodes' images must be in this machine's root (simulated hosts get copies). */
+function checkImages(model: LabModel, as: string | undefined, root: string): void {
+  const nodes = scopeOf(model, as).nodes.filter((n) => n.kind === 'container');
+  if (nodes.length === 0) return;
+  const ctx = new EngineContext({ root });
+  try { requireImages(ctx, nodes); } finally { ctx.close(); }
+}
+
 export interface UpResult { created: boolean; record: LabRecord }
 
 export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions): Promise<UpResult> {
@@ -67,6 +77,7 @@ export async function up(model: LabModel, file: string | undefined, as: string |
       throw new TsnetError('ECONFLICT', `lab ${model.name} is up ${prior.as ? `as host ${prior.as}` : 'with every host simulated'} here; give the same --as or take it down first`);
     }
     await checkImpairments(model, as, prior);
+    checkImages(model, as, opts.root);
     const now = new Date().toISOString();
     const rec: LabRecord = prior ?? { model, file: file ? resolvePath(file) : undefined, phase: 'creating', as, linksDown: [], netem: {}, createdAt: now, updatedAt: now };
     writeRecord(opts.root, rec); // before the first kernel change: down can always find what was started
@@ -108,6 +119,7 @@ export async function apply(model: LabModel, file: string | undefined, opts: Lab
     const prior = readRecord(opts.root, model.name);
     if (!prior) throw new TsnetError('ENOTFOUND', `no lab named ${model.name} is up; tsnet lab up creates it`);
     await checkImpairments(model, prior.as, prior);
+    checkImages(model, prior.as, opts.root);
     const diff = diffModels(prior.model, model);
     const links = new Set(model.links.map((l) => l.name));
     const rec: LabRecord = {
@@ -155,4 +167,16 @@ export async function link(name: string, linkName: string, upWanted: boolean, op
     writeRecord(opts.root, next);
     return next;
   });
+}
+
+/** containerPid — the running process of a container node, from its host's state. */
+export function containerPid(root: string, rec: LabRecord, node: NodeModel): number {
+  const ctx = new EngineContext({ root: rec.as === undefined ? hostRoot(root, rec.model.name, node.host) : root });
+  try {
+    const c = ctx.containers.byName(containerName(rec.model, node));
+    if (!c || c.state !== 'running' || !c.pid) throw new TsnetError('ENOTFOUND', `node ${node.name}'s container is not running; tsnet lab up starts it`);
+    return c.pid;
+  } finally {
+    ctx.close();
+  }
 }

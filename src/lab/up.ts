@@ -20,6 +20,7 @@ import { ensureVxlan } from '../vxlan/vxlan.js';
 import type { HostModel, LabModel, LinkModel, NodeModel } from './model.js';
 import { effectiveImpairment, hostRoot, type LabRecord } from './record.js';
 import { setLinkState } from './link-state.js';
+import { containerName, ensureContainerNode } from './container-nodes.js';
 import { hostNetnsName, inParallel, openHost, scopeOf, withNetnsLinks, type HostHandle, type LabScope } from './hosts.js';
 
 /** How many nodes are set up at once: enough to overlap waits, few enough for a 2-core machine. */
@@ -31,27 +32,36 @@ export interface UpOptions {
   backend?: LinkOpsBackend | undefined;
 }
 
-/** netnsOfScope — every netns this scope makes: hosts and switches (simulated only) and nodes. */
+/** netnsOfScope — every netns name this scope uses: hosts and switches (simulated only) and nodes. */
 export function netnsOfScope(model: LabModel, scope: LabScope): string[] {
   const names = scope.as === undefined ? [...model.hosts.map((h) => h.netns), ...model.links.flatMap((l) => (l.switchNetns ? [l.switchNetns] : []))] : [];
   return [...names, ...scope.nodes.map((n) => n.netns)];
 }
 
+/** netnsToMake — those the lab makes itself: a container node's netns is its container's, named once it runs. */
+function netnsToMake(model: LabModel, scope: LabScope): string[] {
+  const containers = new Set(scope.nodes.filter((n) => n.kind === 'container').map((n) => n.netns));
+  return netnsOfScope(model, scope).filter((n) => !containers.has(n));
+}
+
 export async function labUp(rec: LabRecord, opts: UpOptions): Promise<void> {
   const model = rec.model;
   const scope = scopeOf(model, rec.as);
-  const made = await createNamedNetns(netnsOfScope(model, scope));
+  const made = await createNamedNetns(netnsToMake(model, scope));
   debug(`lab ${model.name}: made ${made.length} namespaces`);
   if (scope.as === undefined) await wireUnderlay(model, opts.backend);
   const handles = new Map<string, HostHandle>();
+  // This machine's own root: where container nodes' images come from.
+  const machine = scope.nodes.some((n) => n.kind === 'container') ? new EngineContext({ root: opts.root, backend: opts.backend }) : undefined;
   try {
     for (const h of scope.hosts) handles.set(h.name, await openHost(opts.root, model, scope, h, opts.backend));
     await Promise.all(scope.hosts.map((h) => configureHost(model, scope, handles.get(h.name)!)));
-    await inParallel(scope.nodes, NODE_PARALLELISM, (n) => configureNode(scope, n, handles.get(n.host)!, opts.backend));
+    await inParallel(scope.nodes, NODE_PARALLELISM, (n) => configureNode(model, scope, n, handles.get(n.host)!, machine, opts.backend));
     await applyLinkImpairments(rec, scope, opts.root);
     await applyLinkStates(rec, scope, opts.backend);
   } finally {
     for (const h of handles.values()) h.close();
+    machine?.close();
   }
 }
 
@@ -134,7 +144,8 @@ async function configureHost(model: LabModel, scope: LabScope, h: HostHandle): P
 }
 
 /** configureNode — lo, ping sockets, each attachment (through the engine) and each p2p link it starts. */
-async function configureNode(scope: LabScope, node: NodeModel, h: HostHandle, backend: LinkOpsBackend | undefined): Promise<void> {
+async function configureNode(model: LabModel, scope: LabScope, node: NodeModel, h: HostHandle, machine: EngineContext | undefined, backend: LinkOpsBackend | undefined): Promise<void> {
+  if (node.kind === 'container') await ensureContainerNode(model, node, h.ctx, machine!);
   await withNetnsLinks(node.netns, backend, async (nl) => {
     await loUp(nl);
     // As Docker does for containers: unprivileged ICMP echo sockets (and status --ping uses them).
@@ -144,7 +155,9 @@ async function configureNode(scope: LabScope, node: NodeModel, h: HostHandle, ba
     if (link.kind !== 'attach' || link.attach!.node !== node.name) continue;
     const a = link.attach!;
     const ipSpec = a.cidrs.length === 0 ? '0/0' : `${a.cidrs.join(',')}${a.gateway ? `@${a.gateway}` : ''}`;
-    const req = parseAttach({ hostIf: a.bridge, guest: `netns:${node.netns}`, ipSpec, macVlan: a.mac, ctrIf: a.ctrIf });
+    // A container is attached by name, so that its restarts get the attachment back.
+    const guest = node.kind === 'container' ? `container:${containerName(model, node)}` : `netns:${node.netns}`;
+    const req = parseAttach({ hostIf: a.bridge, guest, ipSpec, macVlan: a.mac, ctrIf: a.ctrIf });
     await attach(h.ctx, req);
   }
   for (const link of scope.links) {

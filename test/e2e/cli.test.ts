@@ -107,6 +107,8 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
       assert.match(up.stdout, /lab two-hosts is up/);
       assert.match(up.stdout, /web +\. +ok\ndb +ok +\./, 'both containers reach each other across the hosts');
       assert.match(up.stdout, /all 2 pairs that should reach do/);
+      assert.match(up.stdout, /web +hostA +container +eth1 192\.168\.115\.10\/24 +up/);
+      assert.match(up.stdout, /from the one on hostB \(its \/etc\/hostname\)\u001b\[0m\ndb\n/, 'web fetched db\'s page across the hosts');
       assert.match(up.stdout, new RegExp(`graph: ${join(root, 'two-hosts.svg')}`));
       assert.match(readFileSync(join(root, 'two-hosts.svg'), 'utf8'), /<svg[\s\S]*192\.168\.115\.10\/24[\s\S]*192\.168\.115\.11\/24/);
       assert.match(up.stdout, /demo ok/);

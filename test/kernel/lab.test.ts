@@ -14,6 +14,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { TSNET_BIN } from '../helpers/tsnet';
+import { busyboxTar } from '../helpers/busybox';
+
+/** withBusybox — a state root holding the busybox image the seed's containers run. */
+function importBusybox(root: string): void {
+  busyboxTar(root, join(root, 'busybox.tar'));
+  ok(tsnet(['import', join(root, 'busybox.tar'), 'busybox', '--root', root]));
+}
 
 const EXAMPLES = join(__dirname, '..', '..', '..', 'examples', 'multi-host');
 const SEED = join(EXAMPLES, 'pipework-two-hosts.yaml');
@@ -71,6 +78,7 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
 
   before(() => {
     root = t.tmpdir();
+    importBusybox(root);
     baseline = sh(['ip', 'netns', 'list']).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean).sort();
   });
   after(() => {
@@ -82,7 +90,7 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
   test('up makes both hosts and their containers; a second up changes nothing', () => {
     const r = ok(lab('up', SEED, '--name', name));
     assert.match(r.stdout, new RegExp(`lab ${name} is up`));
-    assert.match(r.stdout, /web +hostA +netns +eth1 192\.168\.115\.10\/24 +up/);
+    assert.match(r.stdout, /web +hostA +container +eth1 192\.168\.115\.10\/24 +up/);
     assert.deepEqual(labNetns(prefix), [`${prefix}db`, `${prefix}hostA`, `${prefix}hostB`, `${prefix}web`]);
     const links = sh(['ip', '-n', web, '-j', 'link', 'show', 'eth1']);
     const again = ok(lab('up', SEED, '--name', name));
@@ -160,7 +168,7 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
 
   test('apply adds a node and changes nothing else', () => {
     const file = join(root, 'edited.yaml');
-    writeFileSync(file, `${readFileSync(SEED, 'utf8').replace('  db:  { host: hostB', '  cache: { host: hostB, attach: ["br0 192.168.115.12/24@192.168.115.2"] }\n  db:  { host: hostB')}`);
+    writeFileSync(file, `${readFileSync(SEED, 'utf8').replace('  db:\n', '  cache: { host: hostB, attach: ["br0 192.168.115.12/24@192.168.115.2"] }\n  db:\n')}`);
     const webLink = sh(['ip', '-n', web, '-j', 'link', 'show', 'eth1']);
     const r = ok(lab('apply', file, '--name', name));
     assert.match(r.stdout, /added .*node cache/);
@@ -171,9 +179,11 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
     assert.ok(independentPing(web, '192.168.115.11'));
   });
 
-  test('exec runs in the node', () => {
-    const r = ok(lab('exec', name, 'db', '--', 'ip', '-br', 'addr', 'show', 'eth1'));
+  test('exec runs in the container: its files, its network; a page fetched across the hosts', () => {
+    const r = ok(lab('exec', name, 'db', '--', 'ip', 'addr', 'show', 'eth1'));
     assert.match(r.stdout, /192\.168\.115\.11\/24/);
+    assert.equal(ok(lab('exec', name, 'web', '--', 'wget', '-q', '-O', '-', 'http://192.168.115.11/hostname')).stdout, 'db\n');
+    assert.equal(ok(lab('exec', name, 'web', '--', 'cat', '/etc/hostname')).stdout, 'web\n');
     assert.equal(lab('exec', name, 'db', '--', 'sh', '-c', 'exit 3').status, 3);
   });
 
@@ -199,18 +209,20 @@ describe('tsnet lab: bad input, rollback, --as', { skip: rootSkip }, () => {
     writeFileSync(file, readFileSync(SEED, 'utf8').replace('hosts: [hostA, hostB]', 'hosts: [hostA, hostC]'));
     const r = tsnet(['lab', 'up', file, '--name', name, '--root', root]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /^tsnet: error: \S+bad\.yaml:27: links\.0\.hosts\.1: link to a missing host "hostC" \(hosts: hostA, hostB\)\n$/);
+    assert.match(r.stderr, /^tsnet: error: \S+bad\.yaml:37: links\.0\.hosts\.1: link to a missing host "hostC" \(hosts: hostA, hostB\)\n$/);
     assert.deepEqual(labNetns(`tsnet-${name}`), []);
     assert.ok(!existsSync(join(root, 'labs', name)));
   });
 
-  test('a failure half-way through the first up rolls everything back', () => {
+  test('a failure half-way through the first up rolls everything back, containers too', () => {
     const root = t.tmpdir();
+    importBusybox(root);
     const name = `t-${randomBytes(4).toString('hex')}`;
     const r = tsnet(['lab', 'up', SEED, '--name', name, '--root', root], { env: { TSNET_FAULT: 'link-up', TSNET_TEST_HOOKS: '1' } });
     assert.equal(r.status, 9, r.stderr);
     assert.deepEqual(labNetns(`tsnet-${name}`), [], 'no namespace left');
     assert.ok(!existsSync(join(root, 'labs', name)), 'no record left');
+    assert.equal(spawnSync('pgrep', ['-f', `container-exited --root ${root}`]).status, 1, 'no container supervisor left');
   });
 
   test('--as: each "machine" applies its own part in its own namespace; the same file joins them', () => {
@@ -220,6 +232,8 @@ describe('tsnet lab: bad input, rollback, --as', { skip: rootSkip }, () => {
     wire({ ns: ma, ifname: 'eth0', cidr: '10.100.0.1/24' }, { ns: mb, ifname: 'eth0', cidr: '10.100.0.2/24' });
     const ra = t.tmpdir();
     const rb = t.tmpdir();
+    importBusybox(ra);
+    importBusybox(rb);
     const dry = ok(tsnet(['lab', 'up', SEED, '--name', name, '--as', 'hostA', '--dry-run', '--root', ra], { netns: ma }));
     assert.match(dry.stdout, /host hostA \(this machine\):\n  1\. check 10\.100\.0\.1\/24 on underlay eth0/);
     assert.deepEqual(labNetns(`tsnet-${name}`), [], 'a dry run makes nothing');
