@@ -8,7 +8,8 @@ import { installInterruptHandlers } from '../core/interrupt.js';
 import type { EngineContext } from '../engine/context.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
-import { printError, printResult, table, type GlobalOpts } from './output.js';
+import { printError, printResult, setExitStatus, table, type GlobalOpts } from './output.js';
+import { requireOwnProcess } from '../core/command-scope.js';
 import { withContext } from './with-context.js';
 
 const many = (v: string, prev: string[]): string[] => [...prev, v];
@@ -39,8 +40,9 @@ export function registerContainerInfoCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet exec web cat /etc/hosts\n  tsnet exec -it web sh')
     .action(async (name: string, command: string[], _o: ExecOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ExecOpts>();
+      requireOwnProcess('exec shares the terminal of the process that runs it');
       const env = load.runtimeSpecParse().parseEnvLines(opts.env, (k) => process.env[k]);
-      process.exitCode = await withContext(opts, async (ctx) => {
+      setExitStatus(await withContext(opts, async (ctx) => {
         let started;
         try {
           started = await load.containerExec().startExec(ctx, name, {
@@ -61,7 +63,7 @@ export function registerContainerInfoCommands(program: Command): void {
         } finally {
           for (const s of signals) process.off(s, forward);
         }
-      });
+      }));
     });
 
   withGlobals(program.command('logs'))

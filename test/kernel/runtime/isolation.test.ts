@@ -144,7 +144,7 @@ describe('container isolation, limits and tools', { skip: rootSkip }, () => {
   });
 
   test('-it is a real terminal: /dev/pts/0, the caller\'s window size, resized, exit status', () => {
-    const r = spawnSync('python3', ['-c', PTY_DRIVER, 'ip', 'netns', 'exec', h.host, process.execPath, TSNET_BIN, 'run', '--root', h.root, '-it', '--rm', '--network', 'none', 'busybox', 'sh'],
+    const r = spawnSync('python3', ['-c', PTY_DRIVER, 'ip', 'netns', 'exec', h.host, TSNET_BIN, 'run', '--root', h.root, '-it', '--rm', '--network', 'none', 'busybox', 'sh'],
       { encoding: 'utf8', timeout: 30000 });
     assert.equal(r.status, 7, r.stdout + r.stderr);
     assert.match(r.stdout, /40 100\r\n\/dev\/pts\/0/);
