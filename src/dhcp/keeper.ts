@@ -7,7 +7,6 @@
  * it loses nothing: the next tsnet command starts a new one, which resumes every lease from
  * state in the phase the clock says (supervise.ts).
  */
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DhcpContext } from './dhcp-context.js';
 import { guestFromText } from '../netns/guest-ref.js';
@@ -22,6 +21,7 @@ import { CLIENT_PORT, ClientSession } from './session.js';
 import { KEEPER_LOG, keeperAlive } from './supervise.js';
 import { processStartTime } from '../core/owner.js';
 import { DhcpServer } from './server.js';
+import { KeeperLog } from './keeper-log.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */
 const POLL_MS = 2000;
@@ -40,14 +40,14 @@ export class LeaseKeeper {
   private readonly skipped = new Map<number, string>();
   private reloading: Promise<void> = Promise.resolve();
   private stopRequested: (() => void) | undefined;
-  private readonly logPath: string;
+  private readonly logFile: KeeperLog;
 
   constructor(private readonly ctx: DhcpContext) {
-    this.logPath = join(ctx.root, KEEPER_LOG);
+    this.logFile = new KeeperLog(join(ctx.root, KEEPER_LOG));
   }
 
   log(message: string): void {
-    appendFileSync(this.logPath, `${new Date().toISOString()} ${message}\n`);
+    this.logFile.write(message);
   }
 
   /** claim — takes the keeper role, unless a live keeper (another process) holds it. */
