@@ -77,7 +77,8 @@ export function registerLabCommands(program: Command): void {
       }
       const r = await lab().up(model!, file, opts.as, labOptions(opts));
       const status = await labStatusMod().labStatus(r.record, opts.backend);
-      printResult(opts, status, [r.created ? `lab ${model!.name} is up` : `lab ${model!.name} was already up; checked and repaired what was missing`, ...statusLines(status)]);
+      const how = r.created ? 'is up' : r.priorPhase === 'up' ? 'was already up; checked and repaired what was missing' : `was left ${r.priorPhase} by an earlier command; finished it, it is up`;
+      printResult(opts, status, [`lab ${model!.name} ${how}`, ...statusLines(status)]);
     });
 
   withGlobals(labCmd.command('down'))
