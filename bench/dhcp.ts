@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   run(['ip', '-n', host, 'link', 'set', 'br0', 'up']);
   const dnsmasq = spawn('ip', ['netns', 'exec', host, 'dnsmasq', '--no-daemon', '--port=0', '--interface=br0', '--bind-interfaces', '--no-ping',
     '--dhcp-range=10.77.1.0,10.77.250.0,1h', '--dhcp-option=option:T1,4', '--dhcp-option=option:T2,3000', `--dhcp-leasefile=${join(dir, 'leases')}`], { stdio: 'ignore' });
-  const tsnet = (...args: string[]): number => timedRun(['ip', 'netns', 'exec', host, process.execPath, TSNET, ...args, '--root', root]).ms;
+  const tsnet = (...args: string[]): number => timedRun(['ip', 'netns', 'exec', host, TSNET, ...args, '--root', root]).ms;
   const udhcpc = (g: string): number => timedRun(['ip', 'netns', 'exec', g, '/bin/busybox', 'udhcpc', '-q', '-n', '-t', '5', '-i', 'eth1', '-s', script]).ms;
   const samples = { tsnetDhcp: [] as number[], udhcpc: [] as number[], pipework: [] as number[], attachNone: [] as number[] };
   try {

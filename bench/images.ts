@@ -61,8 +61,8 @@ async function main(): Promise<void> {
       const root = join(tmp, `root-${name}`);
       for (let rep = -1; rep < reps; rep++) {
         const keep = <T>(list: T[], v: T): void => { if (rep >= 0) list.push(v); };
-        keep(t, timedRun([process.execPath, TSNET, 'pull', '-q', '--root', root, ref], { timeoutMs: 120_000 }).ms);
-        timedRun([process.execPath, TSNET, 'rmi', '--root', root, ref]);
+        keep(t, timedRun([TSNET, 'pull', '-q', '--root', root, ref], { timeoutMs: 120_000 }).ms);
+        timedRun([TSNET, 'rmi', '--root', root, ref]);
         const oci = join(tmp, `oci-out-${rep}`);
         const bundle = join(tmp, `bundle-${rep}`);
         keep(sk, timedRun(['skopeo', '--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:${name}`], { timeoutMs: 120_000 }).ms);

@@ -106,14 +106,14 @@ async function measureSize(hosts: number, perHost: number, runs: number, work: s
         const env: NodeJS.ProcessEnv = { ...process.env, TSNET_LAB_PREFIX: prefix };
         if (!withCa) delete env['NODE_EXTRA_CA_CERTS'];
         t0 = nowMs();
-        const u = spawnSync(process.execPath, [BIN, 'lab', 'up', file, '--root', root], { env, encoding: 'utf8' });
+        const u = spawnSync(BIN, ['lab', 'up', file, '--root', root], { env, encoding: 'utf8' });
         if (u.status !== 0) throw new Error(`lab up failed: ${u.stderr}`);
         const upMs = nowMs() - t0;
-        const p = spawnSync(process.execPath, [BIN, 'lab', 'status', name, '--ping', '--root', root], { env, encoding: 'utf8' });
+        const p = spawnSync(BIN, ['lab', 'status', name, '--ping', '--root', root], { env, encoding: 'utf8' });
         const pingMs = nowMs() - t0 - upMs;
         if (p.status !== 0) throw new Error(`lab status --ping: ${p.stdout.split('\n').slice(-2).join(' ')}`);
         if (withCa) { r.cliUpMs.push(upMs); r.cliPingMs.push(pingMs); } else r.cliUpNoCaMs.push(upMs);
-        spawnSync(process.execPath, [BIN, 'lab', 'down', name, '--root', root], { env });
+        spawnSync(BIN, ['lab', 'down', name, '--root', root], { env });
       }
     } finally {
       await lab.down(name, { root }).catch(() => undefined);

@@ -28,7 +28,7 @@ function world(box: Sandbox, fw: string, tag: string, count: number): { host: st
   const guests = Array.from({ length: count }, (_, i) => box.netns(`g${i}${tag}`));
   const root = box.tmpdir(`root${tag}`);
   const env = { ...process.env, TSNET_FIREWALL_BACKEND: fw };
-  const tsnet = (...args: string[]): number => timedRun(['ip', 'netns', 'exec', host, process.execPath, TSNET, ...args, '--root', root], { env }).ms;
+  const tsnet = (...args: string[]): number => timedRun(['ip', 'netns', 'exec', host, TSNET, ...args, '--root', root], { env }).ms;
   tsnet('network', 'create', 'lab', '--subnet', '10.90.0.0/16');
   for (const g of guests) tsnet('attach', 'lab', g);
   return { host, root, guests, tsnet, drop: () => { for (const ns of [...guests, host]) box.dropNetns(ns); } };

@@ -1,5 +1,5 @@
 // bundle — builds dist/tsnet.cjs, the CLI and its dependencies as one CommonJS file, so that
-// a cold `tsnet` reads one file instead of resolving and compiling ~70 modules. bin/tsnet
+// a cold `tsnet` reads one file instead of resolving and compiling ~70 modules. bin/tsnet.js
 // loads it when present, else falls back to tsc's dist/src/cli/main.js; tsc still runs
 // first and is the typecheck. Modules that commands require lazily stay lazy: esbuild
 // wraps each one in a function that runs on its first require().
@@ -95,8 +95,8 @@ const result = await build({
   // A quarter less to read and parse at every start. For stack traces with src/ names, run
   // tsc's output (node dist/src/cli/main.js ...) or map them with dist/tsnet.cjs.map.
   minify: true,
-  charset: 'ascii', // bin/tsnet reads it as a one-byte string
-  banner: { js: `// tsnet build ${randomUUID()}` }, // bin/tsnet matches the code cache to it
+  charset: 'ascii', // bin/tsnet.js reads it as a one-byte string
+  banner: { js: `// tsnet build ${randomUUID()}` }, // bin/tsnet.js matches the code cache to it
   sourcemap: true,
   logLevel: 'warning',
   write: false,
@@ -109,12 +109,12 @@ for (const f of result.outputFiles) {
 }
 console.log(`bundle: ${relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`);
 
-// The code cache: a child process compiles the bundle the way bin/tsnet does, runs commands
+// The code cache: a child process compiles the bundle the way bin/tsnet.js does, runs commands
 // that touch neither the kernel nor real state, and then saves V8's cache, which holds every
 // function compiled so far (lazily compiled ones included). Commands' own paths that are not
 // run here are compiled at run time as usual.
 const TRAIN = `
-const { compileBundle, runBundle, saveCache } = require(${JSON.stringify(join(root, 'bin', 'tsnet'))});
+const { compileBundle, runBundle, saveCache } = require(${JSON.stringify(join(root, 'bin', 'tsnet.js'))});
 const script = compileBundle(false);
 const { main, warmUp } = runBundle(script);
 (async () => {

@@ -12,7 +12,8 @@ import type { StartResult } from '../runtime/start.js';
 import type { ContainerView } from '../runtime/view.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
-import { printError, printResult, printWarnings, table, type GlobalOpts } from './output.js';
+import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { requireOwnProcess } from '../core/command-scope.js';
 import { specFromOptions, withRunOptions, type RunOpts } from './run-options.js';
 import { withContext } from './with-context.js';
 import { ago } from './image-format.js';
@@ -65,8 +66,9 @@ export function registerContainerCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet run --rm busybox echo hello\n  tsnet run -d --name web -p 8080:80 busybox httpd -f -p 80\n  tsnet run -it --rm busybox sh')
     .action(async (image: string, command: string[], _o: RunOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOpts>();
+      if (!opts.detach) requireOwnProcess('a foreground container shares the terminal of the process that runs it');
       const spec = specFromOptions(image, command, opts);
-      process.exitCode = await withContext(opts, async (ctx) => {
+      setExitStatus(await withContext(opts, async (ctx) => {
         const { createContainer } = load.createContainer();
         const { startContainer } = load.startContainer();
         const c = await createContainer(ctx, spec);
@@ -84,7 +86,7 @@ export function registerContainerCommands(program: Command): void {
           return 0;
         }
         return attachAndWait(ctx, r);
-      });
+      }));
     });
 
   withRunOptions(withGlobals(program.command('create')))
@@ -107,7 +109,8 @@ export function registerContainerCommands(program: Command): void {
     .option('-i, --interactive', 'with -a: attach stdin too')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { attach?: boolean; interactive?: boolean }>();
-      process.exitCode = await withContext(opts, async (ctx) => {
+      if (opts.attach) requireOwnProcess('an attached container shares the terminal of the process that runs it');
+      setExitStatus(await withContext(opts, async (ctx) => {
         const { startContainer } = load.startContainer();
         if (opts.attach) {
           if (names.length !== 1) throw invalid('start -a takes one container');
@@ -126,7 +129,7 @@ export function registerContainerCommands(program: Command): void {
           }
         }
         return 0;
-      });
+      }));
     });
 
   withGlobals(program.command('stop'))

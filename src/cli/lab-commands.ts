@@ -7,7 +7,8 @@ import { existsSync, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
-import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
+import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { requireOwnProcess } from '../core/command-scope.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
@@ -92,7 +93,7 @@ export function registerLabCommands(program: Command): void {
       const r = await lab().down(name, labOptions(opts));
       printWarnings(r.warnings);
       printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
-      if (r.warnings.length) process.exitCode = 6;
+      if (r.warnings.length) setExitStatus(6);
     });
 
   withGlobals(labCmd.command('status'))
@@ -113,7 +114,7 @@ export function registerLabCommands(program: Command): void {
       const probe = require('../lab/probe.js') as typeof import('../lab/probe.js'); // eslint-disable-line @typescript-eslint/no-require-imports
       const reach = await probe.reachMatrix(rec);
       printResult(opts, { ...status, reach }, [...statusLines(status), '', ...probe.matrixLines(reach, rec.model.nodes.map((n) => n.name))]);
-      if (reach.failures > 0) process.exitCode = 1;
+      if (reach.failures > 0) setExitStatus(1);
     });
 
   withGlobals(labCmd.command('graph'))
@@ -132,6 +133,7 @@ export function registerLabCommands(program: Command): void {
       const { readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // eslint-disable-line @typescript-eslint/no-require-imports
       const rec = readRecord(root, t.name);
       if (opts.serve) {
+        requireOwnProcess('the graph server runs until its caller stops it');
         if (!rec) throw new TsnetError('ENOTFOUND', `no lab named ${t.name} is up; --serve shows a running lab`);
         const port = opts.port === undefined ? 50080 : Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`--port ${opts.port} is not a port number`);
@@ -171,7 +173,7 @@ export function registerLabCommands(program: Command): void {
       if (command.length === 0) throw invalid('give the command to run after --');
       // A container node: all of its namespaces (its filesystem too), through its process.
       const pid = n.kind === 'container' ? lab().containerPid(resolveRoot(opts.root), rec, n) : undefined;
-      process.exitCode = await runAttached(pid ? ['nsenter', '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...command] : argvIn(n.netns, command));
+      setExitStatus(await runAttached(pid ? ['nsenter', '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', '--', ...command] : argvIn(n.netns, command)));
     });
 
   withGlobals(labCmd.command('apply'))

@@ -33,6 +33,12 @@ export const load = {
   save: () => require('../images/save.js') as typeof import('../images/save.js'),
   loadArchive: () => require('../images/load.js') as typeof import('../images/load.js'),
   storageDriver: () => require('../storage/driver.js') as typeof import('../storage/driver.js'),
+  daemon: () => require('../daemon/server.js') as typeof import('../daemon/server.js'),
+  daemonClient: () => ({
+    paths: require('../daemon/paths.js') as typeof import('../daemon/paths.js'),
+    client: require('../daemon/client.js') as typeof import('../daemon/client.js'),
+  }),
+  db: () => require('../state/db.js') as typeof import('../state/db.js'),
   imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
   createContainer: () => require('../runtime/create.js') as typeof import('../runtime/create.js'),
   startContainer: () => require('../runtime/start.js') as typeof import('../runtime/start.js'),

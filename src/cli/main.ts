@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { printError } from './output.js';
-import { ignoreClosedOutput } from '../core/log.js';
+import { OwnProcessRequired, runInScope, type CommandScope } from '../core/command-scope.js';
+import { ignoreClosedOutput, isDebug } from '../core/log.js';
 import { interruptStatus } from '../core/interrupt.js';
 import { withGlobals } from './globals.js';
 import { registerAttachCommands } from './attach-commands.js';
@@ -17,6 +18,7 @@ import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerLabCommands } from './lab-commands.js';
 import { registerContainerCommands } from './container-commands.js';
+import { registerDaemonCommands } from './daemon-commands.js';
 
 const EXAMPLES = `
 Examples:
@@ -46,28 +48,48 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerLabCommands(program);
   registerContainerCommands(program);
+  registerDaemonCommands(program);
   return program;
 }
 
+/**
+ * run — one command, start to finish, in its own scope (core/command-scope.ts): parses,
+ * runs, prints, and returns the exit status. Touches nothing process-wide, so the daemon
+ * runs it for many clients at once.
+ */
+export async function run(argv: string[], scope: CommandScope = { debug: isDebug() }): Promise<number> {
+  return runInScope(scope, async () => {
+    const json = argv.includes('--json');
+    // Commander resets a program's parse state before each parse, so a long-lived process
+    // reuses built programs (building one costs about a millisecond); one per running command.
+    const program = idlePrograms.pop() ?? buildProgram();
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      // A command may set its own status (gc's errors, run's container exit code): setExitStatus.
+      return scope.exitStatus ?? 0;
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        // help/version are "errors" to exitOverride; real usage errors are bad input (2).
+        if (err.exitCode === 0) return 0;
+        return 2;
+      }
+      if (err instanceof OwnProcessRequired) throw err; // the daemon hands the command back to its client
+      const status = printError(err, json);
+      return interruptStatus() ?? status; // 128+signal, as a shell reports a command a signal stopped
+    } finally {
+      idlePrograms.push(program);
+    }
+  });
+}
+
+const idlePrograms: Command[] = [];
+
+/** main — a CLI process: one command on the process's own stdio. */
 export async function main(argv: string[]): Promise<number> {
   // `tsnet ls | head -1` closes our output early: that must neither kill a command halfway
   // (nothing would be rolled back) nor print a stack trace.
   ignoreClosedOutput();
-  const json = argv.includes('--json');
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    // A command may set its own status (gc's errors, run's container exit code).
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // help/version are "errors" to exitOverride; real usage errors are bad input (2).
-      if (err.exitCode === 0) return 0;
-      return 2;
-    }
-    const status = printError(err, json);
-    return interruptStatus() ?? status; // 128+signal, as a shell reports a command a signal stopped
-  }
+  return run(argv);
 }
 
 if (require.main === module) {

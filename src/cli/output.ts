@@ -5,6 +5,7 @@
  */
 import { toTsnetError } from '../core/errors.js';
 import { isDebug } from '../core/log.js';
+import { currentScope } from '../core/command-scope.js';
 
 export interface GlobalOpts {
   root?: string | undefined;
@@ -43,4 +44,14 @@ export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [fmt(header), ...rows.map(fmt)];
+}
+
+/**
+ * setExitStatus — a command that printed its result but must still exit non-zero (gc that
+ * met errors). Never process.exitCode: the daemon runs many commands in one process.
+ */
+export function setExitStatus(status: number): void {
+  const scope = currentScope();
+  if (scope) scope.exitStatus = status;
+  else process.exitCode = status;
 }

@@ -6,7 +6,7 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
-import { printResult, table, type GlobalOpts } from './output.js';
+import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
 import type { AttachmentView } from '../attach/view.js';
 
 function rows(views: AttachmentView[]): string[] {
@@ -68,6 +68,6 @@ export function registerStateCommands(program: Command): void {
         ...report.errors.map((e) => `error: ${e}`),
       ];
       printResult(opts, report, lines.length ? lines : 'nothing to clean up');
-      if (report.errors.length > 0) process.exitCode = 6;
+      if (report.errors.length > 0) setExitStatus(6);
     });
 }

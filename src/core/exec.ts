@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { closeSync, openSync } from 'node:fs';
 import { TsnetError } from './errors.js';
+import { requireOwnProcess } from './command-scope.js';
 import { debug } from './log.js';
 
 export interface ExecOptions {
@@ -92,6 +93,7 @@ export function spawnDetached(argv: readonly string[], logFile: string): number 
 export function runAttached(argv: readonly string[]): Promise<number> {
   const [file, ...args] = argv;
   if (!file) throw new TsnetError('EINTERNAL', 'exec: empty argv');
+  requireOwnProcess(`${file} runs on the caller's own terminal`); // never on the daemon's
   debug(`exec (attached) ${argv.join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit' });

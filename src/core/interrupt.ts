@@ -5,10 +5,13 @@
  * operation (nothing to roll back) the first signal exits at once. A second signal exits at
  * once too: whatever was half-done keeps its intent record, which gc finishes or undoes.
  * Installed by each CLI command (cli/with-context.ts), not by long-lived processes (the
- * lease keeper uses SIGHUP and SIGTERM for itself).
+ * lease keeper uses SIGHUP and SIGTERM for itself). In the daemon a command's signal is the
+ * one its client forwarded (core/command-scope.ts `interrupted`), and only that command
+ * rolls back.
  */
 import { constants } from 'node:os';
 import { TsnetError } from './errors.js';
+import { currentScope } from './command-scope.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type Handled = (typeof SIGNALS)[number];
@@ -40,22 +43,32 @@ export function installInterruptHandlers(): () => void {
 
 /** duringOperation — marks fn as an operation that rolls back on interrupt (signals wait for it). */
 export async function duringOperation<T>(fn: () => Promise<T>): Promise<T> {
+  const scope = currentScope();
   active++;
+  if (scope) scope.operations = (scope.operations ?? 0) + 1;
   try {
     return await fn();
   } finally {
     active--;
+    if (scope) scope.operations! -= 1;
   }
+}
+
+/** signalled — the signal that interrupts the current command: its client's (daemon) or this process's. */
+function signalled(): Handled | undefined {
+  return currentScope()?.interrupted ?? received;
 }
 
 /** throwIfInterrupted — called between steps: a noted signal becomes an error that unwinds. */
 export function throwIfInterrupted(): void {
-  if (received !== undefined) {
-    throw new TsnetError('EINTERRUPTED', `interrupted by ${received}; what was done so far was rolled back`, { signal: received });
+  const sig = signalled();
+  if (sig !== undefined) {
+    throw new TsnetError('EINTERRUPTED', `interrupted by ${sig}; what was done so far was rolled back`, { signal: sig });
   }
 }
 
 /** interruptStatus — the exit status for the signal that interrupted this process, if any. */
 export function interruptStatus(): number | undefined {
-  return received === undefined ? undefined : 128 + constants.signals[received];
+  const sig = signalled();
+  return sig === undefined ? undefined : 128 + constants.signals[sig];
 }

@@ -3,6 +3,9 @@
  * operation; nothing else is printed unless asked. Kept dependency-free because it is on
  * every command's start-up path.
  */
+import { currentScope } from './command-scope.js';
+
+/** Outside a command (a long-lived process's own work); a command has its own (command-scope.ts). */
 let debugEnabled = process.env['TSNET_DEBUG'] === '1';
 let stderrOpen = true;
 
@@ -30,16 +33,19 @@ function toStderr(line: string): void {
 }
 
 export function setDebug(on: boolean): void {
-  debugEnabled = on;
+  const scope = currentScope();
+  if (scope) scope.debug = on;
+  else debugEnabled = on;
 }
 
 export function isDebug(): boolean {
-  return debugEnabled;
+  return currentScope()?.debug ?? debugEnabled;
 }
 
-/** debug — one line per kernel operation, stamped with ms since start so slow steps show. */
+/** debug — one line per kernel operation, stamped with ms since the command started so slow steps show. */
 export function debug(message: string): void {
-  if (debugEnabled) toStderr(`tsnet: debug: +${performance.now().toFixed(1)}ms ${message}\n`);
+  if (isDebug()) toStderr(`tsnet: debug: +${(performance.now() - (currentScope()?.startedAt ?? 0)).toFixed(1)}ms ${message}
+`);
 }
 
 export function warn(message: string): void {

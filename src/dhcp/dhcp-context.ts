@@ -18,4 +18,6 @@ export interface DhcpContext {
   readonly containerLookup?: ContainerLookup | undefined;
   /** A fresh LinkOps inside a guest netns; the caller closes it. */
   guestLinks(netns: NetnsRef): Promise<LinkOps>;
+  /** The shared LinkOps of the host (the DHCP server asks its bridges' forwarding databases). */
+  hostLinks(): Promise<LinkOps>;
 }

@@ -7,7 +7,6 @@
  * it loses nothing: the next tsnet command starts a new one, which resumes every lease from
  * state in the phase the clock says (supervise.ts).
  */
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DhcpContext } from './dhcp-context.js';
 import { guestFromText } from '../netns/guest-ref.js';
@@ -22,6 +21,7 @@ import { CLIENT_PORT, ClientSession } from './session.js';
 import { KEEPER_LOG, keeperAlive } from './supervise.js';
 import { processStartTime } from '../core/owner.js';
 import { DhcpServer } from './server.js';
+import { KeeperLog } from './keeper-log.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */
 const POLL_MS = 2000;
@@ -39,33 +39,51 @@ export class LeaseKeeper {
   /** Leases that cannot be kept (guest or interface gone): logged once, retried when their row changes. */
   private readonly skipped = new Map<number, string>();
   private reloading: Promise<void> = Promise.resolve();
-  private readonly logPath: string;
+  private stopRequested: (() => void) | undefined;
+  private readonly logFile: KeeperLog;
 
   constructor(private readonly ctx: DhcpContext) {
-    this.logPath = join(ctx.root, KEEPER_LOG);
+    this.logFile = new KeeperLog(join(ctx.root, KEEPER_LOG));
   }
 
   log(message: string): void {
-    appendFileSync(this.logPath, `${new Date().toISOString()} ${message}\n`);
+    this.logFile.write(message);
   }
 
-  /** run — claims the keeper role and keeps leases until none is left (or SIGTERM). */
-  async run(): Promise<void> {
+  /** claim — takes the keeper role, unless a live keeper (another process) holds it. */
+  claim(): boolean {
+    const startTime = processStartTime(process.pid) ?? '';
+    return this.ctx.dhcpLeases.claimKeeper({ pid: process.pid, startTime, startedAt: new Date().toISOString() }, keeperAlive);
+  }
+
+  /** stop — as SIGTERM does to a keeper process: let go of every lease and the role. */
+  stop(): void {
+    this.stopRequested?.();
+  }
+
+  /**
+   * run — claims the keeper role and keeps leases until none is left (or SIGTERM). With
+   * `resident` (hosted by the daemon, which lives on anyway) it keeps the role while idle
+   * and leaves the signals to its host, which calls reload() on SIGHUP and stop().
+   */
+  async run(opts: { resident?: boolean } = {}): Promise<void> {
     let wake: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => { wake = resolve; });
     let stopping = false;
     // Leaving is decided in the same transaction that gives up the role, so a lease recorded
     // meanwhile either is seen here or finds no keeper and starts a new one (supervise.ts).
-    const check = (): void => { if (this.idle() && this.ctx.dhcpLeases.releaseKeeperIfIdle(process.pid)) wake(); };
+    const check = (): void => { if (!opts.resident && this.idle() && this.ctx.dhcpLeases.releaseKeeperIfIdle(process.pid)) wake(); };
+    this.stopRequested = () => { stopping = true; wake(); };
     // Handlers first: the pid becomes visible to other commands (which SIGHUP it) only on claim.
-    process.on('SIGHUP', () => { void this.reload().then(check); });
-    process.on('SIGTERM', () => { stopping = true; wake(); });
-    const startTime = processStartTime(process.pid) ?? '';
-    if (!this.ctx.dhcpLeases.claimKeeper({ pid: process.pid, startTime, startedAt: new Date().toISOString() }, keeperAlive)) {
+    if (!opts.resident) {
+      process.on('SIGHUP', () => { void this.reload().then(check); });
+      process.on('SIGTERM', () => this.stop());
+    }
+    if (!this.claim()) {
       this.log(`keeper ${process.pid}: another keeper is running; exiting`);
       return;
     }
-    this.log(`keeper ${process.pid}: started`);
+    this.log(`keeper ${process.pid}: started${opts.resident ? ' (in the daemon)' : ''}`);
     const poll = setInterval(() => { void this.reload().then(check); }, POLL_MS);
     await this.reload();
     check();
@@ -74,7 +92,7 @@ export class LeaseKeeper {
     for (const id of [...this.held.keys()]) this.drop(id);
     for (const s of this.servers.values()) s.close();
     this.ctx.dhcpLeases.releaseKeeper(process.pid);
-    this.log(`keeper ${process.pid}: ${stopping ? 'stopped by SIGTERM' : 'no leases left'}; exiting`);
+    this.log(`keeper ${process.pid}: ${stopping ? 'stopped' : 'no leases left'}; exiting`);
   }
 
   private idle(): boolean {

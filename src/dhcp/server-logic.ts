@@ -1,13 +1,18 @@
 /**
- * server-logic — what tsnet's DHCP server answers, as a pure function of its config, the
- * leases in state and one request (RFC 2131 §4.3): DISCOVER → OFFER, REQUEST → ACK/NAK
- * (selecting, INIT-REBOOT, renewing, rebinding), RELEASE, DECLINE, INFORM. Addresses come
- * from a static reservation for the MAC, else the client's previous address, else the one
- * it asks for, else the lowest free one of the range. The effectful side (server.ts) reads
- * state, calls decide, writes the decision back and sends the reply.
+ * server-logic — what tsnet's DHCP server answers, as a pure function of its config, its
+ * lease table and one request (RFC 2131 §4.3): DISCOVER → OFFER, REQUEST → ACK/NAK,
+ * RELEASE, DECLINE, INFORM. Addresses come from a static reservation for the MAC, else
+ * the client's previous address, else the one it asks for, else the lowest never-used
+ * one, else the one whose lease ran out first. Clients are hostile: a REQUEST in SELECTING
+ * state is ACKed only for the address OFFERed to that client, INIT-REBOOT and renewals
+ * only for that client's own lease (else NAK); one bridge port holds at most
+ * clientLeaseCap leases (so a guest spoofing MACs cannot drain the range); strings from
+ * packets reach logs and state escaped. The effectful side (server.ts) rate-limits, finds
+ * the port, calls decide, writes the decision back and sends the reply.
  */
 import { bufToIp, type DhcpPacket } from './packet.js';
 import { MSG, OPT, leaseOptions, messageName, messageType, serverIdOf, serverReply } from './options.js';
+import type { LeaseTable } from './lease-table.js';
 
 export interface ServerConfig {
   serverIp: string;
@@ -20,6 +25,8 @@ export interface ServerConfig {
   mtu?: number | undefined;
   /** MAC (lower-case) → reserved address. */
   reservations: Record<string, string>;
+  /** Leases (offered or bound) the clients behind one bridge port may hold; default CLIENT_LEASE_CAP. */
+  clientLeaseCap?: number | undefined;
 }
 
 export interface ServerLease {
@@ -30,6 +37,8 @@ export interface ServerLease {
   hostname: string | null;
   state: 'offered' | 'bound' | 'declined';
   expiresAt: number;
+  /** The bridge port the client is behind (its guest); null when unknown. */
+  port?: string | null | undefined;
 }
 
 export interface Decision {
@@ -43,6 +52,8 @@ export interface Decision {
 /** How long an OFFER holds its address, and a DECLINEd address stays out of use. */
 export const OFFER_HOLD_MS = 60_000;
 export const DECLINE_HOLD_MS = 600_000;
+/** A guest interface has one client; a few more allow a client-id change or a macvlan inside. */
+export const CLIENT_LEASE_CAP = 4;
 const BROADCAST = '255.255.255.255';
 
 export const ipNum = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
@@ -53,39 +64,45 @@ export function clientKey(p: DhcpPacket): string {
   return id && id.length > 0 ? id.toString('hex') : `mac:${p.chaddr}`;
 }
 
-/**
- * decide — the answer to one request. `taken` are addresses in use on the segment by other
- * means (static attachments), never handed out.
- */
-export function decide(cfg: ServerConfig, leases: ServerLease[], taken: ReadonlySet<string>, req: DhcpPacket, now: number): Decision {
+/** printable — bytes from a packet as one short line: anything outside printable ASCII becomes \xHH. */
+export function printable(b: Buffer, max = 64): string {
+  let out = '';
+  for (const c of b.subarray(0, max)) out += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  return b.length > max ? `${out}...` : out;
+}
+
+/** decide — the answer to one request from a client behind bridge port `port`. */
+export function decide(cfg: ServerConfig, table: LeaseTable, req: DhcpPacket, now: number, port: string | null = null): Decision {
   if (req.op !== 1) return { log: 'ignored a BOOTREPLY' };
   const type = messageType(req);
   const key = clientKey(req);
-  const mine = leases.find((l) => l.clientKey === key);
+  const mine = table.byClient(key);
   const wantBuf = req.options.get(OPT.requestedIp);
   const want = wantBuf?.length === 4 ? bufToIp(wantBuf) : undefined;
-  const hostname = req.options.get(OPT.hostname)?.toString('latin1') ?? mine?.hostname ?? null;
-  const who = `${req.chaddr}${hostname ? ` (${hostname})` : ''}`;
+  const hostBuf = req.options.get(OPT.hostname);
+  const hostname = hostBuf ? printable(hostBuf) : mine?.hostname ?? null;
+  const who = `${req.chaddr}${hostname ? ` (${hostname})` : ''}${port ? ` on ${port}` : ''}`;
+  const reservedMine = cfg.reservations[req.chaddr];
 
-  /** free — may `ip` go to this client? */
-  const free = (ip: string): boolean => {
+  /** freeFor — may `ip` go to this client? */
+  const freeFor = (ip: string): boolean => {
+    const reserved = table.reservation(ip);
+    if (reserved !== undefined) return reserved === req.chaddr;
     const n = ipNum(ip);
-    if (n < ipNum(cfg.rangeStart) || n > ipNum(cfg.rangeEnd) || ip === cfg.serverIp || taken.has(ip)) return reservedFor(ip) === req.chaddr;
-    const reserved = reservedFor(ip);
-    if (reserved !== undefined && reserved !== req.chaddr) return false;
-    return !leases.some((l) => l.ip === ip && l.clientKey !== key && l.expiresAt > now);
+    if (n < ipNum(cfg.rangeStart) || n > ipNum(cfg.rangeEnd) || table.isTaken(ip)) return false;
+    const l = table.at(ip);
+    return !l || l.clientKey === key || l.expiresAt <= now;
   };
-  const reservedFor = (ip: string): string | undefined => Object.entries(cfg.reservations).find(([, r]) => r === ip)?.[0];
   const choose = (): string | undefined => {
-    const reserved = cfg.reservations[req.chaddr];
-    if (reserved) return reserved;
-    if (mine && mine.state !== 'declined' && free(mine.ip)) return mine.ip;
-    if (want && free(want)) return want;
-    for (let n = ipNum(cfg.rangeStart); n <= ipNum(cfg.rangeEnd); n++) if (free(numIp(n))) return numIp(n);
-    return undefined;
+    if (reservedMine) return reservedMine;
+    if (mine && mine.state !== 'declined' && freeFor(mine.ip)) return mine.ip;
+    if (want && freeFor(want)) return want;
+    return table.lowestFree() ?? table.oldestExpired(now);
   };
+  /** itsLease — `ip` is this client's: its reservation, or its bound lease still holding the address. */
+  const itsLease = (ip: string): boolean => reservedMine === ip || (mine?.state === 'bound' && mine.ip === ip && table.at(ip) === mine);
   const lease = (ip: string, state: 'offered' | 'bound'): ServerLease => ({
-    ip, clientKey: key, mac: req.chaddr, hostname, state, expiresAt: now + (state === 'offered' ? OFFER_HOLD_MS : cfg.leaseSecs * 1000),
+    ip, clientKey: key, mac: req.chaddr, hostname, state, port, expiresAt: now + (state === 'offered' ? OFFER_HOLD_MS : cfg.leaseSecs * 1000),
   });
   const answer = (t: typeof MSG.OFFER | typeof MSG.ACK, ip: string): DhcpPacket =>
     serverReply({ type: t, to: req, yiaddr: ip, serverId: cfg.serverIp, extra: leaseOptions({ ...cfg, routers: cfg.routers }) });
@@ -93,9 +110,12 @@ export function decide(cfg: ServerConfig, leases: ServerLease[], taken: Readonly
   const nak = (why: string): Decision => ({
     reply: { packet: serverReply({ type: MSG.NAK, to: req, serverId: cfg.serverIp }), to: BROADCAST }, log: `NAK to ${who}: ${why}`,
   });
+  const ack = (ip: string): Decision => ({ reply: { packet: answer(MSG.ACK, ip), to }, put: lease(ip, 'bound'), log: `ACK ${ip} to ${who} for ${cfg.leaseSecs}s` });
 
   switch (type) {
     case MSG.DISCOVER: {
+      const cap = cfg.clientLeaseCap ?? CLIENT_LEASE_CAP;
+      if (port && !reservedMine && table.heldBy(port, key, now) >= cap) return { log: `no OFFER to ${who}: its port already holds ${cap} leases` };
       const ip = choose();
       if (!ip) return { log: `no free address for ${who}: the range ${cfg.rangeStart}-${cfg.rangeEnd} is exhausted` };
       const keepBound = mine?.state === 'bound' && mine.ip === ip;
@@ -109,8 +129,13 @@ export function decide(cfg: ServerConfig, leases: ServerLease[], taken: Readonly
       const asked = req.ciaddr !== '0.0.0.0' ? req.ciaddr : want;
       if (!asked) return { log: `ignored a REQUEST from ${who} without an address` };
       if (!inSubnet(cfg, asked)) return nak(`${asked} is not on this network`);
-      if (choose() !== asked) return nak(`${asked} is not available to it`);
-      return { reply: { packet: answer(MSG.ACK, asked), to }, put: lease(asked, 'bound'), log: `ACK ${asked} to ${who} for ${cfg.leaseSecs}s` };
+      if (server !== undefined) {
+        // SELECTING: the answer to our OFFER, for exactly the offered address.
+        const offered = mine !== undefined && mine.ip === asked && mine.state !== 'declined' && mine.expiresAt > now;
+        return offered || reservedMine === asked ? ack(asked) : nak(`${asked} was not offered to it`);
+      }
+      // INIT-REBOOT (requested address) or RENEWING/REBINDING (ciaddr): its own lease only.
+      return itsLease(asked) ? ack(asked) : nak(`${asked} is not its lease`);
     }
     case MSG.RELEASE:
       if (mine && mine.ip === req.ciaddr) return { drop: key, log: `RELEASE of ${req.ciaddr} by ${who}` };
@@ -119,7 +144,7 @@ export function decide(cfg: ServerConfig, leases: ServerLease[], taken: Readonly
       if (!want || !mine || mine.ip !== want) return { log: `ignored a DECLINE from ${who}` };
       return {
         drop: key,
-        put: { ip: want, clientKey: `declined:${want}`, mac: req.chaddr, hostname: null, state: 'declined', expiresAt: now + DECLINE_HOLD_MS },
+        put: { ip: want, clientKey: `declined:${want}`, mac: req.chaddr, hostname: null, state: 'declined', port, expiresAt: now + DECLINE_HOLD_MS },
         log: `DECLINE of ${want} by ${who}: kept out of use for ${DECLINE_HOLD_MS / 60000} min`,
       };
     case MSG.INFORM: {

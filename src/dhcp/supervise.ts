@@ -17,9 +17,9 @@ export function keeperAlive(k: KeeperRecord): boolean {
   return processStartTime(k.pid) === k.startTime;
 }
 
-/** tsnetBin — bin/tsnet of this installation, from the bundle (dist/) or tsc's output (dist/src/dhcp/). */
+/** tsnetBin — the Node CLI (bin/tsnet.js) of this installation, from the bundle (dist/) or tsc's output (dist/src/dhcp/). */
 export function tsnetBin(): string {
-  const candidates = [join(__dirname, '..', 'bin', 'tsnet'), join(__dirname, '..', '..', '..', 'bin', 'tsnet')];
+  const candidates = [join(__dirname, '..', 'bin', 'tsnet.js'), join(__dirname, '..', '..', '..', 'bin', 'tsnet.js')];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 

@@ -234,6 +234,15 @@ class Iproute2LinkOps implements LinkOps {
       ['neigh', 'replace', ip, 'lladdr', mac(lladdr), 'dev', ifname, 'nud', 'permanent']);
   }
 
+  async bridgePortOf(bridge: string, lladdr: string): Promise<string | undefined> {
+    validateIfName(bridge);
+    const argv = this.netns ? ['nsenter', `--net=${nsPath(this.netns)}`, 'bridge', '-j', 'fdb', 'get', mac(lladdr), 'br', bridge] : ['bridge', '-j', 'fdb', 'get', mac(lladdr), 'br', bridge];
+    const r = await run(argv, { allowFailure: true });
+    if (r.code !== 0) return undefined; // not learnt
+    const e = (JSON.parse(r.stdout || '[]') as { ifname?: string; flags?: string[] }[])[0];
+    return e?.ifname && e.ifname !== bridge ? e.ifname : undefined;
+  }
+
   async setSysctl(key: string, value: string): Promise<void> {
     writeSysctl(key, value, this.netns?.fd);
   }

@@ -145,6 +145,11 @@ export interface LinkOps {
   /** Permanent neighbour entry (used for static ARP in labs). */
   addNeighbour(ifname: string, ip: string, mac: string): Promise<void>;
   /**
+   * The port of `bridge` its forwarding database learnt `mac` on (the guest that sent it),
+   * or undefined when the bridge has not seen that MAC from a port.
+   */
+  bridgePortOf(bridge: string, mac: string): Promise<string | undefined>;
+  /**
    * Write /proc/sys/<key> in this namespace. The key is either dotted
    * ("net.ipv4.ip_forward") or, when an interface name inside it may contain dots,
    * slash-separated ("net/ipv4/conf/eth1.5/arp_notify"): a key containing '/' is used as is.

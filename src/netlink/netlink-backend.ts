@@ -33,11 +33,15 @@ function mtuOf(mtu: number | undefined): number | undefined {
   return mtu;
 }
 
+/** PF_BRIDGE: the bridge forwarding database's address family. */
+const AF_BRIDGE = 7;
+
 class NetlinkLinkOps implements LinkOps {
   readonly backend = 'netlink' as const;
   private readonly where: string;
   /** Tail of the request queue: the kernel runs one dump per socket at a time (EBUSY). */
   private tail: Promise<unknown> = Promise.resolve();
+  private portNames = new Map<number, string>();
 
   constructor(private readonly sock: RtSocket, private readonly netns: NetnsRef | undefined) {
     this.where = netns ? ` [netns ${netns.path}]` : '';
@@ -243,6 +247,18 @@ class NetlinkLinkOps implements LinkOps {
     const ifindex = await this.indexOf(ifname, what);
     await this.kernel(what, () =>
       this.sock.newNeighbor({ family: AF[a.family], ifindex, state: { permanent: true } }, { dst: a.bytes, lladdr }, REPLACE));
+  }
+
+  async bridgePortOf(bridge: string, mac: string): Promise<string | undefined> {
+    const what = `look up ${mac} in the forwarding database of ${bridge}`;
+    const master = await this.indexOf(bridge, what);
+    // RTM_GETNEIGH for one entry (the kernel's rtnl_fdb_get, `bridge fdb get`), AF_BRIDGE.
+    const msgs = await this.kernel(what, () => this.sock.getNeighbor({ family: AF_BRIDGE }, { lladdr: macBytes(mac), master }), (e) => e === 'ENOENT');
+    const port = msgs?.[0]?.data.ifindex;
+    if (port === undefined || port === master) return undefined; // the bridge's own MAC
+    // ifindexes are not reused soon: a name once seen is kept, the map re-read for a new port.
+    if (!this.portNames.has(port)) this.portNames = await this.names();
+    return this.portNames.get(port);
   }
 
   async setSysctl(key: string, value: string): Promise<void> {

@@ -13,7 +13,7 @@ export interface ServerRecord {
   config: ServerConfig;
 }
 
-interface LeaseRow { ip: string; client_key: string; mac: string; hostname: string | null; state: ServerLease['state']; expires_at: number }
+interface LeaseRow { ip: string; client_key: string; mac: string; hostname: string | null; state: ServerLease['state']; expires_at: number; port: string | null }
 
 export class DhcpServerRepo {
   constructor(private readonly db: Database) {}
@@ -34,7 +34,12 @@ export class DhcpServerRepo {
 
   leases(networkId: number): ServerLease[] {
     return (prepare(this.db, 'SELECT * FROM dhcp_server_leases WHERE network_id = ? ORDER BY ip').all(networkId) as LeaseRow[])
-      .map((r) => ({ ip: r.ip, clientKey: r.client_key, mac: r.mac, hostname: r.hostname, state: r.state, expiresAt: r.expires_at }));
+      .map((r) => ({ ip: r.ip, clientKey: r.client_key, mac: r.mac, hostname: r.hostname, state: r.state, expiresAt: r.expires_at, port: r.port }));
+  }
+
+  /** dataVersion — changes whenever another connection commits (SQLite's PRAGMA data_version). */
+  dataVersion(): number {
+    return prepare(this.db, 'PRAGMA data_version').pluck().get() as number;
   }
 
   /** apply — a decision's lease changes, atomically; an address or client held by an expired lease is taken over. */
@@ -43,8 +48,8 @@ export class DhcpServerRepo {
       if (drop) prepare(this.db, 'DELETE FROM dhcp_server_leases WHERE network_id = ? AND client_key = ?').run(networkId, drop);
       if (!put) return;
       prepare(this.db, 'DELETE FROM dhcp_server_leases WHERE network_id = ? AND (client_key = ? OR ip = ?)').run(networkId, put.clientKey, put.ip);
-      prepare(this.db, 'INSERT INTO dhcp_server_leases (network_id, ip, client_key, mac, hostname, state, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(networkId, put.ip, put.clientKey, put.mac, put.hostname, put.state, put.expiresAt);
+      prepare(this.db, 'INSERT INTO dhcp_server_leases (network_id, ip, client_key, mac, hostname, state, expires_at, port) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(networkId, put.ip, put.clientKey, put.mac, put.hostname, put.state, put.expiresAt, put.port ?? null);
     }).immediate();
   }
 }

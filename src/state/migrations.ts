@@ -251,4 +251,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (container_id, ctr_if)
   );
   `,
+  `
+  -- DHCP server leases (issue 10): the bridge port each client is behind, for the lease cap
+  -- per client (a guest that spoofs MACs is still one port). NULL for leases made before.
+  ALTER TABLE dhcp_server_leases ADD COLUMN port TEXT;
+  `,
 ];

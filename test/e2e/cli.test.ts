@@ -11,7 +11,7 @@ import { addrsJson, linksJson, rootSkip, snapshot, TestNetns } from '../helpers/
 import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
 
 function tsnet(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [TSNET_BIN, ...args], { encoding: 'utf8' });
+  const r = spawnSync(TSNET_BIN, args, { encoding: 'utf8' });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -76,7 +76,7 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     const host = t.make('host');
     const g = t.make('g');
     const root = t.tmpdir();
-    const viaNsenter = (args: string[]) => spawnSync('nsenter', [`--net=/run/netns/${host}`, '--', process.execPath, TSNET_BIN, ...args, '--root', root], { encoding: 'utf8' });
+    const viaNsenter = (args: string[]) => spawnSync('nsenter', [`--net=/run/netns/${host}`, '--', TSNET_BIN, ...args, '--root', root], { encoding: 'utf8' });
     const r = viaNsenter(['attach', 'br0', g, '10.0.1.2/24']);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(linksJson(host).some((l) => l.ifname === 'br0'), 'the bridge is in the nsenter netns');

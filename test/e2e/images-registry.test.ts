@@ -118,7 +118,7 @@ describe('images with docker-registry and skopeo', { skip: rootSkip }, () => {
   test('progress: bars redrawn in place on a terminal, plain lines in a pipe', () => {
     const r4 = join(tmp, 'root4');
     // script(1) gives tsnet a pseudo-terminal for stdout.
-    const tty = spawnSync('script', ['-qec', `${process.execPath} ${TSNET_BIN} pull --root ${r4} ${reg.host}/x/multi:v1`, '/dev/null'], { encoding: 'utf8' });
+    const tty = spawnSync('script', ['-qec', `${TSNET_BIN} pull --root ${r4} ${reg.host}/x/multi:v1`, '/dev/null'], { encoding: 'utf8' });
     assert.equal(tty.status, 0, tty.stdout);
     assert.match(tty.stdout, /\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: (Downloading \[[=> ]{30}\]|Pull complete)/);
     ok(tsnetRoot(r4, ['rmi', `${reg.host}/x/multi:v1`]));

@@ -28,13 +28,13 @@ describe('tsnet lab graph --serve in headless Chromium', { skip }, () => {
   let root = '';
   let server: ChildProcess | undefined;
   let url = '';
-  const tsnet = (...args: string[]) => spawnSync(process.execPath, [TSNET_BIN, 'lab', args[0]!, '--root', root, ...args.slice(1)], { encoding: 'utf8' });
+  const tsnet = (...args: string[]) => spawnSync(TSNET_BIN, ['lab', args[0]!, '--root', root, ...args.slice(1)], { encoding: 'utf8' });
 
   before(async () => {
     root = t.tmpdir();
     const up = tsnet('up', FILE, '--name', name);
     assert.equal(up.status, 0, up.stderr);
-    server = spawn(process.execPath, [TSNET_BIN, 'lab', 'graph', name, '--serve', '--port', '0', '--root', root], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn(TSNET_BIN, ['lab', 'graph', name, '--serve', '--port', '0', '--root', root], { stdio: ['ignore', 'pipe', 'inherit'] });
     url = await new Promise<string>((resolve, reject) => {
       let out = '';
       server!.stdout!.on('data', (b: Buffer) => {

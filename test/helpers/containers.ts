@@ -32,7 +32,7 @@ export class ContainerHost {
   cli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): CliResult {
     if (this.launcher === 'ip-netns-exec' && opts.input === undefined && opts.timeoutMs === undefined) return tsnetIn(this.host, this.root, args, { env: opts.env });
     const pre = this.launcher === 'nsenter' ? ['nsenter', `--net=/run/netns/${this.host}`] : ['ip', 'netns', 'exec', this.host];
-    const r = spawnSync(pre[0]!, [...pre.slice(1), process.execPath, TSNET_BIN, ...args.slice(0, 1), '--root', this.root, ...args.slice(1)], {
+    const r = spawnSync(pre[0]!, [...pre.slice(1), TSNET_BIN, ...args.slice(0, 1), '--root', this.root, ...args.slice(1)], {
       encoding: 'utf8', env: { ...process.env, ...(opts.env ?? {}) }, input: opts.input, timeout: opts.timeoutMs,
     });
     return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };

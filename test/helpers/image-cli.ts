@@ -3,16 +3,18 @@
  * loopback) with a throwaway state root, and runs skopeo against the test registry.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { TSNET_BIN, type CliResult } from './tsnet.js';
+import { TSNET_BIN, ensureDaemon, type CliResult } from './tsnet.js';
 
 export function tsnetRoot(root: string, args: string[], env: Record<string, string> = {}, input?: string): CliResult {
-  const r = spawnSync(process.execPath, [TSNET_BIN, ...args.slice(0, 1), '--root', root, ...args.slice(1)], { encoding: 'utf8', env: { ...process.env, ...env }, input });
+  ensureDaemon(undefined, root);
+  const r = spawnSync(TSNET_BIN, [...args.slice(0, 1), '--root', root, ...args.slice(1)], { encoding: 'utf8', env: { ...process.env, ...env }, input });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function tsnetRootAsync(root: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  ensureDaemon(undefined, root);
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [TSNET_BIN, ...args.slice(0, 1), '--root', root, ...args.slice(1)], { env: { ...process.env, ...env } });
+    const c = spawn(TSNET_BIN, [...args.slice(0, 1), '--root', root, ...args.slice(1)], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });

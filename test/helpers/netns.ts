@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopDaemons } from './tsnet.js';
 
 export const isRoot = process.getuid?.() === 0;
 export const rootSkip = isRoot ? false : 'needs root (CI runs as root)';
@@ -46,6 +47,7 @@ export class TestNetns {
 
   /** cleanup — removes every namespace and directory made here; never throws. */
   cleanup(): void {
+    stopDaemons(this.created);
     for (const ns of this.created.splice(0).reverse()) {
       spawnSync('ip', ['netns', 'del', ns]);
     }

@@ -28,7 +28,7 @@ const SEED = join(EXAMPLES, 'pipework-two-hosts.yaml');
 interface Run { status: number; stdout: string; stderr: string }
 
 function tsnet(args: string[], opts: { netns?: string; env?: Record<string, string> } = {}): Run {
-  const argv = opts.netns ? ['nsenter', `--net=/run/netns/${opts.netns}`, '--', process.execPath, TSNET_BIN, ...args] : [process.execPath, TSNET_BIN, ...args];
+  const argv = opts.netns ? ['nsenter', `--net=/run/netns/${opts.netns}`, '--', TSNET_BIN, ...args] : [TSNET_BIN, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...(opts.env ?? {}) } });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -201,7 +201,7 @@ describe('hostile registries', { skip: rootSkip }, () => {
       res.write(slow.layer.subarray(0, slow.layer.length >> 1)); // and then nothing
     });
     const root = freshRoot();
-    const child = spawn(process.execPath, [TSNET_BIN, 'pull', '--root', root, `${reg.host}/slow:1`], { stdio: 'ignore' });
+    const child = spawn(TSNET_BIN, ['pull', '--root', root, `${reg.host}/slow:1`], { stdio: 'ignore' });
     const tmpFiles = (): string[] => ['blobs/tmp', 'storage/overlay/tmp'].flatMap((d) => (fs.existsSync(join(root, d)) ? fs.readdirSync(join(root, d)) : []));
     await waitFor(() => tmpFiles().length === 2, 10_000, 'the pull to be half way');
     child.kill('SIGKILL');

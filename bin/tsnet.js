@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// tsnet — the command line. It runs dist/tsnet.cjs, the CLI bundled into one file by
+// tsnet.js — the Node CLI, which bin/tsnet (native/client/tsnet.c) execs when no daemon serves
+// the command (or TSNET_NO_DAEMON=1). It runs dist/tsnet.cjs, the CLI bundled into one file by
 // scripts/bundle.mjs, with V8's code cache dist/tsnet.cjs.cache (made by the same script), so
 // that a cold start neither parses the bundle nor compiles the functions a command runs:
 // Node 20 has no module.enableCompileCache. Without the cache, or when V8 rejects it (another

@@ -1,0 +1,192 @@
+/**
+ * tsnet daemon end to end: the native client forwards to it or runs the command itself, with
+ * the same output and exit status either way; stdio streams both ways (stdin only when
+ * read); relative paths are the client's; only root (or the socket's group) is served;
+ * one daemon per root; published ports are held; SIGTERM finishes running requests; kill -9
+ * mid-request gives the client one line and the next call runs without it. Runs both modes
+ * itself, so the e2e:daemon pass skips it.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestNetns, isRoot, sh } from '../helpers/netns.js';
+import { DAEMON_MODE, TSNET_BIN } from '../helpers/tsnet.js';
+import { busyboxTar } from '../helpers/busybox.js';
+import { pidfileFor, socketPathFor } from '../../src/daemon/paths.js';
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+const skip = !isRoot ? 'needs root (CI runs as root)' : DAEMON_MODE ? 'runs both modes itself' : false;
+
+describe('tsnet daemon', { skip }, () => {
+  const t = new TestNetns();
+  let host: string;
+  let root: string;
+  let work: string;
+  let socket: string;
+  let daemon: ChildProcess | undefined;
+
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, TSNET_ROOT: root, TSNET_LINKOPS: 'netlink', ...extra });
+  /** cli — bin/tsnet in the host netns, through the daemon unless direct. */
+  const cli = (args: string[], o: { direct?: boolean; input?: string | Buffer; cwd?: string; ns?: string } = {}): Run => {
+    const r = spawnSync('ip', ['netns', 'exec', o.ns ?? host, TSNET_BIN, ...args], {
+      env: env(o.direct ? { TSNET_NO_DAEMON: '1' } : {}), input: o.input, cwd: o.cwd, encoding: 'utf8', maxBuffer: 64 << 20,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const startDaemon = async (): Promise<void> => {
+    daemon = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'daemon'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      daemon!.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) resolve(); });
+      daemon!.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
+    });
+  };
+  const stopped = (d: ChildProcess): Promise<number | null> => new Promise((resolve) => (d.exitCode !== null ? resolve(d.exitCode) : d.on('exit', (code) => resolve(code))));
+
+  before(async () => {
+    host = t.make('host');
+    sh(['ip', '-n', host, 'link', 'add', 'br0', 'type', 'bridge']);
+    sh(['ip', '-n', host, 'link', 'set', 'br0', 'up']);
+    root = t.tmpdir();
+    work = t.tmpdir();
+    busyboxTar(work, join(work, 'bb.tar'));
+    await startDaemon();
+    socket = socketPathFor(realpathSync(root));
+  });
+  after(async () => {
+    if (daemon && daemon.exitCode === null) { daemon.kill('SIGTERM'); await stopped(daemon); }
+    t.cleanup();
+  });
+
+  test('the same output and exit status with and without the daemon, and --debug says which ran', () => {
+    const g = t.make('g');
+    const cases = [
+      ['--version'], ['--help'], ['attach', '--help'], ['frobnicate'], ['attach', '--no-such-flag'],
+      ['attach', 'br0', 'web', '10.0.0.1/99', '--json'], ['ls', '--json'], ['ls'], ['inspect', 'nope'],
+      ['attach', '--dry-run', 'br0', g, '10.0.0.2/24@10.0.0.1'], ['network', 'ls'], ['gc', '--dry-run'],
+    ];
+    for (const args of cases) {
+      const direct = cli(args, { direct: true });
+      assert.deepEqual(cli(args), direct, `tsnet ${args.join(' ')}`);
+    }
+    assert.match(cli(['ls', '--debug']).stderr, new RegExp(`daemon path: ${socket}`));
+    assert.match(cli(['ls', '--debug'], { direct: true }).stderr, /direct path: TSNET_NO_DAEMON=1/);
+  });
+
+  test('attach and detach through the daemon: one state, whichever path changes it', () => {
+    const g = t.make('g');
+    const attached = cli(['attach', 'br0', g, '10.0.0.2/24']);
+    assert.deepEqual([attached.status, attached.stdout], [0, `attached netns:${g} eth1 to br0\n`]);
+    assert.match(sh(['ip', '-n', g, '-br', 'addr', 'show', 'dev', 'eth1']), /10\.0\.0\.2\/24/);
+    assert.equal((JSON.parse(cli(['ls', '--json'], { direct: true }).stdout) as unknown[]).length, 1);
+    assert.equal(cli(['attach', 'br0', g, '10.0.0.2/24']).stdout, `netns:${g} eth1 is already attached to br0; nothing to do\n`);
+    assert.equal(cli(['detach', g], { direct: true }).status, 0);
+    assert.equal(cli(['ls', '--json']).stdout.trim(), '[]');
+  });
+
+  test('stdout and stdin stream through it; stdin stays untouched when the command does not read it', () => {
+    assert.match(cli(['import', join(work, 'bb.tar'), 'busybox']).stdout, /^sha256:/);
+    const saved = spawnSync('ip', ['netns', 'exec', host, TSNET_BIN, 'save', 'busybox'], { env: env(), maxBuffer: 64 << 20 });
+    assert.equal(saved.status, 0, saved.stderr.toString());
+    assert.ok(saved.stdout.length > 500_000, `an archive of ${saved.stdout.length} bytes`);
+    assert.match(sh(['tar', '-t'], saved.stdout as unknown as string), /manifest\.json/);
+    assert.equal(cli(['rmi', 'busybox']).status, 0);
+    assert.match(cli(['load'], { input: saved.stdout }).stdout, /Loaded image: docker\.io\/library\/busybox:latest/);
+    const fg = cli(['run', '--debug', '--rm', 'busybox', 'echo', 'hello']);
+    assert.deepEqual([fg.status, fg.stdout], [0, 'hello\n'], fg.stderr);
+    assert.match(fg.stderr, /direct path: the command needs a process of its own/, 'a foreground container runs in the client\'s own process');
+    const loop = spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', `printf 'a\\nb\\n' | ( ${TSNET_BIN} ls >/dev/null; cat )`], { env: env(), encoding: 'utf8' });
+    assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
+  });
+
+  test("relative paths are the client's: it runs in the client's working directory", () => {
+    assert.equal(cli(['save', '-o', 'rel.tar', 'busybox'], { cwd: work }).status, 0);
+    assert.ok(statSync(join(work, 'rel.tar')).size > 500_000);
+  });
+
+  test('who it serves: 0660 socket, one daemon per root, another netns or user runs directly', () => {
+    assert.equal(statSync(socket).mode & 0o777, 0o660);
+    assert.equal(readFileSync(pidfileFor(socket), 'utf8').trim(), String(daemon!.pid));
+    const second = cli(['daemon']);
+    assert.equal(second.status, 4);
+    assert.match(second.stderr, /^tsnet: error: a tsnet daemon already serves state root .* \(pid \d+\); stop it first/);
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+    const status = JSON.parse(cli(['daemon', 'status', '--json']).stdout) as { pid: number; keeper: boolean; served: number };
+    assert.equal(status.pid, daemon!.pid);
+    assert.equal(status.keeper, true, 'the daemon is the root\'s lease keeper');
+    const other = t.make('other');
+    assert.match(cli(['ls', '--debug'], { ns: other }).stderr, /direct path: the client is in another network namespace/);
+    const nobody = spawnSync('ip', ['netns', 'exec', host, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', TSNET_BIN, '--version', '--debug'], { env: env(), encoding: 'utf8' });
+    assert.match(nobody.stderr, /direct path: no daemon answers/, 'the socket refuses other users');
+  });
+
+  test('it holds published host ports, so no other program can take them', async () => {
+    const g = t.make('g');
+    assert.equal(cli(['network', 'create', 'held', '--subnet', '10.77.0.0/24']).status, 0);
+    assert.equal(cli(['attach', 'held', g]).status, 0);
+    assert.equal(cli(['port', 'publish', g, '-p', '18080:80']).status, 0);
+    const bind = (): string => spawnSync('ip', ['netns', 'exec', host, process.execPath, '-e',
+      "require('net').createServer().listen(18080).on('listening', () => { console.log('bound'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })"], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(bind(), 'EADDRINUSE');
+    assert.equal(cli(['port', 'unpublish', g, '18080']).status, 0);
+    assert.equal(bind(), 'bound');
+    assert.equal(cli(['detach', g]).status, 0);
+    assert.equal(cli(['network', 'rm', 'held']).status, 0);
+  });
+
+  test('SIGTERM lets a running request finish, then the daemon is gone and calls run directly', async () => {
+    const archive = readFileSync(join(work, 'rel.tar'));
+    assert.equal(cli(['rmi', 'busybox']).status, 0);
+    // load waits for its stdin, which arrives after the SIGTERM.
+    const load = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'load'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    load.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    await new Promise((r) => setTimeout(r, 500));
+    daemon!.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    load.stdin!.end(archive);
+    assert.equal(await stopped(load), 0);
+    assert.match(out, /Loaded image: docker\.io\/library\/busybox:latest/);
+    assert.equal(await stopped(daemon!), 0);
+    assert.equal(existsSync(socket), false, 'socket removed');
+    assert.equal(existsSync(pidfileFor(socket)), false, 'pidfile removed');
+    assert.match(cli(['images', '--debug']).stderr, /direct path: no daemon answers/);
+  });
+
+  test('socket activation: systemd (here systemd-socket-activate) passes the socket, the first call starts it', { skip: !existsSync('/usr/bin/systemd-socket-activate') && 'no systemd-socket-activate' }, async () => {
+    const ns = t.make('sa');
+    const saRoot = t.tmpdir();
+    const saSocket = socketPathFor(realpathSync(saRoot));
+    const sa = spawn('ip', ['netns', 'exec', ns, 'systemd-socket-activate', '-l', saSocket, process.execPath, `${TSNET_BIN}.js`, 'daemon', '--root', saRoot], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!existsSync(saSocket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const r = cli(['--version', '--debug', '--root', saRoot], { ns });
+      assert.deepEqual([r.status, r.stdout], [0, cli(['--version'], { direct: true }).stdout]);
+      assert.match(r.stderr, /daemon path: .*exit status 0/s);
+    } finally {
+      sa.kill('SIGTERM');
+      await stopped(sa);
+      rmSync(saSocket, { force: true }); // systemd removes it (RemoveOnStop); this stand-in does not
+    }
+  });
+
+  test('kill -9 mid-request: the client says so in one line, the next call runs directly, a new daemon starts', async () => {
+    await startDaemon();
+    const load = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'load'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    load.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+    await new Promise((r) => setTimeout(r, 500));
+    daemon!.kill('SIGKILL');
+    assert.equal(await stopped(load), 1);
+    assert.match(err, /^tsnet: error: the tsnet daemon \(pid \d+\) stopped before this command finished; the next tsnet command or tsnet gc finishes or undoes what it left\n$/);
+    assert.equal(existsSync(socket), true, 'a dead daemon leaves its socket file');
+    const after = cli(['images', '--debug']);
+    assert.equal(after.status, 0);
+    assert.match(after.stderr, /direct path: no daemon answers/);
+    await startDaemon();
+    assert.match(cli(['images', '--debug']).stderr, /daemon path/);
+  });
+});
