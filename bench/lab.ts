@@ -52,7 +52,7 @@ async function measureContainers(hosts: number, perHost: number, runs: number, w
   const r = { hosts, nodes: hosts * perHost, upMs: [] as number[], downMs: [] as number[], failures: [] as number[] };
   const root = join(work, `root-containers-${hosts}x${perHost}`);
   busyboxTar(work, join(work, 'busybox.tar'));
-  const imp = spawnSync(process.execPath, [BIN, 'import', join(work, 'busybox.tar'), 'busybox', '--root', root], { encoding: 'utf8' });
+  const imp = spawnSync(BIN, ['import', join(work, 'busybox.tar'), 'busybox', '--root', root], { encoding: 'utf8' });
   if (imp.status !== 0) throw new Error(`import busybox: ${imp.stderr}`);
   for (let i = 0; i < runs; i++) {
     const name = `c${hosts}x${perHost}`;

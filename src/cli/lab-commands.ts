@@ -161,6 +161,7 @@ export function registerLabCommands(program: Command): void {
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  tsnet lab exec two-hosts web -- busybox ping -c 1 192.168.115.11\n  tsnet lab exec two-hosts db -- ip addr')
     .action(async (arg: string, node: string, argv: string[], _o: LabOpts, cmd: Command) => {
+      requireOwnProcess('the command runs with the caller\'s own terminal');
       const opts = cmd.optsWithGlobals<LabOpts>();
       const { name } = target(arg, opts);
       const rec = lab().requireRecord(resolveRoot(opts.root), name);

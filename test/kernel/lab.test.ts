@@ -265,7 +265,7 @@ describe('tsnet lab: a second caller and kill -9', { skip: rootSkip }, () => {
     const root = t.tmpdir();
     const name = `t-${randomBytes(4).toString('hex')}`;
     const go = (): Promise<Run> => new Promise((resolve) => {
-      const c = spawn(process.execPath, [TSNET_BIN, 'lab', 'up', FOUR, '--name', name, '--root', root]);
+      const c = spawn(TSNET_BIN, ['lab', 'up', FOUR, '--name', name, '--root', root]);
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
@@ -288,7 +288,7 @@ describe('tsnet lab: a second caller and kill -9', { skip: rootSkip }, () => {
     const root = t.tmpdir();
     const name = `t-${randomBytes(4).toString('hex')}`;
     const prefix = `tsnet-${name}-`;
-    const c = spawn(process.execPath, [TSNET_BIN, 'lab', 'up', FOUR, '--name', name, '--root', root], { stdio: 'ignore' });
+    const c = spawn(TSNET_BIN, ['lab', 'up', FOUR, '--name', name, '--root', root], { stdio: 'ignore' });
     // Kill it once some of its node namespaces exist (it makes them all in one go, then wires them).
     for (let i = 0; i < 400 && labNetns(prefix).length < 20; i++) await new Promise((r) => setTimeout(r, 5));
     c.kill('SIGKILL');
@@ -297,7 +297,7 @@ describe('tsnet lab: a second caller and kill -9', { skip: rootSkip }, () => {
     const again = ok(tsnet(['lab', 'up', FOUR, '--name', name, '--root', root]));
     assert.match(again.stdout, /was left creating by an earlier command; finished it, it is up/);
     assert.equal(tsnet(['lab', 'status', name, '--ping', '--root', root]).status, 0, 'the second up finished what the first began');
-    const c2 = spawn(process.execPath, [TSNET_BIN, 'lab', 'down', name, '--root', root], { stdio: 'ignore' });
+    const c2 = spawn(TSNET_BIN, ['lab', 'down', name, '--root', root], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 30));
     c2.kill('SIGKILL');
     await new Promise((r) => c2.on('close', r));
