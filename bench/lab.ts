@@ -23,11 +23,12 @@ import { round, summarize } from './lib/stats.js';
 const BIN = join(__dirname, '..', '..', 'bin', 'tsnet');
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-function labYaml(name: string, hosts: number, nodes: number): string {
+function labYaml(name: string, hosts: number, nodes: number, containers = false): string {
   const lines = [`name: ${name}`, 'hosts:'];
   for (let h = 1; h <= hosts; h++) lines.push(`  h${h}:`, `    underlay: 10.100.0.${h}/24`, '    networks:', `      br0: { subnet: 10.10.${h}.0/24 }`);
   lines.push('nodes:');
-  for (let h = 1; h <= hosts; h++) for (let n = 1; n <= nodes; n++) lines.push(`  h${h}n${n}: { host: h${h}, attach: [br0 auto] }`);
+  const kind = containers ? 'image: busybox, cmd: [sleep, "1000000"], ' : '';
+  for (let h = 1; h <= hosts; h++) for (let n = 1; n <= nodes; n++) lines.push(`  h${h}n${n}: { host: h${h}, ${kind}attach: [br0 auto] }`);
   lines.push('links:', '  - name: lan', '    type: switch', `    hosts: [${Array.from({ length: hosts }, (_, i) => `h${i + 1}`).join(', ')}]`);
   return `${lines.join('\n')}\n`;
 }
@@ -39,6 +40,40 @@ function leftovers(prefix: string): string[] {
 function cleanup(prefix: string): void {
   const names = leftovers(prefix);
   if (names.length) spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join('') });
+}
+
+/** measureContainers — the same lab with busybox container nodes, in-process up and down. */
+async function measureContainers(hosts: number, perHost: number, runs: number, work: string): Promise<{ hosts: number; nodes: number; upMs: number[]; downMs: number[]; failures: number[] }> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const lab = require('../src/lab/lab.js') as typeof import('../src/lab/lab.js');
+  const { reachMatrix } = require('../src/lab/probe.js') as typeof import('../src/lab/probe.js');
+  const { busyboxTar } = require('../test/helpers/busybox.js') as typeof import('../test/helpers/busybox.js');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const r = { hosts, nodes: hosts * perHost, upMs: [] as number[], downMs: [] as number[], failures: [] as number[] };
+  const root = join(work, `root-containers-${hosts}x${perHost}`);
+  busyboxTar(work, join(work, 'busybox.tar'));
+  const imp = spawnSync(BIN, ['import', join(work, 'busybox.tar'), 'busybox', '--root', root], { encoding: 'utf8' });
+  if (imp.status !== 0) throw new Error(`import busybox: ${imp.stderr}`);
+  for (let i = 0; i < runs; i++) {
+    const name = `c${hosts}x${perHost}`;
+    const prefix = `tsnet-t-${randomBytes(3).toString('hex')}-`;
+    const file = join(work, `${name}.yaml`);
+    writeFileSync(file, labYaml(name, hosts, perHost, true));
+    try {
+      const model = lab.loadLabFile(file, { prefix });
+      let t0 = nowMs();
+      const up = await lab.up(model, file, undefined, { root });
+      r.upMs.push(nowMs() - t0);
+      r.failures.push((await reachMatrix(up.record)).failures);
+      t0 = nowMs();
+      await lab.down(name, { root });
+      r.downMs.push(nowMs() - t0);
+    } finally {
+      await lab.down(name, { root }).catch(() => undefined);
+      cleanup(prefix);
+    }
+  }
+  return r;
 }
 
 interface SizeResult { hosts: number; nodes: number; upMs: number[]; downMs: number[]; cliUpMs: number[]; cliPingMs: number[]; cliUpNoCaMs: number[]; failures: number[] }
@@ -129,6 +164,7 @@ async function main(): Promise<void> {
   try {
     const attachMs = summarize(await inprocAttach(20, work)).median;
     const sizes = [await measureSize(4, 5, runs, work), await measureSize(8, 10, runs, work)];
+    const ctr = [await measureContainers(4, 5, runs, work), await measureContainers(8, 10, runs, work)];
     const med = (xs: number[]): number => summarize(xs).median;
     const rows = sizes.map((s) => ({
       lab: `${s.hosts} hosts × ${s.nodes / s.hosts} nodes`,
@@ -138,13 +174,21 @@ async function main(): Promise<void> {
       cliUpMs: round(med(s.cliUpMs)), cliUpNoExtraCaMs: round(med(s.cliUpNoCaMs)), cliUpAndAllPairsMs: round(med(s.cliUpMs) + med(s.cliPingMs)),
       pairsFailed: Math.max(...s.failures),
     }));
+    const ctrRows = ctr.map((c) => ({
+      lab: `${c.hosts} hosts × ${c.nodes / c.hosts} containers`, nodes: c.nodes,
+      upMs: round(med(c.upMs)), upPerNodeMs: round(med(c.upMs) / c.nodes), downMs: round(med(c.downMs)), downPerNodeMs: round(med(c.downMs) / c.nodes),
+      pairsFailed: Math.max(...c.failures),
+    }));
     const flatUp = round(rows[1]!.upPerNodeMs / rows[0]!.upPerNodeMs);
     const flatDown = round(rows[1]!.downPerNodeMs / rows[0]!.downPerNodeMs);
     const report = {
       environment: { loadavg: load, runs, nodeExtraCaCerts: process.env['NODE_EXTRA_CA_CERTS'] ? 'set' : 'unset', cpus: require('node:os').cpus().length }, // eslint-disable-line @typescript-eslint/no-require-imports
       inprocAttachMs: round(attachMs),
       sizes: rows,
+      containers: ctrRows,
       ratios: {
+        containerUpPerNode8x10over4x5: round(ctrRows[1]!.upPerNodeMs / ctrRows[0]!.upPerNodeMs),
+        containerUpPerNodeOverNetnsUpPerNode4x5: round(ctrRows[0]!.upPerNodeMs / rows[0]!.upPerNodeMs),
         upPerNode8x10over4x5: flatUp, downPerNode8x10over4x5: flatDown,
         upPerNode8x10overInprocAttach: round(rows[1]!.upPerNodeMs / attachMs),
       },
@@ -157,6 +201,9 @@ async function main(): Promise<void> {
     const out = [`bench/lab — load average ${load}, ${runs} run(s) each, medians; NODE_EXTRA_CA_CERTS ${report.environment.nodeExtraCaCerts}`, ''];
     out.push('lab                 nodes  up (ms)  /node  down (ms)  /node  CLI up  CLI up, no CA  CLI up + all pairs  pairs failed');
     for (const r of rows) out.push(`${r.lab.padEnd(19)} ${String(r.nodes).padStart(5)}  ${String(r.upMs).padStart(7)}  ${String(r.upPerNodeMs).padStart(5)}  ${String(r.downMs).padStart(9)}  ${String(r.downPerNodeMs).padStart(5)}  ${String(r.cliUpMs).padStart(6)}  ${String(r.cliUpNoExtraCaMs).padStart(13)}  ${String(r.cliUpAndAllPairsMs).padStart(18)}  ${String(r.pairsFailed).padStart(12)}`);
+    out.push('', 'container nodes (busybox, in-process)   up (ms)  /node  down (ms)  /node  pairs failed');
+    for (const r of ctrRows) out.push(`${r.lab.padEnd(38)} ${String(r.upMs).padStart(8)}  ${String(r.upPerNodeMs).padStart(5)}  ${String(r.downMs).padStart(9)}  ${String(r.downPerNodeMs).padStart(5)}  ${String(r.pairsFailed).padStart(12)}`);
+    out.push(`container per-node up, 8×10 / 4×5: ${report.ratios.containerUpPerNode8x10over4x5}; container / netns per-node up (4×5): ${report.ratios.containerUpPerNodeOverNetnsUpPerNode4x5}`);
     out.push('', `in-process attach() into a simulated host: ${round(attachMs)} ms (median of 20)`);
     out.push(`per-node up, 8×10 / 4×5: ${flatUp} (target ≤ 1.2: ${flatUp <= 1.2 ? 'met' : 'NOT met'}); per-node down: ${flatDown}`);
     out.push(`per-node up of 8×10 / in-process attach: ${report.ratios.upPerNode8x10overInprocAttach}`);

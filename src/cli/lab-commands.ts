@@ -78,7 +78,8 @@ export function registerLabCommands(program: Command): void {
       }
       const r = await lab().up(model!, file, opts.as, labOptions(opts));
       const status = await labStatusMod().labStatus(r.record, opts.backend);
-      printResult(opts, status, [r.created ? `lab ${model!.name} is up` : `lab ${model!.name} was already up; checked and repaired what was missing`, ...statusLines(status)]);
+      const how = r.created ? 'is up' : r.priorPhase === 'up' ? 'was already up; checked and repaired what was missing' : `was left ${r.priorPhase} by an earlier command; finished it, it is up`;
+      printResult(opts, status, [`lab ${model!.name} ${how}`, ...statusLines(status)]);
     });
 
   withGlobals(labCmd.command('down'))
@@ -160,6 +161,7 @@ export function registerLabCommands(program: Command): void {
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  tsnet lab exec two-hosts web -- busybox ping -c 1 192.168.115.11\n  tsnet lab exec two-hosts db -- ip addr')
     .action(async (arg: string, node: string, argv: string[], _o: LabOpts, cmd: Command) => {
+      requireOwnProcess('the command runs with the caller\'s own terminal');
       const opts = cmd.optsWithGlobals<LabOpts>();
       const { name } = target(arg, opts);
       const rec = lab().requireRecord(resolveRoot(opts.root), name);

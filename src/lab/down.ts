@@ -11,7 +11,7 @@ import { deleteNamedNetns, netnsExists } from '../netns/named.js';
 import { removeContainerNode } from './container-nodes.js';
 import { applyImpairments } from '../tc/apply.js';
 import { deleteVxlan } from '../vxlan/vxlan.js';
-import { openHost, scopeOf } from './hosts.js';
+import { inParallel, openHost, scopeOf } from './hosts.js';
 import type { LabRecord } from './record.js';
 import { netnsOfScope } from './up.js';
 
@@ -28,16 +28,16 @@ export async function labDown(rec: LabRecord, opts: { root: string; backend?: Li
     try { await fn(); } catch (e) { warnings.push(`${what}: ${(e as Error).message}`); }
   };
   // Containers first, while their hosts still exist: their processes, rootfs and cgroups.
-  for (const host of scope.hosts) {
+  await Promise.all(scope.hosts.map(async (host) => {
     const nodes = scope.nodes.filter((n) => n.host === host.name && n.kind === 'container');
-    if (nodes.length === 0 || (scope.as === undefined && !netnsExists(host.netns))) continue;
+    if (nodes.length === 0 || (scope.as === undefined && !netnsExists(host.netns))) return;
     const h = await openHost(opts.root, model, scope, host, opts.backend);
     try {
-      for (const node of nodes) await attempt(`container ${node.name}`, async () => warnings.push(...(await removeContainerNode(model, node, h.ctx))));
+      await inParallel(nodes, 16, (node) => attempt(`container ${node.name}`, async () => warnings.push(...(await removeContainerNode(model, node, h.ctx)))));
     } finally {
       h.close();
     }
-  }
+  }));
   if (scope.as !== undefined) {
     const host = scope.hosts[0]!;
     const h = await openHost(opts.root, model, scope, host, opts.backend);

@@ -62,7 +62,7 @@ function checkImages(model: LabModel, as: string | undefined, root: string): voi
   try { requireImages(ctx, nodes); } finally { ctx.close(); }
 }
 
-export interface UpResult { created: boolean; record: LabRecord }
+export interface UpResult { created: boolean; record: LabRecord; /** The phase it was found in (a crash leaves 'creating'). */ priorPhase: string | undefined }
 
 export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions): Promise<UpResult> {
   if (as !== undefined && !model.hosts.some((h) => h.name === as)) {
@@ -94,7 +94,7 @@ export async function up(model: LabModel, file: string | undefined, as: string |
     }
     const done = { ...rec, phase: 'up' as const };
     writeRecord(opts.root, done);
-    return { created: !prior, record: done };
+    return { created: !prior, record: done, priorPhase: prior?.phase };
   });
 }
 

@@ -56,9 +56,10 @@ export async function reachMatrix(rec: LabRecord, opts: { timeoutMs?: number } =
 export function matrixLines(m: ReachMatrix, allNodes: string[]): string[] {
   const cols = allNodes;
   const width = Math.max(4, ...cols.map((c) => c.length));
+  const byPair = new Map(m.pairs.map((p) => [`${p.from}>${p.to}`, p]));
   const cell = (from: string, to: string): string => {
     if (from === to) return '.';
-    const p = m.pairs.find((x) => x.from === from && x.to === to);
+    const p = byPair.get(`${from}>${to}`);
     if (!p) return ' ';
     return p.reached ? (p.expected ? 'ok' : 'ok!') : p.expected ? 'FAIL' : '-';
   };

@@ -255,3 +255,54 @@ describe('tsnet lab: bad input, rollback, --as', { skip: rootSkip }, () => {
     assert.doesNotMatch(sh(['ip', '-n', ma, 'route']), /192\.168\.115/);
   });
 });
+
+describe('tsnet lab: a second caller and kill -9', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  after(() => t.cleanup());
+  const FOUR = join(EXAMPLES, 'four-hosts.yaml');
+
+  test('two `up` at the same moment: one makes the lab, the other finds it up', async () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    const go = (): Promise<Run> => new Promise((resolve) => {
+      const c = spawn(TSNET_BIN, ['lab', 'up', FOUR, '--name', name, '--root', root]);
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+      c.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+      c.on('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
+    });
+    try {
+      const [a, b] = await Promise.all([go(), go()]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      assert.deepEqual([a.stdout, b.stdout].map((o) => /is up\n/.test(o) ? 'made' : /was already up/.test(o) ? 'found' : o).sort(), ['found', 'made']);
+      assert.equal(tsnet(['lab', 'status', name, '--ping', '--root', root]).status, 0);
+    } finally {
+      ok(tsnet(['lab', 'down', name, '--root', root]));
+    }
+    assert.deepEqual(labNetns(`tsnet-${name}-`), []);
+  });
+
+  test('kill -9 in the middle of up: down removes all of it; up again finishes it', async () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    const prefix = `tsnet-${name}-`;
+    const c = spawn(TSNET_BIN, ['lab', 'up', FOUR, '--name', name, '--root', root], { stdio: 'ignore' });
+    // Kill it once some of its node namespaces exist (it makes them all in one go, then wires them).
+    for (let i = 0; i < 400 && labNetns(prefix).length < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    c.kill('SIGKILL');
+    await new Promise((r) => c.on('close', r));
+    assert.ok(labNetns(prefix).length > 0, 'it was killed half-way');
+    const again = ok(tsnet(['lab', 'up', FOUR, '--name', name, '--root', root]));
+    assert.match(again.stdout, /was left creating by an earlier command; finished it, it is up/);
+    assert.equal(tsnet(['lab', 'status', name, '--ping', '--root', root]).status, 0, 'the second up finished what the first began');
+    const c2 = spawn(TSNET_BIN, ['lab', 'down', name, '--root', root], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 30));
+    c2.kill('SIGKILL');
+    await new Promise((r) => c2.on('close', r));
+    ok(tsnet(['lab', 'down', name, '--root', root]));
+    assert.deepEqual(labNetns(prefix), [], 'down after a killed down removes the rest');
+    assert.ok(!existsSync(join(root, 'labs', name)));
+  });
+});
