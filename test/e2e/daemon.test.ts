@@ -188,6 +188,19 @@ describe('tsnet daemon', { skip }, () => {
     assert.equal(cli(['network', 'rm', 'orphan']).status, 0);
   });
 
+  test("Ctrl-C reaches the command: its client ends with 130 and the command makes no change", async () => {
+    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const create = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'network', 'create', 'stopped', '--subnet', '10.79.0.0/24'], { env: env(), stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 400));
+    create.kill('SIGINT');
+    assert.equal(await stopped(create), 130);
+    assert.notEqual(holder.exitCode, 0, 'answered while the command still waited for the lock');
+    await stopped(holder);
+    await waitFor(() => /"network" "create" "stopped".*: exit 130/.test(readFileSync(join(root, 'daemon.log'), 'utf8')), 10_000, 'the interrupted command to end');
+    assert.equal((JSON.parse(cli(['network', 'ls', '--json']).stdout) as Array<{ name: string }>).some((n) => n.name === 'stopped'), false);
+  });
+
   test('SIGHUP reopens the log (after logrotate moved it away)', async () => {
     const log = join(root, 'daemon.log');
     renameSync(log, `${log}.1`);
