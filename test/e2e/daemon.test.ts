@@ -44,6 +44,18 @@ describe('tsnet daemon', { skip }, () => {
       daemon!.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
     });
   };
+  /**
+   * waitingForHostLock — the test takes the host lock (an flock on the host netns's nsfs
+   * file) for 1.5 s, then starts `args` through the client: the command waits inside the
+   * daemon, so the test can do things to its client meanwhile.
+   */
+  const waitingForHostLock = async (args: string[]): Promise<{ holder: ChildProcess; client: ChildProcess }> => {
+    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const client = spawn('ip', ['netns', 'exec', host, TSNET_BIN, ...args], { env: env(), stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 400));
+    return { holder, client };
+  };
   const stopped = (d: ChildProcess): Promise<number | null> => new Promise((resolve) => (d.exitCode !== null ? resolve(d.exitCode) : d.on('exit', (code) => resolve(code))));
 
   before(async () => {
@@ -170,12 +182,7 @@ describe('tsnet daemon', { skip }, () => {
   });
 
   test('a client killed mid-request does not stop it half-way: the operation completes in the daemon', async () => {
-    // The test holds the host lock (an flock on the host netns's nsfs file), so network
-    // create waits inside the daemon while its client is killed.
-    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 300));
-    const create = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'network', 'create', 'orphan', '--subnet', '10.78.0.0/24'], { env: env(), stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 400));
+    const { holder, client: create } = await waitingForHostLock(['network', 'create', 'orphan', '--subnet', '10.78.0.0/24']);
     create.kill('SIGKILL');
     await stopped(create);
     assert.notEqual(holder.exitCode, 0, 'the lock was still held when the client died');
@@ -189,10 +196,7 @@ describe('tsnet daemon', { skip }, () => {
   });
 
   test("Ctrl-C reaches the command: its client ends with 130 and the command makes no change", async () => {
-    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 300));
-    const create = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'network', 'create', 'stopped', '--subnet', '10.79.0.0/24'], { env: env(), stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 400));
+    const { holder, client: create } = await waitingForHostLock(['network', 'create', 'stopped', '--subnet', '10.79.0.0/24']);
     create.kill('SIGINT');
     assert.equal(await stopped(create), 130);
     assert.notEqual(holder.exitCode, 0, 'answered while the command still waited for the lock');
