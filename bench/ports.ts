@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { Sandbox } from './lib/sandbox.js';
 import { run, summarize, timedRun } from './lib/stats.js';
+import { IPTABLES_DNAT, perRule } from './lib/per-rule.js';
 import { join } from 'node:path';
 
 const TSNET = join(__dirname, '..', '..', 'bin', 'tsnet');
@@ -65,24 +66,6 @@ function inprocRep(box: Sandbox, fw: string, rep: number, n: number, s: Samples)
   drop();
 }
 
-/**
- * perRule — n DNAT rules, one process each, in a namespace of their own. One child inside
- * the namespace runs the n processes, so `ip netns exec` is paid once.
- */
-function perRule(box: Sandbox, label: string, n: number, setup: string[][], rule: string): number {
-  const ns = box.netns(label);
-  for (const argv of setup) run(['ip', 'netns', 'exec', ns, ...argv]);
-  const loop = `const { spawnSync } = require('child_process');
-    for (let i = 0; i < ${n}; i++) {
-      const argv = ${rule};
-      const r = spawnSync(argv[0], argv.slice(1));
-      if (r.status !== 0) { console.error(String(r.stderr)); process.exit(1); }
-    }`;
-  const ms = timedRun(['ip', 'netns', 'exec', ns, process.execPath, '-e', loop], { timeoutMs: 600_000 }).ms;
-  box.dropNetns(ns);
-  return ms;
-}
-
 function main(): void {
   const { values } = parseArgs({ options: { mappings: { type: 'string', default: '1000' }, reps: { type: 'string', default: '5' } } });
   const n = Number(values.mappings);
@@ -100,8 +83,7 @@ function main(): void {
         cliRep(box, fw, rep, n, cli[fw]);
         inprocRep(box, fw, rep, n, inproc[fw]);
       }
-      iptA.push(perRule(box, `pi${rep}`, n, [],
-        "['iptables', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', String(20000 + i), '-j', 'DNAT', '--to-destination', '10.90.0.2:' + (1000 + i)]"));
+      iptA.push(perRule(box, `pi${rep}`, n, [], IPTABLES_DNAT));
       nftAdd.push(perRule(box, `pn${rep}`, n, [['nft', 'add table ip bl; add chain ip bl pre { type nat hook prerouting priority dstnat; }']],
         "['nft', 'add', 'rule', 'ip', 'bl', 'pre', 'tcp', 'dport', String(20000 + i), 'dnat', 'to', '10.90.0.2:' + (1000 + i)]"));
     }

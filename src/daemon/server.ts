@@ -56,7 +56,10 @@ export interface DaemonStatus {
   served: number;
   running: number;
   rssBytes: number;
+  heapUsedBytes: number;
   openFds: number;
+  /** Handles, requests and timers keeping the event loop alive (process.getActiveResourcesInfo). */
+  activeResources: number;
   heldPorts: number;
   keeper: boolean;
   /** Set when the installation on disk is not the code this daemon runs (restart it). */
@@ -162,7 +165,8 @@ export class Daemon {
       pid: process.pid, root: this.root, socket: this.socketPath, protocol: PROTOCOL,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       served: this.served, running: this.running.size,
-      rssBytes: process.memoryUsage.rss(), openFds: readdirSync('/proc/self/fd').length,
+      rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed,
+      openFds: readdirSync('/proc/self/fd').length, activeResources: process.getActiveResourcesInfo().length,
       heldPorts: this.ports.count, keeper: this.keeper !== undefined, stale: this.staleness(),
     };
   }

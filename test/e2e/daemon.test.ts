@@ -9,11 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestNetns, isRoot, sh } from '../helpers/netns.js';
 import { DAEMON_MODE, TSNET_BIN } from '../helpers/tsnet.js';
 import { busyboxTar } from '../helpers/busybox.js';
+import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper.js';
 import { pidfileFor, socketPathFor } from '../../src/daemon/paths.js';
 
 interface Run { status: number | null; stdout: string; stderr: string }
@@ -134,6 +135,68 @@ describe('tsnet daemon', { skip }, () => {
     assert.equal(bind(), 'bound');
     assert.equal(cli(['detach', g]).status, 0);
     assert.equal(cli(['network', 'rm', 'held']).status, 0);
+  });
+
+  test('it is the lease keeper: a keeper process running before it stops, its DHCP server answers from the daemon', async () => {
+    const ns = t.make('dh');
+    const dhRoot = t.tmpdir();
+    const g = t.make('dg');
+    const dhEnv = { ...env(), TSNET_ROOT: dhRoot };
+    const run = (args: string[], extra: Record<string, string> = {}): Run => {
+      const r = spawnSync('ip', ['netns', 'exec', ns, TSNET_BIN, ...args], { env: { ...dhEnv, ...extra }, encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    assert.equal(run(['network', 'create', 'dl', '--subnet', '10.89.0.0/24', '--dhcp-server'], { TSNET_NO_DAEMON: '1' }).status, 0);
+    const standalone = await waitFor(() => keeperPid(dhRoot), 5000, 'the keeper process the CLI starts');
+    const d = spawn('ip', ['netns', 'exec', ns, TSNET_BIN, 'daemon'], { env: dhEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await new Promise<void>((resolve) => d.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) resolve(); }));
+      assert.equal(keeperPid(dhRoot), d.pid, 'the daemon holds the keeper role');
+      await waitFor(() => !existsSync(`/proc/${standalone}`) || /^\S+ \S+ Z/.test(readFileSync(`/proc/${standalone}/stat`, 'utf8')), 5000, 'the keeper process to stop');
+      assert.equal(run(['attach', 'dl', g, '0/0']).status, 0);
+      const u = spawnSync('ip', ['netns', 'exec', g, '/bin/busybox', 'udhcpc', '-q', '-n', '-t', '5', '-i', 'eth1', '-s', '/bin/true'], { encoding: 'utf8' }).stderr;
+      assert.match(u, /lease of 10\.89\.0\.\d+ obtained from 10\.89\.0\.1/, 'the DHCP server runs in the daemon');
+      assert.equal(run(['detach', g]).status, 0);
+    } finally {
+      d.kill('SIGTERM');
+      await stopped(d);
+    }
+    // Without the daemon, the next command starts a keeper process again.
+    assert.equal(run(['ls'], { TSNET_NO_DAEMON: '1' }).status, 0);
+    const again = await waitFor(() => keeperPid(dhRoot), 5000, 'a keeper process once the daemon is gone');
+    assert.notEqual(again, d.pid);
+    assert.equal(run(['network', 'rm', 'dl'], { TSNET_NO_DAEMON: '1' }).status, 0);
+    stopKeeper(dhRoot);
+  });
+
+  test('a client killed mid-request does not stop it half-way: the operation completes in the daemon', async () => {
+    // The test holds the host lock (an flock on the host netns's nsfs file), so network
+    // create waits inside the daemon while its client is killed.
+    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const create = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'network', 'create', 'orphan', '--subnet', '10.78.0.0/24'], { env: env(), stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 400));
+    create.kill('SIGKILL');
+    await stopped(create);
+    assert.notEqual(holder.exitCode, 0, 'the lock was still held when the client died');
+    await stopped(holder);
+    const done = /"network" "create" "orphan".*: exit 0 in .* \(client left before the end\)/;
+    await waitFor(() => done.test(readFileSync(join(root, 'daemon.log'), 'utf8')), 10_000, 'the daemon to finish the orphaned request');
+    const net = (JSON.parse(cli(['network', 'ls', '--json']).stdout) as Array<{ name: string; bridge: string }>).find((n) => n.name === 'orphan');
+    assert.ok(net, 'the network was created after its client was gone');
+    assert.match(sh(['ip', '-n', host, '-br', 'addr', 'show', 'dev', net.bridge]), /10\.78\.0\.1\/24/);
+    assert.equal(cli(['network', 'rm', 'orphan']).status, 0);
+  });
+
+  test('SIGHUP reopens the log (after logrotate moved it away)', async () => {
+    const log = join(root, 'daemon.log');
+    renameSync(log, `${log}.1`);
+    daemon!.kill('SIGHUP');
+    for (let i = 0; i < 100 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 20));
+    const rotated = statSync(`${log}.1`).size;
+    assert.equal(cli(['--version']).status, 0);
+    assert.match(readFileSync(log, 'utf8'), /"--version": exit 0/);
+    assert.equal(statSync(`${log}.1`).size, rotated, 'nothing more goes to the rotated file');
   });
 
   test('SIGTERM lets a running request finish, then the daemon is gone and calls run directly', async () => {
