@@ -1,7 +1,7 @@
 /*
  * identity.c — who the container's process is, applied after pivot_root: rlimits, the
  * user and groups (names looked up in the image's own /etc/passwd and /etc/group), the
- * working directory (made if missing, as Docker does), capabilities (the bounding set cut
+ * working directory (rootfs.c made it), capabilities (the bounding set cut
  * to the kept set; a root process keeps them effective, another user gets none effective,
  * as in Docker), no_new_privs, and the exec with the command found on the container's PATH.
  */
@@ -226,23 +226,6 @@ static void apply_caps(const struct config *c, const struct identity *id, int to
 		fail_errno("capabilities", "clear the ambient set");
 }
 
-static void make_cwd(const char *cwd)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", cwd);
-	for (char *p = buf + 1;; p++) {
-		if (*p == '/' || *p == 0) {
-			char saved = *p;
-			*p = 0;
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				fail_errno("cwd", "make the working directory %s", buf);
-			*p = saved;
-			if (!saved)
-				break;
-		}
-	}
-}
-
 static const char **environment(const struct config *c, const struct identity *id)
 {
 	static const char *env[MAX_LIST + 3];
@@ -275,8 +258,6 @@ void apply_process(const struct config *c)
 	}
 	resolve_user(c->user, &who);
 	envp = environment(c, &who);
-	if (c->cwd && *c->cwd)
-		make_cwd(c->cwd);
 	/* Cut the bounding set while CAP_SETPCAP is still held. */
 	struct __user_cap_data_struct now[2];
 	if (capget_(now) < 0)

@@ -85,7 +85,15 @@ void exec_in_container(struct config *c)
 	int master = -1, slave = -1;
 	if (c->target <= 0)
 		fail(EXIT_RUNTIME, "config", "exec needs the container's pid");
-	join_cgroups(&c->cgroups, getpid());
+	/* Opened now, written by the child ("0": itself) once forked, so the helper stays outside. */
+	int cg[MAX_LIST];
+	for (int i = 0; i < c->cgroups.n; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/cgroup.procs", c->cgroups.v[i]);
+		cg[i] = open(path, O_WRONLY | O_CLOEXEC);
+		if (cg[i] < 0)
+			fail_errno("cgroup", "open %s", path);
+	}
 	if (c->tty) {
 		char ptmx[64];
 		snprintf(ptmx, sizeof ptmx, "/proc/%d/root/dev/pts/ptmx", (int)c->target);
@@ -115,6 +123,9 @@ void exec_in_container(struct config *c)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(sync[0]);
 		fail_sync_fd = sync[1];
+		for (int i = 0; i < c->cgroups.n; i++)
+			if (write_all(cg[i], "0\n", 2) < 0)
+				fail_errno("cgroup", "join the container's cgroup %s", c->cgroups.v[i]);
 		if (setsid() < 0)
 			fail_errno("exec", "setsid");
 		if (slave >= 0) {

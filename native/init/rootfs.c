@@ -305,6 +305,13 @@ int build_rootfs(const struct config *c, int *console_master)
 		for (int i = 0; i < c->ro_paths.n; i++)
 			readonly_path(root, c->ro_paths.v[i]);
 	}
+	/* The working directory is made if missing (Docker), inside the root, before it may turn read-only. */
+	if (c->cwd && *c->cwd) {
+		int cwd = make_target(root, c->cwd, 0, 0);
+		if (cwd < 0)
+			fail_errno("cwd", "make the working directory %s", c->cwd);
+		close(cwd);
+	}
 	if (c->readonly)
 		remount_flags(root, "/", MS_RDONLY);
 	close(root);

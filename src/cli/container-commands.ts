@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
+import { installInterruptHandlers } from '../core/interrupt.js';
 import type { EngineContext } from '../engine/context.js';
 import type { StartResult } from '../runtime/start.js';
 import type { ContainerView } from '../runtime/view.js';
@@ -33,12 +34,16 @@ async function attachAndWait(ctx: EngineContext, r: StartResult): Promise<number
   const pid = r.container.pid!;
   const forward = (sig: NodeJS.Signals): void => { try { process.kill(pid, sig); } catch { /* gone */ } };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  // While attached, Ctrl-C and friends are the container's (Docker's sig-proxy), not an
+  // interrupt of this command: withContext's handlers step aside until the container exits.
+  installInterruptHandlers()();
   for (const s of signals) process.on(s, forward);
   let code: number;
   try {
     code = (await r.helper!.next('exit')).exitCode ?? 0;
   } finally {
     for (const s of signals) process.off(s, forward);
+    installInterruptHandlers();
   }
   const now = ctx.containers.byId(r.container.id);
   if (now) await load.reconcile().finalize(ctx, now);

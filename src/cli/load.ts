@@ -45,5 +45,10 @@ export const load = {
   lifecycle: () => require('../runtime/lifecycle.js') as typeof import('../runtime/lifecycle.js'),
   reconcile: () => require('../runtime/reconcile.js') as typeof import('../runtime/reconcile.js'),
   containerView: () => require('../runtime/view.js') as typeof import('../runtime/view.js'),
+  containerConnect: () => require('../runtime/connect.js') as typeof import('../runtime/connect.js'),
+  containerExec: () => require('../runtime/exec.js') as typeof import('../runtime/exec.js'),
+  containerLogs: () => require('../runtime/logs.js') as typeof import('../runtime/logs.js'),
+  containerTop: () => require('../runtime/top.js') as typeof import('../runtime/top.js'),
+  runtimeSpecParse: () => require('../runtime/spec-parse.js') as typeof import('../runtime/spec-parse.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

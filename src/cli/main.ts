@@ -18,6 +18,7 @@ import { registerImageCommands } from './image-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { registerLabCommands } from './lab-commands.js';
 import { registerContainerCommands } from './container-commands.js';
+import { registerContainerInfoCommands } from './container-info-commands.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 
 const EXAMPLES = `
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerLabCommands(program);
   registerContainerCommands(program);
+  registerContainerInfoCommands(program);
   registerDaemonCommands(program);
   return program;
 }

@@ -9,6 +9,8 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
 import type { NetworkRecord } from '../state/networks.js';
+import type { EngineContext } from '../engine/context.js';
+import type { GuestRef } from '../netns/guest-ref.js';
 
 interface CreateOpts extends GlobalOpts {
   subnet?: string; gateway?: string; ipRange?: string; bridge?: string; mtu?: string; dryRun?: boolean;
@@ -18,6 +20,7 @@ interface CreateOpts extends GlobalOpts {
 
 interface ConnectOpts extends GlobalOpts {
   ip?: string; i?: string; dryRun?: boolean;
+  alias: string[];
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
@@ -133,6 +136,7 @@ export function registerNetworkCommands(program: Command): void {
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .option('--ip <address>', 'this address of the network instead of the next free one')
     .option('-i <ctrif>', 'interface name in the guest (default: the lowest free ethN)')
+    .option('--alias <name>', 'a container: another name it answers to on this network (embedded DNS)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--dry-run', 'print the plan, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet network connect lab web\n  tsnet network connect --ip 10.77.0.9 -i eth2 db web')
     .action(async (name: string, guestText: string, _o: ConnectOpts, cmd: Command) => {
@@ -142,7 +146,12 @@ export function registerNetworkCommands(program: Command): void {
       const guest = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { connectNetwork } = load.connect();
-      const r = await withContext(opts, (ctx) => connectNetwork(ctx, { network: name, guest, ip: opts.ip, ctrIf }, { dryRun: opts.dryRun }));
+      const r = await withContext(opts, (ctx): Promise<{ message: string; plan?: string[] | undefined }> => {
+        // A container of this root: Docker's connect (remembered for its next starts, eth0..).
+        const c = containerNamed(ctx, guest);
+        if (c && !opts.dryRun && ctrIf === undefined) return load.containerConnect().connectContainer(ctx, c, { network: name, ip: opts.ip, aliases: opts.alias });
+        return connectNetwork(ctx, { network: name, guest, ip: opts.ip, ctrIf }, { dryRun: opts.dryRun });
+      });
       printResult(opts, r, r.plan ? ['plan:', ...r.plan] : r.message);
     });
 
@@ -156,7 +165,12 @@ export function registerNetworkCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<ConnectOpts>();
       const { parseGuest } = load.grammar();
       const { disconnectNetwork } = load.connect();
-      const r = await withContext(opts, (ctx) => disconnectNetwork(ctx, name, parseGuest(guestText), { dryRun: opts.dryRun }));
+      const guest = parseGuest(guestText);
+      const r = await withContext(opts, (ctx): Promise<{ message: string; warnings: string[] }> => {
+        const c = containerNamed(ctx, guest);
+        if (c && !opts.dryRun) return load.containerConnect().disconnectContainer(ctx, c, name);
+        return disconnectNetwork(ctx, name, guest, { dryRun: opts.dryRun });
+      });
       printWarnings(r.warnings);
       printResult(opts, r, r.message);
     });
@@ -190,4 +204,11 @@ function parseBool(text: string, flag: string): boolean {
   if (text === 'true' || text === '1') return true;
   if (text === 'false' || text === '0') return false;
   throw invalid(`${flag} "${text}" must be true or false`);
+}
+
+/** containerNamed — the name or id of a container of this root, when GUEST names one (not netns:NAME). */
+function containerNamed(ctx: EngineContext, guest: GuestRef): string | undefined {
+  if (guest.kind === 'container') return guest.name;
+  if (guest.kind !== 'netns' || guest.explicit) return undefined;
+  return ctx.containers.find(guest.name)?.id;
 }

@@ -6,6 +6,7 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
+import { containerInspect } from './container-info-commands.js';
 import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
 import type { AttachmentView } from '../attach/view.js';
 
@@ -30,16 +31,19 @@ export function registerStateCommands(program: Command): void {
     });
 
   withGlobals(program.command('inspect'))
-    .description("show a guest's attachments")
-    .argument('<guest>', 'netns name, PID, pid:N or netns path')
-    .addHelpText('after', '\nExample:\n  tsnet inspect web --json')
-    .action(async (guestText: string, _opts: GlobalOpts, cmd: Command) => {
+    .description("show containers (Docker's inspect, as JSON), or a guest's attachments")
+    .argument('<guest...>', 'container name or id, or a netns name, PID, pid:N or netns path')
+    .addHelpText('after', '\nExamples:\n  tsnet inspect web\n  tsnet inspect netns:blue --json')
+    .action(async (names: string[], _opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { parseGuest } = load.grammar();
       const { describeGuest } = load.guestRef();
       const { tryResolveGuest } = load.guest();
       const { attachmentView } = load.view();
-      const ref = parseGuest(guestText);
+      const containers = await withContext(opts, (ctx) => (names[0]!.startsWith('netns:') ? undefined : containerInspect(ctx, names)));
+      if (containers) { process.stdout.write(`${JSON.stringify(containers, null, 2)}\n`); return; }
+      if (names.length > 1) throw new TsnetError('ENOTFOUND', `no such container among ${names.join(', ')}`);
+      const ref = parseGuest(names[0]!);
       const views = await withContext(opts, (ctx) => {
         const guest = tryResolveGuest(ref, ctx.containerLookup);
         try {

@@ -100,3 +100,4 @@ export async function runIntent<T>(host: IntentHost, spec: IntentSpec, body: (in
 export const attachmentObject = (netnsId: string, ctrIf: string): string => `attachment:${netnsId}/${ctrIf}`;
 export const networkObject = (name: string): string => `network:${name}`;
 export const portsObject = (attachmentId: number): string => `ports:${attachmentId}`;
+export const containerObject = (id: string): string => `container:${id}`;

@@ -19,6 +19,10 @@ export interface Resolver {
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const RESOLVERS: Record<string, () => Resolver> = {
+  'container-create': () => require('../runtime/resolve.js').createResolver,
+  'container-start': () => require('../runtime/resolve.js').startResolver,
+  'container-stop': () => require('../runtime/resolve.js').stopResolver,
+  'container-rm': () => require('../runtime/resolve.js').removeResolver,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

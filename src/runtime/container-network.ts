@@ -75,11 +75,11 @@ export async function connectNetworks(ctx: EngineContext, c: ContainerRecord, po
  */
 export async function disconnectNetworks(ctx: EngineContext, c: ContainerRecord): Promise<string[]> {
   const warnings: string[] = [];
-  const own = new Set(ctx.containers.networks(c.id).map((_n, i) => ifNameAt(i)));
   const guest = containerGuest(c);
   const atts = ctx.attachments.forGuest(undefined, `container:${c.name}`);
+  const own = ownBridges(ctx, c);
   for (const a of atts) {
-    if (!own.has(a.ctrIf)) ctx.containers.saveReattach(c.id, a.ctrIf, a.spec);
+    if (!own.has(a.hostTarget)) ctx.containers.saveReattach(c.id, a.ctrIf, a.spec);
   }
   try {
     const r = atts.length > 0 ? await engine.detach().detach(ctx, guest) : { warnings: [] };
@@ -89,6 +89,12 @@ export async function disconnectNetworks(ctx: EngineContext, c: ContainerRecord)
   }
   if (c.netns) unpin(c.netns);
   return warnings;
+}
+
+/** ownBridges — the bridges of the container's own networks (its other attachments are `tsnet attach`'s). */
+function ownBridges(ctx: EngineContext, c: ContainerRecord): Set<string> {
+  const names = new Set(ctx.containers.networks(c.id).map((n) => n.network));
+  return new Set(ctx.networks.all().filter((n) => names.has(n.name)).map((n) => n.bridge));
 }
 
 /** unpin — the netns bind mount and its file; absent or in another mount namespace is fine. */

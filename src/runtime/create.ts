@@ -7,7 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { TsnetError, invalid } from '../core/errors.js';
+import { containerObject, runIntent } from '../core/intent.js';
+import { applyPlan, Plan } from '../core/plan.js';
 import type { EngineContext } from '../engine/context.js';
+import { removePath } from '../storage/remove-tree.js';
 import { ImageStore } from '../images/image-store.js';
 import { parseConfig } from '../images/manifest.js';
 import { parsePortSpec } from '../nat/port-spec.js';
@@ -64,20 +67,30 @@ export async function createContainer(ctx: EngineContext, spec: ContainerSpec): 
   const config = resolveConfig(spec, parseConfig(store.blobs.read(image.id)).raw, id);
   const name = spec.name ?? generateName(() => randomBytes(1)[0]! / 256, (n) => ctx.containers.byName(n) !== undefined);
   const paths = containerPaths(ctx.root, id);
-  // Root-only: the rootfs below may hold an image's setuid files.
-  fs.mkdirSync(containersDir(ctx.root), { recursive: true, mode: 0o700 });
-  fs.chmodSync(containersDir(ctx.root), 0o700);
-  fs.mkdirSync(paths.dir, { mode: 0o700 });
-  try {
-    const rootfs = await store.driver.prepareRootfs(image.layers, paths.rootfs);
-    const stored: StoredConfig = { ...config, spec: { ...spec, name }, rootfs };
-    ctx.containers.insert({
-      id, name, imageId: image.id, image: spec.image, config: stored,
-      networks: nets.map((n) => ({ network: n.network, ip: n.ip ?? null, mac: n.mac ?? null, aliases: n.aliases ?? [] })),
+  let stored: StoredConfig | undefined;
+  const plan = new Plan()
+    .add({
+      name: 'rootfs',
+      describe: `make the container's writable rootfs in ${paths.dir}`,
+      apply: async () => {
+        // Root-only: the rootfs below may hold an image's setuid files.
+        fs.mkdirSync(containersDir(ctx.root), { recursive: true, mode: 0o700 });
+        fs.chmodSync(containersDir(ctx.root), 0o700);
+        fs.mkdirSync(paths.dir, { mode: 0o700 });
+        const rootfs = await store.driver.prepareRootfs(image.layers, paths.rootfs);
+        stored = { ...config, spec: { ...spec, name }, rootfs };
+      },
+      undo: () => removePath(paths.dir),
+    })
+    .add({
+      name: 'record',
+      describe: `record container ${name}`,
+      apply: () => ctx.containers.insert({
+        id, name, imageId: image.id, image: spec.image, config: stored,
+        networks: nets.map((n) => ({ network: n.network, ip: n.ip ?? null, mac: n.mac ?? null, aliases: n.aliases ?? [] })),
+      }),
+      undo: () => ctx.containers.remove(id),
     });
-    return ctx.containers.byId(id)!;
-  } catch (e) {
-    fs.rmSync(paths.dir, { recursive: true, force: true });
-    throw e;
-  }
+  await runIntent(ctx, { op: 'container-create', object: containerObject(id), data: { label: `container ${name}` } }, (intent) => applyPlan(plan, { intent }));
+  return ctx.containers.byId(id)!;
 }

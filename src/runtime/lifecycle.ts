@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:os';
 import { TsnetError, invalid } from '../core/errors.js';
+import { containerObject, runIntent } from '../core/intent.js';
 import type { EngineContext } from '../engine/context.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { processAlive, processStartTime } from './process.js';
@@ -95,10 +96,15 @@ export async function removeContainer(ctx: EngineContext, text: string, opts: { 
     if (!ctx.containers.byId(c.id)) return { container: c, warnings: [] }; // it had --rm
   }
   const me = { pid: process.pid, start: processStartTime(process.pid) ?? '' };
-  const taken = ctx.containers.transition(c.id, ['created', 'exited'], 'removing', me)
-    || (c.state === 'removing' && !processAlive(c.opPid, c.opStart) && ctx.containers.takeOver(c.id, 'removing', { pid: c.opPid, start: c.opStart }, me));
-  if (!taken) throw new TsnetError('ECONFLICT', `container ${c.name} is being changed by another tsnet command; try again`);
-  const left = removeFiles(ctx, c);
-  ctx.containers.remove(c.id);
-  return { container: c, warnings: left.map((d) => `cgroup ${d} is still busy (tsnet gc removes it)`) };
+  const gone = c;
+  return runIntent(ctx, { op: 'container-rm', object: containerObject(c.id), data: { label: `container ${c.name}` } }, async (intent) => {
+    const taken = ctx.containers.transition(gone.id, ['created', 'exited'], 'removing', me)
+      || (gone.state === 'removing' && !processAlive(gone.opPid, gone.opStart) && ctx.containers.takeOver(gone.id, 'removing', { pid: gone.opPid, start: gone.opStart }, me));
+    if (!taken) throw new TsnetError('ECONFLICT', `container ${gone.name} is being changed by another tsnet command; try again`);
+    intent.step('files');
+    const left = removeFiles(ctx, gone);
+    intent.step('record');
+    ctx.containers.remove(gone.id);
+    return { container: gone, warnings: left.map((d) => `cgroup ${d} is still busy (tsnet gc removes it)`) };
+  });
 }

@@ -12,6 +12,8 @@
 import * as fs from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import type { EngineContext } from '../engine/context.js';
+import { removePath } from '../storage/remove-tree.js';
+import { containerObject, runIntent, type Intent } from '../core/intent.js';
 import type { ContainerRecord, ContainerState } from '../state/containers.js';
 import { containerDirs, removeCgroups, wasOomKilled } from './cgroups.js';
 import { disconnectNetworks, unpin } from './container-network.js';
@@ -84,6 +86,11 @@ export async function reconcile(ctx: EngineContext, c: ContainerRecord): Promise
     return c; // exited a moment ago; the shim is still draining its output
   }
   if ((['starting', 'stopping', 'removing'] as ContainerState[]).includes(c.state) && !processAlive(c.opPid, c.opStart)) {
+    // The tsnet process changing it died: its intent record says what to finish or undo.
+    await ctx.settle(containerObject(c.id));
+    const now = ctx.containers.byId(c.id);
+    if (!now || !(['starting', 'stopping', 'removing'] as ContainerState[]).includes(now.state) || processAlive(now.opPid, now.opStart)) return now ?? c;
+    c = now;
     if (c.state === 'removing') return c; // rm's caller finishes it (removeContainer takes over)
     if (processAlive(c.pid, c.pidStart)) {
       process.kill(c.pid!, 'SIGKILL');
@@ -113,18 +120,29 @@ export async function settle(ctx: EngineContext, c: ContainerRecord, ms = 15000)
  * run needed. Returns the record as it is after (or the last one, when --rm removed it).
  */
 export async function finalize(ctx: EngineContext, c: ContainerRecord, why?: string, taken = false): Promise<ContainerRecord> {
-  if (!taken && !ctx.containers.transition(c.id, ['running', 'starting'], 'stopping', op())) {
-    return (await settle(ctx, ctx.containers.byId(c.id) ?? c)) ?? c;
-  }
+  return runIntent(ctx, { op: 'container-stop', object: containerObject(c.id), data: { label: `container ${c.name}` } }, async (intent) => {
+    if (!taken && !ctx.containers.transition(c.id, ['running', 'starting'], 'stopping', op())) {
+      return (await settle(ctx, ctx.containers.byId(c.id) ?? c)) ?? c;
+    }
+    return finalizeSteps(ctx, c, why, intent);
+  });
+}
+
+/** finalizeSteps — finalize's work, for a caller that holds the container (stopping) already. */
+export async function finalizeSteps(ctx: EngineContext, c: ContainerRecord, why?: string, intent?: Intent): Promise<ContainerRecord> {
   const paths = containerPaths(ctx.root, c.id);
+  intent?.step('exit-status');
   const exit = await waitExitFile(c, paths.exit, 3000);
   const dirs = containerDirs(ctx.rootId, c.id);
   const oomKilled = wasOomKilled(dirs);
+  intent?.step('network');
   const warnings = await disconnectNetworks(ctx, c);
   unpin(netnsPin(c.id));
+  intent?.step('cgroups');
   const left = removeCgroups(dirs);
   if (left.length > 0) warnings.push(`cgroups still busy: ${left.join(', ')} (tsnet gc retries)`);
   const exitCode = exit?.exitCode ?? (why ? SIGKILL_EXIT : EXIT_UNKNOWN);
+  intent?.step('record');
   ctx.containers.setStopped(c.id, {
     state: 'exited', exitCode, finishedAt: exit?.finishedAt ?? new Date().toISOString(), oomKilled,
     error: why ?? (warnings.length > 0 ? warnings.join('; ') : null),
@@ -141,6 +159,6 @@ export async function finalize(ctx: EngineContext, c: ContainerRecord, why?: str
 export function removeFiles(ctx: EngineContext, c: ContainerRecord): string[] {
   unpin(netnsPin(c.id));
   const left = removeCgroups(containerDirs(ctx.rootId, c.id));
-  fs.rmSync(containerPaths(ctx.root, c.id).dir, { recursive: true, force: true });
+  removePath(containerPaths(ctx.root, c.id).dir);
   return left;
 }

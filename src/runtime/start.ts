@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { TsnetError } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
+import { containerObject, runIntent, type Intent } from '../core/intent.js';
 import type { EngineContext } from '../engine/context.js';
 import { tsnetBin } from '../dhcp/supervise.js';
 import type { ContainerRecord } from '../state/containers.js';
@@ -98,10 +99,15 @@ export async function startContainer(ctx: EngineContext, text: string, opts: Sta
   const cfg = storedConfig(found);
   const { net, shared } = await netPlan(ctx, found, cfg);
   const before = found.state;
-  if (!ctx.containers.transition(found.id, ['created', 'exited'], 'starting', operator())) {
-    throw new TsnetError('ECONFLICT', `container ${found.name} is being ${ctx.containers.byId(found.id)?.state ?? 'removed'} by another tsnet command`);
-  }
-  const c = ctx.containers.byId(found.id)!;
+  return runIntent(ctx, { op: 'container-start', object: containerObject(found.id), data: { label: `container ${found.name}`, before } }, async (intent) => {
+    if (!ctx.containers.transition(found.id, ['created', 'exited'], 'starting', operator())) {
+      throw new TsnetError('ECONFLICT', `container ${found.name} is being ${ctx.containers.byId(found.id)?.state ?? 'removed'} by another tsnet command`);
+    }
+    return startSteps(ctx, ctx.containers.byId(found.id)!, cfg, before, net, shared, opts, intent);
+  });
+}
+
+async function startSteps(ctx: EngineContext, c: ContainerRecord, cfg: StoredConfig, before: string, net: NetPlan, shared: ContainerRecord | undefined, opts: StartOptions, intent: Intent): Promise<StartResult> {
   const paths = containerPaths(ctx.root, c.id);
   const s = cfg.spec;
   const hostname = s.networkMode?.kind === 'host' ? hostHostname() : shared ? storedConfig(shared).hostname : cfg.hostname;
@@ -159,7 +165,7 @@ export async function startContainer(ctx: EngineContext, text: string, opts: Sta
       },
     });
   try {
-    await applyPlan(plan);
+    await applyPlan(plan, { intent });
   } catch (e) {
     ctx.containers.setStopped(c.id, { state: before === 'created' ? 'created' : 'exited', exitCode: c.exitCode, finishedAt: c.finishedAt, error: (e as Error).message });
     throw e;

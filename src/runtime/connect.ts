@@ -1,0 +1,66 @@
+/**
+ * connect — `tsnet network connect|disconnect NETWORK CONTAINER`, Docker's way: the network
+ * joins the container's list (so every later start connects it too), and a running
+ * container gets its interface now, the next ethN after the ones it has. Disconnect is the
+ * reverse. Connecting twice, or disconnecting what is not connected, changes nothing.
+ */
+import type { EngineContext } from '../engine/context.js';
+import { TsnetError } from '../core/errors.js';
+import { DEFAULT_NETWORK } from '../network/network-name.js';
+import type { ContainerRecord } from '../state/containers.js';
+import { containerGuest } from './container-network.js';
+import { storedConfig } from './create.js';
+import { reconcile, requireContainer } from './reconcile.js';
+import { BRIDGE_MODE, validateSpec } from './spec.js';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const engine = {
+  attach: () => require('../attach/attach.js') as typeof import('../attach/attach.js'),
+  detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
+  defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export interface ContainerConnectSpec { network: string; ip?: string | undefined; aliases?: string[] | undefined }
+
+/** nextIfName — the lowest ethN (N ≥ 0) the container does not have. */
+function nextIfName(ctx: EngineContext, c: ContainerRecord): string {
+  const taken = new Set(ctx.attachments.forGuest(undefined, `container:${c.name}`).map((a) => a.ctrIf));
+  for (let n = 0; ; n++) if (!taken.has(`eth${n}`)) return `eth${n}`;
+}
+
+export async function connectContainer(ctx: EngineContext, text: string, spec: ContainerConnectSpec): Promise<{ changed: boolean; message: string }> {
+  const name = spec.network === BRIDGE_MODE ? DEFAULT_NETWORK : spec.network;
+  validateSpec({ image: 'x', networks: [{ network: name, ip: spec.ip, aliases: spec.aliases }] });
+  const c = await reconcile(ctx, requireContainer(ctx, text));
+  const mode = storedConfig(c).spec.networkMode?.kind ?? 'networks';
+  if (mode !== 'networks' && mode !== 'none') throw new TsnetError('EINVAL', `container ${c.name} uses --network ${mode}: it has no network namespace of its own to connect`);
+  const network = ctx.networks.get(name) ?? (name === DEFAULT_NETWORK ? (await engine.defaultNetwork().initDefaultNetwork(ctx)).network : undefined);
+  if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
+  if (ctx.containers.networks(c.id).some((n) => n.network === name)) return { changed: false, message: `${c.name} is already connected to ${name}; nothing to do` };
+  ctx.containers.addNetwork(c.id, { network: name, ip: spec.ip ?? null, mac: null, aliases: spec.aliases ?? [] });
+  if (c.state !== 'running') return { changed: true, message: `${c.name} will be connected to ${name} when it starts` };
+  const ctrIf = nextIfName(ctx, c);
+  try {
+    await engine.attach().attach(ctx, {
+      hostIf: { kind: 'name', name }, guest: containerGuest(c), ctrIf, directPhys: false,
+      ip: spec.ip ? { mode: 'static', addresses: [{ family: 4, cidr: `${spec.ip}/${network.subnet.split('/')[1]}` }], gateway: { family: 4, ip: network.gateway } } : { mode: 'network' },
+    });
+  } catch (e) {
+    ctx.containers.removeNetwork(c.id, name);
+    throw e;
+  }
+  return { changed: true, message: `connected ${c.name} ${ctrIf} to ${name}` };
+}
+
+export async function disconnectContainer(ctx: EngineContext, text: string, network: string): Promise<{ changed: boolean; message: string; warnings: string[] }> {
+  const name = network === BRIDGE_MODE ? DEFAULT_NETWORK : network;
+  const c = await reconcile(ctx, requireContainer(ctx, text));
+  if (!ctx.containers.removeNetwork(c.id, name)) return { changed: false, message: `${c.name} is not connected to ${name}; nothing to do`, warnings: [] };
+  const bridge = ctx.networks.get(name)?.bridge;
+  const warnings: string[] = [];
+  for (const a of ctx.attachments.forGuest(undefined, `container:${c.name}`).filter((x) => x.hostTarget === bridge)) {
+    warnings.push(...(await engine.detach().detach(ctx, containerGuest(c), a.ctrIf)).warnings);
+  }
+  return { changed: true, message: `disconnected ${c.name} from ${name}`, warnings };
+}

@@ -1,0 +1,81 @@
+/**
+ * resolve — how an interrupted container operation is settled (engine/settle.ts runs these
+ * resolvers, listed in engine/intent-resolvers.ts, for intent records whose tsnet process
+ * died): a create is undone (its directory and row
+ * go), a start is undone (the process killed, network, netns pin and cgroups freed, the
+ * container back to how it was), a stop or an rm is finished. Each works from the row and
+ * the kernel as they are now, whatever step the record stopped at, and may run twice.
+ */
+import type { EngineContext } from '../engine/context.js';
+import { removePath } from '../storage/remove-tree.js';
+import type { IntentRecord } from '../state/intents.js';
+import { containerDirs, removeCgroups } from './cgroups.js';
+import { disconnectNetworks, unpin } from './container-network.js';
+import { containerPaths, netnsPin } from './paths.js';
+import { processAlive } from './process.js';
+import { finalizeSteps, removeFiles, waitGone } from './reconcile.js';
+
+function idOf(rec: IntentRecord): string {
+  return rec.object.slice('container:'.length);
+}
+
+export const createResolver = {
+  outcome: 'undone' as const,
+  async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
+    const id = idOf(rec);
+    const c = ctx.containers.byId(id);
+    if (c && c.state !== 'created') return 'it had been started since';
+    if (c) ctx.containers.remove(id);
+    removePath(containerPaths(ctx.root, id).dir);
+    return 'its directory and record removed';
+  },
+};
+
+export const startResolver = {
+  outcome: 'undone' as const,
+  async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
+    const id = idOf(rec);
+    const c = ctx.containers.byId(id);
+    if (!c) return '';
+    if (c.state === 'running') return 'it had started';
+    if (processAlive(c.pid, c.pidStart)) {
+      process.kill(c.pid!, 'SIGKILL');
+      await waitGone(c.pid, c.pidStart, 5000);
+    }
+    const warnings = await disconnectNetworks(ctx, c);
+    unpin(netnsPin(id));
+    removeCgroups(containerDirs(ctx.rootId, id));
+    const before = rec.data['before'] === 'created' ? 'created' : 'exited';
+    ctx.containers.setStopped(id, { state: before, exitCode: c.exitCode, finishedAt: c.finishedAt, error: 'its start was interrupted' });
+    return `back to ${before}${warnings.length ? ` (${warnings.join('; ')})` : ''}`;
+  },
+};
+
+export const stopResolver = {
+  outcome: 'finished' as const,
+  async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
+    const c = ctx.containers.byId(idOf(rec));
+    if (!c || c.state === 'exited' || c.state === 'created') return '';
+    if (processAlive(c.pid, c.pidStart)) {
+      process.kill(c.pid!, 'SIGKILL');
+      await waitGone(c.pid, c.pidStart, 5000);
+    }
+    await finalizeSteps(ctx, c);
+    return 'exit recorded, network and cgroups freed';
+  },
+};
+
+export const removeResolver = {
+  outcome: 'finished' as const,
+  async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
+    const id = idOf(rec);
+    const c = ctx.containers.byId(id);
+    if (c) {
+      removeFiles(ctx, c);
+      ctx.containers.remove(id);
+    } else {
+      removePath(containerPaths(ctx.root, id).dir);
+    }
+    return 'removed';
+  },
+};
