@@ -114,6 +114,19 @@ describe('tsnet daemon', { skip }, () => {
     assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
   });
 
+  test('a detached container runs from the daemon; logs -f stops when its client is gone', async () => {
+    const id = cli(['run', '-d', '--name', 'follow', 'busybox', 'sh', '-c', 'echo started; sleep 30']);
+    assert.equal(id.status, 0, id.stderr);
+    const logs = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'logs', '-f', 'follow'], { env: env(), stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    logs.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    await waitFor(() => out.includes('started'), 5000, 'the container\'s first line');
+    logs.kill('SIGINT');
+    assert.equal(await stopped(logs), 130);
+    await waitFor(() => (JSON.parse(cli(['daemon', 'status', '--json']).stdout) as { running: number }).running === 0, 5000, 'the follow to end in the daemon');
+    assert.equal(cli(['rm', '-f', 'follow']).status, 0);
+  });
+
   test("relative paths are the client's: it runs in the client's working directory", () => {
     assert.equal(cli(['save', '-o', 'rel.tar', 'busybox'], { cwd: work }).status, 0);
     assert.ok(statSync(join(work, 'rel.tar')).size > 500_000);
