@@ -183,7 +183,7 @@ async function ensureP2p(link: LinkModel, backend: LinkOpsBackend | undefined): 
 }
 
 /** impairedEnds — the interfaces a link's impairment goes on: each end's egress, in its netns. */
-export function impairedEnds(link: LinkModel, scope: LabScope, hostSide?: (link: LinkModel) => { netns: string | undefined; dev: string } | undefined): Array<{ netns: string | undefined; dev: string }> {
+function impairedEnds(link: LinkModel, scope: LabScope): Array<{ netns: string | undefined; dev: string }> {
   const out: Array<{ netns: string | undefined; dev: string }> = [];
   for (const end of link.ends) {
     if (link.kind === 'underlay') {
@@ -191,8 +191,6 @@ export function impairedEnds(link: LinkModel, scope: LabScope, hostSide?: (link:
       out.push({ netns: scope.as === undefined ? end.netns : undefined, dev: end.ifname });
     } else out.push({ netns: end.netns, dev: end.ifname });
   }
-  const extra = hostSide?.(link);
-  if (extra) out.push(extra);
   return out;
 }
 

@@ -15,6 +15,12 @@ type LibcFns = {
 };
 export type Libc = Bound<LibcFns>;
 
+/** Socket constants of Linux's ABI (x86-64 and arm64 alike). */
+export const AF_INET = 2;
+export const SOCK_DGRAM = 2;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+
 let libc: Libc | undefined;
 
 export function loadLibc(): Libc {
