@@ -2,6 +2,7 @@
  * container-info-commands — `tsnet exec|logs|top` on containers, and the container half of
  * `tsnet inspect` (containerInspect, called by state-commands when the name is a container).
  */
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
@@ -92,4 +93,57 @@ export function registerContainerInfoCommands(program: Command): void {
       const ps = await withContext(opts, (ctx) => load.containerTop().topContainer(ctx, name));
       printResult(opts, ps, table(['UID', 'PID', 'PPID', 'TIME', 'CMD'], ps.map((p) => [String(p.uid), String(p.pid), String(p.ppid), p.time, p.cmd])));
     });
+
+  withGlobals(program.command('export'))
+    .description('write a container\'s filesystem as a tar (to stdout, or -o FILE)')
+    .argument('<container>', 'name or id')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .addHelpText('after', '\nExample:\n  tsnet export web > web.tar')
+    .action(async (name: string, _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { output?: string }>();
+      if (!opts.output && process.stdout.isTTY) throw invalid('refusing to write a tar to a terminal: redirect stdout or give -o FILE');
+      await withContext(opts, async (ctx) => {
+        const out = opts.output ? fs.createWriteStream(opts.output, { mode: 0o600 }) : process.stdout;
+        await load.containerExport().exportContainer(ctx, name, out);
+      });
+    });
+
+  withGlobals(program.command('commit'))
+    .description('make an image of a container\'s changes')
+    .argument('<container>', 'name or id')
+    .argument('[repository[:tag]]', 'name for the new image')
+    .option('-m, --message <text>', 'commit message')
+    .option('-a, --author <name>', 'author')
+    .addHelpText('after', '\nExample:\n  tsnet commit web myweb:v2')
+    .action(async (name: string, ref: string | undefined, _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { message?: string; author?: string }>();
+      const img = await withContext(opts, (ctx) => load.containerExport().commitContainer(ctx, name, { reference: ref, message: opts.message, author: opts.author }));
+      printResult(opts, img, img.id);
+    });
+
+  withGlobals(program.command('cp'))
+    .description('copy files between a container and the host (CONTAINER:PATH on one side; - for a tar on stdin/stdout)')
+    .argument('<src>', 'CONTAINER:PATH, a host path, or -')
+    .argument('<dest>', 'CONTAINER:PATH, a host path, or -')
+    .addHelpText('after', '\nExamples:\n  tsnet cp web:/etc/hosts ./hosts\n  tsnet cp ./site web:/www')
+    .action(async (src: string, dest: string, _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const ref = (t: string): { container: string; path: string } | undefined => {
+        const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(.*)$/.exec(t);
+        return m && !t.startsWith('/') && !t.startsWith('.') ? { container: m[1]!, path: m[2]!.startsWith('/') ? m[2]! : `/${m[2]}` } : undefined;
+      };
+      const from = ref(src);
+      const to = ref(dest);
+      if (!!from === !!to) throw invalid('give exactly one of the two as CONTAINER:PATH');
+      const { copyFromContainer, copyToContainer } = load.containerCp();
+      await withContext(opts, async (ctx) => {
+        if (from) {
+          const r = await copyFromContainer(ctx, from.container, from.path, dest === '-' ? process.stdout : dest);
+          if (r.skipped.length > 0) process.stderr.write(`tsnet: warning: left out ${r.skipped.length} file(s) named like whiteouts (.wh.*), e.g. ${r.skipped[0]}\n`);
+        } else {
+          await copyToContainer(ctx, src === '-' ? process.stdin : src, to!.container, to!.path);
+        }
+      });
+    });
 }
+
