@@ -14,7 +14,7 @@ import type { ContainerView } from '../runtime/view.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
-import { requireOwnProcess } from '../core/command-scope.js';
+import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { specFromOptions, withRunOptions, type RunOpts } from './run-options.js';
 import { withContext } from './with-context.js';
 import { ago } from './image-format.js';
@@ -27,23 +27,44 @@ function failStatus(e: unknown, json: boolean): number {
 }
 
 /**
- * attachAndWait — the foreground half of run/start -a: signals to tsnet go to the container,
- * the shim reports its exit, then the exit is recorded (and --rm honoured). The status.
+ * attachAndWait — the foreground half of run/start -a: signals to tsnet go to the container
+ * (Docker's sig-proxy), the shim reports its exit, then the exit is recorded (and --rm
+ * honoured). In a daemon the container's output comes through pipes to the client's
+ * streams, and the client's Ctrl-C arrives as the scope's `interrupted`. The status.
  */
 async function attachAndWait(ctx: EngineContext, r: StartResult): Promise<number> {
   const pid = r.container.pid!;
-  const forward = (sig: NodeJS.Signals): void => { try { process.kill(pid, sig); } catch { /* gone */ } };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-  // While attached, Ctrl-C and friends are the container's (Docker's sig-proxy), not an
-  // interrupt of this command: withContext's handlers step aside until the container exits.
-  installInterruptHandlers()();
-  for (const s of signals) process.on(s, forward);
+  const forward = (sig: string): void => { try { process.kill(pid, sig); } catch { /* gone */ } };
+  const helper = r.helper!;
+  const scope = currentScope();
   let code: number;
-  try {
-    code = (await r.helper!.next('exit')).exitCode ?? 0;
-  } finally {
-    for (const s of signals) process.off(s, forward);
-    installInterruptHandlers();
+  if (scope?.io) {
+    const out = process.stdout;
+    const err = process.stderr;
+    const drained = Promise.all([
+      new Promise<void>((resolve) => helper.child.stdout!.on('end', resolve).pipe(out, { end: false })),
+      new Promise<void>((resolve) => helper.child.stderr!.on('end', resolve).pipe(err, { end: false })),
+    ]);
+    let sent: string | undefined;
+    const watch = setInterval(() => { if (scope.interrupted && scope.interrupted !== sent) forward((sent = scope.interrupted)); }, 50);
+    try {
+      code = (await helper.next('exit')).exitCode ?? 0;
+      await drained;
+    } finally {
+      clearInterval(watch);
+    }
+  } else {
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+    // While attached, Ctrl-C and friends are the container's, not an interrupt of this
+    // command: withContext's handlers step aside until the container exits.
+    installInterruptHandlers()();
+    for (const s of signals) process.on(s, forward);
+    try {
+      code = (await helper.next('exit')).exitCode ?? 0;
+    } finally {
+      for (const s of signals) process.off(s, forward);
+      installInterruptHandlers();
+    }
   }
   const now = ctx.containers.byId(r.container.id);
   if (now) await load.reconcile().finalize(ctx, now);
@@ -71,7 +92,9 @@ export function registerContainerCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet run --rm busybox echo hello\n  tsnet run -d --name web -p 8080:80 busybox httpd -f -p 80\n  tsnet run -it --rm busybox sh')
     .action(async (image: string, command: string[], _o: RunOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOpts>();
-      if (!opts.detach) requireOwnProcess('a foreground container shares the terminal of the process that runs it');
+      // A daemon can serve a foreground run through pipes; a terminal or stdin needs the caller's own process.
+      const piped = currentScope()?.io !== undefined;
+      if (!opts.detach && (opts.tty || opts.interactive)) requireOwnProcess('a foreground container with -t or -i shares the terminal of the process that runs it');
       const spec = specFromOptions(image, command, opts);
       setExitStatus(await withContext(opts, async (ctx) => {
         const { createContainer } = load.createContainer();
@@ -79,7 +102,7 @@ export function registerContainerCommands(program: Command): void {
         const c = await createContainer(ctx, spec);
         let r: StartResult;
         try {
-          r = await startContainer(ctx, c.id, opts.detach ? {} : { foreground: { stdin: opts.interactive ?? false } });
+          r = await startContainer(ctx, c.id, opts.detach ? {} : { foreground: { stdin: opts.interactive ?? false, pipe: piped } });
         } catch (e) {
           // A container that never ran leaves nothing behind.
           await load.lifecycle().removeContainer(ctx, c.id, { force: true }).catch(() => undefined);
@@ -114,13 +137,13 @@ export function registerContainerCommands(program: Command): void {
     .option('-i, --interactive', 'with -a: attach stdin too')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { attach?: boolean; interactive?: boolean }>();
-      if (opts.attach) requireOwnProcess('an attached container shares the terminal of the process that runs it');
+      if (opts.attach && opts.interactive) requireOwnProcess('an attached container with -i reads the caller\'s own stdin');
       setExitStatus(await withContext(opts, async (ctx) => {
         const { startContainer } = load.startContainer();
         if (opts.attach) {
           if (names.length !== 1) throw invalid('start -a takes one container');
           let r: StartResult;
-          try { r = await startContainer(ctx, names[0]!, { foreground: { stdin: opts.interactive ?? false } }); } catch (e) { return failStatus(e, opts.json ?? false); }
+          try { r = await startContainer(ctx, names[0]!, { foreground: { stdin: opts.interactive ?? false, pipe: currentScope()?.io !== undefined } }); } catch (e) { return failStatus(e, opts.json ?? false); }
           if (r.alreadyRunning) { printResult(opts, { name: r.container.name }, r.container.name); return 0; }
           return attachAndWait(ctx, r);
         }

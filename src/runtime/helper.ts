@@ -36,6 +36,8 @@ export function helperPath(): string {
 export interface SpawnOptions {
   /** Foreground: the helper gets tsnet's stdout/stderr (and stdin when `stdin`). */
   foreground: boolean;
+  /** Foreground in a process whose stdio is not its own (the daemon): output through pipes (child.stdout/stderr). */
+  pipe?: boolean | undefined;
   stdin: boolean;
   /** Detached runs: where the shim's own stderr goes (diagnostics after the CLI left). */
   shimLog?: string | undefined;
@@ -50,10 +52,10 @@ export class Helper {
   private readonly exited: Promise<number>;
 
   constructor(entries: ReadonlyArray<[string, string]>, opts: SpawnOptions) {
-    const out = opts.foreground ? 'inherit' : 'ignore';
+    const out = opts.pipe ? 'pipe' : opts.foreground ? 'inherit' : 'ignore';
     this.child = spawn(helperPath(), [], {
       detached: !opts.foreground,
-      stdio: [opts.foreground && opts.stdin ? 'inherit' : 'ignore', out, out, 'pipe', 'pipe'],
+      stdio: [opts.foreground && opts.stdin && !opts.pipe ? 'inherit' : 'ignore', out, out, 'pipe', 'pipe'],
     });
     debug(`tsnet-init pid ${this.child.pid}: ${entries.filter(([k]) => k !== 'env').map(([k, v]) => `${k}=${v}`).join(' ')}`);
     this.exited = new Promise((resolve) => this.child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0))));

@@ -29,8 +29,12 @@ import { containerNetnsPaths, processStartTime } from './process.js';
 import { reconcile, requireContainer } from './reconcile.js';
 
 export interface StartOptions {
-  /** Attach: the helper shares tsnet's stdout/stderr (and stdin when `stdin`); the caller waits for its exit. */
-  foreground?: { stdin: boolean } | undefined;
+  /**
+   * Attach: the helper shares tsnet's stdout/stderr (and stdin when `stdin`), or with `pipe`
+   * (a daemon serving the command) gives its output on helper.child.stdout/stderr; the
+   * caller waits for its exit.
+   */
+  foreground?: { stdin: boolean; pipe?: boolean | undefined } | undefined;
 }
 
 export interface StartResult {
@@ -106,7 +110,7 @@ async function startSteps(ctx: EngineContext, c: ContainerRecord, cfg: StoredCon
           config: cfg, paths, etc, hostname: net.kind === 'host' ? undefined : hostname, net, cgroups, detach,
           hook: [process.execPath, tsnetBin(), 'container-exited', '--root', ctx.root, c.id],
         });
-        helper = new Helper(runEntries(plan), { foreground: !detach, stdin: opts.foreground?.stdin ?? false });
+        helper = new Helper(runEntries(plan), { foreground: !detach, stdin: opts.foreground?.stdin ?? false, pipe: opts.foreground?.pipe });
         const ready = await helper.next('ready');
         ctx.containers.setProcess(c.id, {
           pid: ready.pid!, pidStart: processStartTime(ready.pid!) ?? '', shimPid: helper.pid, shimStart: processStartTime(helper.pid) ?? '',
