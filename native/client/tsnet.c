@@ -4,7 +4,8 @@
  * this process only relays stdio and returns the daemon's exit status: a few milliseconds
  * instead of a Node start. Otherwise — no daemon, TSNET_NO_DAEMON=1, or the daemon declines
  * before any output — the Node CLI is exec'd as if it had been run directly. Invoked as
- * tsnet-cni (a symlink), it does the same for the CNI plugin.
+ * tsnet-cni (a symlink), or with CNI_COMMAND set and no arguments, it does the same for the
+ * CNI plugin. --debug or TSNET_DEBUG=1 says on stderr which path ran.
  *
  * The protocol is src/daemon/protocol.ts: frames of type (1 byte), length (4, big-endian),
  * payload. Only system headers; built by native/Makefile with -Wall -Wextra -Werror.
@@ -277,9 +278,14 @@ lost:
 int main(int argc, char **argv) {
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
-    if (strcmp(base, "tsnet-cni") == 0) prog = "tsnet-cni";
+    /* The CNI plugin: by name, or called the way runtimes call plugins (env, no arguments),
+     * so a `tsnet` link in a CNI bin dir works whichever file it points to. */
+    const char *cni_command = getenv("CNI_COMMAND");
+    if (strcmp(base, "tsnet-cni") == 0 || (argc == 1 && cni_command && *cni_command)) prog = "tsnet-cni";
+    const char *debug_env = getenv("TSNET_DEBUG");
+    if (debug_env && strcmp(debug_env, "1") == 0) debug_on = 1;
     int first = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && strcmp(prog, "tsnet") == 0; i++) {
         if (strcmp(argv[i], "--") == 0) break;
         if (strcmp(argv[i], "--debug") == 0) debug_on = 1;
         else if (!first && argv[i][0] != '-') first = i;

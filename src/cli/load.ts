@@ -49,6 +49,7 @@ export const load = {
   containerExec: () => require('../runtime/exec.js') as typeof import('../runtime/exec.js'),
   containerLogs: () => require('../runtime/logs.js') as typeof import('../runtime/logs.js'),
   containerTop: () => require('../runtime/top.js') as typeof import('../runtime/top.js'),
+  containerGc: () => require('../runtime/gc.js') as typeof import('../runtime/gc.js'),
   runtimeSpecParse: () => require('../runtime/spec-parse.js') as typeof import('../runtime/spec-parse.js'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

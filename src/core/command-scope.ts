@@ -29,6 +29,16 @@ export interface CommandScope {
   startedAt?: number | undefined;
   /** Operations under way that roll back on interrupt (core/interrupt.ts duringOperation). */
   operations?: number | undefined;
+  /** The caller is gone (a daemon client that disconnected or was answered early). */
+  callerGone?: boolean | undefined;
+}
+
+/**
+ * callerGone — whether nobody waits for this command's output any more. An operation runs to
+ * its end regardless (never half-way); a command that only follows or waits (logs -f) stops.
+ */
+export function callerGone(): boolean {
+  return currentScope()?.callerGone === true;
 }
 
 /**

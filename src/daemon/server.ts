@@ -164,7 +164,7 @@ export class Daemon {
     return {
       pid: process.pid, root: this.root, socket: this.socketPath, protocol: PROTOCOL,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      served: this.served, running: this.running.size,
+      served: this.served, running: Math.max(0, this.running.size - 1), // not counting the status request itself
       rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed,
       openFds: readdirSync('/proc/self/fd').length, activeResources: process.getActiveResourcesInfo().length,
       heldPorts: this.ports.count, keeper: this.keeper !== undefined, stale: this.staleness(),

@@ -49,8 +49,12 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
   let gone = false;
   /** Set when the client was given its exit status early (a signal outside any operation). */
   let answered = false;
-  sock.on('close', () => { gone = true; });
-  sock.on('error', () => { gone = true; });
+  const callerLeft = (): void => {
+    gone = true;
+    if (scope) scope.callerGone = true;
+  };
+  sock.on('close', callerLeft);
+  sock.on('error', callerLeft);
   const link = { socket: sock, gone: () => gone || answered || sock.destroyed };
   const reader = new FrameReader();
   let stdin: ClientInput | undefined;
@@ -88,6 +92,7 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
           // 128+signal; outside one the command ends at once for its caller.
           if (!scope.operations && !link.gone()) {
             answered = true;
+            scope.callerGone = true;
             sock.end(encodeFrame(FRAME.exit, Buffer.from([128 + constants.signals[sig]])));
           }
         }
@@ -126,7 +131,7 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
     stdin = new ClientInput(link, hello.tty.stdin);
     const env = commandEnv(process.env, hello.env);
     scope = {
-      debug: env['TSNET_DEBUG'] === '1', startedAt: started,
+      debug: env['TSNET_DEBUG'] === '1', startedAt: started, callerGone: link.gone(),
       io: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, env },
     };
     try {

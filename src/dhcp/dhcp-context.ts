@@ -6,6 +6,8 @@
 import type { LinkOps, NetnsRef } from '../netlink/linkops.js';
 import type { ContainerLookup } from '../netns/guest.js';
 import type { AttachmentRepo } from '../state/attachments.js';
+import type { ContainerRepo } from '../state/containers.js';
+import type { NetworkRepo } from '../state/networks.js';
 import type { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import type { DhcpServerRepo } from '../state/dhcp-servers.js';
 
@@ -14,6 +16,9 @@ export interface DhcpContext {
   readonly attachments: AttachmentRepo;
   readonly dhcpLeases: DhcpLeaseRepo;
   readonly dhcpServers: DhcpServerRepo;
+  /** Containers and networks, for the embedded DNS the keeper also serves (an EngineContext has them). */
+  readonly containers?: ContainerRepo | undefined;
+  readonly networks?: NetworkRepo | undefined;
   /** Finds the root's containers' network namespaces for guests named container:NAME. */
   readonly containerLookup?: ContainerLookup | undefined;
   /** A fresh LinkOps inside a guest netns; the caller closes it. */

@@ -1,7 +1,8 @@
 /**
  * keeper — the lease keeper: ONE long-lived process per state root that holds every DHCP
- * lease tsnet attached (renew at T1, rebind at T2, re-acquire after expiry) and runs the
- * DHCP servers of networks made with --dhcp-server. It reads leases and servers from state,
+ * lease tsnet attached (renew at T1, rebind at T2, re-acquire after expiry), runs the
+ * DHCP servers of networks made with --dhcp-server, and answers the embedded DNS of
+ * containers on user-created networks (dns/service.ts). It reads leases and servers from state,
  * re-reads them on SIGHUP (attach, detach, network create/rm) and every few seconds, writes
  * each lease event to state and to its log, and exits once nothing is left to keep. Killed,
  * it loses nothing: the next tsnet command starts a new one, which resumes every lease from
@@ -22,6 +23,8 @@ import { KEEPER_LOG, keeperAlive } from './supervise.js';
 import { processStartTime } from '../core/owner.js';
 import { DhcpServer } from './server.js';
 import { KeeperLog } from './keeper-log.js';
+import { DnsService, type DnsContext } from '../dns/service.js';
+import { dnsDemand } from './supervise.js';
 
 /** How often state is re-read without a SIGHUP (a detach whose signal was lost, a crash). */
 const POLL_MS = 2000;
@@ -41,9 +44,12 @@ export class LeaseKeeper {
   private reloading: Promise<void> = Promise.resolve();
   private stopRequested: (() => void) | undefined;
   private readonly logFile: KeeperLog;
+  /** The embedded DNS, when the context knows containers (an EngineContext does). */
+  private readonly dns: DnsService | undefined;
 
   constructor(private readonly ctx: DhcpContext) {
     this.logFile = new KeeperLog(join(ctx.root, KEEPER_LOG));
+    if (ctx.containers && ctx.networks) this.dns = new DnsService(ctx as DhcpContext & DnsContext, (m) => this.log(m));
   }
 
   log(message: string): void {
@@ -91,12 +97,13 @@ export class LeaseKeeper {
     clearInterval(poll);
     for (const id of [...this.held.keys()]) this.drop(id);
     for (const s of this.servers.values()) s.close();
+    this.dns?.close();
     this.ctx.dhcpLeases.releaseKeeper(process.pid);
     this.log(`keeper ${process.pid}: ${stopping ? 'stopped' : 'no leases left'}; exiting`);
   }
 
   private idle(): boolean {
-    return this.held.size + this.skipped.size + this.servers.size === 0;
+    return this.held.size + this.skipped.size + this.servers.size + (this.dns?.size ?? 0) === 0 && dnsDemand(this.ctx) === 0;
   }
 
   /** reloadServers — starts the servers of new --dhcp-server networks, stops those of removed ones. */
@@ -119,6 +126,7 @@ export class LeaseKeeper {
   reload(): Promise<void> {
     this.reloading = this.reloading.then(async () => {
       await this.reloadServers();
+      await this.dns?.reload().catch((e: Error) => this.log(`dns: reload failed: ${e.message}`));
       const rows = this.ctx.dhcpLeases.kept();
       const ids = new Set(rows.map((r) => r.attachmentId));
       for (const id of [...this.held.keys()]) if (!ids.has(id)) { this.drop(id); this.log(`lease #${id}: detached; no longer kept`); }

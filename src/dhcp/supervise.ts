@@ -38,8 +38,13 @@ export function ensureKeeper(ctx: DhcpContext, notify: boolean): KeeperStatus {
     if (notify) process.kill(k.pid, 'SIGHUP');
     return 'running';
   }
-  if (ctx.dhcpLeases.count() + ctx.dhcpServers.count() === 0) return 'none';
+  if (ctx.dhcpLeases.count() + ctx.dhcpServers.count() + dnsDemand(ctx) === 0) return 'none';
   if (startedHere !== undefined && processStartTime(startedHere) !== undefined) return 'started';
   startedHere = spawnDetached([process.execPath, tsnetBin(), 'dhcp-keeper', '--root', ctx.root], join(ctx.root, KEEPER_LOG));
   return 'started';
+}
+
+/** dnsDemand — running containers that need the embedded DNS (on a user-created network). */
+export function dnsDemand(ctx: DhcpContext): number {
+  return ctx.containers?.dnsClients() ?? 0;
 }

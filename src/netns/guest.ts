@@ -7,7 +7,7 @@
  * The netns identity ("net:[inode]") is read from the fd itself, which also proves the
  * file really is a network namespace.
  */
-import { closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { describeGuest, type GuestRef } from './guest-ref.js';
 import type { NetnsRef } from '../netlink/linkops.js';
@@ -29,18 +29,32 @@ export interface ResolvedGuest extends NetnsRef {
   close(): void;
 }
 
-/** guestPath — the nsfs file a ref points at (a container's: the first of its files that exists). */
-export function guestPath(ref: GuestRef, containers?: ContainerLookup): string {
+/**
+ * guestPaths — the nsfs files a ref may point at, in order. A container has two: its pin
+ * under /run/netns, which a command in another mount namespace (`ip netns exec` makes one
+ * per command) sees as an empty file, and its process's own.
+ */
+export function guestPaths(ref: GuestRef, containers?: ContainerLookup): string[] {
   switch (ref.kind) {
-    case 'netns': return `${NETNS_RUN_DIR}/${ref.name}`;
-    case 'pid': return `/proc/${ref.pid}/ns/net`;
-    case 'path': return ref.path;
+    case 'netns': return [`${NETNS_RUN_DIR}/${ref.name}`];
+    case 'pid': return [`/proc/${ref.pid}/ns/net`];
+    case 'path': return [ref.path];
     case 'container': {
       const paths = containers?.(ref.name);
       if (paths === undefined) throw new TsnetError('ENOTFOUND', `no tsnet container named "${ref.name}" (see tsnet ps -a)`);
       if (paths.length === 0) throw new TsnetError('ENOTFOUND', `container ${ref.name} is not running (tsnet start ${ref.name})`);
-      return paths.find((p) => existsSync(p)) ?? paths[0]!;
+      return paths;
     }
+  }
+}
+
+/** isNetnsFile — whether path opens as a network namespace here (a pin from another mount namespace does not). */
+export function isNetnsFile(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try { return netnsIdOfFd(fd) !== undefined; } finally { closeSync(fd); }
+  } catch {
+    return false;
   }
 }
 
@@ -52,18 +66,22 @@ function containerRef(ref: GuestRef, containers?: ContainerLookup): GuestRef {
 
 export function resolveGuest(given: GuestRef, containers?: ContainerLookup): ResolvedGuest {
   const ref = containerRef(given, containers);
-  const file = guestPath(ref, containers);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    throw new TsnetError('ENOTFOUND', `guest ${describeGuest(ref)} not found: ${notFoundWhy(ref, e as NodeJS.ErrnoException)}`);
-  }
-  const netnsId = netnsIdOfFd(fd);
-  if (!netnsId) {
+  const files = guestPaths(ref, containers);
+  let fd = -1;
+  let netnsId: string | undefined;
+  for (const file of files) {
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      if (file !== files[files.length - 1]) continue;
+      throw new TsnetError('ENOTFOUND', `guest ${describeGuest(ref)} not found: ${notFoundWhy(ref, e as NodeJS.ErrnoException)}`);
+    }
+    netnsId = netnsIdOfFd(fd);
+    if (netnsId) break;
     closeSync(fd);
-    throw new TsnetError('EINVAL', `guest ${describeGuest(ref)}: ${file} is not a network namespace file`);
+    if (file === files[files.length - 1]) throw new TsnetError('EINVAL', `guest ${describeGuest(ref)}: ${file} is not a network namespace file`);
   }
+  if (netnsId === undefined) throw new TsnetError('ENOTFOUND', `guest ${describeGuest(ref)} not found`);
   if (netnsId === currentNetnsId()) {
     closeSync(fd);
     throw new TsnetError('EINVAL', `guest ${describeGuest(ref)} is tsnet's own network namespace; give the container's${ref.kind === 'container' ? ' (a --network host container has none of its own)' : ''}`);
@@ -80,7 +98,7 @@ function notFoundWhy(ref: GuestRef, e: NodeJS.ErrnoException): string {
   if (ref.kind === 'container') return 'its network namespace is gone (tsnet ps reconciles it)';
   if (ref.kind === 'netns') return `no network namespace "${ref.name}" (see ip netns list)`;
   if (ref.kind === 'pid') return `no process ${ref.pid}`;
-  return `${guestPath(ref)} does not exist`;
+  return `${guestPaths(ref)[0]} does not exist`;
 }
 
 /**

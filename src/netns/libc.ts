@@ -9,6 +9,7 @@ type LibcFns = {
   socket: (domain: number, type: number, protocol: number) => number;
   setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
   bind: (fd: number, addr: Buffer, len: number) => number;
+  listen: (fd: number, backlog: number) => number;
   sendto: (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number) => number;
   close: (fd: number) => number;
 };
@@ -27,6 +28,7 @@ export function loadLibc(): Libc {
     socket: 'int socket(int domain, int type, int protocol)',
     setsockopt: 'int setsockopt(int fd, int level, int name, const void *value, uint32_t len)',
     bind: 'int bind(int fd, const void *addr, uint32_t len)',
+    listen: 'int listen(int fd, int backlog)',
     sendto: 'long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)',
     close: 'int close(int fd)',
   });

@@ -12,5 +12,4 @@ export function validateNetworkName(name: string): string {
   return name;
 }
 
-/** The default network, made on first use like docker0 (network/default-network.ts). */
-export const DEFAULT_NETWORK = 'tsnet0';
+export { DEFAULT_NETWORK } from '../state/networks.js';

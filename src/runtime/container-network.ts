@@ -14,7 +14,9 @@ import { TsnetError } from '../core/errors.js';
 import { DEFAULT_NETWORK } from '../network/network-name.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { MNT_DETACH, umount2 } from '../storage/libc.js';
-import { unlinkSync } from 'node:fs';
+import { rmSync, unlinkSync } from 'node:fs';
+import { ensureKeeper } from '../dhcp/supervise.js';
+import { readyFile } from '../dns/service.js';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 // The network engine is loaded only when a container has networks or attachments: a
@@ -88,6 +90,11 @@ export async function disconnectNetworks(ctx: EngineContext, c: ContainerRecord)
     warnings.push(`detach: ${(e as Error).message}`);
   }
   if (c.netns) unpin(c.netns);
+  // The embedded DNS holds sockets in this netns: tell it to let go (and stop answering for it).
+  if (ctx.containers.networks(c.id).some((n) => n.network !== DEFAULT_NETWORK)) {
+    rmSync(readyFile(ctx.root, c.id), { force: true });
+    try { ensureKeeper(ctx, true); } catch (e) { warnings.push(`could not tell the lease keeper: ${(e as Error).message}`); }
+  }
   return warnings;
 }
 

@@ -8,6 +8,7 @@ import type { EngineContext } from '../engine/context.js';
 import { containerPaths } from './paths.js';
 import { processAlive } from './process.js';
 import { requireContainer } from './reconcile.js';
+import { callerGone } from '../core/command-scope.js';
 
 export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string }
 
@@ -56,7 +57,7 @@ export async function readLogs(ctx: EngineContext, text: string, opts: LogsOptio
     const now = ctx.containers.byId(c.id);
     return now !== undefined && (now.state === 'running' || now.state === 'starting') && processAlive(now.shimPid, now.shimStart);
   };
-  while (live()) {
+  while (live() && !callerGone()) {
     await new Promise((r) => setTimeout(r, 100));
     drain(false);
   }

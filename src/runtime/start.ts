@@ -15,11 +15,12 @@ import { applyPlan, Plan } from '../core/plan.js';
 import { containerObject, runIntent, type Intent } from '../core/intent.js';
 import type { EngineContext } from '../engine/context.js';
 import { tsnetBin } from '../dhcp/supervise.js';
+import { isNetnsFile } from '../netns/guest.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { createCgroups, removeCgroups } from './cgroups.js';
 import { connectNetworks, disconnectNetworks } from './container-network.js';
 import { storedConfig, type StoredConfig } from './create.js';
-import { hostnameFile, hostsFile, resolvConf } from './etc-files.js';
+import { awaitEmbeddedDns, usesEmbeddedDns, writeEtcFiles } from './etc-writer.js';
 import { Helper } from './helper.js';
 import { runEntries, type NetPlan } from './helper-config.js';
 import { launchPlan } from './launch-plan.js';
@@ -45,38 +46,6 @@ export function operator(): { pid: number; start: string } {
   return { pid: process.pid, start: processStartTime(process.pid) ?? '' };
 }
 
-/** hostResolvConf — the host's resolv.conf (systemd-resolved's upstream file behind its stub). */
-function hostResolvConf(): string {
-  const read = (p: string): string => { try { return fs.readFileSync(p, 'utf8'); } catch { return ''; } };
-  const main = read('/etc/resolv.conf');
-  return /^\s*nameserver\s+127\.0\.0\.53\s*$/m.test(main) && !/^\s*nameserver\s+(?!127\.0\.0\.53)/m.test(main) ? read('/run/systemd/resolve/resolv.conf') || main : main;
-}
-
-/** writeEtcFiles — hosts (with the container's addresses once known), hostname, resolv.conf. */
-function writeEtcFiles(ctx: EngineContext, c: ContainerRecord, cfg: StoredConfig, paths: ContainerPaths, hostname: string): void {
-  const s = cfg.spec;
-  const atts = ctx.attachments.forGuest(undefined, `container:${c.name}`);
-  const own = atts.flatMap((a) => a.addresses.map((x) => x.split('/')[0]!));
-  const leaseDns = atts.flatMap((a) => ctx.dhcpLeases.get(a.id)?.lease?.dns ?? []);
-  const host = s.networkMode?.kind === 'host';
-  const hosts = host ? readOr('/etc/hosts', hostsFile(hostname, [], s.addHosts ?? [])) : hostsFile(hostname, own, s.addHosts ?? []);
-  const resolv = host && !(s.dns ?? []).length ? hostResolvConf() : resolvConf({
-    dns: s.dns ?? [], dnsSearch: s.dnsSearch ?? [], dnsOptions: s.dnsOptions ?? [], leaseDns, hostResolv: hostResolvConf(),
-  }, false);
-  writeAtomic(paths.hosts, hosts);
-  writeAtomic(paths.hostname, hostnameFile(hostname));
-  writeAtomic(paths.resolv, resolv);
-}
-
-function readOr(path: string, fallback: string): string {
-  try { return fs.readFileSync(path, 'utf8'); } catch { return fallback; }
-}
-
-/** writeAtomic — in place (a running container has the file bind-mounted: a rename would not reach it). */
-function writeAtomic(path: string, text: string): void {
-  fs.writeFileSync(path, text, { mode: 0o644 });
-}
-
 /** netPlan — where the container's netns comes from; a shared one must belong to a running container. */
 async function netPlan(ctx: EngineContext, c: ContainerRecord, cfg: StoredConfig): Promise<{ net: NetPlan; shared?: ContainerRecord }> {
   const mode = cfg.spec.networkMode ?? { kind: 'networks' };
@@ -88,7 +57,7 @@ async function netPlan(ctx: EngineContext, c: ContainerRecord, cfg: StoredConfig
     const paths = containerNetnsPaths(other);
     if (other.state !== 'running' || paths.length === 0) throw new TsnetError('ECONFLICT', `container ${other.name} is not running; start it first (--network container:${mode.container})`);
     if (other.id === c.id) throw new TsnetError('EINVAL', 'a container cannot share its own network namespace');
-    return { net: { kind: 'join', path: paths.find((p) => fs.existsSync(p)) ?? paths[0]! }, shared: other };
+    return { net: { kind: 'join', path: paths.find(isNetnsFile) ?? paths[0]! }, shared: other };
   }
   return { net: { kind: 'new', pin: netnsPin(c.id) } };
 }
@@ -152,6 +121,10 @@ async function startSteps(ctx: EngineContext, c: ContainerRecord, cfg: StoredCon
       apply: async () => {
         if (net.kind === 'new') warnings.push(...await connectNetworks(ctx, ctx.containers.byId(c.id)!, s.ports ?? []));
         if (!shared) writeEtcFiles(ctx, c, cfg, paths, hostname);
+        if (usesEmbeddedDns(ctx, c, cfg)) {
+          const w = await awaitEmbeddedDns(ctx, c);
+          if (w) warnings.push(w);
+        }
       },
       undo: async () => { if (net.kind === 'new') await disconnectNetworks(ctx, ctx.containers.byId(c.id)!); },
     })

@@ -6,6 +6,7 @@
  */
 import { TsnetError } from '../core/errors.js';
 import { prepare, type Database } from './db.js';
+import { DEFAULT_NETWORK } from './networks.js';
 
 export type ContainerState = 'created' | 'starting' | 'running' | 'stopping' | 'exited' | 'removing';
 
@@ -187,6 +188,12 @@ export class ContainerRepo {
   containersOn(network: string): string[] {
     return (prepare(this.db, 'SELECT c.name FROM container_networks n JOIN containers c ON c.id = n.container_id WHERE n.network = ? ORDER BY c.name')
       .all(network) as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  /** dnsClients — running containers on a user-created network: each needs the embedded DNS. */
+  dnsClients(): number {
+    return (prepare(this.db, `SELECT count(DISTINCT c.id) AS n FROM containers c JOIN container_networks n ON n.container_id = c.id
+      WHERE c.state IN ('starting', 'running') AND n.network != ?`).get(DEFAULT_NETWORK) as { n: number }).n;
   }
 
   reattachRequests(id: string): Array<{ ctrIf: string; request: unknown }> {

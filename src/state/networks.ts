@@ -7,6 +7,9 @@
 import { TsnetError } from '../core/errors.js';
 import { prepare, type Database } from './db.js';
 
+/** The default network, made on first use like docker0 (network/default-network.ts). UPGRADE HAZARD: rows name it. */
+export const DEFAULT_NETWORK = 'tsnet0';
+
 export interface NetworkRecord {
   id: number;
   name: string;

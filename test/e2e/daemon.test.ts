@@ -44,6 +44,18 @@ describe('tsnet daemon', { skip }, () => {
       daemon!.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
     });
   };
+  /**
+   * waitingForHostLock — the test takes the host lock (an flock on the host netns's nsfs
+   * file) for 1.5 s, then starts `args` through the client: the command waits inside the
+   * daemon, so the test can do things to its client meanwhile.
+   */
+  const waitingForHostLock = async (args: string[]): Promise<{ holder: ChildProcess; client: ChildProcess }> => {
+    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const client = spawn('ip', ['netns', 'exec', host, TSNET_BIN, ...args], { env: env(), stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 400));
+    return { holder, client };
+  };
   const stopped = (d: ChildProcess): Promise<number | null> => new Promise((resolve) => (d.exitCode !== null ? resolve(d.exitCode) : d.on('exit', (code) => resolve(code))));
 
   before(async () => {
@@ -100,6 +112,19 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(fg.stderr, /direct path: the command needs a process of its own/, 'a foreground container runs in the client\'s own process');
     const loop = spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', `printf 'a\\nb\\n' | ( ${TSNET_BIN} ls >/dev/null; cat )`], { env: env(), encoding: 'utf8' });
     assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
+  });
+
+  test('a detached container runs from the daemon; logs -f stops when its client is gone', async () => {
+    const id = cli(['run', '-d', '--name', 'follow', 'busybox', 'sh', '-c', 'echo started; sleep 30']);
+    assert.equal(id.status, 0, id.stderr);
+    const logs = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'logs', '-f', 'follow'], { env: env(), stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    logs.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    await waitFor(() => out.includes('started'), 5000, 'the container\'s first line');
+    logs.kill('SIGINT');
+    assert.equal(await stopped(logs), 130);
+    await waitFor(() => (JSON.parse(cli(['daemon', 'status', '--json']).stdout) as { running: number }).running === 0, 5000, 'the follow to end in the daemon');
+    assert.equal(cli(['rm', '-f', 'follow']).status, 0);
   });
 
   test("relative paths are the client's: it runs in the client's working directory", () => {
@@ -170,12 +195,7 @@ describe('tsnet daemon', { skip }, () => {
   });
 
   test('a client killed mid-request does not stop it half-way: the operation completes in the daemon', async () => {
-    // The test holds the host lock (an flock on the host netns's nsfs file), so network
-    // create waits inside the daemon while its client is killed.
-    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sleep', '1.5'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 300));
-    const create = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'network', 'create', 'orphan', '--subnet', '10.78.0.0/24'], { env: env(), stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 400));
+    const { holder, client: create } = await waitingForHostLock(['network', 'create', 'orphan', '--subnet', '10.78.0.0/24']);
     create.kill('SIGKILL');
     await stopped(create);
     assert.notEqual(holder.exitCode, 0, 'the lock was still held when the client died');
@@ -186,6 +206,16 @@ describe('tsnet daemon', { skip }, () => {
     assert.ok(net, 'the network was created after its client was gone');
     assert.match(sh(['ip', '-n', host, '-br', 'addr', 'show', 'dev', net.bridge]), /10\.78\.0\.1\/24/);
     assert.equal(cli(['network', 'rm', 'orphan']).status, 0);
+  });
+
+  test("Ctrl-C reaches the command: its client ends with 130 and the command makes no change", async () => {
+    const { holder, client: create } = await waitingForHostLock(['network', 'create', 'stopped', '--subnet', '10.79.0.0/24']);
+    create.kill('SIGINT');
+    assert.equal(await stopped(create), 130);
+    assert.notEqual(holder.exitCode, 0, 'answered while the command still waited for the lock');
+    await stopped(holder);
+    await waitFor(() => /"network" "create" "stopped".*: exit 130/.test(readFileSync(join(root, 'daemon.log'), 'utf8')), 10_000, 'the interrupted command to end');
+    assert.equal((JSON.parse(cli(['network', 'ls', '--json']).stdout) as Array<{ name: string }>).some((n) => n.name === 'stopped'), false);
   });
 
   test('SIGHUP reopens the log (after logrotate moved it away)', async () => {

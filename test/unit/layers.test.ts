@@ -20,7 +20,7 @@ const FLOOR: Record<string, number> = {
   runtime: 2.75,
   network: 2.5,
   attach: 2, images: 2,
-  bridge: 1, veth: 1, netns: 1, nat: 1, dhcp: 1, storage: 1, netlink: 1, tc: 1, vxlan: 1,
+  bridge: 1, veth: 1, netns: 1, nat: 1, dhcp: 1, dns: 1, storage: 1, netlink: 1, tc: 1, vxlan: 1,
   core: 0, state: 0, ipam: 0,
 };
 

@@ -1,0 +1,97 @@
+/**
+ * Kernel tests of faults around containers: the shim killed (ps reconciles: the process
+ * killed, network and cgroups freed), the container's process killed (the shim records
+ * 137 and its exit hook reconciles), the netns pin lost with /run (gc pins it again), a
+ * `tsnet run` killed -9 mid-start (gc undoes it: no netns, veth, cgroup or running row),
+ * and bad input (a port taken, a bad memory size) that leaves nothing behind.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rootSkip, sh } from '../../helpers/netns';
+import { ok, TSNET_BIN } from '../../helpers/tsnet';
+import { ContainerHost } from '../../helpers/containers';
+import { waitFor } from '../../helpers/keeper';
+
+interface View { name: string; state: string; pid: number | null; exitCode: number | null; error: string | null; netns: string | null }
+
+describe('container faults', { skip: rootSkip }, () => {
+  let h: ContainerHost;
+  before(() => { h = new ContainerHost('nsenter'); });
+  after(() => h?.cleanup());
+
+  const views = (): View[] => JSON.parse(ok(h.cli(['ps', '-a', '--json'])).stdout) as View[];
+  const view = (name: string): View | undefined => views().find((v) => v.name === name);
+  const shimOf = (name: string): number => {
+    const [v] = JSON.parse(ok(h.cli(['inspect', name])).stdout) as Array<{ pid: number }>;
+    return Number(sh(['ps', '-o', 'ppid=', '-p', String(v!.pid)]).trim());
+  };
+  const veths = (): string[] => sh(['ip', '-n', h.host, '-o', 'link', 'show', 'type', 'veth']).split('\n').filter(Boolean);
+
+  test('the shim killed: ps kills the unsupervised process and frees its network', () => {
+    ok(h.cli(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '600']));
+    const pid = view('orphan')!.pid!;
+    process.kill(shimOf('orphan'), 'SIGKILL');
+    const v = view('orphan')!;
+    assert.equal(v.state, 'exited');
+    assert.match(v.error ?? '', /shim died/);
+    assert.ok(!existsSync(`/proc/${pid}/stat`) || /^\d+ \([^)]*\) Z/.test(sh(['cat', `/proc/${pid}/stat`])), 'the container process is gone');
+    assert.deepEqual(veths(), []);
+    ok(h.cli(['rm', 'orphan']));
+    assert.deepEqual(h.leftovers(), []);
+  });
+
+  test('the container\'s process killed: the shim records 137, its hook frees the network', async () => {
+    ok(h.cli(['run', '-d', '--name', 'victim', 'busybox', 'sleep', '600']));
+    process.kill(view('victim')!.pid!, 'SIGKILL');
+    // Nothing is asked of tsnet: the shim's exit hook records the exit and detaches.
+    await waitFor(() => veths().length === 0, 15000, 'the exit hook to free the network');
+    const v = view('victim')!;
+    assert.equal(v.state, 'exited');
+    assert.equal(v.exitCode, 137);
+    ok(h.cli(['rm', 'victim']));
+  });
+
+  test('the netns pin lost with /run: gc pins it again; the container keeps working', () => {
+    ok(h.cli(['run', '-d', '--name', 'pinned', 'busybox', 'sleep', '600']));
+    const pin = view('pinned')!.netns!;
+    sh(['umount', pin]);
+    sh(['rm', '-f', pin]);
+    const gc = ok(h.cli(['gc']));
+    assert.match(gc.stdout, /pinned the network namespace of pinned again/);
+    assert.equal(spawnSync('ip', ['netns', 'exec', pin.split('/').pop()!, 'ip', '-o', 'link', 'show', 'eth0']).status, 0);
+    assert.equal(ok(h.cli(['exec', 'pinned', 'true'])).status, 0);
+    ok(h.cli(['rm', '-f', 'pinned']));
+    assert.ok(!existsSync(pin));
+  });
+
+  test('tsnet run killed -9 mid-start: gc undoes it', () => {
+    const r = spawnSync('nsenter', [`--net=/run/netns/${h.host}`, TSNET_BIN, 'run', '--root', h.root, '-d', '--name', 'halfway', 'busybox', 'sleep', '600'],
+      { encoding: 'utf8', env: { ...process.env, TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: 'container-start:go' }, timeout: 20000 });
+    assert.equal(r.signal ?? r.status, r.signal ? 'SIGKILL' : 137, r.stderr);
+    const gc = ok(h.cli(['gc']));
+    assert.match(gc.stdout, /container-start|halfway/);
+    const v = view('halfway')!;
+    assert.equal(v.state, 'created');
+    assert.deepEqual(veths(), []);
+    assert.deepEqual(h.leftovers().filter((l) => !l.startsWith('container dir')), []);
+    ok(h.cli(['start', 'halfway']));
+    assert.equal(view('halfway')!.state, 'running', 'and it starts fine afterwards');
+    ok(h.cli(['rm', '-f', 'halfway']));
+  });
+
+  test('bad input leaves nothing: a taken port, a bad memory size', () => {
+    ok(h.cli(['run', '-d', '--name', 'first', '-p', '8099:80', 'busybox', 'httpd', '-f', '-p', '80']));
+    const before = veths();
+    const taken = h.cli(['run', '-d', '--name', 'second', '-p', '8099:80', 'busybox', 'httpd', '-f', '-p', '80']);
+    assert.equal(taken.status, 4, taken.stderr);
+    assert.equal(taken.stderr.trim().split('\n').length, 1);
+    assert.equal(view('second'), undefined);
+    assert.deepEqual(veths(), before);
+    assert.equal(h.cli(['run', '--memory', '12q', 'busybox', 'true']).status, 2);
+    ok(h.cli(['rm', '-f', 'first']));
+    assert.deepEqual(views(), []);
+    assert.deepEqual(h.leftovers(), []);
+  });
+});
