@@ -32,7 +32,8 @@ export function toDot(g: GraphInput): string {
     for (const n of m.networks.filter((x) => x.host === h.name)) {
       const extra = n.vxlan ? `\\nVXLAN ${n.vxlan.vni}` : n.stretched ? '\\nstretched' : '';
       out.push(`    ${id('br', h.name, n.bridge)} [label=${q(`${n.bridge}\\n${n.gatewayCidr ?? n.subnet}${extra}`)}, shape=box, style="rounded,filled", fillcolor="#fff4d6"];`);
-      out.push(`    ${id('br', h.name, n.bridge)} -> ${id('if', h.name)} [style=dotted, label="routed"];`);
+      // How the network leaves the host: tunnelled (VXLAN), routed (static routes), or not at all.
+      out.push(`    ${id('br', h.name, n.bridge)} -> ${id('if', h.name)} [style=dotted, label=${q(n.vxlan ? 'tunnel' : n.routed ? 'routed' : 'host only')}];`);
     }
     for (const n of m.nodes.filter((x) => x.host === h.name)) {
       const present = g.status ? g.status.nodes.find((s) => s.name === n.name)?.present !== false : true;
