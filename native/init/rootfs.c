@@ -57,7 +57,43 @@ static void fd_path(char *out, int fd)
  * directories, and the last component as a file when `file`. Each component is created
  * under a parent resolved in the root, so nothing lands outside it.
  */
+static int make_target_at(int root, const char *path, int file, int strict, int depth);
+
+/*
+ * make_target — as make_target_at; a last component that is a dangling symlink is followed
+ * (inside the root) and its target made, as runc's securejoin does.
+ */
 static int make_target(int root, const char *path, int file, int strict)
+{
+	return make_target_at(root, path, file, strict, 0);
+}
+
+/* follow_dangling — the path a dangling symlink at `path` points to, inside the root; NULL if none. */
+static char *follow_dangling(int root, const char *path, char *out, size_t cap)
+{
+	char link[4096], parent[4096];
+	const char *rel = in_root(path);
+	const char *slash = strrchr(rel, '/');
+	int dir;
+	if (slash) {
+		snprintf(parent, sizeof parent, "%.*s", (int)(slash - rel), rel);
+		dir = open_in_root(root, parent, O_PATH | O_DIRECTORY, 0);
+	} else {
+		parent[0] = 0;
+		dir = open_in_root(root, ".", O_PATH | O_DIRECTORY, 0);
+	}
+	if (dir < 0)
+		return NULL;
+	ssize_t n = readlinkat(dir, slash ? slash + 1 : rel, link, sizeof link - 1);
+	close(dir);
+	if (n <= 0)
+		return NULL;
+	link[n] = 0;
+	int len = link[0] == '/' ? snprintf(out, cap, "%s", link) : snprintf(out, cap, "%.2040s/%.2040s", parent, link);
+	return len > 0 && (size_t)len < cap ? out : NULL;
+}
+
+static int make_target_at(int root, const char *path, int file, int strict, int depth)
 {
 	int fd = open_in_root(root, path, O_PATH, strict);
 	if (fd >= 0 || errno != ENOENT)
@@ -91,6 +127,11 @@ static int make_target(int root, const char *path, int file, int strict)
 				rc = mkdirat(parent, name, 0755);
 			}
 			close(parent);
+			if (rc < 0 && errno == EEXIST && last && !strict && depth < 8) {
+				char next[4096];
+				if (follow_dangling(root, buf, next, sizeof next))
+					return make_target_at(root, next, file, strict, depth + 1);
+			}
 			if (rc < 0 && errno != EEXIST)
 				return -1;
 		} else if (probe < 0) {

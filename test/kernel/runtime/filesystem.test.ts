@@ -8,10 +8,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootSkip } from '../../helpers/netns';
 import { ok, TSNET_BIN } from '../../helpers/tsnet';
+import { gnuTar } from '../../helpers/tree';
+import { busyboxRootfs } from '../../helpers/busybox';
 import { ContainerHost } from '../../helpers/containers';
 
 describe('container filesystems from the host', { skip: rootSkip }, () => {
@@ -67,5 +69,27 @@ describe('container filesystems from the host', { skip: rootSkip }, () => {
     ok(h.cli(['cp', 'box:/srv/copied/deep/leaf', join(back, 'leaf')]));
     assert.equal(readFileSync(join(back, 'leaf'), 'utf8'), 'leaf\n');
     assert.equal(readFileSync(join(back, sentinel), 'utf8'), 'no\n', 'it landed in the container\'s own root');
+  });
+
+  test('a hostile image: /etc/hosts symlinked out of the rootfs lands inside it; a symlinked /proc is refused', () => {
+    const escape = `/tmp/tsnet-escape-${process.pid}`;
+    const work = h.t.tmpdir();
+    const image = (name: string, change: (dir: string) => void): void => {
+      const dir = join(work, name);
+      mkdirSync(dir);
+      busyboxRootfs(dir);
+      change(dir);
+      gnuTar(dir, join(work, `${name}.tar`));
+      ok(h.cli(['import', join(work, `${name}.tar`), `${name}:test`]));
+    };
+    image('links', (d) => symlinkSync(`/../../../..${escape}`, join(d, 'etc/hosts')));
+    const r = ok(h.cli(['run', '--rm', '--network', 'none', 'links:test', 'cat', escape]));
+    assert.match(r.stdout, /localhost/, 'the generated hosts file is bound where the link points inside the container');
+    assert.ok(!existsSync(escape), 'nothing was made on the host');
+    image('badproc', (d) => { rmSync(join(d, 'proc'), { recursive: true }); symlinkSync('/etc', join(d, 'proc')); });
+    const bad = h.cli(['run', '--rm', '--network', 'none', 'badproc:test', 'true']);
+    assert.equal(bad.status, 125, bad.stderr);
+    assert.match(bad.stderr, /^tsnet: error: .*\/proc.*\n$/);
+    assert.equal(ok(h.cli(['ps', '-aq'])).stdout.split('\n').filter(Boolean).length, 1, 'only box is left');
   });
 });
