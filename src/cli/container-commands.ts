@@ -71,6 +71,13 @@ async function attachAndWait(ctx: EngineContext, r: StartResult): Promise<number
   return code;
 }
 
+/** eachContainer — fn on each named container in turn, printing each one's name as Docker does. */
+function eachContainer(opts: GlobalOpts, names: string[], fn: (ctx: EngineContext, name: string) => Promise<Record<string, unknown>>): Promise<void> {
+  return withContext(opts, async (ctx) => {
+    for (const n of names) printResult(opts, await fn(ctx, n), n);
+  });
+}
+
 function statusText(v: ContainerView): string {
   if (v.state === 'running') return `Up ${ago(v.startedAt).replace(/ ago$/, '')}`;
   if (v.state === 'exited') return `Exited (${v.exitCode ?? '?'}) ${ago(v.finishedAt)}`;
@@ -166,12 +173,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { time: string }>();
-      await withContext(opts, async (ctx) => {
-        for (const n of names) {
-          await load.lifecycle().stopContainer(ctx, n, Number(opts.time));
-          printResult(opts, { name: n }, n);
-        }
-      });
+      await eachContainer(opts, names, async (ctx, n) => { await load.lifecycle().stopContainer(ctx, n, Number(opts.time)); return { name: n }; });
     });
 
   withGlobals(program.command('kill'))
@@ -180,12 +182,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-s, --signal <sig>', 'signal name or number', 'KILL')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { signal: string }>();
-      await withContext(opts, async (ctx) => {
-        for (const n of names) {
-          await load.lifecycle().killContainer(ctx, n, opts.signal);
-          printResult(opts, { name: n }, n);
-        }
-      });
+      await eachContainer(opts, names, async (ctx, n) => { await load.lifecycle().killContainer(ctx, n, opts.signal); return { name: n }; });
     });
 
   withGlobals(program.command('restart'))
@@ -194,12 +191,9 @@ export function registerContainerCommands(program: Command): void {
     .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { time: string }>();
-      await withContext(opts, async (ctx) => {
-        for (const n of names) {
-          const r = await load.lifecycle().restartContainer(ctx, n, Number(opts.time));
-          printWarnings(r.warnings);
-          printResult(opts, { name: n }, n);
-        }
+      await eachContainer(opts, names, async (ctx, n) => {
+        printWarnings((await load.lifecycle().restartContainer(ctx, n, Number(opts.time))).warnings);
+        return { name: n };
       });
     });
 
@@ -209,12 +203,10 @@ export function registerContainerCommands(program: Command): void {
     .option('-f, --force', 'kill a running container first')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { force?: boolean }>();
-      await withContext(opts, async (ctx) => {
-        for (const n of names) {
-          const r = await load.lifecycle().removeContainer(ctx, n, { force: opts.force });
-          printWarnings(r.warnings);
-          printResult(opts, { id: r.container.id, name: r.container.name }, n);
-        }
+      await eachContainer(opts, names, async (ctx, n) => {
+        const r = await load.lifecycle().removeContainer(ctx, n, { force: opts.force });
+        printWarnings(r.warnings);
+        return { id: r.container.id, name: r.container.name };
       });
     });
 

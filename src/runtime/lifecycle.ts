@@ -11,7 +11,7 @@ import { containerObject, runIntent } from '../core/intent.js';
 import type { EngineContext } from '../engine/context.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { processAlive, processStartTime } from './process.js';
-import { finalize, reconcile, removeFiles, requireContainer, settle, waitGone } from './reconcile.js';
+import { finalize, killNow, reconcile, removeFiles, requireContainer, settle, waitGone } from './reconcile.js';
 import { startContainer, type StartResult } from './start.js';
 
 /** parseSignal — "TERM", "SIGTERM", "sigkill" or a number, as `docker kill -s` takes. */
@@ -90,8 +90,7 @@ export async function removeContainer(ctx: EngineContext, text: string, opts: { 
   let c = await current(ctx, text);
   if (c.state === 'running') {
     if (!opts.force) throw new TsnetError('ECONFLICT', `container ${c.name} is running: stop it first, or use rm -f`);
-    signal(c, constants.signals.SIGKILL);
-    await waitGone(c.pid, c.pidStart, 10000);
+    await killNow(c);
     c = await finalize(ctx, c);
     if (!ctx.containers.byId(c.id)) return { container: c, warnings: [] }; // it had --rm
   }

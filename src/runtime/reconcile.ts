@@ -51,6 +51,13 @@ export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** killNow — SIGKILL to the container's process if it is still the one recorded; waits until it is gone. */
+export async function killNow(c: ContainerRecord): Promise<void> {
+  if (!processAlive(c.pid, c.pidStart)) return;
+  try { process.kill(c.pid!, 'SIGKILL'); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; }
+  await waitGone(c.pid, c.pidStart, 10000);
+}
+
 /** waitGone — until the process is gone (or the deadline); true when it is. */
 export async function waitGone(pid: number | null, start: string | null, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -78,8 +85,7 @@ export async function reconcile(ctx: EngineContext, c: ContainerRecord): Promise
     const shim = processAlive(c.shimPid, c.shimStart);
     if (alive && shim) return c;
     if (alive && !shim) {
-      process.kill(c.pid!, 'SIGKILL');
-      await waitGone(c.pid, c.pidStart, 5000);
+      await killNow(c);
       return finalize(ctx, c, 'its shim died, so tsnet killed it (nothing supervised it any more)');
     }
     if (!shim || readExit(paths.exit)) return finalize(ctx, c);
@@ -92,10 +98,7 @@ export async function reconcile(ctx: EngineContext, c: ContainerRecord): Promise
     if (!now || !(['starting', 'stopping', 'removing'] as ContainerState[]).includes(now.state) || processAlive(now.opPid, now.opStart)) return now ?? c;
     c = now;
     if (c.state === 'removing') return c; // rm's caller finishes it (removeContainer takes over)
-    if (processAlive(c.pid, c.pidStart)) {
-      process.kill(c.pid!, 'SIGKILL');
-      await waitGone(c.pid, c.pidStart, 5000);
-    }
+    await killNow(c);
     if (!ctx.containers.takeOver(c.id, c.state, { pid: c.opPid, start: c.opStart }, op(), 'stopping')) return ctx.containers.byId(c.id) ?? c;
     return finalize(ctx, ctx.containers.byId(c.id)!, c.state === 'starting' ? 'its start was interrupted' : undefined, true);
   }

@@ -12,8 +12,7 @@ import type { IntentRecord } from '../state/intents.js';
 import { containerDirs, removeCgroups } from './cgroups.js';
 import { disconnectNetworks, unpin } from './container-network.js';
 import { containerPaths, netnsPin } from './paths.js';
-import { processAlive } from './process.js';
-import { finalizeSteps, removeFiles, waitGone } from './reconcile.js';
+import { finalizeSteps, killNow, removeFiles } from './reconcile.js';
 
 function idOf(rec: IntentRecord): string {
   return rec.object.slice('container:'.length);
@@ -38,10 +37,7 @@ export const startResolver = {
     const c = ctx.containers.byId(id);
     if (!c) return '';
     if (c.state === 'running') return 'it had started';
-    if (processAlive(c.pid, c.pidStart)) {
-      process.kill(c.pid!, 'SIGKILL');
-      await waitGone(c.pid, c.pidStart, 5000);
-    }
+    await killNow(c);
     const warnings = await disconnectNetworks(ctx, c);
     unpin(netnsPin(id));
     removeCgroups(containerDirs(ctx.rootId, id));
@@ -56,10 +52,7 @@ export const stopResolver = {
   async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
     const c = ctx.containers.byId(idOf(rec));
     if (!c || c.state === 'exited' || c.state === 'created') return '';
-    if (processAlive(c.pid, c.pidStart)) {
-      process.kill(c.pid!, 'SIGKILL');
-      await waitGone(c.pid, c.pidStart, 5000);
-    }
+    await killNow(c);
     await finalizeSteps(ctx, c);
     return 'exit recorded, network and cgroups freed';
   },

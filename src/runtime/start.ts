@@ -24,7 +24,7 @@ import { awaitEmbeddedDns, usesEmbeddedDns, writeEtcFiles } from './etc-writer.j
 import { Helper } from './helper.js';
 import { runEntries, type NetPlan } from './helper-config.js';
 import { launchPlan } from './launch-plan.js';
-import { containerPaths, netnsPin, type ContainerPaths } from './paths.js';
+import { containerPaths, netnsPin } from './paths.js';
 import { containerNetnsPaths, processStartTime } from './process.js';
 import { reconcile, requireContainer } from './reconcile.js';
 
