@@ -9,6 +9,8 @@
  *                               is marked complete (engine/intent.ts)
  *   TSNET_STEP_TRACE=<file>     every intent step is appended to the file as `<op>:<step>`,
  *                               so a test learns an operation's steps from one clean run
+ *   TSNET_PAUSE_AT=<op>:<step>:<ms>  the process stops for ms just before that step (after
+ *                               tracing it), so a test can send it a signal mid-operation
  */
 import { appendFileSync } from 'node:fs';
 
@@ -33,4 +35,8 @@ export function atStep(op: string, step: string): void {
   if (trace) appendFileSync(trace, `${key}\n`);
   const kill = process.env['TSNET_KILL_AT'];
   if (kill && (kill === `${key}#${n}` || (kill === key && n === 1))) process.kill(process.pid, 'SIGKILL');
+  const pause = /^(.+):(\d+)$/.exec(process.env['TSNET_PAUSE_AT'] ?? '');
+  // A blocking sleep: a signal that arrives meanwhile is handled once the step yields, and
+  // the applier's check before the next step then rolls back (core/interrupt.ts).
+  if (pause && pause[1] === key && n === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(pause[2]));
 }
