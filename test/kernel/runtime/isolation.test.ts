@@ -129,6 +129,23 @@ describe('container isolation, limits and tools', { skip: rootSkip }, () => {
     assert.equal(bad.stderr.trim().split('\n').length, 1);
   });
 
+  test('--env-file, --entrypoint, --ulimit, --shm-size, --dns-search, --dns-option, --mac-address', () => {
+    const envFile = join(h.t.tmpdir(), 'env');
+    // NODE_OPTIONS is the container's: Node 20 would apply it to tsnet itself (nodejs/node#54232) and fail to start.
+    writeFileSync(envFile, '# a comment\nFROM_FILE=two words\n\nOVERRIDDEN=file\nNODE_OPTIONS=--require /no/such/tsnet-test-module.js\n');
+    const r = ok(h.cli(['run', '--rm', '--env-file', envFile, '-e', 'OVERRIDDEN=flag', '--entrypoint', '/bin/sh', '--ulimit', 'nofile=100:200',
+      '--shm-size', '8m', '--dns', '9.9.9.9', '--dns-search', 'lab.example', '--dns-option', 'ndots:2', '--mac-address', '02:42:ac:11:99:01', 'busybox', '-c',
+      'echo "$FROM_FILE/$OVERRIDDEN/$NODE_OPTIONS"; ulimit -n; ulimit -Hn; df -k /dev/shm | tail -1; cat /etc/resolv.conf; cat /sys/class/net/eth0/address']));
+    const [env, soft, hard, shm, ...rest] = r.stdout.split('\n');
+    assert.equal(env, 'two words/flag/--require /no/such/tsnet-test-module.js');
+    assert.deepEqual([soft, hard], ['100', '200']);
+    assert.match(shm!, /^shm\s+8192\s/);
+    assert.equal(rest.join('\n'), 'nameserver 9.9.9.9\nsearch lab.example\noptions ndots:2\n02:42:ac:11:99:01\n');
+    const none = h.cli(['run', '--rm', '--env-file', '/no/such/file', 'busybox', 'true']);
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /^tsnet: error: --env-file \/no\/such\/file: no such file\n$/);
+  });
+
   test('exec, logs and top of a running container; exec\'s status', () => {
     ok(h.cli(['run', '-d', '--name', 'talker', '--network', 'none', 'busybox', 'sh', '-c', 'echo first; echo oops >&2; sleep 600']));
     assert.equal(ok(h.cli(['exec', 'talker', 'hostname'])).stdout.length, 13);
