@@ -51,7 +51,11 @@ export class TestNetns {
     for (const ns of this.created.splice(0).reverse()) {
       spawnSync('ip', ['netns', 'del', ns]);
     }
-    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    // A container's exit hook or a stopping daemon may still write into a state root: retry
+    // (ENOTEMPTY), and never let cleanup fail a test.
+    for (const d of this.dirs.splice(0)) {
+      try { rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch { /* best effort */ }
+    }
   }
 }
 
