@@ -24,7 +24,7 @@ import { delegate } from './delegate.js';
 import { CNI_CODE, CniError } from './errors.js';
 import { openNetns } from './netns.js';
 import { ensureNetwork, type Wanted } from './network.js';
-import { cniObject, cniRecords, removeCniRecord } from './records.js';
+import { cniObject, cniRecords, removeCniRecord } from '../network/cni-records.js';
 import type { CniInterface, CniIp, CniResult, CniRoute } from './version.js';
 
 const DEFAULT4 = '0.0.0.0/0';

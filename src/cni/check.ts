@@ -12,7 +12,7 @@ import { delegate } from './delegate.js';
 import { CNI_CODE, CniError } from './errors.js';
 import { openNetns } from './netns.js';
 import { existingNetwork } from './network.js';
-import { cniRecords } from './records.js';
+import { cniRecords } from '../network/cni-records.js';
 
 function wrong(details: string): CniError {
   return new CniError(CNI_CODE.checkFailed, 'attachment is not as ADD left it', details);

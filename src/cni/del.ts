@@ -9,7 +9,7 @@ import type { EngineContext } from '../engine/context.js';
 import { intentData, ownerOfCall, type CniCall } from './call.js';
 import { delegate } from './delegate.js';
 import { CNI_CODE, CniError } from './errors.js';
-import { cniObject, cniRecords, removeCniRecord } from './records.js';
+import { cniObject, cniRecords, removeCniRecord } from '../network/cni-records.js';
 
 export async function cniDel(ctx: EngineContext, call: CniCall): Promise<void> {
   const owner = ownerOfCall(call);

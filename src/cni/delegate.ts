@@ -4,9 +4,8 @@
  * CNI_COMMAND changed and the whole request config on stdin; its stderr passes through to
  * ours, its stdout is its result or its error (which is handed up unchanged in code).
  */
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import { run } from '../core/exec.js';
+import { locatePlugin } from '../network/cni-records.js';
 import { CNI_CODE, CniError } from './errors.js';
 import type { CniCommand, CniEnv } from './env.js';
 import { parseResult, type CniResult } from './version.js';
@@ -15,10 +14,8 @@ import { parseResult, type CniResult } from './version.js';
 const DELEGATE_TIMEOUT_MS = 60_000;
 
 export function findPlugin(type: string, path: readonly string[]): string {
-  for (const dir of path) {
-    const file = join(dir, type);
-    try { accessSync(file, constants.X_OK); return file; } catch { /* next */ }
-  }
+  const file = locatePlugin(type, path);
+  if (file) return file;
   throw new CniError(CNI_CODE.invalidConfig, 'invalid network configuration', `ipam.type ${JSON.stringify(type)}: no such plugin in CNI_PATH ${path.join(':') || '(empty)'}`);
 }
 

@@ -13,7 +13,7 @@ import type { CniCall } from './call.js';
 import { delegate } from './delegate.js';
 import { CNI_CODE, CniError } from './errors.js';
 import { existingNetwork } from './network.js';
-import { cniRecords, ownerOf, removeCniRecord } from './records.js';
+import { cniRecords, ownerOf, removeCniRecord } from '../network/cni-records.js';
 
 export async function cniGc(ctx: EngineContext, call: CniCall): Promise<void> {
   const { conf } = call;
