@@ -109,7 +109,10 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(cli(['load'], { input: saved.stdout }).stdout, /Loaded image: docker\.io\/library\/busybox:latest/);
     const fg = cli(['run', '--debug', '--rm', 'busybox', 'echo', 'hello']);
     assert.deepEqual([fg.status, fg.stdout], [0, 'hello\n'], fg.stderr);
-    assert.match(fg.stderr, /direct path: the command needs a process of its own/, 'a foreground container runs in the client\'s own process');
+    assert.match(fg.stderr, new RegExp(`daemon path: ${socket}`), 'a foreground container without -i/-t is served, its output relayed');
+    const interactive = cli(['run', '--debug', '--rm', '-i', 'busybox', 'cat'], { input: 'typed\n' });
+    assert.deepEqual([interactive.status, interactive.stdout], [0, 'typed\n'], interactive.stderr);
+    assert.match(interactive.stderr, /direct path: the command needs a process of its own/, 'with -i it reads the client\'s own stdin in the client\'s process');
     const loop = spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', `printf 'a\\nb\\n' | ( ${TSNET_BIN} ls >/dev/null; cat )`], { env: env(), encoding: 'utf8' });
     assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
   });
