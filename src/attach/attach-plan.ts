@@ -45,9 +45,9 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
   // The addresses are known now, or (network mode) allocated by the record step.
   const auto = req.ip.mode === 'network' && network !== undefined;
   let addresses: StaticAddress[] = req.ip.mode === 'static' ? req.ip.addresses : [];
-  const gateway = req.ip.mode === 'static' ? req.ip.gateway : auto ? { family: 4 as const, ip: network.gateway } : undefined;
+  const gateway = req.ip.mode === 'static' ? req.ip.gateway : auto && !req.noDefaultRoute ? { family: 4 as const, ip: network.gateway } : undefined;
   // A dual-stack network also gives an IPv6 address and default route.
-  const gateway6 = auto && network.gateway6 ? { family: 6 as const, ip: network.gateway6 } : undefined;
+  const gateway6 = auto && !req.noDefaultRoute && network.gateway6 ? { family: 6 as const, ip: network.gateway6 } : undefined;
   let recordId = 0;
 
   plan.add({

@@ -39,4 +39,15 @@ export interface AttachRequest {
   vlan?: number | undefined;
   /** --direct-phys: move the host interface itself into the guest. */
   directPhys: boolean;
+  /** No default route via the network's gateway (CNI isGateway=false); network mode only. */
+  noDefaultRoute?: boolean | undefined;
+  /** The CNI attachment this is (stored with the record), so DEL and GC find it without its netns. */
+  cni?: CniOwner | undefined;
+}
+
+/** CniOwner — a CNI runtime's name for an attachment: its network, container id and interface. */
+export interface CniOwner {
+  network: string;
+  containerId: string;
+  ifname: string;
 }

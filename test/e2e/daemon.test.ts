@@ -37,6 +37,17 @@ describe('tsnet daemon', { skip }, () => {
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
+  /** cliAsync — the same, started now; `done` turns true when it has exited. */
+  const cliAsync = (args: string[], o: { direct?: boolean } = {}): { result: Promise<Run>; readonly done: boolean } => {
+    const child = spawn('ip', ['netns', 'exec', host, TSNET_BIN, ...args], { env: env(o.direct ? { TSNET_NO_DAEMON: '1' } : {}) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+    let done = false;
+    const result = new Promise<Run>((resolve) => child.on('close', (status) => { done = true; resolve({ status, stdout, stderr }); }));
+    return { result, get done() { return done; } };
+  };
   const startDaemon = async (): Promise<void> => {
     daemon = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'daemon'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +110,34 @@ describe('tsnet daemon', { skip }, () => {
     assert.equal(cli(['ls', '--json']).stdout.trim(), '[]');
   });
 
+  test('parallel requests beside plain CLI processes: one waits on the host lock while others are served; 20 attaches through it and 10 direct at once', async () => {
+    // The test holds the host lock until it closes the holder's stdin: no timing involved.
+    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sh', '-c', 'echo locked; cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('locked')) resolve(); }));
+    const create = cliAsync(['network', 'create', 'par', '--subnet', '10.81.0.0/24']);
+    await waitFor(() => (JSON.parse(cli(['daemon', 'status', '--json']).stdout) as { running: number }).running === 1, 10_000, 'the create to wait in the daemon');
+    assert.deepEqual([cli(['ls', '--json']).stdout, cli(['--version']).status], ['[]\n', 0], 'served while another request waits');
+    assert.equal(create.done, false, 'the create still waits for the host lock');
+    holder.stdin!.end();
+    assert.equal((await create.result).status, 0);
+    await stopped(holder);
+
+    const guests = Array.from({ length: 30 }, (_, i) => t.make(`p${i}`));
+    const direct = (i: number): boolean => i % 3 === 0;
+    const attached = await Promise.all(guests.map((g, i) => cliAsync(['attach', 'par', g], { direct: direct(i) }).result));
+    attached.forEach((r, i) => assert.equal(r.status, 0, `attach ${i} (${direct(i) ? 'direct' : 'daemon'}): ${r.stderr}`));
+    const views = JSON.parse(cli(['ls', '--json']).stdout) as Array<{ addresses: string[] }>;
+    assert.equal(views.length, 30);
+    assert.equal(new Set(views.flatMap((v) => v.addresses)).size, 30, 'no address handed out twice');
+    const bridge = (JSON.parse(cli(['network', 'ls', '--json']).stdout) as Array<{ name: string; bridge: string }>).find((n) => n.name === 'par')!.bridge;
+    assert.equal((JSON.parse(sh(['ip', '-n', host, '-j', 'link', 'show', 'master', bridge])) as unknown[]).length, 30);
+    const detached = await Promise.all(guests.map((g, i) => cliAsync(['detach', g], { direct: !direct(i) }).result));
+    detached.forEach((r, i) => assert.equal(r.status, 0, `detach ${i}: ${r.stderr}`));
+    assert.equal(cli(['ls', '--json']).stdout, '[]\n');
+    assert.equal(sh(['ip', '-n', host, '-j', 'link', 'show', 'master', bridge]).trim(), '[]');
+    assert.equal(cli(['network', 'rm', 'par']).status, 0);
+  });
+
   test('stdout and stdin stream through it; stdin stays untouched when the command does not read it', () => {
     assert.match(cli(['import', join(work, 'bb.tar'), 'busybox']).stdout, /^sha256:/);
     const saved = spawnSync('ip', ['netns', 'exec', host, TSNET_BIN, 'save', 'busybox'], { env: env(), maxBuffer: 64 << 20 });
@@ -109,7 +148,10 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(cli(['load'], { input: saved.stdout }).stdout, /Loaded image: docker\.io\/library\/busybox:latest/);
     const fg = cli(['run', '--debug', '--rm', 'busybox', 'echo', 'hello']);
     assert.deepEqual([fg.status, fg.stdout], [0, 'hello\n'], fg.stderr);
-    assert.match(fg.stderr, /direct path: the command needs a process of its own/, 'a foreground container runs in the client\'s own process');
+    assert.match(fg.stderr, new RegExp(`daemon path: ${socket}`), 'a foreground container without -i/-t is served, its output relayed');
+    const interactive = cli(['run', '--debug', '--rm', '-i', 'busybox', 'cat'], { input: 'typed\n' });
+    assert.deepEqual([interactive.status, interactive.stdout], [0, 'typed\n'], interactive.stderr);
+    assert.match(interactive.stderr, /direct path: the command needs a process of its own: a foreground container with -t or -i/, 'with -i it reads the client\'s own stdin in the client\'s process');
     const loop = spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', `printf 'a\\nb\\n' | ( ${TSNET_BIN} ls >/dev/null; cat )`], { env: env(), encoding: 'utf8' });
     assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
   });
