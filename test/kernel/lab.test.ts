@@ -256,7 +256,7 @@ describe('tsnet lab: bad input, rollback, --as', { skip: rootSkip }, () => {
   });
 });
 
-describe('tsnet lab: a second caller and kill -9', { skip: rootSkip }, () => {
+describe('tsnet lab: a second caller, kill -9, Ctrl-C', { skip: rootSkip }, () => {
   const t = new TestNetns();
   after(() => t.cleanup());
   const FOUR = join(EXAMPLES, 'four-hosts.yaml');
@@ -304,5 +304,50 @@ describe('tsnet lab: a second caller and kill -9', { skip: rootSkip }, () => {
     ok(tsnet(['lab', 'down', name, '--root', root]));
     assert.deepEqual(labNetns(prefix), [], 'down after a killed down removes the rest');
     assert.ok(!existsSync(join(root, 'labs', name)));
+  });
+
+  // The process sends itself the signal as the node phase starts (TSNET_SIGNAL_AT): the same
+  // kill(2) and handler as a Ctrl-C from the terminal, at a moment that does not depend on timing.
+  test('Ctrl-C during the first up: what it made is removed, exit 130, nothing left for gc', () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    const r = tsnet(['lab', 'up', FOUR, '--name', name, '--root', root], { env: { TSNET_TEST_HOOKS: '1', TSNET_SIGNAL_AT: 'lab-create:nodes=SIGINT' } });
+    assert.equal(r.status, 130, r.stderr + r.stdout);
+    assert.equal(r.stderr, 'tsnet: error: interrupted by SIGINT; what was done so far was rolled back\n');
+    assert.deepEqual(labNetns(`tsnet-${name}-`), [], 'no namespace left');
+    assert.ok(!existsSync(join(root, 'labs', name)), 'no record left');
+    assert.equal(ok(tsnet(['gc', '--root', root])).stdout, 'nothing to clean up\n');
+  });
+
+  test('SIGTERM during a repairing up keeps the lab: the next up finishes it', () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    try {
+      ok(tsnet(['lab', 'up', FOUR, '--name', name, '--root', root]));
+      sh(['ip', 'netns', 'del', `tsnet-${name}-h2n3`]); // something for the second up to repair
+      const r = tsnet(['lab', 'up', FOUR, '--name', name, '--root', root], { env: { TSNET_TEST_HOOKS: '1', TSNET_SIGNAL_AT: 'lab-repair:nodes=SIGTERM' } });
+      assert.equal(r.status, 143, r.stderr + r.stdout);
+      assert.match(r.stderr, new RegExp(`interrupted by SIGTERM; lab ${name} is left part-done: tsnet lab up finishes it, tsnet lab down removes it`));
+      assert.match(ok(tsnet(['lab', 'ls', '--root', root])).stdout, new RegExp(`${name}\\s+failed`));
+      assert.match(ok(tsnet(['lab', 'up', FOUR, '--name', name, '--root', root])).stdout, /was left failed by an earlier command; finished it, it is up/);
+      assert.equal(tsnet(['lab', 'status', name, '--ping', '--root', root]).status, 0);
+    } finally {
+      ok(tsnet(['lab', 'down', name, '--root', root]));
+    }
+    assert.deepEqual(labNetns(`tsnet-${name}-`), []);
+  });
+
+  test('kill -9 mid-up and nobody comes back: tsnet gc removes the half-made lab', () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    const r = tsnet(['lab', 'up', FOUR, '--name', name, '--root', root], { env: { TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: 'lab-create:nodes' } });
+    assert.equal(r.status, 1, 'killed');
+    assert.ok(labNetns(`tsnet-${name}-`).length > 0, 'it was killed half-way');
+    assert.match(ok(tsnet(['gc', '--root', root, '--dry-run'])).stdout, new RegExp(`^would undo the interrupted lab-create of lab ${name} \\(stopped at step nodes\\)$`, 'm'));
+    assert.ok(labNetns(`tsnet-${name}-`).length > 0, 'a dry run removes nothing');
+    assert.match(ok(tsnet(['gc', '--root', root])).stdout, new RegExp(`^undid the interrupted lab-create of lab ${name} \\(stopped at step nodes\\): removed it \\(25 namespaces\\)$`, 'm'));
+    assert.deepEqual(labNetns(`tsnet-${name}-`), []);
+    assert.ok(!existsSync(join(root, 'labs', name)));
+    assert.equal(ok(tsnet(['gc', '--root', root])).stdout, 'nothing to clean up\n');
   });
 });
