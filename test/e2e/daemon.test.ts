@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestNetns, isRoot, sh } from '../helpers/netns.js';
 import { DAEMON_MODE, TSNET_BIN } from '../helpers/tsnet.js';
@@ -188,6 +188,48 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(cli(['ls', '--debug'], { ns: other }).stderr, /direct path: the client is in another network namespace/);
     const nobody = spawnSync('ip', ['netns', 'exec', host, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', TSNET_BIN, '--version', '--debug'], { env: env(), encoding: 'utf8' });
     assert.match(nobody.stderr, /direct path: no daemon answers/, 'the socket refuses other users');
+  });
+
+  test("the tsnet group: members are served and logged with their credentials; the daemon itself refuses others", async () => {
+    const groups = readFileSync('/etc/group', 'utf8');
+    let gid = 47113;
+    while (new RegExp(`^[^:]*:[^:]*:${gid}:`, 'm').test(groups)) gid++;
+    const groupFile = join(t.tmpdir(), 'group');
+    writeFileSync(groupFile, `${groups}tsnet:x:${gid}:\n`);
+    const gRoot = t.tmpdir();
+    // The daemon sees a tsnet group through a bind mount in ip netns exec's own mount namespace; the machine's /etc/group is untouched.
+    const d = spawn('ip', ['netns', 'exec', host, 'sh', '-c', 'mount --bind "$1" /etc/group && exec "$2" daemon --root "$3"', 'sh', groupFile, TSNET_BIN, gRoot], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        d.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) resolve(); });
+        d.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
+      });
+      const gSocket = socketPathFor(realpathSync(gRoot));
+      const st = statSync(gSocket);
+      assert.deepEqual([st.mode & 0o777, st.uid, st.gid], [0o660, 0, gid]);
+      const as = (ids: string[]): Run => {
+        const r = spawnSync('ip', ['netns', 'exec', host, 'setpriv', '--reuid=65534', ...ids, TSNET_BIN, '--version', '--debug'], { env: { ...env(), TSNET_ROOT: gRoot }, encoding: 'utf8' });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      const version = cli(['--version'], { direct: true }).stdout;
+      for (const ids of [['--regid=65534', `--groups=${gid}`], [`--regid=${gid}`, '--clear-groups']]) {
+        const member = as(ids);
+        assert.deepEqual([member.status, member.stdout], [0, version], ids.join(' '));
+        assert.match(member.stderr, /daemon path: .*exit status 0/s, ids.join(' '));
+      }
+      assert.match(as(['--regid=65534', '--clear-groups']).stderr, /direct path: no daemon answers/, "the socket's mode keeps others out");
+      chmodSync(gSocket, 0o666); // loosened by hand: the daemon still checks who calls
+      const other = as(['--regid=65534', '--clear-groups']);
+      assert.deepEqual([other.status, other.stdout], [0, version]);
+      assert.match(other.stderr, /direct path: not root nor in the socket's group/);
+      const log = readFileSync(join(gRoot, 'daemon.log'), 'utf8');
+      assert.match(log, /pid=\d+ uid=65534 gid=65534 tsnet "--version" "--debug": exit 0 in /);
+      assert.match(log, new RegExp(`pid=\\d+ uid=65534 gid=${gid} tsnet "--version" "--debug": exit 0 in `));
+      assert.match(log, /pid=\d+ uid=65534 gid=65534 tsnet "--version" "--debug": not served \(not root nor in the socket's group\)/);
+    } finally {
+      d.kill('SIGTERM');
+      await stopped(d);
+    }
   });
 
   test('it holds published host ports, so no other program can take them', async () => {
