@@ -1,27 +1,36 @@
 /**
- * bench/images — pull + unpack against skopeo + umoci, on one local docker-registry:
+ * bench/images — pull + unpack, tsnet against its anchors in one run, on one local
+ * docker-registry (loopback):
  *   big:     ~100 MB, one layer: 5000 files of 1-4 KiB plus 4 random 20 MiB files
  *   busybox: the 1 MB busybox-static image the tests use
- * tsnet: `tsnet pull -q REF` (downloads, verifies, stores, unpacks), into a state root that
- * exists (made once, as `tsnet init` or any first command would), with `tsnet rmi` after
- * each run so every pull starts with no layers.
- * anchor: `skopeo copy docker://REF oci:DIR:tag` then `umoci unpack --image DIR:tag BUNDLE`,
- * into fresh directories each run.
- * One untimed warm-up round each, then runs interleaved; medians are reported.
- * Usage: npm run build && node dist/bench/images.js [--reps N]
+ * Contestants, each into a store that has no layers of the image:
+ *   tsnet        `tsnet pull -q REF` (download, verify, store, unpack), NODE_EXTRA_CA_CERTS
+ *                set (the machine's bundle) and unset; `tsnet rmi` after each run
+ *   skopeo+umoci `skopeo copy docker://REF oci:DIR:tag` then `umoci unpack`, back to back
+ *   containerd   `ctr images pull --plain-http` against a containerd this bench starts with
+ *                its own root, state and socket (overlayfs snapshotter: unpacks while
+ *                pulling); `ctr images rm --sync` after each run
+ *   tar xzf      GNU tar of the same layer blob from disk: the extraction floor
+ * This VM's disk write-back dominates unless each run starts clean: before every timed run
+ * the previous run's output is removed, then `sync` and the page cache dropped. One untimed
+ * warm-up round, then rounds interleaved; medians. Ratios are tsnet (CA unset) / anchor.
+ * Usage: npm run build && node dist/bench/images.js [--reps N] [--only big|busybox]
  */
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summarize, timedRun } from './lib/stats.js';
+import { startContainerd } from './lib/containerd.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { gnuTar } from '../test/helpers/tree.js';
 import { writeOciLayout } from '../test/helpers/oci-layout.js';
 import { busyboxTar } from '../test/helpers/busybox.js';
 
 const TSNET = join(__dirname, '..', '..', 'bin', 'tsnet');
+const LONG = { timeoutMs: 300_000 };
 
 function bigTree(dir: string): void {
   for (let i = 0; i < 5000; i++) {
@@ -33,17 +42,31 @@ function bigTree(dir: string): void {
   for (let i = 0; i < 4; i++) fs.writeFileSync(join(dir, 'big', `r${i}`), randomBytes(20 << 20));
 }
 
-function pushImage(tmp: string, name: string, tar: string, host: string): void {
+/** pushImage — an OCI layout of one layer pushed by skopeo; the path of its layer blob. */
+function pushImage(tmp: string, name: string, tar: string, host: string): string {
   const layout = join(tmp, `oci-${name}`);
-  writeOciLayout(layout, [fs.readFileSync(tar)], 'latest');
-  timedRun(['skopeo', '--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${host}/bench/${name}:latest`]);
+  const img = writeOciLayout(layout, [fs.readFileSync(tar)], 'latest');
+  timedRun(['skopeo', '--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${host}/bench/${name}:latest`], LONG);
+  return join(layout, 'blobs', 'sha256', img.layerDigests[0]!.slice(7));
+}
+
+/** dropCaches — written-back and cold: what every timed run starts from. */
+function dropCaches(): void {
+  spawnSync('sync');
+  fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
+  const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, only: { type: 'string' } } });
   const reps = Number(values.reps);
   const tmp = fs.mkdtempSync(join(tmpdir(), 'tsnet-bench-images-'));
   const reg = await startRegistry(join(tmp, 'registry'));
+  const ctrd = await startContainerd(join(tmp, 'containerd'));
+  const envCa = { ...process.env, NODE_EXTRA_CA_CERTS: process.env['NODE_EXTRA_CA_CERTS'] ?? '/etc/ssl/certs/ca-certificates.crt' };
+  const envNoCa = { ...process.env };
+  delete envNoCa['NODE_EXTRA_CA_CERTS'];
+  const out: string[] = [];
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   try {
     const src = join(tmp, 'src');
     fs.mkdirSync(src);
@@ -51,30 +74,52 @@ async function main(): Promise<void> {
     gnuTar(src, join(tmp, 'big.tar'));
     fs.rmSync(src, { recursive: true });
     busyboxTar(tmp, join(tmp, 'busybox.tar'));
-    pushImage(tmp, 'big', join(tmp, 'big.tar'), reg.host);
-    pushImage(tmp, 'busybox', join(tmp, 'busybox.tar'), reg.host);
-    for (const name of ['busybox', 'big']) {
+    const blobs = { big: pushImage(tmp, 'big', join(tmp, 'big.tar'), reg.host), busybox: pushImage(tmp, 'busybox', join(tmp, 'busybox.tar'), reg.host) };
+    for (const name of ['busybox', 'big'] as const) {
+      if (values.only && values.only !== name) continue;
       const ref = `${reg.host}/bench/${name}:latest`;
-      const t: number[] = [];
-      const sk: number[] = [];
-      const um: number[] = [];
       const root = join(tmp, `root-${name}`);
+      const [oci, bundle, untar] = [join(tmp, 'oci-out'), join(tmp, 'bundle'), join(tmp, 'untar')];
+      const clean = (): void => { for (const d of [oci, bundle, untar]) fs.rmSync(d, { recursive: true, force: true }); };
+      const samples = { tsnetCa: [] as number[], tsnet: [] as number[], skopeoUmoci: [] as number[], containerd: [] as number[], tar: [] as number[] };
+      type Key = keyof typeof samples;
+      const timed = (rep: number, key: Key, argvs: string[][], env?: NodeJS.ProcessEnv): void => {
+        dropCaches();
+        let ms = 0;
+        for (const argv of argvs) ms += timedRun(argv, { ...LONG, env }).ms;
+        if (rep >= 0) samples[key].push(ms);
+      };
       for (let rep = -1; rep < reps; rep++) {
-        const keep = <T>(list: T[], v: T): void => { if (rep >= 0) list.push(v); };
-        keep(t, timedRun([TSNET, 'pull', '-q', '--root', root, ref], { timeoutMs: 120_000 }).ms);
+        timed(rep, 'tsnet', [[TSNET, 'pull', '-q', '--root', root, ref]], envNoCa);
         timedRun([TSNET, 'rmi', '--root', root, ref]);
-        const oci = join(tmp, `oci-out-${rep}`);
-        const bundle = join(tmp, `bundle-${rep}`);
-        keep(sk, timedRun(['skopeo', '--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:${name}`], { timeoutMs: 120_000 }).ms);
-        keep(um, timedRun(['umoci', 'unpack', '--image', `${oci}:${name}`, bundle], { timeoutMs: 120_000 }).ms);
-        fs.rmSync(oci, { recursive: true, force: true });
-        fs.rmSync(bundle, { recursive: true, force: true });
+        timed(rep, 'tsnetCa', [[TSNET, 'pull', '-q', '--root', root, ref]], envCa);
+        timedRun([TSNET, 'rmi', '--root', root, ref]);
+        timed(rep, 'skopeoUmoci', [
+          ['skopeo', '--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:${name}`],
+          ['umoci', 'unpack', '--image', `${oci}:${name}`, bundle],
+        ]);
+        clean();
+        timed(rep, 'containerd', [ctrd.ctr(['images', 'pull', '--plain-http', ref])]);
+        timedRun(ctrd.ctr(['images', 'rm', '--sync', ref]));
+        fs.mkdirSync(untar);
+        timed(rep, 'tar', [['tar', '-xzf', blobs[name], '-C', untar]]);
+        clean();
       }
-      const [mt, ms, mu] = [summarize(t).median, summarize(sk).median, summarize(um).median];
+      const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v).median])) as Record<Key, number>;
       const size = fs.statSync(join(tmp, `${name}.tar`)).size;
-      console.log(`${name} (${(size / 1e6).toFixed(1)} MB tar, ${reps} runs): tsnet pull ${mt.toFixed(0)} ms | skopeo copy ${ms.toFixed(0)} ms + umoci unpack ${mu.toFixed(0)} ms = ${(ms + mu).toFixed(0)} ms | ratio ${(mt / (ms + mu)).toFixed(2)}x (target <= 0.5x)`);
+      const r = (anchor: number): string => `${(m.tsnet / anchor).toFixed(2)}x`;
+      out.push(
+        `${name} (${(size / 1e6).toFixed(1)} MB tar, ${reps} runs, medians, caches dropped before each):`,
+        `  tsnet pull          ${m.tsnet.toFixed(0)} ms (NODE_EXTRA_CA_CERTS unset), ${m.tsnetCa.toFixed(0)} ms (set)`,
+        `  skopeo copy + umoci ${m.skopeoUmoci.toFixed(0)} ms   ratio ${r(m.skopeoUmoci)}${name === 'big' ? ' (target <= 0.5x)' : ' (target <= 1x)'}`,
+        `  containerd (ctr)    ${m.containerd.toFixed(0)} ms   ratio ${r(m.containerd)}${name === 'big' ? ' (target <= 0.5x)' : ''}`,
+        `  tar xzf             ${m.tar.toFixed(0)} ms   ratio ${r(m.tar)}${name === 'big' ? ' (target <= 1.5x)' : ''}`,
+      );
+      console.log(out.slice(-5).join('\n'));
     }
+    console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
+    await ctrd.stop();
     await reg.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -24,10 +24,10 @@ function stampOf(source) {
  * used only if it starts with the bundle's stamp: V8 checks just the source's length, and a
  * cache from another build would run the wrong code.
  */
-function compileBundle(useCache = true) {
+function compileBundle(useCache = true, bundle = BUNDLE) {
   let source;
   try {
-    source = readFileSync(BUNDLE, 'utf8'); // ASCII (charset: 'ascii'), so a one-byte string
+    source = readFileSync(bundle, 'utf8'); // ASCII (charset: 'ascii'), so a one-byte string
   } catch {
     return undefined;
   }
@@ -35,20 +35,20 @@ function compileBundle(useCache = true) {
   const stamp = stampOf(source);
   if (useCache && stamp) {
     try {
-      const cache = readFileSync(`${BUNDLE}.cache`);
+      const cache = readFileSync(`${bundle}.cache`);
       if (cache.toString('latin1', 0, stamp.length) === stamp) cachedData = cache.subarray(stamp.length);
     } catch { /* no cache: compile */ }
   }
   const { Script } = require('node:vm');
   // The same wrapper as Node's CommonJS loader, so the bundle sees what a module sees.
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  return Object.assign(new Script(wrapped, { filename: BUNDLE, cachedData }), { stamp });
+  return Object.assign(new Script(wrapped, { filename: bundle, cachedData }), { stamp, bundle });
 }
 
 /** saveCache — writes the script's code cache, stamped, after the commands it should hold ran. */
 function saveCache(script) {
-  writeFileSync(`${BUNDLE}.cache.tmp`, Buffer.concat([Buffer.from(script.stamp, 'latin1'), script.createCachedData()]));
-  renameSync(`${BUNDLE}.cache.tmp`, `${BUNDLE}.cache`);
+  writeFileSync(`${script.bundle}.cache.tmp`, Buffer.concat([Buffer.from(script.stamp, 'latin1'), script.createCachedData()]));
+  renameSync(`${script.bundle}.cache.tmp`, `${script.bundle}.cache`);
 }
 
 /**
@@ -56,15 +56,18 @@ function saveCache(script) {
  * gets this file's require: the bundle requires only builtins and addons by absolute path.
  */
 function runBundle(script) {
-  const mod = { exports: {}, filename: BUNDLE, id: BUNDLE };
-  script.runInThisContext()(mod.exports, require, mod, BUNDLE, dirname(BUNDLE));
+  const file = script.bundle;
+  const mod = { exports: {}, filename: file, id: file };
+  script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
   return mod.exports;
 }
 
 if (require.main === module) {
   const script = compileBundle();
   const cli = script ? runBundle(script) : require('../dist/src/cli/main.js');
-  cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  // A leading "--" is bin/tsnet's, put there to keep Node 20 off a `--env-file` argument.
+  const args = process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2);
+  cli.main(args).then((code) => { process.exitCode = code; });
 } else {
-  module.exports = { compileBundle, runBundle, saveCache }; // for scripts/bundle.mjs, which writes the cache
+  module.exports = { compileBundle, runBundle, saveCache }; // for scripts/bundle.mjs (the cache) and bin/tsnet-cni.js
 }

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'tsnet.cjs');
+const cniOutfile = join(root, 'dist', 'tsnet-cni.cjs');
 const req = createRequire(join(root, 'package.json'));
 
 /** addonOf — the .node file that loading a package with `load` pulls in. */
@@ -83,31 +84,39 @@ const lazyBuiltins = {
   },
 };
 
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  plugins: [nativeAddons, lazyBuiltins],
-  // A quarter less to read and parse at every start. For stack traces with src/ names, run
-  // tsc's output (node dist/src/cli/main.js ...) or map them with dist/tsnet.cjs.map.
-  minify: true,
-  charset: 'ascii', // bin/tsnet.js reads it as a one-byte string
-  banner: { js: `// tsnet build ${randomUUID()}` }, // bin/tsnet.js matches the code cache to it
-  sourcemap: true,
-  logLevel: 'warning',
-  write: false,
-});
-// Renamed into place, so that a tsnet running meanwhile reads the old bundle or the new one.
-rmSync(`${outfile}.cache`, { force: true });
-for (const f of result.outputFiles) {
-  writeFileSync(`${f.path}.tmp`, f.contents);
-  renameSync(`${f.path}.tmp`, f.path);
+/** bundle — one entry point and what it imports, as one minified CommonJS file at `out`. */
+async function bundle(entry, out) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    plugins: [nativeAddons, lazyBuiltins],
+    // A quarter less to read and parse at every start. For stack traces with src/ names, run
+    // tsc's output (node dist/src/cli/main.js ...) or map them with dist/tsnet.cjs.map.
+    minify: true,
+    charset: 'ascii', // bin/tsnet.js reads it as a one-byte string
+    banner: { js: `// tsnet build ${randomUUID()}` }, // bin/tsnet.js matches the code cache to it
+    sourcemap: true,
+    logLevel: 'warning',
+    write: false,
+  });
+  // Renamed into place, so that a tsnet running meanwhile reads the old bundle or the new one.
+  rmSync(`${out}.cache`, { force: true });
+  for (const f of result.outputFiles) {
+    writeFileSync(`${f.path}.tmp`, f.contents);
+    renameSync(`${f.path}.tmp`, f.path);
+  }
+  console.log(`bundle: ${relative(root, out)} (${(statSync(out).size / 1024).toFixed(0)} KiB)`);
 }
-console.log(`bundle: ${relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`);
+
+await bundle('src/cli/main.ts', outfile);
+// The CNI plugin gets a bundle of its own: every ADD is a new process, so it must not read
+// and compile the CLI (commander, images, runtime) to attach one interface.
+await bundle('src/cni/main.ts', cniOutfile);
 
 // The code cache: a child process compiles the bundle the way bin/tsnet.js does, runs commands
 // that touch neither the kernel nor real state, and then saves V8's cache, which holds every
@@ -139,3 +148,32 @@ try {
   rmSync(state, { recursive: true, force: true });
 }
 console.log(`bundle: ${relative(root, outfile)}.cache`);
+
+// The plugin's code cache, trained the same way on calls that change nothing: VERSION, and
+// ADD/DEL that stop at their checks (a netns that does not exist) after loading their modules.
+const TRAIN_CNI = `
+const { compileBundle, runBundle, saveCache } = require(${JSON.stringify(join(root, 'bin', 'tsnet.js'))});
+const { PassThrough, Writable } = require('node:stream');
+const script = compileBundle(false, ${JSON.stringify(cniOutfile)});
+const { runCni } = runBundle(script);
+const sink = () => new Writable({ write(_c, _e, cb) { cb(); } });
+(async () => {
+  for (const [env, stdin] of JSON.parse(process.argv[1])) {
+    const input = new PassThrough();
+    input.end(stdin);
+    await runCni({ env, stdin: input, stdout: sink(), stderr: sink() });
+  }
+  saveCache(script);
+})();`;
+const cniState = mkdtempSync(join(tmpdir(), 'tsnet-bundle-'));
+try {
+  const none = join(cniState, 'no-such-netns');
+  const conf = JSON.stringify({ cniVersion: '1.0.0', name: 'train', type: 'tsnet', root: cniState, ipam: { type: 'tsnet', subnet: '10.255.255.0/24' } });
+  const env = (command) => ({ CNI_COMMAND: command, CNI_CONTAINERID: 'train', CNI_NETNS: none, CNI_IFNAME: 'eth0', CNI_PATH: '/nonexistent' });
+  const calls = [[env('VERSION'), '{"cniVersion":"1.0.0"}'], [env('ADD'), conf], [env('DEL'), conf], [env('CHECK'), conf]];
+  const r = spawnSync(process.execPath, ['-e', TRAIN_CNI, JSON.stringify(calls)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`bundle: writing the CNI code cache failed (status ${r.status}): ${r.stderr}`);
+} finally {
+  rmSync(cniState, { recursive: true, force: true });
+}
+console.log(`bundle: ${relative(root, cniOutfile)}.cache`);

@@ -19,7 +19,8 @@ export type IpSpec =
   | { mode: 'none' }
   /** No IPSPEC and HOSTIF is a tsnet network: its next free address, default route via its gateway. */
   | { mode: 'network' }
-  | { mode: 'dhcp'; options: string };
+  /** options: tsnet's dhcp option text; client: the pipework client form it came from (udhcpc-f, ...). */
+  | { mode: 'dhcp'; options: string; client?: string | undefined };
 
 export interface AttachRequest {
   hostIf: HostIfRef;
@@ -38,4 +39,15 @@ export interface AttachRequest {
   vlan?: number | undefined;
   /** --direct-phys: move the host interface itself into the guest. */
   directPhys: boolean;
+  /** No default route via the network's gateway (CNI isGateway=false); network mode only. */
+  noDefaultRoute?: boolean | undefined;
+  /** The CNI attachment this is (stored with the record), so DEL and GC find it without its netns. */
+  cni?: CniOwner | undefined;
+}
+
+/** CniOwner — a CNI runtime's name for an attachment: its network, container id and interface. */
+export interface CniOwner {
+  network: string;
+  containerId: string;
+  ifname: string;
 }

@@ -5,6 +5,8 @@
  * exits with its status; a start failure is one line and the exit status Docker uses
  * (125 runtime, 126 cannot invoke, 127 not found).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
@@ -251,6 +253,8 @@ export function registerContainerCommands(program: Command): void {
     .argument('<id>')
     .option('--root <dir>')
     .action(async (id: string, o: GlobalOpts) => {
+      // The root may be gone (removed after `rm -f` returned): an exit hook never makes a new one.
+      if (!existsSync(join(load.db().resolveRoot(o.root), 'state.db'))) return;
       await withContext(o, async (ctx) => {
         const c = ctx.containers.byId(id);
         if (c) await load.reconcile().reconcile(ctx, c);

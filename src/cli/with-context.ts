@@ -6,20 +6,12 @@ import type { EngineContext } from '../engine/context.js';
 import { load } from './load.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
 import type { GlobalOpts } from './output.js';
+import { lending, lentContext } from '../engine/lender.js';
 
-/**
- * ContextLender — a long-lived process (the daemon) lends its warm context to the commands
- * it serves when they ask for its state root with its options; undefined: make a new one.
- */
-export type ContextLender = (opts: GlobalOpts) => EngineContext | undefined;
-let lender: ContextLender | undefined;
-
-export function lendContexts(l: ContextLender): void {
-  lender = l;
-}
+export { lendContexts, type ContextLender } from '../engine/lender.js';
 
 export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) => Promise<T> | T): Promise<T> {
-  const lent = lender?.(opts);
+  const lent = lentContext(opts);
   if (lent) {
     const result = await fn(lent);
     superviseKeeper(lent);
@@ -29,7 +21,7 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
   const ctx = new EngineContext({ root: opts.root, backend: opts.backend, firewallBackend: opts.firewallBackend });
   // Ctrl-C, SIGTERM, SIGHUP: an operation under way rolls back first (core/interrupt.ts).
   // Not in the daemon: the signals there are the daemon's, a command's come from its client.
-  const uninstall = lender ? () => undefined : installInterruptHandlers();
+  const uninstall = lending() ? () => undefined : installInterruptHandlers();
   try {
     // A --firewall-backend that differs from the state root's is refused by every command.
     if (opts.firewallBackend !== undefined) await ctx.firewall();

@@ -17,6 +17,8 @@ export interface ExecOptions {
   allowFailure?: boolean;
   /** Kill the child after this many milliseconds. */
   timeoutMs?: number;
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ExecResult {
@@ -31,7 +33,7 @@ export async function run(argv: readonly string[], opts: ExecOptions = {}): Prom
   if (!file) throw new TsnetError('EINTERNAL', 'exec: empty argv');
   debug(`exec ${argv.join(' ')}${opts.input ? ` <<< ${JSON.stringify(opts.input)}` : ''}`);
   const result = await new Promise<ExecResult>((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, env: opts.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -7,10 +7,10 @@
  *                               first) step of that name of an intent of that op; the step
  *                               `done` is the moment after the last step, before the record
  *                               is marked complete (engine/intent.ts)
+ *   TSNET_SIGNAL_AT=<op>:<step>=<SIGNAL>  the process sends itself SIGNAL (SIGINT, SIGTERM)
+ *                               as that step first starts: an interrupt at a known moment
  *   TSNET_STEP_TRACE=<file>     every intent step is appended to the file as `<op>:<step>`,
  *                               so a test learns an operation's steps from one clean run
- *   TSNET_PAUSE_AT=<op>:<step>:<ms>  the process stops for ms just before that step (after
- *                               tracing it), so a test can send it a signal mid-operation
  */
 import { appendFileSync } from 'node:fs';
 
@@ -35,8 +35,6 @@ export function atStep(op: string, step: string): void {
   if (trace) appendFileSync(trace, `${key}\n`);
   const kill = process.env['TSNET_KILL_AT'];
   if (kill && (kill === `${key}#${n}` || (kill === key && n === 1))) process.kill(process.pid, 'SIGKILL');
-  const pause = /^(.+):(\d+)$/.exec(process.env['TSNET_PAUSE_AT'] ?? '');
-  // A blocking sleep: a signal that arrives meanwhile is handled once the step yields, and
-  // the applier's check before the next step then rolls back (core/interrupt.ts).
-  if (pause && pause[1] === key && n === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(pause[2]));
+  const [at, sig] = (process.env['TSNET_SIGNAL_AT'] ?? '').split('=');
+  if (at === key && n === 1 && sig) process.kill(process.pid, sig);
 }

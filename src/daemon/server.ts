@@ -122,6 +122,9 @@ export class Daemon {
     lendContexts((opts) => this.lend(opts));
     const { run } = require('../cli/main.js') as typeof import('../cli/main.js'); // eslint-disable-line @typescript-eslint/no-require-imports
     this.programs.set('tsnet', (hello, scope) => run(hello.argv, scope));
+    // The CNI plugin (the client invoked as tsnet-cni, or with CNI_COMMAND and no arguments).
+    const { runCni } = require('../cni/main.js') as typeof import('../cni/main.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+    this.programs.set('tsnet-cni', (_hello, scope) => runCni(scope.io!));
     this.programs.set('status', async (_hello, scope) => {
       scope.io!.stdout.write(`${JSON.stringify(this.status())}\n`);
       return 0;

@@ -49,7 +49,7 @@ export async function ingestLayer(store: ImageStore, open: () => Readable | Prom
   const max = store.limits.maxLayerBytes;
   const diff = digestStream(max, () => new TsnetError('EINVAL', `layer ${src.digest ?? src.diffId} unpacks to more than ${sizeText(max)}, the max-layer-size of ${configPath(store.root)}; refusing`));
   const stages: NodeJS.ReadWriteStream[] = [blob.tee()];
-  if (isGzipLayer(src.mediaType)) stages.push(createGunzip({ chunkSize: 1 << 16 }));
+  if (isGzipLayer(src.mediaType)) stages.push(createGunzip({ chunkSize: 1 << 18 }));
   const tar = (pipeline as unknown as (...s: unknown[]) => Readable)(source, ...stages, diff, () => undefined);
   try {
     const r = await driver.createLayer(chainId, parent, async (dir) => {

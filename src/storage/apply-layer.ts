@@ -19,7 +19,8 @@ import { Beneath, type DirHandle } from './beneath.js';
 import { baseOf, entryPath, joinPath, parentOf, whiteoutOf } from './entry-path.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO } from './libc.js';
 import { removeTree } from './remove-tree.js';
-import { readTar, type TarEntry } from './tar-reader.js';
+import type { TarHeader } from './tar-header.js';
+import { TarParser, type TarHandler } from './tar-parser.js';
 
 export interface ApplyOptions {
   /** overlay: whiteouts become 0:0 char devices and opaque xattrs; delete: they remove files (vfs). */
@@ -30,7 +31,7 @@ export interface ApplyOptions {
 
 export interface ApplyResult { entries: number; bytes: number }
 
-type Header = TarEntry['header'];
+type Header = TarHeader;
 
 /**
  * ROOT_SET_XATTR — marks a layer dir whose "/" entry set the root's metadata, so the
@@ -40,21 +41,51 @@ type Header = TarEntry['header'];
 export const ROOT_SET_XATTR = 'trusted.tsnet.root';
 
 export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
-  const rootFd = at.open(AT_FDCWD, dir, O_DIR);
-  const a = new Applier(new Beneath(rootFd), opts);
+  const a = layerWriter(dir, opts);
   try {
-    for await (const e of readTar(tar)) await a.entry(e);
-    a.finish();
-    return { entries: a.entries, bytes: a.bytes };
+    for await (const chunk of tar) a.push(chunk as Buffer);
+    return a.end();
   } finally {
-    a.tree.close();
-    fs.closeSync(rootFd);
+    a.close();
   }
 }
 
-class Applier {
+/** LayerWriter — applyLayer for a caller that has the tar's bytes chunk by chunk (pull). */
+export interface LayerWriter {
+  /** push — the next bytes of the tar; members are applied as they complete, synchronously. */
+  push(chunk: Buffer): void;
+  /** end — the tar is over: checks it was whole, sets directory times. */
+  end(): ApplyResult;
+  /** close — releases the fds (always call it, after end() or a failure). */
+  close(): void;
+}
+
+export function layerWriter(dir: string, opts: ApplyOptions): LayerWriter {
+  const rootFd = at.open(AT_FDCWD, dir, O_DIR);
+  const a = new Applier(new Beneath(rootFd), opts);
+  const parser = new TarParser(a);
+  return {
+    push: (chunk) => parser.push(chunk),
+    end: () => {
+      parser.end();
+      a.finish();
+      return { entries: a.entries, bytes: a.bytes };
+    },
+    close: () => {
+      a.abandon();
+      a.tree.close();
+      fs.closeSync(rootFd);
+    },
+  };
+}
+
+/** The regular file being written: its data arrives in pieces, its metadata goes on at the end. */
+interface OpenFile { fd: number; h: Header; mode: number; skip: boolean; xattrs: Map<string, Buffer> }
+
+class Applier implements TarHandler {
   entries = 0;
   bytes = 0;
+  private open: OpenFile | undefined;
   /** Paths this layer wrote: an opaque marker (vfs) deletes everything else in its directory. */
   private readonly written = new Set<string>();
   /** Directory times (ms), set last: writing into a directory changes its mtime. */
@@ -64,18 +95,16 @@ class Applier {
 
   constructor(readonly tree: Beneath, private readonly opts: ApplyOptions) {}
 
-  async entry({ header: h, xattrs, body }: TarEntry): Promise<void> {
+  entry(h: Header, xattrs: Map<string, Buffer>): void {
     this.entries++;
     this.tree.trim();
     const path = entryPath(h.name);
     const wh = whiteoutOf(path);
     if (wh) {
-      body.resume();
       if (wh.kind === 'opaque') return this.opaque(wh.dir, h.name);
       return this.whiteout(wh.path, h.name);
     }
     if (path === '') {
-      body.resume();
       if (h.type !== 'directory') throw invalid(`layer entry "${h.name}" names the root directory but is a ${h.type}`);
       return this.rootEntry(h, xattrs);
     }
@@ -91,9 +120,8 @@ class Applier {
     const skip = rootOwned && (h.type === 'symlink' || initial === mode);
     switch (h.type) {
       case 'file': case 'contiguous-file':
-        return this.file(parent, name, key, body, h, mode, skip, xattrs);
+        return this.file(parent, name, key, h, mode, skip, xattrs);
       case 'directory': {
-        body.resume();
         const fd = this.directory(parent, name, key, initial);
         const dir = this.tree.add(key, fd.fd);
         this.fdMetadata(dir.fd, h, mode, skip && fd.created, xattrs);
@@ -101,14 +129,11 @@ class Applier {
         return;
       }
       case 'symlink':
-        body.resume();
         this.create(parent, name, key, () => at.trySymlink(h.linkname ?? '', parent.fd, name));
         break;
       case 'link':
-        body.resume();
         return this.hardlink(parent, name, key, h);
       case 'character-device': case 'block-device': case 'fifo': {
-        body.resume();
         const kind = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
         if (kind !== S_IFIFO && !this.opts.devices) {
           throw new TsnetError('EUNSUPPORTED', `layer entry "${h.name}" is a device node, which this storage cannot hold (mknod is not permitted here)`);
@@ -141,25 +166,41 @@ class Applier {
     this.dirTimes.set('', mtimeOf(h));
   }
 
-  /** file — written through its own fd: open(O_EXCL|O_NOFOLLOW) → write → metadata → close. */
-  private async file(parent: DirHandle, name: string, key: string, body: Readable, h: Header, mode: number, skip: boolean, xattrs: Map<string, Buffer>): Promise<void> {
+  /** file — created with open(O_EXCL|O_NOFOLLOW); its data goes to that fd as it arrives (data()). */
+  private file(parent: DirHandle, name: string, key: string, h: Header, mode: number, skip: boolean, xattrs: Map<string, Buffer>): void {
     const initial = skip ? mode : 0o600;
     let fd = at.tryOpen(parent.fd, name, O_NEWFILE, initial);
     if (fd === -EEXIST) { this.clear(parent, name, key); fd = at.tryOpen(parent.fd, name, O_NEWFILE, initial); }
-    if (fd < 0) { body.resume(); throw errnoError(-fd, `create ${key}`); }
+    if (fd < 0) throw errnoError(-fd, `create ${key}`);
+    this.open = { fd, h, mode, skip, xattrs };
+  }
+
+  data(chunk: Buffer): void {
+    const f = this.open;
+    if (!f) return; // the data of a member that is not a regular file: not ours to write
+    let off = 0;
+    while (off < chunk.length) off += fs.writeSync(f.fd, chunk, off);
+    this.bytes += chunk.length;
+  }
+
+  /** entryEnd — a file's metadata, after its data: chown → chmod → xattrs → times. */
+  entryEnd(): void {
+    const f = this.open;
+    if (!f) return;
+    this.open = undefined;
     try {
-      for await (const chunk of body) {
-        const c = chunk as Buffer;
-        let off = 0;
-        while (off < c.length) off += fs.writeSync(fd, c, off);
-        this.bytes += c.length;
-      }
-      this.fdMetadata(fd, h, mode, skip, xattrs);
-      const t = mtimeOf(h) / 1000;
-      fs.futimesSync(fd, t, t);
+      this.fdMetadata(f.fd, f.h, f.mode, f.skip, f.xattrs);
+      const t = mtimeOf(f.h) / 1000;
+      fs.futimesSync(f.fd, t, t);
     } finally {
-      fs.closeSync(fd);
+      fs.closeSync(f.fd);
     }
+  }
+
+  /** abandon — closes a file left open by a failure. */
+  abandon(): void {
+    if (this.open) fs.closeSync(this.open.fd);
+    this.open = undefined;
   }
 
   /** directory — makes it, or keeps the directory already there (a layer merges into it). */

@@ -51,7 +51,10 @@ export class TestNetns {
     for (const ns of this.created.splice(0).reverse()) {
       spawnSync('ip', ['netns', 'del', ns]);
     }
-    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    // A container's exit hook may still be finishing in the root as it goes: retry, never throw.
+    for (const d of this.dirs.splice(0)) {
+      try { rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); } catch (e) { console.error(`# cleanup: ${(e as Error).message}`); }
+    }
   }
 }
 
