@@ -12,7 +12,7 @@
 import { run } from '../core/exec.js';
 import type { FirewallBackend, NetworkFirewall } from './firewall.js';
 import { portChain, portChainsLayout, publishLines, unpublishLines, type PortChainState } from './port-rules.js';
-import { baseLayout, baseRules, baseTeardownRules, mergeLayouts, networkLayout, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
+import { baseLayout, baseTeardownRules, mergeLayouts, networkLayout, restoreInput, teardownRules } from './iptables-rules.js';
 import { parseSaved, reconcileLines } from './iptables-reconcile.js';
 import { checkedNetwork, checkedPorts } from './state-check.js';
 
@@ -86,14 +86,19 @@ export const iptablesBackend: FirewallBackend = {
     }
   },
 
+  /**
+   * networkInstalled — nothing to change: every table holds the base layout and the
+   * network's exactly (no rule missing, none doubled, no chain emptied), as installNetwork
+   * would leave it.
+   */
   async networkInstalled(n) {
     checkedNetwork(n);
-    const missing = (saved: string, lines: string[]): boolean => lines.some((l) => l.startsWith('-A ') && !saved.split('\n').includes(l));
     for (const family of familiesOf(n)) {
-      const filter = await save('filter', family);
-      const nat = n.internal ? '' : await save('nat', family);
-      const rules = networkRules(n, family);
-      if (missing(filter, rules.filter) || missing(nat, rules.nat) || baseRules('filter', filter, family).length > 0) return false;
+      for (const table of TABLES) {
+        const mine = networkLayout(n, table, family);
+        if (mine.exact.size === 0 && table !== 'filter') continue;
+        if (reconcileLines(parseSaved(await save(table, family)), mergeLayouts([baseLayout(table, family), mine])).length > 0) return false;
+      }
     }
     return true;
   },

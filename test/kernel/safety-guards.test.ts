@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addrsJson, linksJson, rootSkip, routesJson, sh, TestNetns } from '../helpers/netns';
+import { addrsJson, firewallSnapshot, linksJson, rootSkip, routesJson, sh, TestNetns } from '../helpers/netns';
 import { ok, tsnetIn, TSNET_BIN } from '../helpers/tsnet';
 import { picture, runKilledAt } from '../helpers/crash';
 import { stopKeeper } from '../helpers/keeper';
@@ -116,6 +116,38 @@ describe('safety guards', { skip: rootSkip }, () => {
     }
     assert.deepEqual(linksJson(host).map((l) => l.ifname), ['lo']);
   });
+
+  for (const firewall of ['iptables', 'nftables']) {
+    test(`gc puts the firewall back exactly: a lost, a doubled and a stray mapping, doubled jumps (${firewall})`, () => {
+      const host = t.make('host');
+      const g = t.make('g');
+      const root = t.tmpdir();
+      const env = { TSNET_FIREWALL_BACKEND: firewall };
+      ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', '10.68.0.0/24'], { env }));
+      ok(tsnetIn(host, root, ['attach', 'lab', g], { env }));
+      ok(tsnetIn(host, root, ['port', 'publish', g, '-p', '8081:80', '-p', '8082:80'], { env }));
+      const good = firewallSnapshot(host);
+      const inHost = (argv: string[]): string => sh(['ip', 'netns', 'exec', host, ...argv]);
+      if (firewall === 'iptables') {
+        const chain = inHost(['iptables-save', '-t', 'nat']).split('\n').find((l) => l.startsWith(':TSNET-D-'))!.slice(1).split(' ')[0]!;
+        inHost(['iptables', '-t', 'nat', '-D', chain, '-p', 'tcp', '-m', 'tcp', '--dport', '8081', '-j', 'DNAT', '--to-destination', '10.68.0.2:80']);
+        inHost(['iptables', '-t', 'nat', '-A', chain, '-p', 'tcp', '-m', 'tcp', '--dport', '8082', '-j', 'DNAT', '--to-destination', '10.68.0.2:80']);
+        inHost(['iptables', '-t', 'nat', '-A', chain, '-p', 'tcp', '-m', 'tcp', '--dport', '8089', '-j', 'DNAT', '--to-destination', '10.68.0.2:80']);
+        for (let i = 0; i < 3; i++) inHost(['iptables', '-A', 'FORWARD', '-j', 'TSNET-USER']);
+      } else {
+        inHost(['nft', 'delete', 'element', 'inet', 'tsnet', 'ports-any', '{ tcp . 8081 }']);
+        inHost(['nft', 'add', 'element', 'inet', 'tsnet', 'ports-any', '{ tcp . 8089 : 10.68.0.2 . 80 }']);
+      }
+      assert.notEqual(firewallSnapshot(host), good);
+      const dry = JSON.parse(ok(tsnetIn(host, root, ['gc', '--dry-run', '--json'], { env })).stdout) as { reconciledPorts: string[] };
+      assert.ok(dry.reconciledPorts.length > 0, 'the dry run says what it would fix');
+      assert.notEqual(firewallSnapshot(host), good, 'and changes nothing');
+      const report = ok(tsnetIn(host, root, ['gc'], { env })).stdout;
+      assert.match(report, /fixed published ports/);
+      assert.equal(firewallSnapshot(host), good, `gc made it exact:\n${report}`);
+      assert.equal(ok(tsnetIn(host, root, ['gc'], { env })).stdout.trim(), 'nothing to clean up');
+    });
+  }
 
   test('kill -9 during a DHCP attach: gc undoes it, the retry gets a lease', async () => {
     const host = t.make('host');
