@@ -29,7 +29,10 @@ HOSTIF   a bridge (created when missing if named br*), a NIC (→ macvlan), mac:
          or a tsnet network (then IPSPEC may be left out: the next free address is taken)
 GUEST    a netns name, a PID or pid:N, or a netns path (/proc/N/ns/net, /run/netns/x)
 IPSPEC   ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp[:OPTS] (lease kept by the keeper;
-         OPTS: -f,timeout=S,hostname=NAME,client-id=TEXT,request=N+N)
+         OPTS: -f,timeout=S,hostname=NAME,client-id=TEXT,request=N+N, or udhcpc arguments)
+         pipework's udhcpc[-f] dhclient[-f] dhcpcd[-f] [:ARGS] are served by the same
+         built-in client (no program needed; the lease is always kept); ARGS such as
+         -x hostname:NAME, -h NAME, -T S are read, others are refused
 MAC      aa:bb:cc:dd:ee:ff or U:<string> (stable MAC from a string); @VLAN as 1-4094
 
 Examples:

@@ -8,7 +8,8 @@ import { Option, type Command } from 'commander';
 import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
-import { requireOwnProcess } from '../core/command-scope.js';
+import { currentScope, requireOwnProcess } from '../core/command-scope.js';
+import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
@@ -45,6 +46,18 @@ export function target(arg: string, opts: LabOpts): { name: string; model?: LabM
   return { name: opts.name ?? arg };
 }
 
+/**
+ * interruptible — Ctrl-C, SIGTERM or SIGHUP during up, apply or down stop the work between
+ * steps instead of killing the process: a first up removes what it made, a later up or an
+ * apply keeps the record for the next command, a down carries on to the end. A second
+ * signal exits at once (the operation's intent record is left for the next command or gc).
+ * In the daemon a command's signal is its client's (core/interrupt.ts).
+ */
+async function interruptible<T>(fn: () => Promise<T>): Promise<T> {
+  const uninstall = currentScope()?.io ? () => undefined : installInterruptHandlers();
+  try { return await fn(); } finally { uninstall(); }
+}
+
 export function statusLines(s: LabStatus): string[] {
   const out = [`lab ${s.name}: ${s.phase}${s.as ? ` (this machine is host ${s.as})` : ''} — ${s.hosts.length} host(s), ${s.nodes.length} node(s), ${s.links.length} link(s)`];
   out.push('', ...table(['HOST', 'NETNS', 'UNDERLAY', 'STATE'], s.hosts.map((h) => [h.name, h.netns ?? '(this machine)', `${h.underlay.ifname} ${h.underlay.cidr}`, !h.present ? 'missing' : h.underlay.up && h.underlay.carrier ? 'up' : h.underlay.up ? 'no-carrier' : 'down'])));
@@ -76,7 +89,7 @@ export function registerLabCommands(program: Command): void {
         printResult(opts, { name: model!.name, plan: lines, model }, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
         return;
       }
-      const r = await lab().up(model!, file, opts.as, labOptions(opts));
+      const r = await interruptible(() => lab().up(model!, file, opts.as, labOptions(opts)));
       const status = await labStatusMod().labStatus(r.record, opts.backend);
       const how = r.created ? 'is up' : r.priorPhase === 'up' ? 'was already up; checked and repaired what was missing' : `was left ${r.priorPhase} by an earlier command; finished it, it is up`;
       printResult(opts, status, [`lab ${model!.name} ${how}`, ...statusLines(status)]);
@@ -90,7 +103,7 @@ export function registerLabCommands(program: Command): void {
     .action(async (arg: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
       const { name } = target(arg, opts);
-      const r = await lab().down(name, labOptions(opts));
+      const r = await interruptible(() => lab().down(name, labOptions(opts)));
       printWarnings(r.warnings);
       printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
       if (r.warnings.length) setExitStatus(6);
@@ -187,7 +200,7 @@ export function registerLabCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<LabOpts>();
       if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
       const { model } = target(file, opts);
-      const r = await lab().apply(model!, file, labOptions(opts));
+      const r = await interruptible(() => lab().apply(model!, file, labOptions(opts)));
       const status = await labStatusMod().labStatus(r.record, opts.backend);
       const summary = r.removed.length + r.added.length === 0 ? `lab ${model!.name}: nothing to change` : `lab ${model!.name}: removed ${r.removed.join(', ') || 'nothing'}; added ${r.added.join(', ') || 'nothing'}`;
       printResult(opts, { removed: r.removed, added: r.added, status }, [summary, ...statusLines(status)]);

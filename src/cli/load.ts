@@ -50,6 +50,7 @@ export const load = {
   containerLogs: () => require('../runtime/logs.js') as typeof import('../runtime/logs.js'),
   containerTop: () => require('../runtime/top.js') as typeof import('../runtime/top.js'),
   containerGc: () => require('../runtime/gc.js') as typeof import('../runtime/gc.js'),
+  labGc: () => require('../lab/gc.js') as typeof import('../lab/gc.js'),
   containerExport: () => require('../runtime/export-commit.js') as typeof import('../runtime/export-commit.js'),
   containerCp: () => require('../runtime/cp.js') as typeof import('../runtime/cp.js'),
   runtimeSpecParse: () => require('../runtime/spec-parse.js') as typeof import('../runtime/spec-parse.js'),

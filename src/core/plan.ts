@@ -55,6 +55,11 @@ export function rolledBack(err: unknown): boolean {
   return typeof err === 'object' && err !== null && cleanRollbacks.has(err);
 }
 
+/** markRolledBack — for an operation that is not a Plan and undid everything itself (a lab's first up). */
+export function markRolledBack(err: unknown): void {
+  if (typeof err === 'object' && err !== null) cleanRollbacks.add(err);
+}
+
 export async function applyPlan(plan: Plan, opts: ApplyOptions = {}): Promise<void> {
   const fault = opts.fault ?? faultStep();
   const done: Step[] = [];

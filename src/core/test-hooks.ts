@@ -7,6 +7,8 @@
  *                               first) step of that name of an intent of that op; the step
  *                               `done` is the moment after the last step, before the record
  *                               is marked complete (engine/intent.ts)
+ *   TSNET_SIGNAL_AT=<op>:<step>=<SIGNAL>  the process sends itself SIGNAL (SIGINT, SIGTERM)
+ *                               as that step first starts: an interrupt at a known moment
  *   TSNET_STEP_TRACE=<file>     every intent step is appended to the file as `<op>:<step>`,
  *                               so a test learns an operation's steps from one clean run
  */
@@ -33,4 +35,6 @@ export function atStep(op: string, step: string): void {
   if (trace) appendFileSync(trace, `${key}\n`);
   const kill = process.env['TSNET_KILL_AT'];
   if (kill && (kill === `${key}#${n}` || (kill === key && n === 1))) process.kill(process.pid, 'SIGKILL');
+  const [at, sig] = (process.env['TSNET_SIGNAL_AT'] ?? '').split('=');
+  if (at === key && n === 1 && sig) process.kill(process.pid, sig);
 }

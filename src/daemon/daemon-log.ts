@@ -31,13 +31,19 @@ export class DaemonLog {
   }
 }
 
-/** redactArgv — argv for the log, with the value of a password option replaced. */
+/**
+ * redactArgv — argv for the log, with login's password replaced. `-p` is login's password
+ * but a port mapping everywhere else (run, port publish), so it is kept there.
+ */
 export function redactArgv(argv: readonly string[]): string {
+  const login = argv.includes('login');
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (/^(-p|--password)$/.test(a) && i + 1 < argv.length) { out.push(a, '***'); i++; continue; }
-    out.push(/^--password=/.test(a) ? '--password=***' : JSON.stringify(a));
+    if ((a === '--password' || (login && a === '-p')) && i + 1 < argv.length) { out.push(JSON.stringify(a), '***'); i++; continue; }
+    if (a.startsWith('--password=')) { out.push('"--password=***"'); continue; }
+    if (login && /^-p./.test(a)) { out.push('"-p***"'); continue; }
+    out.push(JSON.stringify(a));
   }
   return out.join(' ');
 }

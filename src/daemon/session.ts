@@ -124,6 +124,8 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
   }
   const started = performance.now();
   let status = 1;
+  /** Why the command handed itself back to its client (requireOwnProcess), if it did. */
+  let ownProcess: string | undefined;
   try {
     const tty = (isTTY: boolean): { isTTY: boolean; columns: number; rows: number } => ({ isTTY, columns: hello.columns, rows: hello.rows });
     const stdout = new ClientOutput(link, FRAME.stdout, tty(hello.tty.stdout));
@@ -138,7 +140,7 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
       status = await program!(hello, scope);
     } catch (e) {
       if (e instanceof OwnProcessRequired && !stdout.wrote && !stderr.wrote) {
-        status = -1;
+        ownProcess = e.message;
         return;
       }
       stderr.write(`tsnet: error: ${(e as Error).message}\n`);
@@ -150,7 +152,7 @@ export async function serveSession(sock: Socket, host: SessionHost): Promise<voi
     leave();
     stdin?.end();
     const ms = (performance.now() - started).toFixed(1);
-    if (status === -1) refuse('the command needs a process of its own');
+    if (ownProcess !== undefined) refuse(`the command needs a process of its own: ${ownProcess}`);
     else host.log.write(`${who} ${hello.prog} ${redactArgv(hello.argv)}: exit ${status} in ${ms} ms${gone ? ' (client left before the end)' : ''}`);
   }
 }

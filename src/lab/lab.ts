@@ -17,7 +17,9 @@ import type { LabModel, NodeModel } from './model.js';
 import { hostRoot, readRecord, removeLabDir, withLabLock, writeRecord, type LabRecord } from './record.js';
 import { parseLabText } from './topology-file.js';
 import { resolveLab, type ResolveOptions } from './topology.js';
-import { applyLinkImpairments, labUp } from './up.js';
+import { applyLinkImpairments, labUp, type UpOptions } from './up.js';
+import { runLabIntent } from './intents.js';
+import { markRolledBack } from '../core/plan.js';
 import { containerName, requireImages } from './container-nodes.js';
 import { EngineContext } from '../engine/context.js';
 import { diffModels, removeDropped } from './apply.js';
@@ -45,7 +47,7 @@ export function requireRecord(root: string, name: string): LabRecord {
   return rec;
 }
 
-function sameModel(a: LabModel, b: LabModel): boolean {
+export function sameModel(a: LabModel, b: LabModel): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -64,6 +66,11 @@ function checkImages(model: LabModel, as: string | undefined, root: string): voi
 
 export interface UpResult { created: boolean; record: LabRecord; /** The phase it was found in (a crash leaves 'creating'). */ priorPhase: string | undefined }
 
+/**
+ * up — a first up makes the lab and, failing or interrupted (Ctrl-C, SIGTERM), removes all it
+ * made; a later up (the lab is up, or half up) checks and repairs it, and failing keeps the
+ * record ("failed") for the next up or down.
+ */
 export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions): Promise<UpResult> {
   if (as !== undefined && !model.hosts.some((h) => h.name === as)) {
     throw invalid(`--as ${as}: the lab has no such host (hosts: ${model.hosts.map((h) => h.name).join(', ')})`);
@@ -78,36 +85,89 @@ export async function up(model: LabModel, file: string | undefined, as: string |
     }
     await checkImpairments(model, as, prior);
     checkImages(model, as, opts.root);
-    const now = new Date().toISOString();
-    const rec: LabRecord = prior ?? { model, file: file ? resolvePath(file) : undefined, phase: 'creating', as, linksDown: [], netem: {}, createdAt: now, updatedAt: now };
-    writeRecord(opts.root, rec); // before the first kernel change: down can always find what was started
-    try {
-      await labUp(rec, opts);
-    } catch (e) {
-      if (!prior) {
-        await labDown(rec, opts).catch(() => undefined);
-        removeLabDir(opts.root, model.name);
-      } else {
-        writeRecord(opts.root, { ...rec, phase: 'failed' });
-      }
-      throw e;
+    if (prior) {
+      const done = await runLabIntent(opts, 'lab-repair', model.name, {}, (intent) => repairLab(prior, { ...opts, step: (s) => intent.step(s) }));
+      return { created: false, record: done, priorPhase: prior.phase };
     }
-    const done = { ...rec, phase: 'up' as const };
-    writeRecord(opts.root, done);
-    return { created: !prior, record: done, priorPhase: prior?.phase };
+    const now = new Date().toISOString();
+    const rec: LabRecord = { model, file: file ? resolvePath(file) : undefined, phase: 'creating', as, linksDown: [], netem: {}, createdAt: now, updatedAt: now };
+    const done = await runLabIntent(opts, 'lab-create', model.name, {}, (intent) => createLab(rec, { ...opts, step: (s) => intent.step(s) }));
+    return { created: true, record: done, priorPhase: undefined };
   });
+}
+
+/** createLab — record first (down can always find what was started), then the kernel; all undone on failure. */
+async function createLab(rec: LabRecord, opts: UpOptions): Promise<LabRecord> {
+  opts.step?.('record');
+  writeRecord(opts.root, rec);
+  try {
+    await labUp(rec, opts);
+  } catch (e) {
+    const undo = await removeLab(rec, opts).catch((u: unknown) => ({ left: [String(u)] }));
+    if (undo.left.length === 0) markRolledBack(e); // nothing left: no intent for gc either
+    else writeRecord(opts.root, { ...rec, phase: 'failed' });
+    throw e;
+  }
+  const done = { ...rec, phase: 'up' as const };
+  writeRecord(opts.root, done);
+  return done;
+}
+
+/** repairLab — an up of a lab that has a record: whatever is missing is made again. */
+export async function repairLab(prior: LabRecord, opts: UpOptions): Promise<LabRecord> {
+  return keepOnFailure(prior, opts, async () => {
+    writeRecord(opts.root, { ...prior, phase: 'creating' });
+    await labUp(prior, opts);
+  });
+}
+
+/**
+ * keepOnFailure — a change to a lab that is not rolled back: failing (or interrupted), the
+ * record says "failed" and the error says what finishes or removes it.
+ */
+async function keepOnFailure(rec: LabRecord, opts: UpOptions, fn: () => Promise<void>): Promise<LabRecord> {
+  try {
+    await fn();
+  } catch (e) {
+    writeRecord(opts.root, { ...rec, phase: 'failed' });
+    if (e instanceof TsnetError && e.code === 'EINTERRUPTED') {
+      throw new TsnetError('EINTERRUPTED', `interrupted by ${String(e.detail?.['signal'])}; lab ${rec.model.name} is left part-done: tsnet lab up finishes it, tsnet lab down removes it`, e.detail);
+    }
+    throw e;
+  }
+  const done = { ...rec, phase: 'up' as const };
+  writeRecord(opts.root, done);
+  return done;
+}
+
+/** removeLab — everything the lab made, then its record; a namespace that would not go keeps the record. */
+export async function removeLab(rec: LabRecord, opts: LabOptions): Promise<DownResult & { left: string[] }> {
+  writeRecord(opts.root, { ...rec, phase: 'removing' });
+  const result = await labDown(rec, opts);
+  const left = result.warnings.filter((w) => w.startsWith('netns '));
+  // A netns that would not go keeps the record, so a later down can try again.
+  if (left.length) writeRecord(opts.root, { ...rec, phase: 'failed' });
+  else removeLabDir(opts.root, rec.model.name);
+  return { ...result, left };
 }
 
 export async function down(name: string, opts: LabOptions): Promise<DownResult & { existed: boolean }> {
   return withLabLock(opts.root, name, async () => {
     const rec = readRecord(opts.root, name);
     if (!rec) return { existed: false, removedNetns: 0, warnings: [] };
-    writeRecord(opts.root, { ...rec, phase: 'removing' });
-    const result = await labDown(rec, opts);
-    // A netns that would not go keeps the record, so a later down can try again.
-    if (result.warnings.some((w) => w.startsWith('netns '))) writeRecord(opts.root, { ...rec, phase: 'failed' });
-    else removeLabDir(opts.root, name);
-    return { existed: true, ...result };
+    let result: DownResult | undefined;
+    try {
+      await runLabIntent(opts, 'lab-down', name, {}, async (intent) => {
+        intent.step('remove');
+        const r = await removeLab(rec, opts);
+        result = r;
+        // Left pending (given up), so that the next down or tsnet gc tries again.
+        if (r.left.length) throw new TsnetError('EKERNEL', `lab ${name}: ${r.left.join('; ')}`);
+      });
+    } catch (e) {
+      if (!result) throw e;
+    }
+    return { existed: true, removedNetns: result!.removedNetns, warnings: result!.warnings };
   });
 }
 
@@ -121,19 +181,27 @@ export async function apply(model: LabModel, file: string | undefined, opts: Lab
     await checkImpairments(model, prior.as, prior);
     checkImages(model, prior.as, opts.root);
     const diff = diffModels(prior.model, model);
-    const links = new Set(model.links.map((l) => l.name));
-    const rec: LabRecord = {
-      ...prior, model, file: file ? resolvePath(file) : prior.file, phase: 'creating',
-      linksDown: prior.linksDown.filter((l) => links.has(l) && !diff.removed.includes(`link ${l}`)),
-      netem: Object.fromEntries(Object.entries(prior.netem).filter(([l]) => links.has(l) && !diff.removed.includes(`link ${l}`))),
-    };
-    writeRecord(opts.root, { ...rec, model: prior.model, phase: 'removing' });
-    await removeDropped(prior, model, opts);
+    const target = file ? resolvePath(file) : prior.file;
+    const done = await runLabIntent(opts, 'lab-apply', model.name, { model, file: target }, (intent) => applyModel(prior, model, target, { ...opts, step: (s) => intent.step(s) }));
+    return { removed: diff.removed, added: diff.added, record: done };
+  });
+}
+
+/** applyModel — what apply does under the lock; run again (gc, a killed apply) it carries on from where it stopped. */
+export async function applyModel(prior: LabRecord, model: LabModel, file: string | undefined, opts: UpOptions): Promise<LabRecord> {
+  const diff = diffModels(prior.model, model);
+  const links = new Set(model.links.map((l) => l.name));
+  const rec: LabRecord = {
+    ...prior, model, file, phase: 'creating',
+    linksDown: prior.linksDown.filter((l) => links.has(l) && !diff.removed.includes(`link ${l}`)),
+    netem: Object.fromEntries(Object.entries(prior.netem).filter(([l]) => links.has(l) && !diff.removed.includes(`link ${l}`))),
+  };
+  opts.step?.('remove-dropped');
+  writeRecord(opts.root, { ...prior, phase: 'removing' });
+  await removeDropped(prior, model, opts);
+  return keepOnFailure(rec, opts, async () => {
     writeRecord(opts.root, rec);
     await labUp(rec, opts);
-    const done = { ...rec, phase: 'up' as const };
-    writeRecord(opts.root, done);
-    return { removed: diff.removed, added: diff.added, record: done };
   });
 }
 

@@ -8,7 +8,10 @@
  */
 import { TsnetError } from '../core/errors.js';
 import { debug } from '../core/log.js';
+import { throwIfInterrupted } from '../core/interrupt.js';
 import { attach } from '../attach/attach.js';
+import { detach } from '../attach/detach.js';
+import { describeGuest } from '../netns/guest-ref.js';
 import { parseAttach } from '../attach/grammar.js';
 import { ensureBridge } from '../bridge/bridge.js';
 import type { LinkOps, LinkOpsBackend } from '../netlink/linkops.js';
@@ -30,6 +33,8 @@ export const SWITCH_BRIDGE = 'sw0';
 export interface UpOptions {
   root: string;
   backend?: LinkOpsBackend | undefined;
+  /** Told as each phase starts (the operation's intent record: lab/operations.ts). */
+  step?: ((name: string) => void) | undefined;
 }
 
 /** netnsOfScope — every netns name this scope uses: hosts and switches (simulated only) and nodes. */
@@ -47,17 +52,30 @@ function netnsToMake(model: LabModel, scope: LabScope): string[] {
 export async function labUp(rec: LabRecord, opts: UpOptions): Promise<void> {
   const model = rec.model;
   const scope = scopeOf(model, rec.as);
+  // Between phases (and before each node) a Ctrl-C stops the work; the caller rolls back or keeps the record.
+  const phase = (name: string): void => { throwIfInterrupted(); opts.step?.(name); };
+  phase('namespaces');
   const made = await createNamedNetns(netnsToMake(model, scope));
   debug(`lab ${model.name}: made ${made.length} namespaces`);
-  if (scope.as === undefined) await wireUnderlay(model, opts.backend);
+  if (scope.as === undefined) {
+    phase('underlay');
+    await wireUnderlay(model, opts.backend);
+  }
   const handles = new Map<string, HostHandle>();
   // This machine's own root: where container nodes' images come from.
   const machine = scope.nodes.some((n) => n.kind === 'container') ? new EngineContext({ root: opts.root, backend: opts.backend }) : undefined;
   try {
+    phase('hosts');
     for (const h of scope.hosts) handles.set(h.name, await openHost(opts.root, model, scope, h, opts.backend));
     await Promise.all(scope.hosts.map((h) => configureHost(model, scope, handles.get(h.name)!)));
-    await inParallel(scope.nodes, NODE_PARALLELISM, (n) => configureNode(model, scope, n, handles.get(n.host)!, machine, opts.backend));
+    phase('nodes');
+    await inParallel(scope.nodes, NODE_PARALLELISM, async (n) => {
+      throwIfInterrupted();
+      await configureNode(model, scope, n, handles.get(n.host)!, machine, opts.backend);
+    });
+    phase('impairments');
     await applyLinkImpairments(rec, scope, opts.root);
+    phase('link-states');
     await applyLinkStates(rec, scope, opts.backend);
   } finally {
     for (const h of handles.values()) h.close();
@@ -146,6 +164,7 @@ async function configureHost(model: LabModel, scope: LabScope, h: HostHandle): P
 /** configureNode — lo, ping sockets, each attachment (through the engine) and each p2p link it starts. */
 async function configureNode(model: LabModel, scope: LabScope, node: NodeModel, h: HostHandle, machine: EngineContext | undefined, backend: LinkOpsBackend | undefined): Promise<void> {
   if (node.kind === 'container') await ensureContainerNode(model, node, h.ctx, machine!);
+  else await dropStale(h.ctx, node.netns);
   await withNetnsLinks(node.netns, backend, async (nl) => {
     await loUp(nl);
     // As Docker does for containers: unprivileged ICMP echo sockets (and status --ping uses them).
@@ -164,6 +183,19 @@ async function configureNode(model: LabModel, scope: LabScope, node: NodeModel, 
     if (link.kind !== 'p2p' || link.ends[0]!.owner !== node.name) continue;
     await ensureP2p(link, backend);
   }
+}
+
+/**
+ * dropStale — a node whose netns was deleted behind the lab's back and made again: the host's
+ * records of its old attachments still hold its addresses, so they (and their host ends) go
+ * first, as detach does for a guest that is gone; the attachments are then made afresh.
+ */
+async function dropStale(ctx: EngineContext, netns: string): Promise<void> {
+  const ref = openNamedNetns(netns);
+  let id: string | undefined;
+  try { id = netnsIdOfFd(ref.fd); } finally { ref.close(); }
+  const guest = { kind: 'netns' as const, name: netns };
+  if (ctx.attachments.forGuest(undefined, describeGuest(guest)).some((r) => r.netnsId !== id)) await detach(ctx, guest);
 }
 
 async function ensureP2p(link: LinkModel, backend: LinkOpsBackend | undefined): Promise<void> {

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestNetns, isRoot, sh } from '../helpers/netns.js';
 import { DAEMON_MODE, TSNET_BIN } from '../helpers/tsnet.js';
@@ -36,6 +36,17 @@ describe('tsnet daemon', { skip }, () => {
       env: env(o.direct ? { TSNET_NO_DAEMON: '1' } : {}), input: o.input, cwd: o.cwd, encoding: 'utf8', maxBuffer: 64 << 20,
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  /** cliAsync — the same, started now; `done` turns true when it has exited. */
+  const cliAsync = (args: string[], o: { direct?: boolean } = {}): { result: Promise<Run>; readonly done: boolean } => {
+    const child = spawn('ip', ['netns', 'exec', host, TSNET_BIN, ...args], { env: env(o.direct ? { TSNET_NO_DAEMON: '1' } : {}) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+    let done = false;
+    const result = new Promise<Run>((resolve) => child.on('close', (status) => { done = true; resolve({ status, stdout, stderr }); }));
+    return { result, get done() { return done; } };
   };
   const startDaemon = async (): Promise<void> => {
     daemon = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'daemon'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
@@ -99,6 +110,34 @@ describe('tsnet daemon', { skip }, () => {
     assert.equal(cli(['ls', '--json']).stdout.trim(), '[]');
   });
 
+  test('parallel requests beside plain CLI processes: one waits on the host lock while others are served; 20 attaches through it and 10 direct at once', async () => {
+    // The test holds the host lock until it closes the holder's stdin: no timing involved.
+    const holder = spawn('ip', ['netns', 'exec', host, 'flock', '/proc/self/ns/net', 'sh', '-c', 'echo locked; cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('locked')) resolve(); }));
+    const create = cliAsync(['network', 'create', 'par', '--subnet', '10.81.0.0/24']);
+    await waitFor(() => (JSON.parse(cli(['daemon', 'status', '--json']).stdout) as { running: number }).running === 1, 10_000, 'the create to wait in the daemon');
+    assert.deepEqual([cli(['ls', '--json']).stdout, cli(['--version']).status], ['[]\n', 0], 'served while another request waits');
+    assert.equal(create.done, false, 'the create still waits for the host lock');
+    holder.stdin!.end();
+    assert.equal((await create.result).status, 0);
+    await stopped(holder);
+
+    const guests = Array.from({ length: 30 }, (_, i) => t.make(`p${i}`));
+    const direct = (i: number): boolean => i % 3 === 0;
+    const attached = await Promise.all(guests.map((g, i) => cliAsync(['attach', 'par', g], { direct: direct(i) }).result));
+    attached.forEach((r, i) => assert.equal(r.status, 0, `attach ${i} (${direct(i) ? 'direct' : 'daemon'}): ${r.stderr}`));
+    const views = JSON.parse(cli(['ls', '--json']).stdout) as Array<{ addresses: string[] }>;
+    assert.equal(views.length, 30);
+    assert.equal(new Set(views.flatMap((v) => v.addresses)).size, 30, 'no address handed out twice');
+    const bridge = (JSON.parse(cli(['network', 'ls', '--json']).stdout) as Array<{ name: string; bridge: string }>).find((n) => n.name === 'par')!.bridge;
+    assert.equal((JSON.parse(sh(['ip', '-n', host, '-j', 'link', 'show', 'master', bridge])) as unknown[]).length, 30);
+    const detached = await Promise.all(guests.map((g, i) => cliAsync(['detach', g], { direct: !direct(i) }).result));
+    detached.forEach((r, i) => assert.equal(r.status, 0, `detach ${i}: ${r.stderr}`));
+    assert.equal(cli(['ls', '--json']).stdout, '[]\n');
+    assert.equal(sh(['ip', '-n', host, '-j', 'link', 'show', 'master', bridge]).trim(), '[]');
+    assert.equal(cli(['network', 'rm', 'par']).status, 0);
+  });
+
   test('stdout and stdin stream through it; stdin stays untouched when the command does not read it', () => {
     assert.match(cli(['import', join(work, 'bb.tar'), 'busybox']).stdout, /^sha256:/);
     const saved = spawnSync('ip', ['netns', 'exec', host, TSNET_BIN, 'save', 'busybox'], { env: env(), maxBuffer: 64 << 20 });
@@ -112,7 +151,7 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(fg.stderr, new RegExp(`daemon path: ${socket}`), 'a foreground container without -i/-t is served, its output relayed');
     const interactive = cli(['run', '--debug', '--rm', '-i', 'busybox', 'cat'], { input: 'typed\n' });
     assert.deepEqual([interactive.status, interactive.stdout], [0, 'typed\n'], interactive.stderr);
-    assert.match(interactive.stderr, /direct path: the command needs a process of its own/, 'with -i it reads the client\'s own stdin in the client\'s process');
+    assert.match(interactive.stderr, /direct path: the command needs a process of its own: a foreground container with -t or -i/, 'with -i it reads the client\'s own stdin in the client\'s process');
     const loop = spawnSync('ip', ['netns', 'exec', host, 'sh', '-c', `printf 'a\\nb\\n' | ( ${TSNET_BIN} ls >/dev/null; cat )`], { env: env(), encoding: 'utf8' });
     assert.equal(loop.stdout, 'a\nb\n', 'a shell loop reading the same stdin keeps its lines');
   });
@@ -149,6 +188,48 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(cli(['ls', '--debug'], { ns: other }).stderr, /direct path: the client is in another network namespace/);
     const nobody = spawnSync('ip', ['netns', 'exec', host, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', TSNET_BIN, '--version', '--debug'], { env: env(), encoding: 'utf8' });
     assert.match(nobody.stderr, /direct path: no daemon answers/, 'the socket refuses other users');
+  });
+
+  test("the tsnet group: members are served and logged with their credentials; the daemon itself refuses others", async () => {
+    const groups = readFileSync('/etc/group', 'utf8');
+    let gid = 47113;
+    while (new RegExp(`^[^:]*:[^:]*:${gid}:`, 'm').test(groups)) gid++;
+    const groupFile = join(t.tmpdir(), 'group');
+    writeFileSync(groupFile, `${groups}tsnet:x:${gid}:\n`);
+    const gRoot = t.tmpdir();
+    // The daemon sees a tsnet group through a bind mount in ip netns exec's own mount namespace; the machine's /etc/group is untouched.
+    const d = spawn('ip', ['netns', 'exec', host, 'sh', '-c', 'mount --bind "$1" /etc/group && exec "$2" daemon --root "$3"', 'sh', groupFile, TSNET_BIN, gRoot], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        d.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) resolve(); });
+        d.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
+      });
+      const gSocket = socketPathFor(realpathSync(gRoot));
+      const st = statSync(gSocket);
+      assert.deepEqual([st.mode & 0o777, st.uid, st.gid], [0o660, 0, gid]);
+      const as = (ids: string[]): Run => {
+        const r = spawnSync('ip', ['netns', 'exec', host, 'setpriv', '--reuid=65534', ...ids, TSNET_BIN, '--version', '--debug'], { env: { ...env(), TSNET_ROOT: gRoot }, encoding: 'utf8' });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      const version = cli(['--version'], { direct: true }).stdout;
+      for (const ids of [['--regid=65534', `--groups=${gid}`], [`--regid=${gid}`, '--clear-groups']]) {
+        const member = as(ids);
+        assert.deepEqual([member.status, member.stdout], [0, version], ids.join(' '));
+        assert.match(member.stderr, /daemon path: .*exit status 0/s, ids.join(' '));
+      }
+      assert.match(as(['--regid=65534', '--clear-groups']).stderr, /direct path: no daemon answers/, "the socket's mode keeps others out");
+      chmodSync(gSocket, 0o666); // loosened by hand: the daemon still checks who calls
+      const other = as(['--regid=65534', '--clear-groups']);
+      assert.deepEqual([other.status, other.stdout], [0, version]);
+      assert.match(other.stderr, /direct path: not root nor in the socket's group/);
+      const log = readFileSync(join(gRoot, 'daemon.log'), 'utf8');
+      assert.match(log, /pid=\d+ uid=65534 gid=65534 tsnet "--version" "--debug": exit 0 in /);
+      assert.match(log, new RegExp(`pid=\\d+ uid=65534 gid=${gid} tsnet "--version" "--debug": exit 0 in `));
+      assert.match(log, /pid=\d+ uid=65534 gid=65534 tsnet "--version" "--debug": not served \(not root nor in the socket's group\)/);
+    } finally {
+      d.kill('SIGTERM');
+      await stopped(d);
+    }
   });
 
   test('it holds published host ports, so no other program can take them', async () => {
