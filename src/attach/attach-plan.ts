@@ -87,6 +87,16 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
     }
   } else if (side.mode === 'macvlan') {
     let parent = side.target;
+    // pipework brings the parent NIC up: a macvlan on a down NIC has no carrier, and its
+    // routes in the guest stay "linkdown". Undone only by a rollback, never by detach.
+    if (side.link && !side.link.up) {
+      plan.add({
+        name: 'parent-up',
+        describe: `bring the parent NIC ${side.target} up (it is down)`,
+        apply: () => host.setLink(side.target, { up: true }),
+        undo: () => host.setLink(side.target, { up: false }),
+      });
+    }
     if (req.vlan !== undefined) {
       parent = vlanSubIfName(side.target, req.vlan);
       for (const op of planParentVlan(side.target, req.vlan)) plan.add(vlanStep(op));
@@ -140,15 +150,16 @@ export function buildAttachPlan(input: AttachPlanInput): Plan {
 
 /**
  * addAnnounce — one gratuitous ARP per IPv4 address, so neighbours that cached an old MAC
- * for the address update at once (no arping, no second of waiting). arp_notify alone is
- * not enough on a bridge: the kernel sends it the instant the guest end comes up, while the
- * new bridge port is still disabled (its carrier event is processed asynchronously), and
- * the frame is dropped. So for a veth the frame is injected on the bridge itself, whose
- * other ports are forwarding; for a macvlan or a moved NIC it goes out of the guest's
- * interface. Best effort: a failure is logged, not rolled back.
+ * for the address update at once (pipework runs arping). arp_notify alone is not enough on
+ * a bridge: the kernel sends it the instant the guest end comes up, while the new bridge
+ * port is still disabled (its carrier event is processed asynchronously), and the frame is
+ * dropped. So for a veth the frame leaves the guest's interface once its bridge port
+ * forwards: then it reaches the other ports and the host's own neighbour table on the
+ * bridge (usually the guests' gateway). Should the port not forward in time, it is injected
+ * on the bridge, which reaches the other ports only. Best effort: a failure is logged.
  */
 function addAnnounce(plan: Plan, input: AttachPlanInput, addressesNow: () => string[]): void {
-  const { req, side, host, inGuest, guest } = input;
+  const { req, side, host, inGuest, guest, hostSideName } = input;
   plan.add({
     name: 'announce',
     describe: `send a gratuitous ARP for ${req.ctrIf}'s IPv4 addresses`,
@@ -157,18 +168,29 @@ function addAnnounce(plan: Plan, input: AttachPlanInput, addressesNow: () => str
       try {
         const ctrLink = await inGuest.getLink(req.ctrIf);
         if (!ctrLink) return;
-        const outIndex = side.mode !== 'veth' ? ctrLink.index : (side.link ?? (await host.getLink(side.target)))?.index;
-        if (outIndex === undefined) return;
+        const bridge = side.mode === 'veth' && !(await portForwards(host, hostSideName)) ? (side.link ?? (await host.getLink(side.target))) : undefined;
         for (const ip of ips) {
           const frame = gratuitousArp(ctrLink.mac, ip);
-          if (side.mode === 'veth') input.ctx.hostFrames().send(outIndex, ETH_P_ARP, frame);
-          else sendFrame(outIndex, ETH_P_ARP, frame, guest);
+          if (bridge) input.ctx.hostFrames().send(bridge.index, ETH_P_ARP, frame);
+          else sendFrame(ctrLink.index, ETH_P_ARP, frame, guest);
         }
       } catch (e) {
         warn(`gratuitous ARP for ${ips.join(', ')} not sent: ${(e as Error).message}`);
       }
     },
   });
+}
+
+/** How long the announce waits for a new bridge port to forward (it takes microseconds to a few ms). */
+const PORT_FORWARD_WAIT_MS = 500;
+
+async function portForwards(host: LinkOps, port: string): Promise<boolean> {
+  const deadline = Date.now() + PORT_FORWARD_WAIT_MS;
+  for (;;) {
+    if ((await host.getLink(port))?.forwarding) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** vlanStep — a planned VLAN operation (vlan.ts) as a plan step; its undo tolerates "gone". */

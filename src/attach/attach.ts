@@ -17,6 +17,7 @@ import type { AttachRequest } from './spec.js';
 import { requireVlan } from './vlan.js';
 import { attachmentView, type AttachmentView } from './view.js';
 import { parseDhcpOptions, type DhcpClientOptions } from '../dhcp/client-options.js';
+import { guestHostname } from './guest-hostname.js';
 
 export interface AttachOptions {
   dryRun?: boolean | undefined;
@@ -74,7 +75,9 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     if (req.vlan !== undefined) {
       await requireVlan(side.mode === 'veth' ? 'bridge-vlan-filtering' : '8021q', req.vlan, side.mode === 'veth' ? `a port of bridge ${side.target}` : `a macvlan on ${side.target}`);
     }
-    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network, dhcp });
+    // pipework sends the guest's name as the DHCP hostname; a process guest has one too (guest-hostname.ts).
+    const dhcpFor = dhcp && { ...dhcp, hostname: dhcp.hostname ?? (await guestHostname(guest)) };
+    const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network, dhcp: dhcpFor });
     if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
     if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
     await applyPlan(plan);

@@ -7,6 +7,7 @@ import { invalid } from '../core/errors.js';
 import { validateIfName, validateNetnsName } from '../core/names.js';
 import { formatCidr, formatIp, parseCidr, parseIp, type Family } from '../ipam/cidr.js';
 import { macFromSeed, parseMac } from '../veth/mac.js';
+import { clientArgsToOptions, parsePipeworkClient } from '../dhcp/pipework-clients.js';
 import type { AttachRequest, HostIfRef, IpSpec, StaticAddress } from './spec.js';
 import type { GuestRef } from '../netns/guest-ref.js';
 
@@ -80,9 +81,15 @@ export function parseGuest(text: string): GuestRef {
   return { kind: 'netns', name: validateNetnsName(text) };
 }
 
-/** parseIpSpec — ip/len[,ip/len...][@gw] | 0/0 | dhcp[:opts]. */
+/**
+ * parseIpSpec — ip/len[,ip/len...][@gw] | 0/0 | dhcp[:opts] | pipework's client forms
+ * (udhcpc, dhclient, dhcpcd, each also -f, each with :ARGS), all served by tsnet's own
+ * DHCP client (dhcp/pipework-clients.ts says why).
+ */
 export function parseIpSpec(text: string, family?: Family): IpSpec {
-  if (text === 'dhcp' || text.startsWith('dhcp:')) return { mode: 'dhcp', options: text.slice(5) };
+  if (text === 'dhcp' || text.startsWith('dhcp:')) return { mode: 'dhcp', options: dhcpOptions(text.slice(5)) };
+  const named = parsePipeworkClient(text);
+  if (named) return { mode: 'dhcp', options: clientArgsToOptions(named.client, named.words), client: `${named.client}${named.keep ? '-f' : ''}` };
   if (text === '0/0') return { mode: 'none' };
   const at = text.indexOf('@');
   const addrPart = at < 0 ? text : text.slice(0, at);
@@ -109,6 +116,17 @@ export function parseIpSpec(text: string, family?: Family): IpSpec {
     throw invalid(`gateway "${gwPart}" is the interface's own address`);
   }
   return { mode: 'static', addresses, gateway: { family: gw.family, ip: gwText } };
+}
+
+/**
+ * dhcpOptions — after dhcp: come tsnet's options (`-f,hostname=web,timeout=10`) or, as in
+ * pipework, arguments for busybox udhcpc (`-x hostname:web -T 5`), told apart by the spaces
+ * and dashes of the latter.
+ */
+function dhcpOptions(text: string): string {
+  const words = text.split(/\s+/).filter(Boolean);
+  if (words.length <= 1 && (!text.startsWith('-') || /^-f(,|$)/.test(text))) return text;
+  return clientArgsToOptions('udhcpc', words);
 }
 
 /** parseMacVlan — [MAC][@VLAN]; MAC is aa:bb:.. or U:<seed>. */

@@ -44,6 +44,10 @@ async function findHostInterface(host: LinkOps, req: AttachRequest): Promise<Lin
   if (req.hostIf.kind === 'name') return host.getLink(req.hostIf.name);
   const mac = req.hostIf.mac;
   const matches = (await host.listLinks()).filter((l) => l.mac === mac && l.kind !== 'macvlan');
+  // br0 over eth0: the bridge takes its first port's MAC. The bridge is the interface that
+  // carries the host's traffic, and pipework attaches to it too.
+  const bridges = matches.filter((l) => l.kind === 'bridge');
+  if (bridges.length === 1 && matches.every((l) => l === bridges[0] || l.masterIndex === bridges[0]!.index)) return bridges[0];
   if (matches.length > 1) {
     throw invalid(`MAC ${mac} belongs to several host interfaces (${matches.map((m) => m.name).join(', ')}); name one instead`);
   }

@@ -19,7 +19,8 @@ export type IpSpec =
   | { mode: 'none' }
   /** No IPSPEC and HOSTIF is a tsnet network: its next free address, default route via its gateway. */
   | { mode: 'network' }
-  | { mode: 'dhcp'; options: string };
+  /** options: tsnet's dhcp option text; client: the pipework client form it came from (udhcpc-f, ...). */
+  | { mode: 'dhcp'; options: string; client?: string | undefined };
 
 export interface AttachRequest {
   hostIf: HostIfRef;

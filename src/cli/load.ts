@@ -46,6 +46,7 @@ export const load = {
   lifecycle: () => require('../runtime/lifecycle.js') as typeof import('../runtime/lifecycle.js'),
   reconcile: () => require('../runtime/reconcile.js') as typeof import('../runtime/reconcile.js'),
   containerView: () => require('../runtime/view.js') as typeof import('../runtime/view.js'),
+  etcWriter: () => require('../runtime/etc-writer.js') as typeof import('../runtime/etc-writer.js'),
   containerConnect: () => require('../runtime/connect.js') as typeof import('../runtime/connect.js'),
   containerExec: () => require('../runtime/exec.js') as typeof import('../runtime/exec.js'),
   containerLogs: () => require('../runtime/logs.js') as typeof import('../runtime/logs.js'),

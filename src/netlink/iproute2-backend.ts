@@ -19,7 +19,7 @@ export const openIproute2Ops: OpenLinkOps = async (netns) => new Iproute2LinkOps
 
 interface IpLink {
   ifindex: number; ifname: string; mtu: number; flags?: string[]; address?: string;
-  master?: string; link?: string | null; link_index?: number; linkinfo?: { info_kind?: string };
+  master?: string; link?: string | null; link_index?: number; linkinfo?: { info_kind?: string; info_slave_kind?: string; info_slave_data?: { state?: string } };
 }
 interface IpAddr { ifname: string; addr_info?: Array<{ family: string; local: string; prefixlen: number }> }
 interface IpRoute {
@@ -101,6 +101,7 @@ class Iproute2LinkOps implements LinkOps {
       carrier: l.flags?.includes('LOWER_UP') ?? false,
       masterIndex: l.master === undefined ? undefined : byName.get(l.master),
       linkIndex: lower(l),
+      forwarding: l.linkinfo?.info_slave_kind === 'bridge' ? l.linkinfo.info_slave_data?.state === 'forwarding' : undefined,
     }));
   }
 

@@ -39,6 +39,8 @@ export interface LinkInfo {
   masterIndex?: number | undefined;
   /** ifindex of the lower device (macvlan/vlan parent, veth peer when known), if any. */
   linkIndex?: number | undefined;
+  /** A bridge port whose STP state is forwarding (set for ports only; a new port is briefly disabled). */
+  forwarding?: boolean | undefined;
 }
 
 export interface AddrInfo {

@@ -136,8 +136,11 @@ function readU32(b: Buffer | undefined): number | undefined {
 }
 
 export function toLinkInfo(m: LinkMessage): LinkInfo {
-  const kind = m.attrs.linkinfo ? nl().ifla.parseInfo(m.attrs.linkinfo).kind : undefined;
+  const info = m.attrs.linkinfo ? nl().ifla.parseInfo(m.attrs.linkinfo) : undefined;
+  const kind = info?.kind;
   const master = m.attrs.master;
+  // BR_STATE_FORWARDING = 3 (include/uapi/linux/if_bridge.h)
+  const portState = info?.slaveKind === 'bridge' && info.slaveData ? nl().ifla.parseBridgePort(info.slaveData).state : undefined;
   return {
     index: m.data.index ?? 0,
     name: m.attrs.ifname ?? '',
@@ -148,6 +151,7 @@ export function toLinkInfo(m: LinkMessage): LinkInfo {
     carrier: !!m.data.flags?.lowerUp,
     masterIndex: master ? master : undefined,
     linkIndex: readU32(m.attrs.link) || undefined,
+    forwarding: portState === undefined ? undefined : portState === 3,
   };
 }
 

@@ -13,6 +13,8 @@ export interface Dnsmasq {
   leaseFile: string;
   /** Lease file lines as [expiry, mac, ip, hostname, client-id]. */
   leases(): string[][];
+  /** What dnsmasq logged so far (--log-dhcp), for failure messages. */
+  log(): string;
   stop(): void;
 }
 
@@ -26,18 +28,21 @@ export function bridgeWithGateway(ns: string, cidr: string, bridge = 'br0'): voi
 export async function startDnsmasq(ns: string, dir: string, args: string[], bridge = 'br0'): Promise<Dnsmasq> {
   const leaseFile = join(dir, 'dnsmasq.leases');
   const pidFile = join(dir, 'dnsmasq.pid');
+  // Its log goes to a file, not a pipe: a test that blocks its event loop in spawnSync would
+  // not drain a pipe, and dnsmasq stops answering once its log writes block.
+  const logFile = join(dir, 'dnsmasq.log');
   const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'dnsmasq', '--no-daemon', '--port=0', `--interface=${bridge}`, '--bind-interfaces',
-    '--no-ping', '--log-dhcp', `--dhcp-leasefile=${leaseFile}`, `--pid-file=${pidFile}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+    '--no-ping', '--log-dhcp', `--log-facility=${logFile}`, `--dhcp-leasefile=${leaseFile}`, `--pid-file=${pidFile}`, ...args], { stdio: 'ignore' });
+  const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   // Ready once it says it bound its DHCP socket.
-  for (let i = 0; i < 100 && !stderr.includes('sockets bound exclusively'); i++) {
-    if (child.exitCode !== null) throw new Error(`dnsmasq exited: ${stderr}`);
+  for (let i = 0; i < 100 && !log().includes('sockets bound exclusively'); i++) {
+    if (child.exitCode !== null) throw new Error(`dnsmasq exited: ${log()}`);
     await new Promise((r) => setTimeout(r, 30));
   }
   return {
     leaseFile,
     leases: () => (existsSync(leaseFile) ? readFileSync(leaseFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' ')) : []),
+    log,
     stop: () => { if (child.exitCode === null) child.kill('SIGTERM'); },
   };
 }

@@ -111,10 +111,26 @@ describe('parseIpSpec', () => {
     assert.deepEqual(parseIpSpec('0/0'), { mode: 'none' });
   });
 
+  test("pipework's DHCP-client IPSPECs map to the built-in client, their arguments read or refused", () => {
+    for (const name of ['udhcpc', 'udhcpc-f', 'dhclient', 'dhclient-f', 'dhcpcd', 'dhcpcd-f']) {
+      assert.deepEqual(parseIpSpec(name), { mode: 'dhcp', options: '', client: name });
+    }
+    assert.deepEqual(parseIpSpec('udhcpc:-x hostname:web -T 2 -t 5'), { mode: 'dhcp', options: 'hostname=web,timeout=10', client: 'udhcpc' });
+    assert.deepEqual(parseIpSpec('udhcpc-f:-q -O 42'), { mode: 'dhcp', options: 'request=42', client: 'udhcpc-f' });
+    assert.deepEqual(parseIpSpec('dhclient-f:-v -pf /run/x.pid'), { mode: 'dhcp', options: '', client: 'dhclient-f' });
+    assert.deepEqual(parseIpSpec('dhcpcd:-h db -t 7 -I cid1'), { mode: 'dhcp', options: 'hostname=db,client-id=cid1,timeout=7', client: 'dhcpcd' });
+    assertInvalid(() => parseIpSpec('dhclient:-cf /etc/x.conf'), 'dhclient argument "-cf" is not supported');
+    assertInvalid(() => parseIpSpec('udhcpc:-x 60:vendor'), '"-x 60:vendor"');
+    assertInvalid(() => parseIpSpec('udhcpc:-T'), '"-T" needs a value');
+    assertInvalid(() => parseIpSpec('dhcpcd:-t soon'), '"-t soon"');
+    assertInvalid(() => parseIpSpec('udhcpcd'), '"udhcpcd"');
+  });
+
   test('dhcp and dhcp:opts', () => {
     assert.deepEqual(parseIpSpec('dhcp'), { mode: 'dhcp', options: '' });
     assert.deepEqual(parseIpSpec('dhcp:-f'), { mode: 'dhcp', options: '-f' });
-    assert.deepEqual(parseIpSpec('dhcp:-x hostname:web'), { mode: 'dhcp', options: '-x hostname:web' });
+    assert.deepEqual(parseIpSpec('dhcp:-x hostname:web'), { mode: 'dhcp', options: 'hostname=web' }, 'pipework passes udhcpc arguments after dhcp:');
+    assert.deepEqual(parseIpSpec('dhcp:-f,hostname=web'), { mode: 'dhcp', options: '-f,hostname=web' });
     assert.deepEqual(parseIpSpec('dhcp:'), { mode: 'dhcp', options: '' });
     assert.deepEqual(attach({ ipSpec: 'dhcp' }).ip, { mode: 'dhcp', options: '' });
   });
@@ -212,7 +228,7 @@ describe('parseGuest', () => {
 
 describe('parseMacVlan', () => {
   const md5mac = (seed: string): string => {
-    const h = createHash('md5').update(seed).digest('hex');
+    const h = createHash('md5').update(`${seed}\n`).digest('hex');
     return `02:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}`;
   };
 
@@ -229,8 +245,8 @@ describe('parseMacVlan', () => {
 
   test('U:seed, with and without VLAN', () => {
     assert.deepEqual(parseMacVlan('U:seed@10'), { macSeed: 'seed', mac: md5mac('seed'), vlan: 10 });
-    assert.deepEqual(parseMacVlan('U:web-1'), { macSeed: 'web-1', mac: '02:a2:e3:a9:4e:0b' });
-    assert.deepEqual(attach({ macVlan: 'U:web-1@10' }).mac, '02:a2:e3:a9:4e:0b');
+    assert.deepEqual(parseMacVlan('U:web-1'), { macSeed: 'web-1', mac: '02:c6:0f:6e:09:5e' });
+    assert.deepEqual(attach({ macVlan: 'U:web-1@10' }).mac, '02:c6:0f:6e:09:5e');
     assert.equal(attach({ macVlan: 'U:web-1@10' }).macSeed, 'web-1');
   });
 

@@ -19,6 +19,7 @@ describe('dhcp client options', () => {
 
   test('bad options are refused, naming the bad token', () => {
     assertInvalid(() => parseDhcpOptions('-x'), 'unknown dhcp option "-x"');
+    assertInvalid(() => parseDhcpOptions('bogus=1'), 'unknown dhcp option "bogus=1"');
     assertInvalid(() => parseDhcpOptions('timeout=0'), '"timeout=0"');
     assertInvalid(() => parseDhcpOptions('timeout=soon'), '"timeout=soon"');
     assertInvalid(() => parseDhcpOptions('hostname=-bad'), '"hostname=-bad"');

@@ -1,20 +1,24 @@
 /**
  * mac.test — MAC parsing and pipework's U:<string> derivation. The derivation must stay
- * byte-for-byte what pipework does (`echo -n "$seed" | md5sum`, then 02: and the first five
- * hex byte pairs), or users moving from pipework get different MACs.
+ * byte-for-byte what pipework does (`echo $seed | md5sum` under dash, newline included, then
+ * 02: and the first five hex byte pairs), or users moving from pipework get different MACs.
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { macFromSeed, parseMac } from '../../../src/veth/mac.js';
 import { assertInvalid } from '../../helpers/assert.js';
 
 
-/** pipeworkMac — independent re-statement of pipework's sed over md5sum's output. */
+/**
+ * pipeworkMac — the MAC pipework's own shell pipeline gives: its line
+ * `echo $macunique|md5sum|sed 's/^\(..\)\(..\)\(..\)\(..\)\(..\).*$/02:\1:\2:\3:\4:\5/'`
+ * run by /bin/sh (dash on Debian, as in pipework's #!/bin/sh).
+ */
 function pipeworkMac(seed: string): string {
-  const digest = createHash('md5').update(Buffer.from(seed, 'utf8')).digest();
-  const pairs = [...digest.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'));
-  return `02:${pairs.join(':')}`;
+  const r = spawnSync('/bin/sh', ['-c', "echo $1|md5sum|sed 's/^\\(..\\)\\(..\\)\\(..\\)\\(..\\)\\(..\\).*$/02:\\1:\\2:\\3:\\4:\\5/'", 'sh', seed], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
 }
 
 describe('parseMac', () => {
@@ -60,16 +64,13 @@ describe('parseMac', () => {
 });
 
 describe('macFromSeed (pipework U:<string>)', () => {
-  test('pinned value: printf %s web-1 | md5sum = a2e3a94e0befb3546bfea8a1cb24ac48', () => {
-    assert.equal(macFromSeed('web-1'), '02:a2:e3:a9:4e:0b');
+  test('pinned value: echo web-1 | md5sum = c60f6e095eff21f568d9ed5d31a5fee3', () => {
+    assert.equal(macFromSeed('web-1'), '02:c6:0f:6e:09:5e');
   });
 
-  test('pinned value: printf %s db | md5sum = d77d5e503ad1439f585ac494268b351b', () => {
-    assert.equal(macFromSeed('db'), '02:d7:7d:5e:50:3a');
-  });
-
-  test('matches an independent md5 derivation on several seeds', () => {
-    for (const seed of ['web-1', 'db', 'a', 'a b', 'container with spaces', 'ünïcödé', 'x'.repeat(1000), '@', 'U:nested']) {
+  test('matches pipework\'s own shell pipeline on plain, spaced, escaped and odd seeds', () => {
+    for (const seed of ['web-1', 'db', 'a', 'a b', '  a   b  ', 'tab\there', 'container with spaces', 'ünïcödé', 'x'.repeat(1000), '@', 'U:nested',
+      'a\\tb', 'q\\101z', 'q\\0101z', 'a\\01234', 'a\\1b', 'x\\cy', 'a\\\\b', 'a\\x41', 'a\\8', 'a\\e', 'end\\']) {
       assert.equal(macFromSeed(seed), pipeworkMac(seed), `seed ${JSON.stringify(seed)}`);
     }
   });
@@ -84,7 +85,9 @@ describe('macFromSeed (pipework U:<string>)', () => {
     assert.notEqual(macFromSeed('web-1'), macFromSeed('web-2'));
   });
 
-  test('an empty seed is an error', () => {
+  test('an empty seed is an error; file name patterns are refused (pipework would expand them)', () => {
     assertInvalid(() => macFromSeed(''), 'U:');
+    assertInvalid(() => macFromSeed('   '), 'U:');
+    assertInvalid(() => macFromSeed('web*'), 'U:web*');
   });
 });
