@@ -217,10 +217,10 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     assert.deepEqual(tsnetLinks(host), []);
   });
 
-  test('killed mid-ADD (kill -9 at each step): GC or DEL removes what it left', async () => {
+  test('killed mid-ADD (kill -9 before attach, inside it, before ports, at the end): GC or DEL removes what it left', async () => {
     const { host, root, rt } = setup('k');
     const conf = list('1.1.0', 'knet', { ipam: { type: 'tsnet', subnet: '10.86.0.0/24' }, capabilities: { portMappings: true } });
-    for (const [i, step] of ['attach', 'ports', 'done'].entries()) {
+    for (const [i, step] of ['attach', 'create-veth', 'add-address', 'ports', 'done'].entries()) {
       const g = t.make(`k${i}`);
       const target: Target = { containerId: ID(`k${i}`), netns: `/run/netns/${g}`, ifname: 'eth0', capabilityArgs: { portMappings: [{ hostPort: 18090 + i, containerPort: 80, protocol: 'tcp' }] } };
       const killed = new CniRuntime(host, rt.binDir, { ...rt.env, TSNET_KILL_AT: `cni-add:${step}` });
