@@ -108,7 +108,7 @@ export class Daemon {
     this.ports = new PortHolder((m) => this.log.write(m));
     this.codeId = codeIdentity();
     const { EngineContext } = load.context();
-    this.ctx = new EngineContext({ root: this.root, backend: opts.backend });
+    this.ctx = new EngineContext({ root: this.root, backend: opts.backend, portHolder: () => process.pid });
   }
 
   /** start — engine warm, keeper role taken, ports held, socket listening. */
