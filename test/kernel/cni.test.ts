@@ -185,6 +185,22 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     assert.deepEqual(tsnetLinks(host), []);
   });
 
+  test('dual stack: podman-style ranges (IPv4 and IPv6) give both addresses and default routes', () => {
+    const { host, root, rt } = setup('6');
+    const conf = list('1.0.0', 'net6', { ipam: { type: 'tsnet', ranges: [[{ subnet: '10.78.0.0/24' }], [{ subnet: 'fd00:78::/64' }]], routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0' }] } });
+    const g = t.make('61');
+    const target: Target = { containerId: ID('61'), netns: `/run/netns/${g}`, ifname: 'eth0' };
+    const r = cniOk(rt.add(conf, target)).json!;
+    assert.deepEqual((r['ips'] as Array<{ address: string; gateway: string }>).map((x) => [x.address, x.gateway]), [['10.78.0.2/24', '10.78.0.1'], ['fd00:78::2/64', 'fd00:78::1']]);
+    assert.deepEqual(r['routes'], [{ dst: '0.0.0.0/0', gw: '10.78.0.1' }, { dst: '::/0', gw: 'fd00:78::1' }]);
+    assert.match(sh(['ip', '-n', g, '-6', 'route', 'show', 'default']), /via fd00:78::1 dev eth0/);
+    const nets = JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<{ subnet6: string }>;
+    assert.equal(nets[0]!.subnet6, 'fd00:78::/64');
+    cniOk(rt.check(conf, target, r));
+    cniOk(rt.del(conf, target, r));
+    assert.deepEqual(tsnetLinks(host), []);
+  });
+
   test('delegated IPAM: host-local gives the address, DEL releases its lease; static too', () => {
     const { host, root, rt } = setup('d');
     const dataDir = join(root, 'host-local');
