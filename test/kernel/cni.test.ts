@@ -272,6 +272,7 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
       const debug = new CniRuntime(host, rt.binDir, { ...rt.env, TSNET_DEBUG: '1' });
       const add = cniOk(debug.add(conf, target));
       assert.match(add.stderr, /daemon path: exit status 0/, 'the client was answered by the daemon');
+      assert.match(add.stderr, /debug: .*step attach/, 'the call ran in its own scope: its TSNET_DEBUG and stderr are the client\'s');
       cniOk(debug.check(conf, target, add.json!));
       cniOk(debug.del(conf, target, add.json!));
       assert.match(readFileSync(join(root, 'daemon.log'), 'utf8'), /tsnet-cni .*exit 0/);
