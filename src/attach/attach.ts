@@ -8,7 +8,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
-import { applyPlan } from '../core/plan.js';
+import { applyPlan, type StepRecorder } from '../core/plan.js';
 import { attachmentObject, networkObject, runIntent } from '../core/intent.js';
 import { resolveGuest } from '../netns/guest.js';
 import type { EngineContext } from '../engine/context.js';
@@ -23,6 +23,8 @@ import { guestHostname } from './guest-hostname.js';
 
 export interface AttachOptions {
   dryRun?: boolean | undefined;
+  /** The caller's intent record (core/intent.ts): each step is recorded in it as it starts. */
+  intent?: StepRecorder | undefined;
 }
 
 export interface AttachResult {
@@ -96,7 +98,9 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
       label: `${guest.name} ${req.ctrIf}`, guest: guest.name, netnsId: guest.netnsId, ctrIf: req.ctrIf,
       kind: side.mode, hostIf: hostSideName, target: side.target, createBridge: side.createBridge,
     };
-    await runIntent(ctx, { op: 'attach', object, data }, (intent) => applyPlan(plan, { intent }));
+    // A caller with a record of its own (a CNI ADD) has its resolver undo the attach; else attach's own.
+    if (opts.intent) await applyPlan(plan, { intent: opts.intent });
+    else await runIntent(ctx, { op: 'attach', object, data }, (intent) => applyPlan(plan, { intent }));
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {

@@ -38,6 +38,7 @@ export const load = {
   daemonClient: () => ({
     paths: require('../daemon/paths.js') as typeof import('../daemon/paths.js'),
     client: require('../daemon/client.js') as typeof import('../daemon/client.js'),
+    pidfile: require('../daemon/pidfile.js') as typeof import('../daemon/pidfile.js'),
   }),
   db: () => require('../state/db.js') as typeof import('../state/db.js'),
   imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
