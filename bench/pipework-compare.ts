@@ -79,7 +79,7 @@ function state(host: string, guest: string, ctrIf: string, hostIf: string, macAs
     'guest MAC': macAsked ? (l?.address ?? '-') : '(random)',
     'guest IPv4': addrs.flatMap((a) => a.addr_info.filter((i) => i.family === 'inet').map((i) => `${i.local}/${i.prefixlen}`)).join(' ') || '-',
     'guest routes': routes.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}${r.scope === 'link' ? ' scope link' : ''}${r.flags?.includes('linkdown') ? ' linkdown' : ''}`).sort().join('; '),
-    'host bridge': bridge ? `${bridge.ifname} ${bridge.operstate} ports: ${hostLinks.filter((h) => h.master === bridge.ifname).map((h) => h.linkinfo?.info_kind ?? 'device').sort().join(',')}` : '-',
+    'host bridge': bridge ? `${bridge.ifname} ${bridge.flags?.includes('UP') ? 'UP' : 'DOWN'} ports: ${hostLinks.filter((h) => h.master === bridge.ifname).map((h) => h.linkinfo?.info_kind ?? 'device').sort().join(',')}` : '-',
     'parent NIC': parent && parent.linkinfo?.info_kind !== 'bridge' ? `${parent.ifname} ${parent.flags?.includes('UP') ? 'UP' : 'DOWN'}` : '-',
   };
 }
