@@ -10,6 +10,8 @@
 import { attach } from '../attach/attach.js';
 import type { AttachRequest, StaticAddress } from '../attach/spec.js';
 import { runIntent } from '../core/intent.js';
+import { requireVlan } from '../attach/vlan.js';
+import { TsnetError } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import type { EngineContext } from '../engine/context.js';
 import { formatCidr, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
@@ -46,6 +48,8 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
       }
       const staticIps = [...conf.ips, ...(env.args['IP'] ? env.args['IP'].split(',') : [])];
       for (const ip of staticIps) checkIp(ip);
+      // Refused before the network is made: this kernel may lack bridge VLAN filtering.
+      if (conf.vlan !== undefined) await vlanCheck(conf.vlan);
       const mac = conf.mac ?? (env.args['MAC'] ? normaliseMac(env.args['MAC'], 'CNI_ARGS MAC') : undefined);
       let ipam: CniResult | undefined;
       let network!: NetworkRecord;
@@ -185,5 +189,15 @@ function checkIp(ip: string): void {
     if (ip.includes('/')) parseCidr(ip, 'static IP'); else parseIp(ip, 'static IP');
   } catch (e) {
     throw new CniError(CNI_CODE.invalidConfig, 'invalid network configuration', `static IP ${JSON.stringify(ip)}: ${(e as Error).message}`);
+  }
+}
+
+/** vlanCheck — code 2 naming vlan when the kernel cannot tag bridge ports. */
+async function vlanCheck(vlan: number): Promise<void> {
+  try {
+    await requireVlan('bridge-vlan-filtering', vlan, 'the container\'s bridge port');
+  } catch (e) {
+    if (e instanceof TsnetError && e.code === 'EUNSUPPORTED') throw new CniError(CNI_CODE.unsupportedField, 'unsupported field in network configuration', `vlan ${vlan}: ${e.message}`);
+    throw e;
   }
 }

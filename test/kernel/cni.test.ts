@@ -10,10 +10,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUSYBOX, firewallSnapshot, linksJson, ping, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
-import { ok, tsnetIn } from '../helpers/tsnet';
+import { ok, TSNET_BIN, tsnetIn } from '../helpers/tsnet';
 import { CniRuntime, cniOk, tsnetBinDir, type Conflist, type Target } from '../helpers/cni';
 
 const ID = (n: number | string): string => `${String(n).padStart(4, '0')}${'ab'.repeat(30)}`;
@@ -258,6 +258,30 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     assert.deepEqual(tsnetLinks(host), []);
   });
 
+  test('served by a running tsnet daemon: the client forwards ADD, CHECK and DEL (no Node started)', async () => {
+    const { host, root, rt } = setup('s');
+    const daemon = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'daemon', '--root', root], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await new Promise<void>((res, rej) => {
+        daemon.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) res(); });
+        daemon.on('exit', (code) => rej(new Error(`tsnet daemon exited (${code})`)));
+      });
+      const conf = list('1.1.0', 'snet', { ipam: { type: 'tsnet', subnet: '10.79.0.0/24' } });
+      const g = t.make('s1');
+      const target: Target = { containerId: ID('s1'), netns: `/run/netns/${g}`, ifname: 'eth0' };
+      const debug = new CniRuntime(host, rt.binDir, { ...rt.env, TSNET_DEBUG: '1' });
+      const add = cniOk(debug.add(conf, target));
+      assert.match(add.stderr, /daemon path: exit status 0/, 'the client was answered by the daemon');
+      cniOk(debug.check(conf, target, add.json!));
+      cniOk(debug.del(conf, target, add.json!));
+      assert.match(readFileSync(join(root, 'daemon.log'), 'utf8'), /tsnet-cni .*exit 0/);
+      assert.deepEqual(tsnetLinks(host), []);
+    } finally {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => (daemon.exitCode !== null ? r(undefined) : daemon.once('exit', r)));
+    }
+  });
+
   test('bad input: the spec code naming the value, and nothing made', () => {
     const { host, root, rt } = setup('b');
     const g = t.make('b1');
@@ -275,6 +299,7 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
       ['bad mac', list('1.0.0', 'bnet', { mac: 'zz' }), target, 7, /mac "zz"/],
       ['rangeStart', list('1.0.0', 'bnet', { ipam: { type: 'tsnet', subnet: '10.88.0.0/24', rangeStart: '10.88.0.9' } }), target, 2, /rangeStart/],
       ['no such IPAM plugin', list('1.0.0', 'bnet', { ipam: { type: 'nosuch' } }), { ...target, ifname: 'eth9' }, 7, /nosuch/],
+      ['vlan on this kernel', list('1.0.0', 'bnet', { vlan: 10 }), { ...target, ifname: 'eth9' }, 2, /vlan 10/],
       ['bad port mapping', list('1.0.0', 'bnet', { capabilities: { portMappings: true } }), { ...target, ifname: 'eth9', capabilityArgs: { portMappings: [{ hostPort: 70000, containerPort: 80 }] } }, 7, /hostPort 70000/],
     ];
     for (const [what, conf, x, code, msg] of cases) {
