@@ -4,7 +4,8 @@
  * `status --ping`, a tbf rate on the underlay seen in measured throughput, a link taken
  * down and back, netem refused (or applied, on a kernel that has it), repair by a second
  * `up`, `apply`, `--as` inside simulated machines, rollback of a failed first `up`, and
- * `down` returning every namespace to the baseline. Namespaces: tsnet-t-<random>-*.
+ * `down` returning every namespace to the baseline, Ctrl-C, SIGTERM and kill -9 during up (then
+ * up, down or gc), and the VXLAN variant with its SVG picture. Namespaces: tsnet-t-<random>-*.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -349,5 +350,40 @@ describe('tsnet lab: a second caller, kill -9, Ctrl-C', { skip: rootSkip }, () =
     assert.deepEqual(labNetns(`tsnet-${name}-`), []);
     assert.ok(!existsSync(join(root, 'labs', name)));
     assert.equal(ok(tsnet(['gc', '--root', root])).stdout, 'nothing to clean up\n');
+  });
+});
+
+describe('tsnet lab: the VXLAN variant, and its picture', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  after(() => t.cleanup());
+
+  test('br0 is one L2 segment across the hosts through VNI 42 (no routes for it), br1 is routed; graph -o writes SVG; down leaves nothing', () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    const prefix = `tsnet-${name}-`;
+    const lab = (...args: string[]): Run => tsnet(['lab', ...args, '--root', root]);
+    try {
+      ok(lab('up', join(EXAMPLES, 'vxlan-two-hosts.yaml'), '--name', name));
+      const rx = (): number => (JSON.parse(sh(['ip', '-n', `${prefix}hostA`, '-s', '-j', 'link', 'show', 'vx42'])) as Array<{ stats64: { rx: { packets: number } } }>)[0]!.stats64.rx.packets;
+      const before = rx();
+      for (const [from, ip] of [['web', '192.168.115.11'], ['db', '192.168.115.10'], ['web', '10.1.2.2'], ['db', '10.1.1.2']] as const) {
+        assert.ok(independentPing(`${prefix}${from}`, ip), `${from} reaches ${ip}`);
+      }
+      assert.ok(rx() > before, 'the replies came in through the VXLAN device');
+      // Bridged, not routed: web sees db's own MAC for db's br0 address, and no host routes 192.168.115.0/24.
+      const dbMac = (JSON.parse(sh(['ip', '-n', `${prefix}db`, '-j', 'link', 'show', 'eth1'])) as Array<{ address: string }>)[0]!.address;
+      assert.match(sh(['ip', '-n', `${prefix}web`, 'neigh', 'show', '192.168.115.11']), new RegExp(`lladdr ${dbMac}`));
+      for (const h of ['hostA', 'hostB']) assert.doesNotMatch(sh(['ip', '-n', `${prefix}${h}`, 'route']), /192\.168\.115/);
+      assert.match(sh(['ip', '-n', `${prefix}hostA`, '-d', 'link', 'show', 'vx42']), /vxlan id 42 local 10\.100\.0\.1 dev eth0/);
+      assert.equal(lab('status', name, '--ping').status, 0);
+      const svg = join(root, 'lab.svg');
+      ok(lab('graph', name, '-o', svg));
+      const text = readFileSync(svg, 'utf8');
+      assert.match(text, /<svg /);
+      for (const label of ['hostA', 'hostB', 'web', 'db', '192.168.115.10', 'rate 100mbit']) assert.ok(text.includes(label), `the picture shows ${label}`);
+    } finally {
+      ok(lab('down', name));
+    }
+    assert.deepEqual(labNetns(prefix), []);
   });
 });
