@@ -351,6 +351,7 @@ describe('tsnet lab: a second caller, kill -9, Ctrl-C', { skip: rootSkip }, () =
     assert.ok(!existsSync(join(root, 'labs', name)));
     assert.equal(ok(tsnet(['gc', '--root', root])).stdout, 'nothing to clean up\n');
   });
+
   test('kill -9 mid-apply: tsnet gc carries the edit through (a node dropped, one added)', () => {
     const root = t.tmpdir();
     const name = `t-${randomBytes(4).toString('hex')}`;
