@@ -6,6 +6,7 @@
  *      `node -e 0` as its floor) and tsnet-cni warm (the native client forwarding to a
  *      running `tsnet daemon`); a fresh netns per iteration, the contenders interleaved;
  *   2. C concurrent ADDs (then DELs) of each, wall time, counting duplicate addresses.
+ * The warm figures are also split: the daemon logs how long it spent on each request.
  * Medians (p10-p90) of --iterations runs; `uptime` load before and after. Everything lives in
  * tsnet-t-<random> namespaces, removed at the end (and on Ctrl-C). The timing loops run in
  * a process inside the "host" netns (this file again, --inner), so no contender pays for
@@ -41,6 +42,7 @@ const LABELS: Record<string, string> = {
   coldAdd: 'tsnet-cni ADD, cold Node (CA set)', coldDel: 'tsnet-cni DEL, cold Node (CA set)',
   coldNoCaAdd: 'tsnet-cni ADD, cold Node (CA unset)', coldNoCaDel: 'tsnet-cni DEL, cold Node (CA unset)',
   warmAdd: 'tsnet-cni ADD, client + daemon', warmDel: 'tsnet-cni DEL, client + daemon',
+  servedAdd: '  of which in the daemon (its log)', servedDel: '  of which in the daemon (its log)',
 };
 
 function options(): { iterations: number; concurrent: number; json: boolean; inner?: string | undefined } {
@@ -151,6 +153,11 @@ async function main(): Promise<void> {
     if (!o.json) process.stderr.write('bench: measuring (the loops run inside the host netns)\n');
     const out = timedRun(['nsenter', `--net=/run/netns/${host}`, '--', process.execPath, __filename, '--inner', planFile], { timeoutMs: 3_600_000 }).stdout;
     const { samples, bursts } = JSON.parse(out) as { samples: Samples; bursts: Record<string, Burst> };
+    // The daemon's own time per request (its log): warm-up ADD and DEL, then ADD, DEL per iteration.
+    const served = readFileSync(join(root, 'daemon.log'), 'utf8').split('\n').filter((l) => / tsnet-cni .*exit \d+ in /.test(l))
+      .map((l) => Number(/exit \d+ in ([\d.]+) ms/.exec(l)![1])).slice(2, 2 + 2 * o.iterations);
+    samples['servedAdd'] = served.filter((_, i) => i % 2 === 0);
+    samples['servedDel'] = served.filter((_, i) => i % 2 === 1);
     const m: Record<string, Summary> = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
     const ratio = (a: string, b: string): number => round(m[a]!.median / m[b]!.median);
     const report = {

@@ -5,7 +5,9 @@
  *   busybox: the 1 MB busybox-static image the tests use
  * Contestants, each into a store that has no layers of the image:
  *   tsnet        `tsnet pull -q REF` (download, verify, store, unpack), NODE_EXTRA_CA_CERTS
- *                set (the machine's bundle) and unset; `tsnet rmi` after each run
+ *                set (the machine's bundle) and unset; `tsnet rmi` after each run; and the same
+ *                command served by a `tsnet daemon` for that root (the client starts no Node,
+ *                as ctr starts no containerd)
  *   skopeo+umoci `skopeo copy docker://REF oci:DIR:tag` then `umoci unpack`, back to back
  *   containerd   `ctr images pull --plain-http` against a containerd this bench starts with
  *                its own root, state and socket (overlayfs snapshotter: unpacks while
@@ -17,7 +19,7 @@
  * Usage: npm run build && node dist/bench/images.js [--reps N] [--only big|busybox]
  */
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +58,27 @@ function dropCaches(): void {
   fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
 }
 
+/** startDaemon — `tsnet daemon` for root, in this netns (only loopback is used), once it serves. Its log goes to a file: a pipe would fill while spawnSync blocks this process. */
+async function startDaemon(root: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  fs.mkdirSync(root, { recursive: true });
+  const logFile = join(root, '..', 'bench-daemon.log');
+  const log = fs.openSync(logFile, 'w');
+  const d = spawn(TSNET, ['daemon', '--root', root], { env, stdio: ['ignore', 'ignore', log] });
+  fs.closeSync(log);
+  const deadline = Date.now() + 15_000;
+  while (!fs.readFileSync(logFile, 'utf8').includes('serving')) {
+    if (d.exitCode !== null || Date.now() > deadline) throw new Error(`tsnet daemon did not start: ${fs.readFileSync(logFile, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return d;
+}
+
+async function stopDaemon(d: ChildProcess): Promise<void> {
+  if (d.exitCode !== null) return;
+  d.kill('SIGTERM');
+  await new Promise((r) => d.once('exit', r));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, only: { type: 'string' } } });
   const reps = Number(values.reps);
@@ -81,7 +104,7 @@ async function main(): Promise<void> {
       const root = join(tmp, `root-${name}`);
       const [oci, bundle, untar] = [join(tmp, 'oci-out'), join(tmp, 'bundle'), join(tmp, 'untar')];
       const clean = (): void => { for (const d of [oci, bundle, untar]) fs.rmSync(d, { recursive: true, force: true }); };
-      const samples = { tsnetCa: [] as number[], tsnet: [] as number[], skopeoUmoci: [] as number[], containerd: [] as number[], tar: [] as number[] };
+      const samples = { tsnetCa: [] as number[], tsnet: [] as number[], tsnetDaemon: [] as number[], skopeoUmoci: [] as number[], containerd: [] as number[], tar: [] as number[] };
       type Key = keyof typeof samples;
       const timed = (rep: number, key: Key, argvs: string[][], env?: NodeJS.ProcessEnv): void => {
         dropCaches();
@@ -94,6 +117,13 @@ async function main(): Promise<void> {
         timedRun([TSNET, 'rmi', '--root', root, ref]);
         timed(rep, 'tsnetCa', [[TSNET, 'pull', '-q', '--root', root, ref]], envCa);
         timedRun([TSNET, 'rmi', '--root', root, ref]);
+        const daemon = await startDaemon(root, envNoCa);
+        try {
+          timed(rep, 'tsnetDaemon', [[TSNET, 'pull', '-q', '--root', root, ref]], envNoCa);
+          timedRun([TSNET, 'rmi', '--root', root, ref]);
+        } finally {
+          await stopDaemon(daemon);
+        }
         timed(rep, 'skopeoUmoci', [
           ['skopeo', '--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:${name}`],
           ['umoci', 'unpack', '--image', `${oci}:${name}`, bundle],
@@ -110,7 +140,7 @@ async function main(): Promise<void> {
       const r = (anchor: number): string => `${(m.tsnet / anchor).toFixed(2)}x`;
       out.push(
         `${name} (${(size / 1e6).toFixed(1)} MB tar, ${reps} runs, medians, caches dropped before each):`,
-        `  tsnet pull          ${m.tsnet.toFixed(0)} ms (NODE_EXTRA_CA_CERTS unset), ${m.tsnetCa.toFixed(0)} ms (set)`,
+        `  tsnet pull          ${m.tsnet.toFixed(0)} ms (NODE_EXTRA_CA_CERTS unset), ${m.tsnetCa.toFixed(0)} ms (set); served by tsnet daemon ${m.tsnetDaemon.toFixed(0)} ms (ratio ${(m.tsnetDaemon / m.skopeoUmoci).toFixed(2)}x skopeo+umoci, ${(m.tsnetDaemon / m.containerd).toFixed(2)}x containerd)`,
         `  skopeo copy + umoci ${m.skopeoUmoci.toFixed(0)} ms   ratio ${r(m.skopeoUmoci)}${name === 'big' ? ' (target <= 0.5x)' : ' (target <= 1x)'}`,
         `  containerd (ctr)    ${m.containerd.toFixed(0)} ms   ratio ${r(m.containerd)}${name === 'big' ? ' (target <= 0.5x)' : ''}`,
         `  tar xzf             ${m.tar.toFixed(0)} ms   ratio ${r(m.tar)}${name === 'big' ? ' (target <= 1.5x)' : ''}`,

@@ -65,7 +65,9 @@ function runBundle(script) {
 if (require.main === module) {
   const script = compileBundle();
   const cli = script ? runBundle(script) : require('../dist/src/cli/main.js');
-  cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  // A leading "--" is bin/tsnet's, put there to keep Node 20 off a `--env-file` argument.
+  const args = process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2);
+  cli.main(args).then((code) => { process.exitCode = code; });
 } else {
   module.exports = { compileBundle, runBundle, saveCache }; // for scripts/bundle.mjs (the cache) and bin/tsnet-cni.js
 }

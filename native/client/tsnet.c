@@ -76,13 +76,20 @@ static void __attribute__((noreturn)) direct(char **argv, const char *why) {
     }
     snprintf(launcher, sizeof launcher, "%s/%s.js", dir, prog);
     if (access(launcher, R_OK) != 0) snprintf(launcher, sizeof launcher, "%s/%s.js", TSNET_BIN_DIR, prog);
-    int argc = 0;
-    while (argv[argc]) argc++;
-    char **args = calloc((size_t)argc + 2, sizeof *args);
+    int argc = 0, env_file = 0;
+    for (; argv[argc]; argc++)
+        if (strcmp(argv[argc], "--env-file") == 0 || strncmp(argv[argc], "--env-file=", 11) == 0) env_file = 1;
+    char **args = calloc((size_t)argc + 3, sizeof *args);
     if (!args) { perror(prog); exit(1); }
-    args[0] = "node";
-    args[1] = launcher;
-    for (int i = 1; i < argc; i++) args[i + 1] = argv[i];
+    int j = 0;
+    args[j++] = "node";
+    args[j++] = launcher;
+    /* Node 20 takes an `--env-file` even after the script name (nodejs/node#54232): it fails on
+       a missing file and applies a NODE_OPTIONS line from it to itself. `tsnet run --env-file F`
+       is the container's environment, so a "--" (where Node stops looking) goes first;
+       bin/tsnet.js drops it. */
+    if (env_file) args[j++] = "--";
+    for (int i = 1; i < argc; i++) args[j++] = argv[i];
     execvp("node", args);
     fprintf(stderr, "%s: error: cannot run node (%s) for %s; is Node.js 20 installed and on PATH?\n", prog, strerror(errno), launcher);
     exit(127);

@@ -8,7 +8,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
-import { applyPlan } from '../core/plan.js';
+import { applyPlan, type StepRecorder } from '../core/plan.js';
 import { resolveGuest } from '../netns/guest.js';
 import type { EngineContext } from '../engine/context.js';
 import { inspectHostSide } from './host-side.js';
@@ -21,6 +21,8 @@ import { guestHostname } from './guest-hostname.js';
 
 export interface AttachOptions {
   dryRun?: boolean | undefined;
+  /** The caller's intent record (core/intent.ts): each step is recorded in it as it starts. */
+  intent?: StepRecorder | undefined;
 }
 
 export interface AttachResult {
@@ -80,7 +82,7 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network, dhcp: dhcpFor });
     if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
     if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
-    await applyPlan(plan);
+    await applyPlan(plan, { intent: opts.intent });
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {

@@ -4,12 +4,21 @@
 import type { Command } from 'commander';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
+import type { EngineContext } from '../engine/context.js';
+import type { GuestRef } from '../netns/guest-ref.js';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { printResult, printWarnings, type GlobalOpts } from './output.js';
 
 interface AttachOpts extends GlobalOpts {
   i?: string; l?: string; a?: string; directPhys?: boolean; wait?: boolean; timeout?: string; dryRun?: boolean;
+}
+
+/** refreshContainerEtc — the runtime's refresh, loaded only when the guest is a container of this root. */
+async function refreshContainerEtc(ctx: EngineContext, guest: GuestRef): Promise<string[]> {
+  const named = guest.kind === 'container' || (guest.kind === 'netns' && !guest.explicit) ? guest.name : undefined;
+  const c = named === undefined ? undefined : ctx.containers.byName(named);
+  return c ? load.etcWriter().refreshEtcFiles(ctx, c) : [];
 }
 
 export function registerAttachCommands(program: Command): void {
@@ -62,7 +71,12 @@ Examples:
         ctrIf: opts.i, hostSideName: opts.l, family: opts.a, directPhys: opts.directPhys,
       });
       const { attachCreatingDefault } = load.defaultNetwork();
-      const result = await withContext(opts, (ctx) => attachCreatingDefault(ctx, req, { dryRun: opts.dryRun }));
+      const result = await withContext(opts, async (ctx) => {
+        const r = await attachCreatingDefault(ctx, req, { dryRun: opts.dryRun });
+        // A container's /etc files follow what it was given (its address, a DHCP lease's DNS).
+        if (!opts.dryRun) printWarnings(await refreshContainerEtc(ctx, req.guest));
+        return r;
+      });
       printResult(opts, result, result.plan ? ['plan:', ...result.plan] : result.message);
     });
 
@@ -79,7 +93,11 @@ Examples:
       const ref = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { detach } = load.detach();
-      const result = await withContext(opts, (ctx) => detach(ctx, ref, ctrIf, { dryRun: opts.dryRun }));
+      const result = await withContext(opts, async (ctx) => {
+        const r = await detach(ctx, ref, ctrIf, { dryRun: opts.dryRun });
+        if (!opts.dryRun) r.warnings.push(...await refreshContainerEtc(ctx, ref));
+        return r;
+      });
       printWarnings(result.warnings);
       printResult(opts, result, result.message);
     });

@@ -37,6 +37,7 @@ export const load = {
   daemonClient: () => ({
     paths: require('../daemon/paths.js') as typeof import('../daemon/paths.js'),
     client: require('../daemon/client.js') as typeof import('../daemon/client.js'),
+    pidfile: require('../daemon/pidfile.js') as typeof import('../daemon/pidfile.js'),
   }),
   db: () => require('../state/db.js') as typeof import('../state/db.js'),
   imageImport: () => require('../images/import.js') as typeof import('../images/import.js'),
@@ -45,6 +46,7 @@ export const load = {
   lifecycle: () => require('../runtime/lifecycle.js') as typeof import('../runtime/lifecycle.js'),
   reconcile: () => require('../runtime/reconcile.js') as typeof import('../runtime/reconcile.js'),
   containerView: () => require('../runtime/view.js') as typeof import('../runtime/view.js'),
+  etcWriter: () => require('../runtime/etc-writer.js') as typeof import('../runtime/etc-writer.js'),
   containerConnect: () => require('../runtime/connect.js') as typeof import('../runtime/connect.js'),
   containerExec: () => require('../runtime/exec.js') as typeof import('../runtime/exec.js'),
   containerLogs: () => require('../runtime/logs.js') as typeof import('../runtime/logs.js'),

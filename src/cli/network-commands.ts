@@ -146,12 +146,13 @@ export function registerNetworkCommands(program: Command): void {
       const guest = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { connectNetwork } = load.connect();
-      const r = await withContext(opts, (ctx): Promise<{ message: string; plan?: string[] | undefined }> => {
+      const r = await withContext(opts, (ctx): Promise<{ message: string; plan?: string[] | undefined; warnings?: string[] }> => {
         // A container of this root: Docker's connect (remembered for its next starts, eth0..).
         const c = containerNamed(ctx, guest);
         if (c && !opts.dryRun && ctrIf === undefined) return load.containerConnect().connectContainer(ctx, c, { network: name, ip: opts.ip, aliases: opts.alias });
         return connectNetwork(ctx, { network: name, guest, ip: opts.ip, ctrIf }, { dryRun: opts.dryRun });
       });
+      printWarnings(r.warnings ?? []);
       printResult(opts, r, r.plan ? ['plan:', ...r.plan] : r.message);
     });
 

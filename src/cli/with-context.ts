@@ -2,6 +2,7 @@
  * with-context — one EngineContext per command: opened from the global options, handed to
  * the command, closed afterwards whatever happens; or the daemon's warm one, lent.
  */
+import { realpathSync } from 'node:fs';
 import type { EngineContext } from '../engine/context.js';
 import { load } from './load.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
@@ -18,7 +19,7 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
     return result;
   }
   const { EngineContext } = load.context();
-  const ctx = new EngineContext({ root: opts.root, backend: opts.backend, firewallBackend: opts.firewallBackend });
+  const ctx: EngineContext = new EngineContext({ root: opts.root, backend: opts.backend, firewallBackend: opts.firewallBackend, portHolder: (): number | undefined => daemonOf(ctx.root) });
   // Ctrl-C, SIGTERM, SIGHUP: an operation under way rolls back first (core/interrupt.ts).
   // Not in the daemon: the signals there are the daemon's, a command's come from its client.
   const uninstall = lending() ? () => undefined : installInterruptHandlers();
@@ -31,6 +32,16 @@ export async function withContext<T>(opts: GlobalOpts, fn: (ctx: EngineContext) 
   } finally {
     ctx.close();
     uninstall();
+  }
+}
+
+/** daemonOf — the pid of the daemon serving this root (it holds the published ports), if one runs. */
+function daemonOf(root: string): number | undefined {
+  const { paths, pidfile } = load.daemonClient();
+  try {
+    return pidfile.holderOf(paths.pidfileFor(paths.socketPathFor(realpathSync(root))));
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { attach } from '../attach/attach.js';
 import type { AttachRequest, StaticAddress } from '../attach/spec.js';
-import { runIntent } from '../core/intent.js';
+import { runIntent, type Intent } from '../core/intent.js';
 import { requireVlan } from '../attach/vlan.js';
 import { TsnetError } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
@@ -68,10 +68,11 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
         describe: `tsnet network ${conf.network} (made on first use)`,
         apply: async () => { network = await ensureNetwork(ctx, conf, wantedNetwork(call, ipam)); },
       });
+      let recorder: Intent | undefined;
       plan.add({
         name: 'attach',
         describe: `attach ${env.ifname} of ${env.netns} to network ${conf.network}`,
-        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac)); },
+        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder }); },
         undo: async () => { for (const r of cniRecords(ctx, conf.network, owner)) await removeCniRecord(ctx, r, env.netns); },
       });
       const routes = extraRoutes(call, ipam);
@@ -100,7 +101,10 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
         const specs = conf.portMappings.map((m) => `${m.hostIP && m.hostIP !== '0.0.0.0' ? `${m.hostIP}:` : ''}${m.hostPort}:${m.containerPort}/${m.protocol}`);
         plan.add({ name: 'ports', describe: `publish ${specs.join(' ')}`, apply: async () => { await publishPorts(ctx, { kind: 'path', path: env.netns }, specs, { ctrIf: env.ifname }); } });
       }
-      await runIntent(ctx, { op: 'cni-add', object: cniObject(owner), data: intentData(call, 'ADD') }, (intent) => applyPlan(plan, { intent }));
+      await runIntent(ctx, { op: 'cni-add', object: cniObject(owner), data: intentData(call, 'ADD') }, (intent) => {
+        recorder = intent; // attach's own steps (record, create-veth, ...) are recorded too
+        return applyPlan(plan, { intent });
+      });
       return await resultOf(call, host, inGuest, network, record(), ipam);
     } finally {
       inGuest.close();

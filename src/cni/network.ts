@@ -20,7 +20,9 @@ export interface Wanted {
 /** ensureNetwork — the network, created under the host lock when missing (a parallel ADD may win: then it is used). */
 export async function ensureNetwork(ctx: EngineContext, conf: CniConfig, wanted: Wanted): Promise<NetworkRecord> {
   const existing = ctx.networks.get(conf.network);
-  if (existing) return compatible(existing, conf, wanted);
+  // A row whose bridge is not there yet is a network another ADD is making right now (under
+  // the host lock): wait for it below rather than attach to a bridge that does not exist.
+  if (existing && (await (await ctx.hostLinks()).getLink(existing.bridge))) return compatible(existing, conf, wanted);
   return ctx.hostLock.withLock(`CNI network ${conf.network}`, async () => {
     const now = ctx.networks.get(conf.network);
     if (now) return compatible(now, conf, wanted);

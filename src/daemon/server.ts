@@ -16,7 +16,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, realpathSync,
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { TsnetError } from '../core/errors.js';
-import { outsideScope } from '../core/command-scope.js';
+import { outsideScope, runInScope } from '../core/command-scope.js';
 import type { EngineContext } from '../engine/context.js';
 import type { LeaseKeeper } from '../dhcp/keeper.js';
 import { keeperAlive } from '../dhcp/supervise.js';
@@ -108,7 +108,7 @@ export class Daemon {
     this.ports = new PortHolder((m) => this.log.write(m));
     this.codeId = codeIdentity();
     const { EngineContext } = load.context();
-    this.ctx = new EngineContext({ root: this.root, backend: opts.backend });
+    this.ctx = new EngineContext({ root: this.root, backend: opts.backend, portHolder: () => process.pid });
   }
 
   /** start — engine warm, keeper role taken, ports held, socket listening. */
@@ -124,7 +124,7 @@ export class Daemon {
     this.programs.set('tsnet', (hello, scope) => run(hello.argv, scope));
     // The CNI plugin (the client invoked as tsnet-cni, or with CNI_COMMAND and no arguments).
     const { runCni } = require('../cni/main.js') as typeof import('../cni/main.js'); // eslint-disable-line @typescript-eslint/no-require-imports
-    this.programs.set('tsnet-cni', (_hello, scope) => runCni(scope.io!));
+    this.programs.set('tsnet-cni', (_hello, scope) => runInScope(scope, () => runCni(scope.io!)));
     this.programs.set('status', async (_hello, scope) => {
       scope.io!.stdout.write(`${JSON.stringify(this.status())}\n`);
       return 0;

@@ -86,7 +86,9 @@ export class DnsService {
       if (!same) { ep.listener.close(); this.endpoints.delete(id); this.log(`dns: stopped answering in container ${c?.name ?? id.slice(0, 12)}`); }
     }
     for (const id of wanted.keys()) {
-      if (this.endpoints.has(id)) continue;
+      const kept = this.endpoints.get(id);
+      // The container's upstream servers may have changed (a DHCP lease, network connect).
+      if (kept) { kept.upstream = readUpstream(this.ctx.root, id); continue; }
       const c = this.ctx.containers.byId(id)!;
       const guest = tryResolveGuest(guestFromText(`container:${c.name}`), this.ctx.containerLookup);
       if (!guest) continue;

@@ -34,6 +34,11 @@ export interface EngineOptions {
    * drives several simulated hosts, each with its own root, from one process.
    */
   hostNetns?: NetnsRef | undefined;
+  /**
+   * The pid of the process that holds this root's published host ports (its daemon), when
+   * one runs: its sockets are not another program's (network/host-port.ts). Asked lazily.
+   */
+  portHolder?: (() => number | undefined) | undefined;
 }
 
 export class EngineContext {
@@ -41,6 +46,7 @@ export class EngineContext {
   readonly backend: LinkOpsBackend | undefined;
   readonly firewallRequest: string | undefined;
   readonly hostNetns: NetnsRef | undefined;
+  readonly portHolder: (() => number | undefined) | undefined;
   private firewallHandle: Promise<FirewallBackend> | undefined;
   private dbHandle: Database | undefined;
   /** Repositories over the open database, made on first use (keyed by class). */
@@ -56,6 +62,7 @@ export class EngineContext {
     this.backend = opts.backend;
     this.firewallRequest = opts.firewallBackend;
     this.hostNetns = opts.hostNetns;
+    this.portHolder = opts.portHolder;
     this.hostLock = new HostLock(undefined, opts.hostNetns?.path);
   }
 

@@ -30,10 +30,7 @@ export function ownerOf(rec: AttachmentRecord): CniOwner | undefined {
 
 /** cniRecords — the CNI attachments of a network (all of them, or one container's interface). */
 export function cniRecords(ctx: EngineContext, network: string, match?: { containerId: string; ifname: string }): AttachmentRecord[] {
-  return ctx.attachments.all().filter((r) => {
-    const o = ownerOf(r);
-    return o !== undefined && o.network === network && (!match || (o.containerId === match.containerId && o.ifname === match.ifname));
-  });
+  return ctx.attachments.cniOwned(network, match && { containerId: match.containerId, ifname: match.ifname });
 }
 
 /**

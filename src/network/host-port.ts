@@ -2,9 +2,12 @@
  * host-port — are host ports free? The sockets holding ports come from one read of
  * /proc/net (in tsnet's netns), so checking a thousand ports costs what checking one does;
  * a host address is checked once by binding port 0 on it. A port another process holds is
- * refused before any rule exists.
+ * refused before any rule exists. The sockets of the root's port holder (its daemon, which
+ * holds every published port) are not another program's: a port it still holds is one
+ * unpublished a moment ago (it lets go at its next sync), and a live mapping's port is
+ * refused by state's own check (ports.reserve).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TsnetError, invalid } from '../core/errors.js';
 import { ANY_HOST_IP } from '../state/ports.js';
@@ -22,17 +25,39 @@ function sockets(protocol: 'tcp' | 'udp'): BoundSocket[] {
   });
 }
 
-/** assertHostPortsFree — ECONFLICT naming the first port another process holds. SCTP: state only. */
-export async function assertHostPortsFree(ports: readonly HostPort[]): Promise<void> {
+/**
+ * assertHostPortsFree — ECONFLICT naming the first port another process holds. SCTP: state
+ * only. `holder`: the pid of the root's port holder, if one runs (EngineContext.portHolder).
+ */
+export async function assertHostPortsFree(ports: readonly HostPort[], holder?: () => number | undefined): Promise<void> {
   for (const ip of new Set(ports.map((p) => p.hostIp).filter((ip) => ip !== ANY_HOST_IP))) await assertLocalAddress(ip);
   const held = { tcp: undefined as BoundSocket[] | undefined, udp: undefined as BoundSocket[] | undefined };
+  let ours: Set<number> | undefined;
   for (const p of ports) {
     if (p.protocol === 'sctp') continue;
     const list = (held[p.protocol] ??= sockets(p.protocol));
-    if (list.some((s) => holds(s, p.hostIp, p.hostPort))) {
+    const taken = list.filter((s) => holds(s, p.hostIp, p.hostPort));
+    if (taken.length === 0) continue;
+    ours ??= socketInodes(holder?.());
+    if (taken.some((s) => !ours!.has(s.inode))) {
       throw new TsnetError('ECONFLICT', `host port ${p.hostIp === ANY_HOST_IP ? '*' : p.hostIp}:${p.hostPort}/${p.protocol} is in use by another process`);
     }
   }
+}
+
+/** socketInodes — the inodes of a process's sockets, from its fd links (none if it is gone). */
+function socketInodes(pid: number | undefined): Set<number> {
+  const out = new Set<number>();
+  if (pid === undefined) return out;
+  let fds: string[];
+  try { fds = readdirSync(`/proc/${pid}/fd`); } catch { return out; }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) out.add(Number(m[1]));
+    } catch { /* closed meanwhile */ }
+  }
+  return out;
 }
 
 /** assertLocalAddress — binding port 0 on it tells whether the address is this host's. */

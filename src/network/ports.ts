@@ -52,7 +52,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
     const requests: PortRequest[] = mappings.map((m) => ({
       protocol: m.protocol, hostIp: m.hostIp ?? ANY_HOST_IP, hostPort: m.hostPort ?? EPHEMERAL_PORTS, containerIp, containerPort: m.containerPort,
     }));
-    await assertHostPortsFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])));
+    await assertHostPortsFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])), ctx.portHolder);
     const before = ctx.ports.forAttachment(att.id);
     const fw = await ctx.firewall();
     let reserved: PortRecord[] = [];
@@ -66,7 +66,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       .add({
         name: 'host-port-check',
         describe: 'check that allocated host ports are free on the host',
-        apply: () => assertHostPortsFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }]))),
+        apply: () => assertHostPortsFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }])), ctx.portHolder),
       })
       .add({
         name: 'firewall',

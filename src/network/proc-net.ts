@@ -5,8 +5,11 @@
  * Addresses are the kernel's %08X words in host byte order (little-endian here).
  */
 
-/** A socket holding a port: IPv4 address (or '0.0.0.0' for any, including a dual-stack '::'). */
-export interface BoundSocket { ip: string; port: number }
+/**
+ * A socket holding a port: IPv4 address (or '0.0.0.0' for any, including a dual-stack '::'),
+ * and its inode (what /proc/PID/fd links name as socket:[inode], to tell whose it is).
+ */
+export interface BoundSocket { ip: string; port: number; inode: number }
 
 const TCP_LISTEN = '0A';
 
@@ -33,11 +36,11 @@ export function boundSockets(table: string, protocol: 'tcp' | 'udp'): BoundSocke
     if (f.length < 4 || (protocol === 'tcp' && f[3] !== TCP_LISTEN)) return [];
     const [addr, port] = f[1]!.split(':');
     const ip = addressOf(addr ?? '');
-    return ip === undefined || port === undefined ? [] : [{ ip, port: parseInt(port, 16) }];
+    return ip === undefined || port === undefined ? [] : [{ ip, port: parseInt(port, 16), inode: Number(f[9]) }];
   });
 }
 
 /** holds — whether a socket on `s` keeps hostIp:port (either side a wildcard, or equal). */
-export function holds(s: BoundSocket, hostIp: string, port: number): boolean {
+export function holds(s: Pick<BoundSocket, 'ip' | 'port'>, hostIp: string, port: number): boolean {
   return s.port === port && (s.ip === '0.0.0.0' || hostIp === '0.0.0.0' || s.ip === hostIp);
 }

@@ -1,14 +1,15 @@
 /**
  * connect — `tsnet network connect|disconnect NETWORK CONTAINER`, Docker's way: the network
  * joins the container's list (so every later start connects it too), and a running
- * container gets its interface now, the next ethN after the ones it has. Disconnect is the
- * reverse. Connecting twice, or disconnecting what is not connected, changes nothing.
+ * container gets its interface now, the next ethN after the ones it has (and its /etc files
+ * and embedded DNS follow). Disconnect is the reverse. Connecting twice, or disconnecting what is not connected, changes nothing.
  */
 import type { EngineContext } from '../engine/context.js';
 import { TsnetError } from '../core/errors.js';
 import { DEFAULT_NETWORK } from '../network/network-name.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { containerGuest } from './container-network.js';
+import { refreshEtcFiles } from './etc-writer.js';
 import { storedConfig } from './create.js';
 import { reconcile, requireContainer } from './reconcile.js';
 import { BRIDGE_MODE, validateSpec } from './spec.js';
@@ -29,7 +30,7 @@ function nextIfName(ctx: EngineContext, c: ContainerRecord): string {
   for (let n = 0; ; n++) if (!taken.has(`eth${n}`)) return `eth${n}`;
 }
 
-export async function connectContainer(ctx: EngineContext, text: string, spec: ContainerConnectSpec): Promise<{ changed: boolean; message: string }> {
+export async function connectContainer(ctx: EngineContext, text: string, spec: ContainerConnectSpec): Promise<{ changed: boolean; message: string; warnings: string[] }> {
   const name = spec.network === BRIDGE_MODE ? DEFAULT_NETWORK : spec.network;
   validateSpec({ image: 'x', networks: [{ network: name, ip: spec.ip, aliases: spec.aliases }] });
   const c = await reconcile(ctx, requireContainer(ctx, text));
@@ -37,9 +38,9 @@ export async function connectContainer(ctx: EngineContext, text: string, spec: C
   if (mode !== 'networks' && mode !== 'none') throw new TsnetError('EINVAL', `container ${c.name} uses --network ${mode}: it has no network namespace of its own to connect`);
   const network = ctx.networks.get(name) ?? (name === DEFAULT_NETWORK ? (await engine.defaultNetwork().initDefaultNetwork(ctx)).network : undefined);
   if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  if (ctx.containers.networks(c.id).some((n) => n.network === name)) return { changed: false, message: `${c.name} is already connected to ${name}; nothing to do` };
+  if (ctx.containers.networks(c.id).some((n) => n.network === name)) return { changed: false, message: `${c.name} is already connected to ${name}; nothing to do`, warnings: [] };
   ctx.containers.addNetwork(c.id, { network: name, ip: spec.ip ?? null, mac: null, aliases: spec.aliases ?? [] });
-  if (c.state !== 'running') return { changed: true, message: `${c.name} will be connected to ${name} when it starts` };
+  if (c.state !== 'running') return { changed: true, message: `${c.name} will be connected to ${name} when it starts`, warnings: [] };
   const ctrIf = nextIfName(ctx, c);
   try {
     await engine.attach().attach(ctx, {
@@ -50,7 +51,8 @@ export async function connectContainer(ctx: EngineContext, text: string, spec: C
     ctx.containers.removeNetwork(c.id, name);
     throw e;
   }
-  return { changed: true, message: `connected ${c.name} ${ctrIf} to ${name}` };
+  const warnings = await refreshEtcFiles(ctx, c);
+  return { changed: true, message: `connected ${c.name} ${ctrIf} to ${name}`, warnings };
 }
 
 export async function disconnectContainer(ctx: EngineContext, text: string, network: string): Promise<{ changed: boolean; message: string; warnings: string[] }> {
@@ -62,5 +64,6 @@ export async function disconnectContainer(ctx: EngineContext, text: string, netw
   for (const a of ctx.attachments.forGuest(undefined, `container:${c.name}`).filter((x) => x.hostTarget === bridge)) {
     warnings.push(...(await engine.detach().detach(ctx, containerGuest(c), a.ctrIf)).warnings);
   }
+  warnings.push(...await refreshEtcFiles(ctx, c));
   return { changed: true, message: `disconnected ${c.name} from ${name}`, warnings };
 }

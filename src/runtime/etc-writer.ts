@@ -2,7 +2,10 @@
  * etc-writer — writes a container's /etc/hosts, /etc/hostname and /etc/resolv.conf (the
  * text is etc-files.ts's) and, for a container on a user-created network, the upstream
  * servers of tsnet's embedded DNS; then waits until the resolver listens in the
- * container's netns, so the container's first lookup is answered.
+ * container's netns, so the container's first lookup is answered. A running container's files
+ * follow its network: `tsnet attach` / `detach` and `network connect` / `disconnect` rewrite
+ * them (its own addresses in hosts, a DHCP lease's DNS servers, the embedded DNS once it is
+ * on a user-created network), as Docker rebuilds them when an endpoint joins or leaves.
  */
 import * as fs from 'node:fs';
 import type { EngineContext } from '../engine/context.js';
@@ -13,7 +16,7 @@ import { DEFAULT_NETWORK } from '../state/networks.js';
 import type { ContainerRecord } from '../state/containers.js';
 import type { StoredConfig } from './create.js';
 import { hostnameFile, hostsFile, resolvConf, upstreamServers, type ResolvInput } from './etc-files.js';
-import type { ContainerPaths } from './paths.js';
+import { containerPaths, type ContainerPaths } from './paths.js';
 
 const DNS_READY_MS = 5000;
 
@@ -67,4 +70,25 @@ export async function awaitEmbeddedDns(ctx: EngineContext, c: ContainerRecord): 
     await new Promise((r) => setTimeout(r, 10));
   }
   return `the embedded DNS is not answering in ${c.name} yet (see ${ctx.root}/dhcp-keeper.log)`;
+}
+
+/**
+ * refreshEtcFiles — a running container with a network namespace of its own gets its /etc
+ * files rewritten for the interfaces it has now; on a user-created network, the embedded
+ * DNS is told and awaited. Anything else (host mode, container:X, not running) is left
+ * alone. Returns warnings.
+ */
+export async function refreshEtcFiles(ctx: EngineContext, c: ContainerRecord): Promise<string[]> {
+  const cfg = c.config as StoredConfig; // create.ts's storedConfig, without loading the image store
+  const mode = cfg.spec.networkMode?.kind ?? 'networks';
+  if (c.state !== 'running' || (mode !== 'networks' && mode !== 'none')) return [];
+  writeEtcFiles(ctx, c, cfg, containerPaths(ctx.root, c.id), cfg.hostname);
+  if (!usesEmbeddedDns(ctx, c, cfg)) {
+    // Off its last user-created network: the keeper's next reload stops answering there, and
+    // a later connect must wait for it to listen again.
+    fs.rmSync(readyFile(ctx.root, c.id), { force: true });
+    return [];
+  }
+  const w = await awaitEmbeddedDns(ctx, c);
+  return w ? [w] : [];
 }

@@ -123,6 +123,18 @@ export class AttachmentRepo {
     return (prepare(this.db, 'SELECT * FROM attachments ORDER BY id').all() as Row[]).map((r) => this.hydrate(r));
   }
 
+  /**
+   * cniOwned — rows a CNI runtime made on one network (their spec carries `cni`, attach/spec.ts
+   * CniOwner), optionally of one container's interface: found without the netns, which the
+   * runtime may no longer have.
+   */
+  cniOwned(network: string, match?: { containerId: string; ifname: string }): AttachmentRecord[] {
+    const rows = prepare(this.db, `SELECT * FROM attachments WHERE json_extract(spec, '$.cni.network') = ?
+                                   AND (? IS NULL OR (json_extract(spec, '$.cni.containerId') = ? AND json_extract(spec, '$.cni.ifname') = ?)) ORDER BY id`)
+      .all(network, match ? 1 : null, match?.containerId ?? null, match?.ifname ?? null) as Row[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
   /** usersOf — how many attachments hang off a bridge or parent interface. */
   usersOf(hostTarget: string): number {
     return (prepare(this.db, 'SELECT count(*) AS n FROM attachments WHERE host_target = ?').get(hostTarget) as { n: number }).n;

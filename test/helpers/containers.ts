@@ -6,7 +6,7 @@
  * then the namespaces and directories, and never throws.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { busyboxTar } from './busybox';
@@ -44,9 +44,14 @@ export class ContainerHost {
     return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
   }
 
-  /** leftovers — what a removed container could leave: container dirs, cgroups, netns pins of this root. */
+  /** leftovers — what a removed container could leave: container dirs, cgroups, netns pins of this root, mounts under it. */
   leftovers(): string[] {
     const out: string[] = [];
+    // The machine's mount namespace: what nsenter-run tsnet (and export, cp) mount lands here.
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const point = line.split(' ')[4];
+      if (point?.startsWith(`${this.root}/`)) out.push(`mount ${point}`);
+    }
     const dir = join(this.root, 'containers');
     if (existsSync(dir)) out.push(...readdirSync(dir).map((d) => `container dir ${d}`));
     const rootId = this.rootId();

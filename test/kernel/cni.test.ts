@@ -217,10 +217,10 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     assert.deepEqual(tsnetLinks(host), []);
   });
 
-  test('killed mid-ADD (kill -9 at each step): GC or DEL removes what it left', async () => {
+  test('killed mid-ADD (kill -9 before attach, inside it, before ports, at the end): GC or DEL removes what it left', async () => {
     const { host, root, rt } = setup('k');
     const conf = list('1.1.0', 'knet', { ipam: { type: 'tsnet', subnet: '10.86.0.0/24' }, capabilities: { portMappings: true } });
-    for (const [i, step] of ['attach', 'ports', 'done'].entries()) {
+    for (const [i, step] of ['attach', 'create-veth', 'add-address', 'ports', 'done'].entries()) {
       const g = t.make(`k${i}`);
       const target: Target = { containerId: ID(`k${i}`), netns: `/run/netns/${g}`, ifname: 'eth0', capabilityArgs: { portMappings: [{ hostPort: 18090 + i, containerPort: 80, protocol: 'tcp' }] } };
       const killed = new CniRuntime(host, rt.binDir, { ...rt.env, TSNET_KILL_AT: `cni-add:${step}` });
@@ -272,6 +272,7 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
       const debug = new CniRuntime(host, rt.binDir, { ...rt.env, TSNET_DEBUG: '1' });
       const add = cniOk(debug.add(conf, target));
       assert.match(add.stderr, /daemon path: exit status 0/, 'the client was answered by the daemon');
+      assert.match(add.stderr, /debug: .*step attach/, 'the call ran in its own scope: its TSNET_DEBUG and stderr are the client\'s');
       cniOk(debug.check(conf, target, add.json!));
       cniOk(debug.del(conf, target, add.json!));
       assert.match(readFileSync(join(root, 'daemon.log'), 'utf8'), /tsnet-cni .*exit 0/);

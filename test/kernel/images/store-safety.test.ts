@@ -25,6 +25,7 @@ import { tempName } from '../../../src/storage/temp-name.js';
 import { rootSkip } from '../../helpers/netns.js';
 import { craftTar, gnuTar, type CraftedEntry } from '../../helpers/tree.js';
 import { tsnetRoot } from '../../helpers/image-cli.js';
+import { TSNET_BIN } from '../../helpers/tsnet.js';
 
 /** asNobody — argv run as uid/gid 65534 with no groups; status and output. */
 function asNobody(argv: string[]): { status: number; out: string } {
@@ -168,10 +169,19 @@ describe('image files against other local users', { skip: rootSkip }, () => {
     const victim = join(tmp, 'victim');
     fs.writeFileSync(victim, 'precious');
     fs.symlinkSync(victim, join(shared, 'out.tar'));
-    const r = tsnetRoot(root, ['save', '-o', join(shared, 'out.tar'), 'f:1']);
+    // Traced: the temp file next to out.tar must be made with O_EXCL under a name nobody can
+    // guess (an older tsnet used out.tar.tsnet-PID.tmp, opened without O_EXCL: another user
+    // could plant that name as a symlink to any file and have root write through it).
+    const trace = join(tmp, 'save.strace');
+    const r = spawnSync('strace', ['-f', '-e', 'trace=open,openat,creat', '-o', trace, TSNET_BIN, 'save', '--root', root, '-o', join(shared, 'out.tar'), 'f:1'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
     assert.ok(fs.lstatSync(join(shared, 'out.tar')).isFile());
     assert.deepEqual(fs.readdirSync(shared), ['out.tar'], 'no temp file left');
+    const creates = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes(`"${shared}/`) && l.includes('O_CREAT'));
+    assert.equal(creates.length, 1, creates.join('\n'));
+    assert.match(creates[0]!, /O_EXCL/, 'created exclusively');
+    const name = /"([^"]+)"/.exec(creates[0]!)![1]!.slice(shared.length + 1);
+    assert.match(name, /[0-9a-f]{16}/, `an unpredictable name: ${name}`);
   });
 });

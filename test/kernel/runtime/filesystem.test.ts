@@ -3,7 +3,9 @@
  * (0700) directory; export gives the container's files (changes and deletions included,
  * none of its mounts); commit makes an image whose containers see the changes; cp copies
  * both ways (and as a tar on stdout), keeps a container's symlinks as symlinks, and a
- * symlink a container planted never leads a copy out of it.
+ * symlink a container planted never leads a copy out of it; hostile images whose links
+ * point mount targets (/etc files, volumes, tmpfs, the workdir, /dev, /sys) out of the
+ * rootfs never get tsnet-init to mount or make anything outside it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +26,18 @@ describe('container filesystems from the host', { skip: rootSkip }, () => {
       'echo changed > /etc/motd && rm /bin/vi && mkdir -p /srv/data && echo x > /srv/data/f && ln -s /etc/passwd /srv/link && ln -s / /srv/evil']));
   });
   after(() => h?.cleanup());
+
+  /** image — NAME:test, a busybox rootfs that `change` made hostile, imported. */
+  const image = (name: string, change: (dir: string) => void): string => {
+    const work = h.t.tmpdir();
+    const dir = join(work, name);
+    mkdirSync(dir);
+    busyboxRootfs(dir);
+    change(dir);
+    gnuTar(dir, join(work, `${name}.tar`));
+    ok(h.cli(['import', join(work, `${name}.tar`), `${name}:test`]));
+    return `${name}:test`;
+  };
 
   test('rootfs under a 0700 directory; export has the changes and no mounts', () => {
     assert.equal(statSync(join(h.root, 'containers')).mode & 0o777, 0o700);
@@ -73,15 +87,6 @@ describe('container filesystems from the host', { skip: rootSkip }, () => {
 
   test('a hostile image: /etc/hosts symlinked out of the rootfs lands inside it; a symlinked /proc is refused', () => {
     const escape = `/tmp/tsnet-escape-${process.pid}`;
-    const work = h.t.tmpdir();
-    const image = (name: string, change: (dir: string) => void): void => {
-      const dir = join(work, name);
-      mkdirSync(dir);
-      busyboxRootfs(dir);
-      change(dir);
-      gnuTar(dir, join(work, `${name}.tar`));
-      ok(h.cli(['import', join(work, `${name}.tar`), `${name}:test`]));
-    };
     image('links', (d) => symlinkSync(`/../../../..${escape}`, join(d, 'etc/hosts')));
     const r = ok(h.cli(['run', '--rm', '--network', 'none', 'links:test', 'cat', escape]));
     assert.match(r.stdout, /localhost/, 'the generated hosts file is bound where the link points inside the container');
@@ -91,5 +96,34 @@ describe('container filesystems from the host', { skip: rootSkip }, () => {
     assert.equal(bad.status, 125, bad.stderr);
     assert.match(bad.stderr, /^tsnet: error: .*\/proc.*\n$/);
     assert.equal(ok(h.cli(['ps', '-aq'])).stdout.split('\n').filter(Boolean).length, 1, 'only box is left');
+  });
+
+  test('a hostile image: volume, tmpfs and workdir targets linked out of the rootfs land inside it; /dev, /sys, magic links and a file for /etc are refused', () => {
+    const esc = `/tmp/tsnet-escape-${process.pid}`;
+    const vol = h.t.tmpdir();
+    writeFileSync(join(vol, 'f'), 'volume\n');
+    const targets = image('targets', (d) => {
+      symlinkSync(`/../../../..${esc}-vol`, join(d, 'data'));
+      symlinkSync(`../../../..${esc}-tmp`, join(d, 'scratch'));
+      symlinkSync(`/../../..${esc}-wd`, join(d, 'wd'));
+    });
+    const r = ok(h.cli(['run', '--rm', '--network', 'none', '-v', `${vol}:/data`, '--tmpfs', '/scratch', '-w', '/wd', targets, 'sh', '-c',
+      `pwd; cat /data/f; grep -c ' ${esc}-' /proc/self/mountinfo`]));
+    assert.equal(r.stdout, `${esc}-wd\nvolume\n2\n`, 'all three made and mounted inside the container, where the links point there');
+    for (const s of ['vol', 'tmp', 'wd']) assert.ok(!existsSync(`${esc}-${s}`), `nothing made on the host for ${s}`);
+    const refused: Array<[string, (d: string) => void, RegExp]> = [
+      ['devlink', (d) => { rmSync(join(d, 'dev'), { recursive: true }); symlinkSync('/', join(d, 'dev')); }, /\/dev in the container/],
+      ['syslink', (d) => { rmSync(join(d, 'sys'), { recursive: true }); symlinkSync('/etc', join(d, 'sys')); }, /\/sys in the container/],
+      ['magic', (d) => symlinkSync('/proc/self/root/etc/shadow', join(d, 'etc/hosts')), /\/etc\/hosts in the container/],
+      ['etcfile', (d) => { rmSync(join(d, 'etc'), { recursive: true }); writeFileSync(join(d, 'etc'), 'not a dir\n'); }, /\/etc\/\S+ in the container.*Not a directory/],
+    ];
+    for (const [name, change, msg] of refused) {
+      const bad = h.cli(['run', '--rm', '--network', 'none', image(name, change), 'true']);
+      assert.equal(bad.status, 125, `${name}: ${bad.stderr}`);
+      assert.match(bad.stderr, msg);
+      assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1, `${name}: one line`);
+    }
+    assert.equal(ok(h.cli(['ps', '-aq'])).stdout.split('\n').filter(Boolean).length, 1, 'only box is left');
+    assert.deepEqual(h.leftovers().filter((l) => !l.startsWith('container dir')), []);
   });
 });

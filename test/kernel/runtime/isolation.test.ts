@@ -4,12 +4,13 @@
  * container's cgroups, the container sees none of the host's mounts, cannot remount /sys
  * read-write, lacks capabilities it was not given (and has those --cap-add gives), runs
  * with no_new_privs, as -u's user, read-only with --read-only; volumes, --add-host, --dns;
- * exec, logs and top of a running container; and -it is a real terminal whose window size
- * follows the caller's.
+ * exec, logs and top of a running container; start -a, kill -s, logs --tail/-f, SIGTERM
+ * forwarded by a foreground run; and run -it and exec -it are real terminals whose window
+ * size follows the caller's.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootSkip } from '../../helpers/netns';
@@ -56,6 +57,19 @@ sys.exit(os.WEXITSTATUS(st))
 
 describe('container isolation, limits and tools', { skip: rootSkip }, () => {
   let h: ContainerHost;
+
+  /** outputUntil — tsnet ARGS in the host netns until its stdout has `marker`, then `signal` to it: its output, exit status, and whether it was still running. */
+  const outputUntil = async (args: string[], marker: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ out: string; status: number | null; running: boolean }> => {
+    const child = spawn('ip', ['netns', 'exec', h.host, TSNET_BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))); // after its output
+    for (let i = 0; i < 200 && !out.includes(marker) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+    const running = child.exitCode === null;
+    child.kill(signal);
+    const status = await exited;
+    return { out, status, running };
+  };
   before(() => { h = new ContainerHost('ip-netns-exec'); });
   after(() => h?.cleanup());
 
@@ -129,6 +143,23 @@ describe('container isolation, limits and tools', { skip: rootSkip }, () => {
     assert.equal(bad.stderr.trim().split('\n').length, 1);
   });
 
+  test('--env-file, --entrypoint, --ulimit, --shm-size, --dns-search, --dns-option, --mac-address', () => {
+    const envFile = join(h.t.tmpdir(), 'env');
+    // NODE_OPTIONS is the container's: Node 20 would apply it to tsnet itself (nodejs/node#54232) and fail to start.
+    writeFileSync(envFile, '# a comment\nFROM_FILE=two words\n\nOVERRIDDEN=file\nNODE_OPTIONS=--require /no/such/tsnet-test-module.js\n');
+    const r = ok(h.cli(['run', '--rm', '--env-file', envFile, '-e', 'OVERRIDDEN=flag', '--entrypoint', '/bin/sh', '--ulimit', 'nofile=100:200',
+      '--shm-size', '8m', '--dns', '9.9.9.9', '--dns-search', 'lab.example', '--dns-option', 'ndots:2', '--mac-address', '02:42:ac:11:99:01', 'busybox', '-c',
+      'echo "$FROM_FILE/$OVERRIDDEN/$NODE_OPTIONS"; ulimit -n; ulimit -Hn; df -k /dev/shm | tail -1; cat /etc/resolv.conf; cat /sys/class/net/eth0/address']));
+    const [env, soft, hard, shm, ...rest] = r.stdout.split('\n');
+    assert.equal(env, 'two words/flag/--require /no/such/tsnet-test-module.js');
+    assert.deepEqual([soft, hard], ['100', '200']);
+    assert.match(shm!, /^shm\s+8192\s/);
+    assert.equal(rest.join('\n'), 'nameserver 9.9.9.9\nsearch lab.example\noptions ndots:2\n02:42:ac:11:99:01\n');
+    const none = h.cli(['run', '--rm', '--env-file', '/no/such/file', 'busybox', 'true']);
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /^tsnet: error: --env-file \/no\/such\/file: no such file\n$/);
+  });
+
   test('exec, logs and top of a running container; exec\'s status', () => {
     ok(h.cli(['run', '-d', '--name', 'talker', '--network', 'none', 'busybox', 'sh', '-c', 'echo first; echo oops >&2; sleep 600']));
     assert.equal(ok(h.cli(['exec', 'talker', 'hostname'])).stdout.length, 13);
@@ -143,6 +174,27 @@ describe('container isolation, limits and tools', { skip: rootSkip }, () => {
     ok(h.cli(['rm', '-f', 'talker']));
   });
 
+  test('create + start -a, kill -s, logs --tail and -f, and a foreground run forwards SIGTERM', async () => {
+    ok(h.cli(['create', '--name', 'later', '--network', 'none', 'busybox', 'sh', '-c', 'echo from-create; exit 4']));
+    const attached = h.cli(['start', '-a', 'later']);
+    assert.deepEqual([attached.status, attached.stdout], [4, 'from-create\n']);
+    ok(h.cli(['run', '-d', '--name', 'trapper', '--network', 'none', 'busybox', 'sh', '-c', 'trap "echo usr1; exit 9" USR1; echo one; echo two; sleep 1; echo three; sleep 600 & wait']));
+    const follow = await outputUntil(['logs', '--root', h.root, '-f', 'trapper'], 'three\n');
+    assert.equal(follow.out, 'one\ntwo\nthree\n', '-f prints what comes after it started');
+    assert.ok(follow.running, '-f keeps following a running container');
+    ok(h.cli(['kill', '-s', 'USR1', 'trapper']));
+    assert.equal(ok(h.cli(['wait', 'trapper'])).stdout, '9\n');
+    assert.equal(ok(h.cli(['logs', '--tail', '2', 'trapper'])).stdout, 'three\nusr1\n');
+    assert.equal(ok(h.cli(['logs', '-f', 'trapper'])).stdout, 'one\ntwo\nthree\nusr1\n', '-f of a stopped container ends');
+    ok(h.cli(['rm', 'later', 'trapper']));
+
+    // `ip netns exec` and bin/tsnet exec: the pid signalled is tsnet's own Node process.
+    const fg = await outputUntil(['run', '--root', h.root, '--rm', '--network', 'none', 'busybox', 'sh', '-c',
+      'trap "echo got TERM; exit 5" TERM; echo ready; sleep 600 & wait'], 'ready\n', 'SIGTERM');
+    assert.deepEqual([fg.status, fg.out, fg.running], [5, 'ready\ngot TERM\n', true]);
+    assert.equal(ok(h.cli(['ps', '-aq'])).stdout, '');
+  });
+
   test('-it is a real terminal: /dev/pts/0, the caller\'s window size, resized, exit status', () => {
     const r = spawnSync('python3', ['-c', PTY_DRIVER, 'ip', 'netns', 'exec', h.host, TSNET_BIN, 'run', '--root', h.root, '-it', '--rm', '--network', 'none', 'busybox', 'sh'],
       { encoding: 'utf8', timeout: 30000 });
@@ -150,5 +202,12 @@ describe('container isolation, limits and tools', { skip: rootSkip }, () => {
     assert.match(r.stdout, /40 100\r\n\/dev\/pts\/0/);
     assert.match(r.stdout, /30 90/);
     assert.equal(ok(h.cli(['ps', '-aq'])).stdout, '');
+    ok(h.cli(['run', '-d', '--name', 'shell', '--network', 'none', 'busybox', 'sleep', '600']));
+    const e = spawnSync('python3', ['-c', PTY_DRIVER, 'ip', 'netns', 'exec', h.host, TSNET_BIN, 'exec', '--root', h.root, '-it', 'shell', 'sh'],
+      { encoding: 'utf8', timeout: 30000 });
+    assert.equal(e.status, 7, e.stdout + e.stderr);
+    assert.match(e.stdout, /40 100\r\n\/dev\/pts\/\d+/, 'exec -it: a terminal of the caller\'s size');
+    assert.match(e.stdout, /30 90/);
+    ok(h.cli(['rm', '-f', 'shell']));
   });
 });

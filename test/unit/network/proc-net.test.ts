@@ -16,13 +16,13 @@ const tcp6 = `${HEAD
 `;
 
 test('listening TCP sockets: IPv4, dual-stack [::] as any, v4-mapped; not connections or IPv6-only', () => {
-  assert.deepEqual(boundSockets(tcp, 'tcp'), [{ ip: '127.0.0.1', port: 8080 }, { ip: '0.0.0.0', port: 9090 }]);
-  assert.deepEqual(boundSockets(tcp6, 'tcp'), [{ ip: '0.0.0.0', port: 9090 }, { ip: '10.250.0.1', port: 3000 }]);
+  assert.deepEqual(boundSockets(tcp, 'tcp'), [{ ip: '127.0.0.1', port: 8080, inode: 1 }, { ip: '0.0.0.0', port: 9090, inode: 2 }]);
+  assert.deepEqual(boundSockets(tcp6, 'tcp'), [{ ip: '0.0.0.0', port: 9090, inode: 4 }, { ip: '10.250.0.1', port: 3000, inode: 5 }]);
 });
 
 test('UDP: every bound socket holds its port', () => {
   const udp = `${HEAD}  10: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 7 2 0\n`;
-  assert.deepEqual(boundSockets(udp, 'udp'), [{ ip: '0.0.0.0', port: 5353 }]);
+  assert.deepEqual(boundSockets(udp, 'udp'), [{ ip: '0.0.0.0', port: 5353, inode: 7 }]);
   assert.deepEqual(boundSockets(HEAD, 'udp'), []);
 });
 
