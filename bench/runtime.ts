@@ -17,8 +17,10 @@
  * kernel frees namespaces asynchronously); medians reported.
  *
  * `--leaks [N]`: N (200) `tsnet run --rm -p 80 --network NET` cycles on a user-created
- * network (embedded DNS on, its keeper kept up by one long-running container), and the growth of mounts, cgroups, netns, links, rules, open
- * fds of tsnet processes and rows between before and after — every figure should be 0.
+ * network (embedded DNS on, its keeper kept up by one long-running container), and the
+ * growth of mounts under the root, netns pins, cgroups and the processes in them, links and
+ * rules of the host netns, the lease keeper's open fds and rows between before and after —
+ * every figure should be 0. Only what this root makes is counted: the machine is shared.
  *
  * Usage: npm run build && node dist/bench/runtime.js [--reps N] [--json] [--leaks [N]]
  */
@@ -216,11 +218,20 @@ function counts(setup: Setup): Record<string, number> {
     const d = join('/sys/fs/cgroup', h, 'tsnet', rootId);
     return n + (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).length : 0);
   }, 0);
+  // This runs in a private mount namespace: other tenants' new mounts never show in its
+  // mountinfo (their removals can), so mounts under the root and netns pins seen here are ours.
+  const points = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '');
+  const procs = fs.readdirSync('/sys/fs/cgroup').reduce((n, h) => {
+    const d = join('/sys/fs/cgroup', h, 'tsnet', rootId);
+    if (!fs.existsSync(d)) return n;
+    const ids = fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory());
+    return Math.max(n, ids.reduce((k, e) => k + fs.readFileSync(join(d, e.name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).length, 0));
+  }, 0);
   const out = {
-    mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length,
+    'mounts (root)': points.filter((p) => p.startsWith(`${setup.root}/`)).length,
     cgroups: cg,
-    'netns pins': fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns').filter((n) => n.startsWith('tsnet-') && !n.startsWith('tsnet-t-')).length : 0,
-    'net namespaces': Number(sh(['sh', '-c', 'readlink /proc/[0-9]*/ns/net 2>/dev/null | sort -u | wc -l']).trim()) || 0,
+    'netns pins': points.filter((p) => p.startsWith('/run/netns/tsnet-') && !p.startsWith('/run/netns/tsnet-t-')).length,
+    'container procs': procs,
     links: sh(['ip', '-o', 'link']).split('\n').filter(Boolean).length,
     rules: sh(['iptables-save']).split('\n').filter((l) => l.startsWith('-A')).length + sh(['nft', 'list', 'ruleset']).split('\n').length,
     'keeper fds': keeper && fs.existsSync(`/proc/${keeper.pid}/fd`) ? fs.readdirSync(`/proc/${keeper.pid}/fd`).length : 0,

@@ -15,7 +15,7 @@ import type { GlobalOpts } from './output.js';
 export interface RunOpts extends GlobalOpts {
   detach?: boolean; rm?: boolean; interactive?: boolean; tty?: boolean; name?: string; hostname?: string;
   env: string[]; envFile: string[]; workdir?: string; user?: string; volume: string[]; tmpfs: string[];
-  publish: string[]; network?: string; net?: string; ip?: string; macAddress?: string; networkAlias: string[];
+  publish: string[]; network: string[]; net: string[]; ip?: string; macAddress?: string; networkAlias: string[];
   dns: string[]; dnsSearch: string[]; dnsOption: string[]; addHost: string[]; memory?: string; cpus?: string;
   pidsLimit?: string; capAdd: string[]; capDrop: string[]; privileged?: boolean; readOnly?: boolean;
   entrypoint?: string; ulimit: string[]; shmSize?: string;
@@ -36,8 +36,8 @@ export function withRunOptions(cmd: Command): Command {
     .option('-v, --volume <host:ctr[:ro]>', 'bind-mount a host path', many, [])
     .option('--tmpfs <dir[:opts]>', 'mount a tmpfs', many, [])
     .option('-p, --publish <spec>', 'publish a port: [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO]', many, [])
-    .addOption(new Option('--network <mode>', 'bridge (default), host, none, container:NAME or a network name').default(undefined))
-    .addOption(new Option('--net <mode>', 'alias of --network').hideHelp())
+    .addOption(new Option('--network <mode>', 'bridge (default), host, none, container:NAME or a network name (repeat: eth0, eth1, ...)').argParser(many).default([]))
+    .addOption(new Option('--net <mode>', 'alias of --network').argParser(many).default([]).hideHelp())
     .option('--ip <addr>', 'IPv4 address on the (first) network')
     .option('--mac-address <mac>', 'MAC address of eth0')
     .option('--network-alias <name>', 'another name on the network (embedded DNS)', many, [])
@@ -73,14 +73,19 @@ export function specFromOptions(image: string, cmd: string[], o: RunOpts): Conta
     return parseEnvLines(text.split('\n'), (k) => process.env[k], `--env-file ${f}`);
   });
   const env = [...envFiles, ...parseEnvLines(o.env, (k) => process.env[k])];
-  const netText = o.network ?? o.net;
-  const parsed = netText === undefined ? undefined : parseNetworkMode(netText);
-  const mode = parsed?.mode ?? { kind: 'networks' as const };
+  // Several --network flags (Docker 25+): the first is eth0 and takes --ip/--mac-address/--network-alias.
+  const netTexts = [...o.network, ...o.net];
+  const parsed = netTexts.map(parseNetworkMode);
+  const mode = parsed[0]?.mode ?? { kind: 'networks' as const };
+  if (parsed.length > 1 && parsed.some((p) => p.mode.kind !== 'networks')) {
+    throw invalid(`--network ${netTexts.join(' --network ')}: host, none and container:X cannot be combined with other networks`);
+  }
   let networks: NetworkEndpointSpec[] | undefined;
   if (mode.kind === 'networks') {
-    networks = [{ network: parsed?.network ?? 'bridge', ip: o.ip, mac: o.macAddress, aliases: o.networkAlias }];
+    const names = parsed.length > 0 ? parsed.map((p) => p.network!) : ['bridge'];
+    networks = names.map((network, i) => (i === 0 ? { network, ip: o.ip, mac: o.macAddress, aliases: o.networkAlias } : { network }));
   } else if (o.ip !== undefined || o.macAddress !== undefined || o.networkAlias.length > 0) {
-    throw invalid(`--ip, --mac-address and --network-alias need a network; --network ${netText} has none of its own`);
+    throw invalid(`--ip, --mac-address and --network-alias need a network; --network ${netTexts[0]} has none of its own`);
   }
   return {
     image, name: o.name, cmd: cmd.length > 0 ? cmd : undefined,

@@ -23,9 +23,13 @@ const HOSTS_HEADER = [
   'ff02::2\tip6-allrouters',
 ];
 
-/** hostsFile — the standard entries, --add-host entries, then the container's own addresses. */
-export function hostsFile(hostname: string, ownIps: readonly string[], extra: readonly HostEntry[]): string {
-  const lines = [...HOSTS_HEADER, ...extra.map((h) => `${h.ip}\t${h.name}`), ...ownIps.map((ip) => `${ip}\t${hostname}`)];
+/**
+ * hostsFile — the standard entries, --add-host entries, then the container's own addresses
+ * with its hostname and (as podman writes it) its name, when that differs.
+ */
+export function hostsFile(hostname: string, ownIps: readonly string[], extra: readonly HostEntry[], name?: string): string {
+  const names = name && name !== hostname ? `${hostname} ${name}` : hostname;
+  const lines = [...HOSTS_HEADER, ...extra.map((h) => `${h.ip}\t${h.name}`), ...ownIps.map((ip) => `${ip}\t${names}`)];
   return `${lines.join('\n')}\n`;
 }
 

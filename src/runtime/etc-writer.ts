@@ -47,7 +47,7 @@ export function writeEtcFiles(ctx: EngineContext, c: ContainerRecord, cfg: Store
     leaseDns: atts.flatMap((a) => ctx.dhcpLeases.get(a.id)?.lease?.dns ?? []), hostResolv: hostResolvConf(),
   };
   const embedded = usesEmbeddedDns(ctx, c, cfg);
-  const hosts = host ? readOr('/etc/hosts', hostsFile(hostname, [], s.addHosts ?? [])) : hostsFile(hostname, own, s.addHosts ?? []);
+  const hosts = host ? readOr('/etc/hosts', hostsFile(hostname, [], s.addHosts ?? [])) : hostsFile(hostname, own, s.addHosts ?? [], c.name);
   const resolv = host && input.dns.length === 0 ? input.hostResolv : resolvConf(input, embedded);
   fs.writeFileSync(paths.hosts, hosts, { mode: 0o644 });
   fs.writeFileSync(paths.hostname, hostnameFile(hostname), { mode: 0o644 });

@@ -42,7 +42,7 @@ describe('a running container\'s /etc files follow its network', { skip: rootSki
     assert.ok(ip, 'a lease on eth1');
     let files = etc('leased');
     assert.equal(files.resolv, `nameserver ${LEASE_DNS}\n`);
-    assert.match(files.hosts, new RegExp(`^${ip!.replace(/\./g, '\\.')}\\t[0-9a-f]{12}$`, 'm'));
+    assert.match(files.hosts, new RegExp(`^${ip!.replace(/\./g, '\\.')}\\t[0-9a-f]{12} leased$`, 'm'));
     ok(h.cli(['restart', '-t', '0', 'leased']));
     files = etc('leased');
     assert.equal(files.resolv, `nameserver ${LEASE_DNS}\n`, 'the lease is taken again on restart');

@@ -3,12 +3,14 @@
  * killed, network and cgroups freed), the container's process killed (the shim records
  * 137 and its exit hook reconciles), the netns pin lost with /run (gc pins it again), a
  * `tsnet run` killed -9 mid-start (gc undoes it: no netns, veth, cgroup or running row),
- * and bad input (a port taken, a bad memory size) that leaves nothing behind.
+ * a cgroup, mount and directory no container owns (gc removes them), and bad input (a
+ * port taken, a bad memory size) that leaves nothing behind.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { rootSkip, sh } from '../../helpers/netns';
 import { ok, TSNET_BIN } from '../../helpers/tsnet';
 import { ContainerHost } from '../../helpers/containers';
@@ -79,6 +81,24 @@ describe('container faults', { skip: rootSkip }, () => {
     ok(h.cli(['start', 'halfway']));
     assert.equal(view('halfway')!.state, 'running', 'and it starts fine afterwards');
     ok(h.cli(['rm', '-f', 'halfway']));
+  });
+
+  test('gc removes what no container owns: a cgroup, a mount and a directory left under the root', () => {
+    const ghost = 'f'.repeat(64);
+    const cg = `/sys/fs/cgroup/pids/tsnet/${h.rootId()}/${ghost}`;
+    mkdirSync(cg, { recursive: true });
+    const dir = join(h.root, 'containers', ghost);
+    mkdirSync(join(dir, 'view'), { recursive: true });
+    sh(['mount', '-t', 'tmpfs', 'tsnet-test', join(dir, 'view')]); // as a killed export leaves its view
+    const dry = ok(h.cli(['gc', '--dry-run'])).stdout;
+    assert.match(dry, /would removed? leftover cgroup/);
+    assert.ok(existsSync(cg), 'a dry run changes nothing');
+    const gc = ok(h.cli(['gc'])).stdout;
+    assert.match(gc, /removed leftover cgroup .*ffffffff/);
+    assert.match(gc, /unmounted leftover .*\/view/);
+    assert.match(gc, /removed the directory of a container with no record \(ffffffffffff\)/);
+    assert.ok(!existsSync(cg) && !existsSync(dir));
+    assert.deepEqual(h.leftovers(), []);
   });
 
   test('bad input leaves nothing: a taken port, a bad memory size', () => {

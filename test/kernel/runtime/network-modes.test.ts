@@ -1,10 +1,11 @@
 /**
  * Kernel tests of containers' network modes, inside a simulated host with a client namespace
  * wired to it: a busybox httpd published with -p serves a client through the host port;
- * --network container:web shares web's address; named networks and network connect give
- * eth0, eth1 in order and come back on restart, as does what `tsnet attach` added by the
- * container's name (pipework #6); --network host sees the host's links; rm -f takes away
- * the netns, veth, rules and cgroups it made (the firewall back to its snapshot).
+ * --network container:web shares web's address; named networks, several --network flags
+ * and network connect give eth0, eth1 in order and come back on restart, as does what
+ * `tsnet attach` added by the container's name (pipework #6); --network host sees the
+ * host's links; rm -f takes away the netns, veth, rules and cgroups it made (the firewall
+ * back to its snapshot).
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +88,11 @@ describe('container network modes', { skip: rootSkip }, () => {
     assert.equal(addrs('multi')['eth1'], undefined);
     ok(h.cli(['rm', '-f', 'multi']));
     assert.equal(h.cli(['ls', '--json']).stdout.includes('container:multi'), false);
+    const two = ok(h.cli(['run', '--rm', '--network', 'lab2', '--network', 'lab1', 'busybox', 'ip', '-4', '-o', 'addr', 'show'])).stdout;
+    assert.match(two, /eth0\s+inet 10\.62\.0\.\d+\/24[\s\S]*eth1\s+inet 10\.61\.0\.\d+\/24/, `several --network flags: eth0, eth1 in their order: ${two}`);
+    const mixed = h.cli(['run', '--rm', '--network', 'lab1', '--network', 'host', 'busybox', 'true']);
+    assert.equal(mixed.status, 2);
+    assert.match(mixed.stderr, /^tsnet: error: .*cannot be combined with other networks\n$/);
     ok(h.cli(['network', 'rm', 'lab1', 'lab2']));
     assert.deepEqual(h.leftovers(), []);
   });

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { hostsFile, resolvConf, upstreamServers } from '../../../src/runtime/etc-files.js';
 import { encodeRecord, execEntries, runEntries, type RunPlan } from '../../../src/runtime/helper-config.js';
 
-test('hosts: localhost lines, --add-host, then the container\'s own addresses', () => {
+test('hosts: localhost lines, --add-host, then the container\'s own addresses with its hostname and name', () => {
   const text = hostsFile('web', ['172.17.0.2'], [{ name: 'db', ip: '10.0.0.5' }]);
   const lines = text.trimEnd().split('\n');
   assert.equal(lines[0], '127.0.0.1\tlocalhost');
   assert.equal(lines[6], '10.0.0.5\tdb');
   assert.equal(lines[7], '172.17.0.2\tweb');
+  assert.equal(hostsFile('4a1b2c3d4e5f', ['10.0.0.7'], [], 'db').trimEnd().split('\n')[6], '10.0.0.7\t4a1b2c3d4e5f db', 'the container\'s name too');
 });
 
 test('resolv.conf: --dns, else lease DNS, else the host minus loopback, else Google; embedded', () => {
