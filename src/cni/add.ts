@@ -30,6 +30,8 @@ import { cniObject, cniRecords, removeCniRecord } from '../network/cni-records.j
 import type { CniInterface, CniIp, CniResult, CniRoute } from './version.js';
 
 const DEFAULT4 = '0.0.0.0/0';
+/** Default routes: attach sets them (via the network's gateways), so IPAM routes never add them again. */
+const isDefault = (dst: string): boolean => dst === DEFAULT4 || dst === '::/0';
 
 export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResult> {
   const { env, conf } = call;
@@ -117,7 +119,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
 /** wantedNetwork — the subnet the network must have: the config's, or the delegated IPAM's first IPv4 address's. */
 function wantedNetwork(call: CniCall, ipam: CniResult | undefined): Wanted {
   const c = call.conf.ipam;
-  if (c.kind === 'tsnet') return { subnet: c.subnet, gateway: c.gateway };
+  if (c.kind === 'tsnet') return { subnet: c.subnet, gateway: c.gateway, subnet6: c.subnet6, gateway6: c.gateway6 };
   const v4 = ipam?.ips?.find((ip) => !ip.address.includes(':'));
   if (!v4) throw new CniError(CNI_CODE.invalidConfig, 'invalid network configuration', `IPAM plugin ${c.type} gave no IPv4 address (tsnet networks are IPv4 first)`);
   return { subnet: formatCidr(networkOfCidr(parseCidr(v4.address))), gateway: v4.gateway };
@@ -125,7 +127,7 @@ function wantedNetwork(call: CniCall, ipam: CniResult | undefined): Wanted {
 
 function wantsDefault(call: CniCall, ipam: CniResult | undefined): boolean {
   const routes: CniRouteSpec[] = call.conf.ipam.kind === 'tsnet' ? call.conf.ipam.routes : (ipam?.routes ?? []);
-  return call.conf.isGateway || routes.some((r) => r.dst === DEFAULT4);
+  return call.conf.isGateway || routes.some((r) => isDefault(r.dst));
 }
 
 function gatewayOf(network: NetworkRecord, ipam: CniResult | undefined, dst = DEFAULT4): string {
@@ -157,7 +159,7 @@ function extraRoutes(call: CniCall, ipam: CniResult | undefined): () => CniRoute
   return () => {
     const c = call.conf.ipam;
     const all = c.kind === 'tsnet' ? c.routes : (ipam?.routes ?? []);
-    return all.filter((r) => r.dst !== DEFAULT4);
+    return all.filter((r) => !isDefault(r.dst));
   };
 }
 

@@ -20,7 +20,7 @@ export interface BandwidthArg { ingressRate?: number | undefined; ingressBurst?:
 export interface Attachment { containerID: string; ifname: string }
 
 export type IpamConfig =
-  | { kind: 'tsnet'; subnet: string; gateway?: string | undefined; routes: CniRouteSpec[] }
+  | { kind: 'tsnet'; subnet: string; gateway?: string | undefined; subnet6?: string | undefined; gateway6?: string | undefined; routes: CniRouteSpec[] }
   | { kind: 'delegate'; type: string };
 
 export interface CniConfig {
@@ -122,28 +122,44 @@ function ipam(v: unknown): IpamConfig {
   for (const key of ['rangeStart', 'rangeEnd', 'dataDir']) if (v[key] !== undefined) throw unsupported(`ipam.${key} is not supported by ipam type tsnet (give subnet and gateway, or delegate to host-local)`);
   let subnet = optString(v, 'subnet', 'ipam.subnet');
   let gateway = optString(v, 'gateway', 'ipam.gateway');
+  let subnet6 = optString(v, 'subnet6', 'ipam.subnet6');
+  let gateway6 = optString(v, 'gateway6', 'ipam.gateway6');
   const ranges = v['ranges'];
   if (ranges !== undefined) {
-    if (!Array.isArray(ranges) || ranges.length === 0 || !Array.isArray(ranges[0]) || ranges[0].length === 0 || !isObj(ranges[0][0])) {
+    // One range set per family, as podman writes a dual-stack network: [[{v4}], [{v6}]].
+    if (!Array.isArray(ranges) || ranges.length === 0 || ranges.some((set) => !Array.isArray(set) || set.length === 0 || !isObj(set[0]))) {
       throw bad(`ipam.ranges ${show(ranges)} must be a list of lists of {"subnet": CIDR}`);
     }
-    if (ranges.length > 1 || ranges[0].length > 1) throw unsupported(`ipam.ranges ${show(ranges)}: ipam type tsnet takes one range (one subnet per network)`);
-    const r = ranges[0][0] as Obj;
-    for (const key of ['rangeStart', 'rangeEnd']) if (r[key] !== undefined) throw unsupported(`ipam.ranges[0][0].${key} is not supported by ipam type tsnet`);
-    if (subnet !== undefined) throw bad('ipam: give either subnet or ranges, not both');
-    subnet = optString(r, 'subnet', 'ipam.ranges[0][0].subnet');
-    gateway = optString(r, 'gateway', 'ipam.ranges[0][0].gateway') ?? gateway;
+    if (ranges.length > 2 || ranges.some((set) => (set as unknown[]).length > 1)) throw unsupported(`ipam.ranges ${show(ranges)}: ipam type tsnet takes one subnet per family`);
+    if (subnet !== undefined || subnet6 !== undefined) throw bad('ipam: give either subnet/subnet6 or ranges, not both');
+    for (const [i, set] of (ranges as Obj[][]).entries()) {
+      const r = set[0]!;
+      const path = `ipam.ranges[${i}][0]`;
+      for (const key of ['rangeStart', 'rangeEnd']) if (r[key] !== undefined) throw unsupported(`${path}.${key} is not supported by ipam type tsnet`);
+      const s = optString(r, 'subnet', `${path}.subnet`);
+      if (s === undefined) throw bad(`${path} ${show(r)} needs "subnet"`);
+      const family = checked(() => parseCidr(s, `${path}.subnet`), `${path}.subnet`).family;
+      if (family === 4 ? subnet !== undefined : subnet6 !== undefined) throw unsupported(`ipam.ranges ${show(ranges)}: two IPv${family} subnets (one per family)`);
+      if (family === 4) { subnet = s; gateway = optString(r, 'gateway', `${path}.gateway`) ?? gateway; } else { subnet6 = s; gateway6 = optString(r, 'gateway', `${path}.gateway`) ?? gateway6; }
+    }
   }
   subnet ??= 'auto';
   if (subnet !== 'auto') {
     const c = checked(() => parseCidr(subnet!, 'ipam subnet'), 'ipam.subnet');
-    if (c.family !== 4) throw unsupported(`ipam subnet ${show(subnet)}: ipam type tsnet gives IPv4 subnets (delegate IPv6 to host-local)`);
+    if (c.family !== 4) throw bad(`ipam.subnet ${show(subnet)} is not IPv4 (give IPv6 as subnet6)`);
+  }
+  if (subnet6 !== undefined && subnet6 !== 'auto' && checked(() => parseCidr(subnet6!, 'ipam subnet6'), 'ipam.subnet6').family !== 6) {
+    throw bad(`ipam.subnet6 ${show(subnet6)} is not IPv6`);
   }
   if (gateway !== undefined) {
     if (subnet === 'auto') throw bad(`ipam.gateway ${show(gateway)} needs an explicit subnet`);
     checked(() => parseIp(gateway!, 'ipam gateway'), 'ipam.gateway');
   }
-  return { kind: 'tsnet', subnet, gateway, routes: routes(v['routes'], 'ipam.routes') };
+  if (gateway6 !== undefined) {
+    if (subnet6 === undefined || subnet6 === 'auto') throw bad(`ipam.gateway6 ${show(gateway6)} needs an explicit IPv6 subnet`);
+    checked(() => parseIp(gateway6!, 'ipam gateway6'), 'ipam.gateway6');
+  }
+  return { kind: 'tsnet', subnet, gateway, subnet6, gateway6, routes: routes(v['routes'], 'ipam.routes') };
 }
 
 function dnsOf(conf: Obj, rt: Obj): CniDns {

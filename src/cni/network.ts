@@ -15,6 +15,9 @@ import type { CniConfig } from './config.js';
 export interface Wanted {
   subnet: string;
   gateway?: string | undefined;
+  /** Dual stack: "auto" (a /64 of the root's ULA /48) or an IPv6 CIDR. */
+  subnet6?: string | undefined;
+  gateway6?: string | undefined;
 }
 
 /** ensureNetwork — the network, created under the host lock when missing (a parallel ADD may win: then it is used). */
@@ -28,6 +31,7 @@ export async function ensureNetwork(ctx: EngineContext, conf: CniConfig, wanted:
     if (now) return compatible(now, conf, wanted);
     const { network } = await createNetwork(ctx, {
       name: conf.network, subnet: wanted.subnet, gateway: wanted.gateway, bridge: conf.bridge, mtu: conf.mtu, ipMasq: conf.ipMasq,
+      ipv6: wanted.subnet6 !== undefined, subnet6: wanted.subnet6, gateway6: wanted.gateway6,
     });
     return network!;
   });
@@ -46,6 +50,8 @@ function compatible(n: NetworkRecord, conf: CniConfig, wanted: Wanted): NetworkR
   if (conf.bridge !== undefined && conf.bridge !== n.bridge) differs('bridge', conf.bridge, n.bridge);
   if (wanted.subnet !== 'auto' && canonical(wanted.subnet) !== canonical(n.subnet)) differs('subnet', wanted.subnet, n.subnet);
   if (wanted.gateway !== undefined && wanted.gateway !== n.gateway) differs('gateway', wanted.gateway, n.gateway);
+  if (wanted.subnet6 !== undefined && n.subnet6 === null) differs('subnet6', wanted.subnet6, null);
+  if (wanted.subnet6 !== undefined && wanted.subnet6 !== 'auto' && canonical(wanted.subnet6) !== canonical(n.subnet6!)) differs('subnet6', wanted.subnet6, n.subnet6);
   if (conf.mtu !== undefined && conf.mtu !== n.mtu) differs('mtu', conf.mtu, n.mtu);
   if (conf.ipMasq !== undefined && conf.ipMasq !== n.ipMasq) differs('ipMasq', conf.ipMasq, n.ipMasq);
   return n;

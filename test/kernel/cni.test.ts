@@ -88,12 +88,13 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     assert.deepEqual(tsnetLinks(host), []);
   });
 
-  test('CHECK reports what changed; DEL with the netns gone cleans the host side', () => {
+  test('ADD again answers the same; CHECK reports what changed; DEL with the netns gone cleans the host side', () => {
     const { host, rt } = setup('c');
     const conf = list('1.0.0', 'cnet', { ipam: { type: 'tsnet', subnet: '10.82.0.0/24' } });
     const g = t.make('c1');
     const target: Target = { containerId: ID('c1'), netns: `/run/netns/${g}`, ifname: 'eth0' };
     const r = cniOk(rt.add(conf, target)).json!;
+    assert.deepEqual(cniOk(rt.add(conf, target), 'ADD again (a runtime retrying)').json, r, 'a repeated ADD answers the same result');
     sh(['ip', '-n', g, 'route', 'del', 'default']);
     const bad = rt.check(conf, target, r);
     assert.equal(bad.status, 1);
@@ -184,7 +185,23 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     assert.deepEqual(tsnetLinks(host), []);
   });
 
-  test('delegated IPAM: host-local gives the address, DEL releases its lease', () => {
+  test('dual stack: podman-style ranges (IPv4 and IPv6) give both addresses and default routes', () => {
+    const { host, root, rt } = setup('6');
+    const conf = list('1.0.0', 'net6', { ipam: { type: 'tsnet', ranges: [[{ subnet: '10.78.0.0/24' }], [{ subnet: 'fd00:78::/64' }]], routes: [{ dst: '0.0.0.0/0' }, { dst: '::/0' }] } });
+    const g = t.make('61');
+    const target: Target = { containerId: ID('61'), netns: `/run/netns/${g}`, ifname: 'eth0' };
+    const r = cniOk(rt.add(conf, target)).json!;
+    assert.deepEqual((r['ips'] as Array<{ address: string; gateway: string }>).map((x) => [x.address, x.gateway]), [['10.78.0.2/24', '10.78.0.1'], ['fd00:78::2/64', 'fd00:78::1']]);
+    assert.deepEqual(r['routes'], [{ dst: '0.0.0.0/0', gw: '10.78.0.1' }, { dst: '::/0', gw: 'fd00:78::1' }]);
+    assert.match(sh(['ip', '-n', g, '-6', 'route', 'show', 'default']), /via fd00:78::1 dev eth0/);
+    const nets = JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<{ subnet6: string }>;
+    assert.equal(nets[0]!.subnet6, 'fd00:78::/64');
+    cniOk(rt.check(conf, target, r));
+    cniOk(rt.del(conf, target, r));
+    assert.deepEqual(tsnetLinks(host), []);
+  });
+
+  test('delegated IPAM: host-local gives the address, DEL releases its lease; static too', () => {
     const { host, root, rt } = setup('d');
     const dataDir = join(root, 'host-local');
     const conf = list('1.0.0', 'dnet', { ipam: { type: 'host-local', ranges: [[{ subnet: '10.84.0.0/24', gateway: '10.84.0.1' }]], routes: [{ dst: '0.0.0.0/0' }], dataDir } });
@@ -198,6 +215,12 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
     cniOk(rt.check(conf, target, r));
     cniOk(rt.del(conf, target, r));
     assert.ok(!existsSync(join(dataDir, 'dnet', '10.84.0.2')), 'DEL released it');
+    // The static IPAM plugin, same path: its address on the same network.
+    const stat = list('1.0.0', 'dnet', { ipam: { type: 'static', addresses: [{ address: '10.84.0.50/24', gateway: '10.84.0.1' }], routes: [{ dst: '0.0.0.0/0' }] } });
+    const rs = cniOk(rt.add(stat, target)).json!;
+    assert.equal((rs['ips'] as Array<{ address: string }>)[0]!.address, '10.84.0.50/24');
+    assert.ok(ping(g, '10.84.0.1'));
+    cniOk(rt.del(stat, target, rs));
     assert.deepEqual(tsnetLinks(host), []);
   });
 

@@ -80,8 +80,10 @@ describe('config', () => {
     const c = conf({ bridge: 'tsbr0', mtu: 1400, hairpinMode: true, ipam: { type: 'tsnet', ranges: [[{ subnet: '10.9.0.0/24', gateway: '10.9.0.254' }]], routes: [{ dst: '10.10.0.0/16' }] } });
     assert.equal(c.isGateway, true);
     assert.equal(c.network, 'net1');
-    assert.deepEqual(c.ipam, { kind: 'tsnet', subnet: '10.9.0.0/24', gateway: '10.9.0.254', routes: [{ dst: '10.10.0.0/16', gw: undefined }] });
+    assert.deepEqual(c.ipam, { kind: 'tsnet', subnet: '10.9.0.0/24', gateway: '10.9.0.254', subnet6: undefined, gateway6: undefined, routes: [{ dst: '10.10.0.0/16', gw: undefined }] });
     assert.deepEqual(conf({ ipam: { type: 'host-local', ranges: [] } }).ipam, { kind: 'delegate', type: 'host-local' });
+    const dual = conf({ ipam: { type: 'tsnet', ranges: [[{ subnet: '10.9.0.0/24' }], [{ subnet: 'fd00:9::/64', gateway: 'fd00:9::1' }]] } }).ipam;
+    assert.deepEqual(dual, { kind: 'tsnet', subnet: '10.9.0.0/24', gateway: undefined, subnet6: 'fd00:9::/64', gateway6: 'fd00:9::1', routes: [] });
   });
   test('capability arguments', () => {
     const c = conf({ runtimeConfig: { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'UDP', hostIP: '' }], mac: '02:AA:bb:cc:dd:ee', ips: ['10.9.0.5'], dns: { servers: ['1.1.1.1'] } } });
@@ -95,8 +97,9 @@ describe('config', () => {
     code(() => conf({ name: 'bad name' }), 7, /name "bad name"/);
     code(() => conf({ isGateway: 'yes' }), 7, /isGateway "yes"/);
     code(() => conf({ mac: '01:00:5e:00:00:01' }), 7, /multicast/);
-    code(() => conf({ ipam: { type: 'tsnet', subnet: 'fd00::/64' } }), 2, /IPv4/);
-    code(() => conf({ ipam: { type: 'tsnet', ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.1.0.0/24' }]] } }), 2, /one range/);
+    code(() => conf({ ipam: { type: 'tsnet', subnet: 'fd00::/64' } }), 7, /give IPv6 as subnet6/);
+    code(() => conf({ ipam: { type: 'tsnet', ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.1.0.0/24' }]] } }), 2, /two IPv4 subnets/);
+    code(() => conf({ ipam: { type: 'tsnet', ranges: [[{ subnet: '10.0.0.0/24' }, { subnet: '10.1.0.0/24' }]] } }), 2, /one subnet per family/);
     code(() => conf({ ipam: { type: 'tsnet', gateway: '10.0.0.1' } }), 7, /needs an explicit subnet/);
     code(() => conf({ root: 'relative' }), 7, /root "relative"/);
     code(() => conf({ runtimeConfig: { bandwidth: { ingressRate: 100000 } } }), 7, /ingressRate and ingressBurst/);
