@@ -23,7 +23,7 @@ async function refreshContainerEtc(ctx: EngineContext, guest: GuestRef): Promise
 
 export function registerAttachCommands(program: Command): void {
   withGlobals(program.command('attach'))
-    .usage('[options] HOSTIF GUEST IPSPEC [MAC][@VLAN]  |  NETWORK GUEST  |  --wait [-i CTRIF]')
+    .usage('[options] HOSTIF GUEST IPSPEC [MAC][@VLAN] | NETWORK GUEST')
     .description('add an interface to a guest (pipework grammar)')
     .argument('[args...]', 'HOSTIF GUEST IPSPEC [MAC][@VLAN]')
     .option('-i <ctrif>', 'interface name inside the guest', 'eth1')
@@ -34,24 +34,28 @@ export function registerAttachCommands(program: Command): void {
     .option('--timeout <seconds>', 'with --wait: give up after this long (default: wait forever)')
     .option('--dry-run', 'print the plan, change nothing')
     .addHelpText('after', `
-HOSTIF   a bridge (created when missing if named br*), a NIC (→ macvlan), mac:<MAC>,
-         or a tsnet network (then IPSPEC may be left out: the next free address is taken)
-GUEST    a netns name, a PID or pid:N, or a netns path (/proc/N/ns/net, /run/netns/x)
-IPSPEC   ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp[:OPTS] (lease kept by the keeper;
-         OPTS: -f,timeout=S,hostname=NAME,client-id=TEXT,request=N+N, or udhcpc arguments)
-         pipework's udhcpc[-f] dhclient[-f] dhcpcd[-f] [:ARGS] are served by the same
-         built-in client (no program needed; the lease is always kept); ARGS such as
-         -x hostname:NAME, -h NAME, -T S are read, others are refused
-MAC      aa:bb:cc:dd:ee:ff or U:<string> (stable MAC from a string); @VLAN as 1-4094
+HOSTIF  a bridge (created when missing if named br*), a NIC (then a macvlan),
+        mac:<MAC>, or a tsnet network (then IPSPEC may be left out: the next
+        free address is taken)
+GUEST   a netns name, a PID or pid:N, or a netns path (/proc/N/ns/net)
+IPSPEC  ip/len[,ip/len...][@gateway] | 0/0 (no address) | dhcp[:OPTS]
+        (lease kept by the keeper; OPTS: -f,timeout=S,hostname=NAME,
+        client-id=TEXT,request=N+N, or udhcpc arguments). pipework's
+        udhcpc[-f], dhclient[-f], dhcpcd[-f] [:ARGS] get the same built-in
+        client (no program needed, the lease is always kept); ARGS such as
+        -x hostname:NAME, -h NAME, -T S are read, others refused
+MAC     aa:bb:cc:dd:ee:ff or U:<string> (pipework's stable MAC from a
+        string); @VLAN as 1-4094
 
 Examples:
   tsnet attach br0 web 192.168.115.10/24@192.168.115.2
   tsnet attach -i eth2 br1 pid:4242 10.1.0.5/24,fd00:1::5/64 U:web-1
   tsnet attach -a 6 br0 web fd00::10/64@fd00::1
-  tsnet attach eth0 web 192.168.1.50/24@192.168.1.1          # macvlan on eth0
-  tsnet attach lab web                                        # next free address of network lab
-  tsnet attach br0 web dhcp:hostname=web,timeout=10           # DHCP, renewed until detach
-  tsnet attach --wait -i eth1                                 # inside the container`)
+  tsnet attach eth0 web 192.168.1.50/24@192.168.1.1   # macvlan on eth0
+  tsnet attach lab web                 # next free address of network lab
+  tsnet attach br0 web dhcp:hostname=web,timeout=10   # renewed until detach
+  tsnet attach br0 web udhcpc-f        # pipework's form, same client
+  tsnet attach --wait -i eth1          # inside the container`)
     .action(async (args: string[], _opts: AttachOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AttachOpts>();
       if (opts.wait) {

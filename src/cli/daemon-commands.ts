@@ -21,7 +21,7 @@ export function registerDaemonCommands(program: Command): void {
     .description('run the daemon in the foreground until SIGTERM (the default)')
     .option('--socket <path>', 'unix socket to listen on (default /run/tsnet/<root-tag>.sock)')
     .option('--log <file>', 'log file (default <root>/daemon.log; SIGHUP reopens it)')
-    .addHelpText('after', '\nExamples:\n  tsnet daemon &\n  systemctl enable --now tsnet.socket     (contrib/tsnet.socket, contrib/tsnet.service)')
+    .addHelpText('after', '\nExamples:\n  tsnet daemon &\n  systemctl enable --now tsnet.socket   # contrib/tsnet.{socket,service}')
     .action(async (_opts: DaemonOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DaemonOpts>();
       const { Daemon } = load.daemon();

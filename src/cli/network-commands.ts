@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
+import { forEachArgument } from './multi.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
@@ -89,7 +90,7 @@ export function registerNetworkCommands(program: Command): void {
     .option('--dhcp-dns <ip>', 'with --dhcp-server: DNS server to announce (repeatable)', collect)
     .option('--dhcp-host <mac=ip>', 'with --dhcp-server: always give this MAC this address (repeatable)', collect)
     .option('--dry-run', 'print the plan, change nothing')
-    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create dl --subnet 10.50.0.0/24 --dhcp-server --dhcp-range 10.50.0.100-10.50.0.199 --lease 1h\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
+    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create dl --subnet 10.50.0.0/24 --dhcp-server \\\n      --dhcp-range 10.50.0.100-10.50.0.199 --lease 1h\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
       const mtu = parseMtu(opts.mtu);
@@ -179,16 +180,11 @@ export function registerNetworkCommands(program: Command): void {
   withGlobals(network.command('rm'))
     .description('remove networks (refused while anything is attached)')
     .argument('<names...>', 'network names')
-    .addHelpText('after', '\nExample:\n  tsnet network rm lab')
+    .addHelpText('after', '\nExamples:\n  tsnet network rm lab\n  tsnet network rm a2 a3   # tries both; exit status of the first failure')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { removeNetwork } = load.network();
-      const removed = await withContext(opts, async (ctx) => {
-        const out: NetworkRecord[] = [];
-        for (const n of names) out.push(await removeNetwork(ctx, n));
-        return out;
-      });
-      printResult(opts, removed, removed.map((n) => `removed network ${n.name}`));
+      await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n), (_n, r) => `removed network ${r.name}`));
     });
 }
 

@@ -8,6 +8,7 @@ import { load } from './load.js';
 import { printResult } from './output.js';
 import { progressRenderer } from './progress.js';
 import { withImageGlobals, withImages, type ImageOpts } from './image-commands.js';
+import { withGlobals } from './globals.js';
 
 interface TransferOpts extends ImageOpts { insecure?: boolean; quiet?: boolean }
 interface LoginOpts extends ImageOpts { username?: string; password?: string; passwordStdin?: boolean; insecure?: boolean }
@@ -45,7 +46,7 @@ export function registerRegistryCommands(program: Command): void {
       printResult(opts, r, opts.quiet ? r.digest : `${r.reference}: digest: ${r.digest} (${r.uploaded} uploaded, ${r.mounted} mounted, ${r.existed} already there)`);
     });
 
-  withImageGlobals(program.command('login'))
+  withGlobals(program.command('login')) // credentials only: no --storage-driver
     .description('check and store credentials for a registry (ROOT/auth.json, mode 0600)')
     .argument('<registry>', 'registry host[:port]')
     .requiredOption('-u, --username <user>', 'user name')
@@ -66,7 +67,7 @@ export function registerRegistryCommands(program: Command): void {
       printResult(opts, { registry }, 'Login Succeeded');
     });
 
-  withImageGlobals(program.command('logout'))
+  withGlobals(program.command('logout'))
     .description('forget the stored credentials for a registry')
     .argument('<registry>', 'registry host[:port]')
     .addHelpText('after', '\nExample:\n  tsnet logout 127.0.0.1:5000')

@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'ETIMEOUT' // waited and gave up
   | 'EFAULT_INJECTED' // TSNET_FAULT test hook fired
   | 'EINTERRUPTED' // SIGINT/SIGTERM/SIGHUP arrived mid-operation; it was rolled back
+  | 'EUSAGE' // the command line itself: unknown command or option, missing argument
+  | 'EPEER' // a network peer failed: registry unreachable or refusing, no DHCP server answering
+  | 'EPERM' // tsnet needs root (or a capability) for this
   | 'EINTERNAL';
 
 const EXIT_STATUS: Record<ErrorCode, number> = {
@@ -27,8 +30,31 @@ const EXIT_STATUS: Record<ErrorCode, number> = {
   ETIMEOUT: 8,
   EFAULT_INJECTED: 9,
   EINTERRUPTED: 130, // the CLI exits 128+signal (core/interrupt.ts); 130 is SIGINT's
+  EUSAGE: 2,
+  EPEER: 10,
+  EPERM: 11,
   EINTERNAL: 1,
 };
+
+/**
+ * EXIT_CODES — the exit statuses by class, as `tsnet help exit-codes`, the man page and
+ * the README list them. Same order as the statuses.
+ */
+export const EXIT_CODES: ReadonlyArray<[number, string, string]> = [
+  [0, '', 'success (also: nothing to do, already done)'],
+  [1, 'EINTERNAL', 'internal error (a bug: run with --debug and report it)'],
+  [2, 'EINVAL, EUSAGE', 'bad input or command line; nothing was changed'],
+  [3, 'ENOTFOUND', 'a guest, interface, network, image or record does not exist'],
+  [4, 'ECONFLICT', 'something else already holds the name, address or interface'],
+  [5, 'EUNSUPPORTED', 'this kernel or machine lacks a feature'],
+  [6, 'EKERNEL, EEXEC', 'the kernel or a helper program refused'],
+  [7, 'ESTATE', 'the state database or --root is unusable'],
+  [8, 'ETIMEOUT', 'waited and gave up'],
+  [9, 'EFAULT_INJECTED', 'a TSNET_FAULT test hook fired (tests only)'],
+  [10, 'EPEER', 'a network peer failed (registry, DHCP server)'],
+  [11, 'EPERM', 'needs root'],
+  [130, 'EINTERRUPTED', 'interrupted (128+signal); the operation was rolled back'],
+];
 
 export class TsnetError extends Error {
   readonly code: ErrorCode;

@@ -23,6 +23,17 @@ export const SOCK_CLOEXEC = 0o2000000;
 
 let libc: Libc | undefined;
 
+/**
+ * closeInBackground — close(fd) on one of koffi's worker threads. Closing a packet socket
+ * waits for an RCU grace period (packet_release calls synchronize_net: ~11 ms here), which
+ * the caller has no need to wait for; in the daemon it would stall every other request.
+ * The fd must not be used afterwards.
+ */
+export function closeInBackground(fd: number): void {
+  const close = loadLibc().close as unknown as { async: (fd: number, done: (err: unknown) => void) => void };
+  close.async(fd, () => undefined);
+}
+
 export function loadLibc(): Libc {
   libc ??= bindLibc<LibcFns>({
     socket: 'int socket(int domain, int type, int protocol)',

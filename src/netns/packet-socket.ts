@@ -7,7 +7,7 @@
 import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from './in-netns.js';
-import { loadLibc } from './libc.js';
+import { closeInBackground, loadLibc } from './libc.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
@@ -51,14 +51,17 @@ export class FrameSender {
     }
   }
 
-  /** close — pays the grace period, once. */
+  /** close — the grace period is paid on a worker thread, not by the caller. */
   close(): void {
-    if (this.fd !== undefined) loadLibc().close(this.fd);
+    if (this.fd !== undefined) closeInBackground(this.fd);
     this.fd = undefined;
   }
 }
 
-/** sendFrame — one frame out of ifindex in netns (or here), on a socket of its own. */
+/**
+ * sendFrame — one frame out of ifindex in netns (or here), on a socket of its own (a guest's
+ * netns differs from one attach to the next, and a socket kept open would keep it alive).
+ */
 export function sendFrame(ifindex: number, protocol: number, frame: Buffer, netns?: NetnsRef): void {
   const sender = new FrameSender(netns);
   try {

@@ -86,17 +86,20 @@ export function decodeHeader(b: Buffer): TarHeader {
   let type = TYPES[flag] ?? (`unknown (${JSON.stringify(flag)})` as TarType);
   // Pre-POSIX tars ("\0" type) mark directories with a trailing slash only.
   if (flag === '\0' && name.endsWith('/')) type = 'directory';
-  const h: TarHeader = {
-    name, type,
-    mode: numeric(b, 100, 8), uid: numeric(b, 108, 8), gid: numeric(b, 116, 8),
-    size: numeric(b, 124, 12), mtime: new Date(numeric(b, 136, 12) * 1000),
-    linkname: b[157] === 0 ? null : cString(b, 157, 100),
+  const fields = {
+    mode: numeric(b, 100, 8), uid: numeric(b, 108, 8), gid: numeric(b, 116, 8), size: numeric(b, 124, 12), mtime: numeric(b, 136, 12),
     devmajor: numeric(b, 329, 8), devminor: numeric(b, 337, 8),
   };
-  for (const k of ['mode', 'uid', 'gid', 'size', 'devmajor', 'devminor'] as const) {
-    if (h[k] < 0) throw new Error(`invalid tar header for "${name}": bad ${k} field`);
+  // Device numbers count only for devices: v7 headers have no such fields, and Go ignores them elsewhere.
+  const device = type === 'character-device' || type === 'block-device';
+  for (const [k, v] of Object.entries(fields)) {
+    if (v < 0 && (device || (k !== 'devmajor' && k !== 'devminor'))) throw new Error(`invalid tar header for "${name}": bad ${k} field`);
   }
-  return h;
+  return {
+    name, type, mode: fields.mode, uid: fields.uid, gid: fields.gid, size: fields.size, mtime: new Date(fields.mtime * 1000),
+    linkname: b[157] === 0 ? null : cString(b, 157, 100),
+    devmajor: device ? fields.devmajor : 0, devminor: device ? fields.devminor : 0,
+  };
 }
 
 export interface PaxRecords { fields: Map<string, string>; xattrs: Map<string, Buffer> }

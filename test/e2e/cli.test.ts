@@ -9,6 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addrsJson, linksJson, rootSkip, snapshot, TestNetns } from '../helpers/netns';
 import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
+import { buildProgram } from '../../src/cli/main';
+import { commandTree, visibleCommands } from '../../src/cli/command-tree';
+import { EXIT_CODES } from '../../src/core/errors';
+
+/** commandPaths — every command a user may type ("network create"), from the definitions. */
+function commandPaths(): string[] {
+  return visibleCommands(commandTree(buildProgram())).map((c) => c.path);
+}
 
 function tsnet(args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(TSNET_BIN, args, { encoding: 'utf8' });
@@ -38,6 +46,80 @@ describe('cli', () => {
   test('usage errors exit 2', () => {
     assert.equal(tsnet(['frobnicate']).status, 2);
     assert.equal(tsnet(['attach', '--no-such-flag']).status, 2);
+  });
+
+  test('usage errors are one line "tsnet: error: …" naming the fix, JSON under --json, exit 2', () => {
+    for (const args of [['frobnicate'], ['ls', '--bogus'], ['network', 'create'], ['attach', '--no-such-flag']]) {
+      const r = tsnet(args);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, /^tsnet: error: .+ \(see tsnet[a-z ]* --help\)\n$/, args.join(' '));
+      const j = tsnet([...args, '--json']);
+      assert.equal(j.status, 2);
+      assert.deepEqual(Object.keys(JSON.parse(j.stdout) as object), ['error', 'code']);
+      assert.equal((JSON.parse(j.stdout) as { code: string }).code, 'EUSAGE');
+    }
+    assert.match(tsnet(['network', 'create']).stderr, /missing required argument 'name' \(see tsnet network create --help\)/);
+  });
+
+  test('tsnet help CMD SUB is that command\'s help; tsnet help exit-codes lists every status', () => {
+    const r = tsnet(['help', 'network', 'create']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^Usage: tsnet network create \[options\] <name>/);
+    const codes = tsnet(['help', 'exit-codes']).stdout;
+    for (const [n, names] of EXIT_CODES) assert.match(codes, new RegExp(`\\b${n}\\b.*${names.split(', ')[0] ?? ''}`));
+  });
+
+  test('every command: an example, the global options line, 80 columns when piped; globals listed once', () => {
+    const top = tsnet(['--help']).stdout;
+    assert.match(top, /--firewall-backend <name>/);
+    assert.match(top, /Exit status:/);
+    for (const c of commandPaths()) {
+      const r = tsnet([...c.split(' '), '--help']);
+      assert.equal(r.status, 0, c);
+      assert.match(r.stdout, /Examples?:\n\s+(tsnet |echo |source |systemctl )/, `${c} --help shows an example`);
+      assert.match(r.stdout, /Global options: --root DIR, --json, --debug, --firewall-backend NAME,\n  anywhere on the line/, c);
+      assert.doesNotMatch(r.stdout, /^\s+--(root|json|debug|firewall-backend)\b/m, `${c} does not repeat the global options`);
+      for (const line of r.stdout.split('\n')) assert.ok(line.length <= 80, `${c}: ${line.length} columns: ${line}`);
+    }
+    assert.doesNotMatch(tsnet(['login', '--help']).stdout, /--storage-driver/);
+  });
+
+  test('bash completion, generated from the command definitions, completes commands, options and choices', () => {
+    const script = tsnet(['completion', 'bash']);
+    assert.equal(script.status, 0);
+    const complete = (...words: string[]): string[] => {
+      const r = spawnSync('bash', ['-c', 'eval "$SCRIPT"; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _tsnet; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', 'tsnet', ...words],
+        { encoding: 'utf8', env: { ...process.env, SCRIPT: script.stdout } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    assert.deepEqual(complete('net'), ['network']);
+    assert.deepEqual(complete('network', 'cr'), ['create']);
+    assert.deepEqual(complete('--root', '/tmp', 'network', 'cr'), ['create'], 'an option value is skipped');
+    assert.ok(complete('attach', '--d').includes('--dry-run'));
+    assert.ok(complete('detach', '--').includes('--json'), 'global options on every command');
+    assert.deepEqual(complete('--firewall-backend', ''), ['iptables', 'nftables', 'none']);
+    for (const c of commandPaths()) {
+      const words = c.split(' ');
+      const last = words.pop()!;
+      assert.ok(complete(...words, last.slice(0, 2)).includes(last), `completion offers ${c}`);
+    }
+    assert.equal(tsnet(['completion', 'zsh']).status, 0);
+    assert.match(tsnet(['completion', 'fish']).stdout, /complete -c tsnet -n '__fish_seen_subcommand_from network' -a create/);
+    assert.equal(tsnet(['completion', 'tcsh']).status, 2);
+  });
+
+  test('the man page tsnet(1), generated at build time, renders with man and covers every command and exit status', () => {
+    const page = join(__dirname, '..', '..', 'man', 'tsnet.1');
+    const man = (width: string): ReturnType<typeof spawnSync> => spawnSync('man', ['-l', page], { encoding: 'utf8', env: { ...process.env, MANWIDTH: width, PAGER: 'cat' } });
+    assert.equal(man('80').status, 0, String(man('80').stderr));
+    const r = man('250'); // wide: each exit status on one line
+    const warnings = spawnSync('groff', ['-man', '-ww', '-z', page], { encoding: 'utf8' });
+    assert.equal(warnings.stderr, '', 'groff has no warnings');
+    const text = String(r.stdout).replace(/.\x08/g, '');
+    for (const c of commandPaths()) assert.match(text, new RegExp(`^ {3}tsnet ${c} `, 'm'), `man page has a section for ${c}`);
+    assert.match(text, /^EXIT STATUS/m);
+    for (const [n, names] of EXIT_CODES) if (names) assert.match(text, new RegExp(`^ {7}${n} +.*\\(${names}\\)$`, 'm'), `exit status ${n}`);
   });
 
   test('--json errors are {"error","code"} with the class exit status', () => {
@@ -70,6 +152,28 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.match(ok(tsnetIn(host, root, ['route', '--dry-run', g, 'add', '10.9.0.0/16', 'via', '10.0.0.1'])).stdout, /would run in netns:\S+: ip route add 10\.9\.0\.0\/16 via 10\.0\.0\.1/);
     assert.deepEqual([snapshot(host), snapshot(g)], attached, 'dry runs of detach and route change nothing');
     ok(tsnetIn(host, root, ['detach', g]));
+  });
+
+  test('global options work before the command too: tsnet --debug detach', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['attach', 'br0', g, '10.0.2.2/24']));
+    const r = spawnSync('ip', ['netns', 'exec', host, TSNET_BIN, '--debug', '--root', root, 'detach', g], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /tsnet: debug: .*(netlink|delete|link)/, 'engine debug lines');
+  });
+
+  test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
+    const host = t.make('host');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'a2']));
+    ok(tsnetIn(host, root, ['network', 'create', 'a3']));
+    const r = tsnetIn(host, root, ['network', 'rm', 'a2', 'nosuch', 'a3']);
+    assert.equal(r.status, 3);
+    assert.equal(r.stdout, 'removed network a2\nremoved network a3\n');
+    assert.equal(r.stderr, 'tsnet: error: no network named nosuch (see tsnet network ls)\n');
+    assert.equal(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout.trim(), '[]');
   });
 
   test('works when started with nsenter --net= (no /sys/class/net view of its own)', () => {

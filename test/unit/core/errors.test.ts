@@ -4,7 +4,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { TsnetError, invalid, toTsnetError, type ErrorCode } from '../../../src/core/errors.js';
+import { EXIT_CODES, TsnetError, invalid, toTsnetError, type ErrorCode } from '../../../src/core/errors.js';
 
 describe('TsnetError', () => {
   test('exit status per code is stable', () => {
@@ -19,6 +19,9 @@ describe('TsnetError', () => {
       ETIMEOUT: 8,
       EFAULT_INJECTED: 9,
       EINTERRUPTED: 130,
+      EUSAGE: 2,
+      EPEER: 10,
+      EPERM: 11,
       EINTERNAL: 1,
     };
     for (const [code, status] of Object.entries(pinned) as Array<[ErrorCode, number]>) {
@@ -27,6 +30,10 @@ describe('TsnetError', () => {
     // Never 0 (success) and never 126+ (shell and signal statuses) for any code but the one
     // that means "a signal interrupted it" (the CLI exits 128+signal then, as shells do).
     for (const [code, status] of Object.entries(pinned)) if (code !== 'EINTERRUPTED') assert.ok(status >= 1 && status < 126);
+    // The documented table (help, man page, README) names every code with its status.
+    for (const [code, status] of Object.entries(pinned)) {
+      assert.ok(EXIT_CODES.some(([n, codes]) => n === status && codes.split(', ').includes(code)), `${code} is in EXIT_CODES as ${status}`);
+    }
   });
 
   test('carries code, message, name and optional detail; is an Error', () => {

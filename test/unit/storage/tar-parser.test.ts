@@ -132,6 +132,17 @@ describe('tar parser', () => {
     assert.equal(decodeHeader(block({ name: 'a', type: 'S' })).type, 'unknown ("S")');
     assert.equal(decodeHeader(block({ name: 'old/', type: '\0', magic: '\0\0\0\0\0\0\0\0' })).type, 'directory');
     assert.equal(decodeHeader(block({ name: 'file/', type: '0' })).type, 'file');
+    const junk = (type: string): Buffer => {
+      const b = block({ name: 'v7', type });
+      b.write('garbage!', 329, 'latin1');
+      b.write('        ', 148);
+      let sum = 0;
+      for (const c of b) sum += c;
+      b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      return b;
+    };
+    assert.equal(decodeHeader(junk('0')).devmajor, 0, 'device fields of a non-device are not read');
+    assert.throws(() => decodeHeader(junk('3')), /bad devmajor field/, 'but a device needs them');
     assert.deepEqual([...paxRecords(pax([['a', '1'], ['SCHILY.xattr.user.x', Buffer.from([0, 0xff])]])).xattrs], [['user.x', Buffer.from([0, 0xff])]]);
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * completion — shell completion scripts for bash, zsh and fish, generated from the
+ * command tree (command-tree.ts). Pure: text in, text out. Completes command and
+ * subcommand names, each command's options (the global ones everywhere), the choices of
+ * options that have them, and directories after --root.
+ */
+import { invalid } from '../core/errors.js';
+import { visibleCommands, type CommandSpec, type OptionSpec } from './command-tree.js';
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+export function completionScript(shell: string, tree: CommandSpec): string {
+  if (shell === 'bash') return bashScript(tree);
+  if (shell === 'zsh') return `#compdef tsnet\n# zsh runs the bash completion through bashcompinit.\nautoload -U +X bashcompinit && bashcompinit\n${bashScript(tree)}`;
+  if (shell === 'fish') return fishScript(tree);
+  throw invalid(`shell "${shell}" is not one of ${SHELLS.join(', ')}`);
+}
+
+const shellWord = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function optionWords(c: CommandSpec, globals: OptionSpec[]): string[] {
+  const own = c.options.filter((o) => !o.hidden || globals.includes(o));
+  const words = [...own, ...globals].flatMap((o) => [o.long, o.short]).filter((w): w is string => !!w);
+  return [...new Set([...words, '--help'])];
+}
+
+function bashScript(tree: CommandSpec): string {
+  const globals = tree.options.filter((o) => !o.hidden);
+  const all = [tree, ...visibleCommands(tree)];
+  const valued = [...new Set(all.flatMap((c) => c.options).filter((o) => o.takesValue).flatMap((o) => [o.long, o.short]).filter((w): w is string => !!w))];
+  const choices = all.flatMap((c) => c.options).filter((o) => o.choices && o.long);
+  const cases = all.map((c) => `    ${shellWord(c.path)}) subs=${shellWord(c.commands.filter((s) => !s.hidden).map((s) => s.name).join(' '))}; opts=${shellWord(optionWords(c, globals).join(' '))} ;;`);
+  return `# bash completion for tsnet (generated from its command definitions: tsnet completion bash)
+_tsnet_is_command() {
+  case "$1" in
+${all.filter((c) => c.path).map((c) => `    ${shellWord(c.path)}) return 0 ;;`).join('\n')}
+  esac
+  return 1
+}
+_tsnet_takes_value() {
+  case "$1" in
+    ${valued.map(shellWord).join('|')}) return 0 ;;
+  esac
+  return 1
+}
+_tsnet() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" path="" w i subs opts
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    if [[ $w == -* ]]; then
+      _tsnet_takes_value "$w" && ((i++))
+      continue
+    fi
+    if _tsnet_is_command "\${path:+$path }$w"; then path="\${path:+$path }$w"; else break; fi
+  done
+  case "$prev" in
+${choices.map((o) => `    ${shellWord(o.long!)}) COMPREPLY=($(compgen -W ${shellWord(o.choices!.join(' '))} -- "$cur")); return ;;`).join('\n')}
+    --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+  esac
+  case "$path" in
+${cases.join('\n')}
+    *) subs=''; opts='--help' ;;
+  esac
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+  fi
+}
+complete -F _tsnet tsnet
+`;
+}
+
+function fishScript(tree: CommandSpec): string {
+  const lines = ['# fish completion for tsnet (generated from its command definitions: tsnet completion fish)', 'complete -c tsnet -f'];
+  const desc = (s: string): string => shellWord(s.split('\n')[0]!.slice(0, 80));
+  for (const o of tree.options.filter((x) => !x.hidden)) {
+    lines.push(`complete -c tsnet${o.long ? ` -l ${o.long.slice(2)}` : ''}${o.takesValue ? ' -r' : ''}${o.choices ? ` -a ${shellWord(o.choices.join(' '))}` : ''} -d ${desc(o.description)}`);
+  }
+  for (const c of [tree, ...visibleCommands(tree)]) {
+    const words = c.path ? c.path.split(' ') : [];
+    // Fish sees a subcommand when all the words of its parent's path were typed.
+    const cond = words.length === 0 ? '__fish_use_subcommand' : `__fish_seen_subcommand_from ${words[words.length - 1]}`;
+    for (const s of c.commands.filter((x) => !x.hidden)) lines.push(`complete -c tsnet -n ${shellWord(cond)} -a ${s.name} -d ${desc(s.description)}`);
+    if (words.length === 0) continue;
+    for (const o of c.options.filter((x) => !x.hidden && x.long)) {
+      lines.push(`complete -c tsnet -n ${shellWord(cond)} -l ${o.long!.slice(2)}${o.short ? ` -s ${o.short.slice(1)}` : ''}${o.takesValue ? ' -r' : ''} -d ${desc(o.description)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
