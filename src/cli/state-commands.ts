@@ -72,6 +72,7 @@ export function registerStateCommands(program: Command): void {
       const lines = [
         ...labs.actions,
         ...containers.actions,
+        ...report.settled,
         ...report.removedRecords.map((r) => `${verb} record ${r}`),
         ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
         ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),

@@ -10,6 +10,8 @@ import { networkFirewall } from '../nat/firewall.js';
 import { repairNetworks } from './repair.js';
 
 export interface GcReport extends AttachmentGcReport {
+  /** Operations a killed CNI plugin left (intent records), finished or undone. */
+  settled: string[];
   /** Network bridges and gateway addresses that were gone (a reboot, ip link del) and were put back. */
   repairedNetworks: string[];
   /** Networks whose firewall chains were gone (a firewall reload flushed them) and were put back. */
@@ -17,8 +19,9 @@ export interface GcReport extends AttachmentGcReport {
 }
 
 export async function gc(ctx: EngineContext, opts: { dryRun?: boolean } = {}): Promise<GcReport> {
-  const report: GcReport = { removedRecords: [], removedLinks: [], removedBridges: [], repairedNetworks: [], restoredFirewalls: [], errors: [] };
+  const report: GcReport = { settled: [], removedRecords: [], removedLinks: [], removedBridges: [], repairedNetworks: [], restoredFirewalls: [], errors: [] };
   const dryRun = opts.dryRun ?? false;
+  if (!dryRun) await settleCni(ctx, report);
   await gcAttachments(ctx, report, dryRun);
   const repair = await repairNetworks(ctx, dryRun);
   report.repairedNetworks.push(...repair.repaired);
@@ -51,6 +54,17 @@ async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: bo
       report.restoredFirewalls.push(n.name);
     } catch (e) {
       report.errors.push(`firewall of ${n.name}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** settleCni — CNI ADDs and DELs a killed plugin left (src/cni), finished or undone before the rest looks. */
+async function settleCni(ctx: EngineContext, report: GcReport): Promise<void> {
+  for (const object of new Set(ctx.intents.all().map((r) => r.object).filter((o) => o.startsWith('cni:')))) {
+    try {
+      report.settled.push(...(await ctx.settle(object)).map((r) => r.message));
+    } catch (e) {
+      report.errors.push((e as Error).message);
     }
   }
 }
