@@ -12,7 +12,7 @@ import { contains, parseCidr, parseIp } from '../ipam/cidr.js';
 import type { PortRecord } from '../state/ports.js';
 
 export interface GcReport extends AttachmentGcReport {
-  /** Interrupted operations (intent records of dead processes) finished or undone, one line each. */
+  /** Interrupted operations (intent records of dead processes: attach, network, ports, CNI ADD/DEL ...) finished or undone, one line each. */
   settled: string[];
   /** Network bridges and gateway addresses that were gone (a reboot, ip link del) and were put back. */
   repairedNetworks: string[];
@@ -80,3 +80,4 @@ async function restoreFirewalls(ctx: EngineContext, report: GcReport, dryRun: bo
     report.errors.push(`published ports: ${(e as Error).message}`);
   }
 }
+
