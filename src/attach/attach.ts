@@ -9,7 +9,8 @@ import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan, type StepRecorder } from '../core/plan.js';
-import { resolveGuest } from '../netns/guest.js';
+import { resolveGuest, type ResolvedGuest } from '../netns/guest.js';
+import type { LinkOps } from '../netlink/linkops.js';
 import type { EngineContext } from '../engine/context.js';
 import { inspectHostSide } from './host-side.js';
 import { buildAttachPlan } from './attach-plan.js';
@@ -23,6 +24,12 @@ export interface AttachOptions {
   dryRun?: boolean | undefined;
   /** The caller's intent record (core/intent.ts): each step is recorded in it as it starts. */
   intent?: StepRecorder | undefined;
+  /**
+   * The guest, already resolved, and LinkOps inside it, when the caller has them open (the
+   * CNI plugin): used, not reopened (each LinkOps in a netns costs two setns calls), and left
+   * for the caller to close. It must be req.guest.
+   */
+  opened?: { guest: ResolvedGuest; links: LinkOps } | undefined;
 }
 
 export interface AttachResult {
@@ -49,9 +56,9 @@ export function checkAttachRequest(req: AttachRequest): DhcpClientOptions | unde
  */
 export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
   const dhcp = checkAttachRequest(req);
-  const guest = resolveGuest(req.guest, ctx.containerLookup);
+  const guest = opts.opened?.guest ?? resolveGuest(req.guest, ctx.containerLookup);
   const host = await ctx.hostLinks();
-  const inGuest = await ctx.guestLinks(guest);
+  const inGuest = opts.opened?.links ?? (await ctx.guestLinks(guest));
   try {
     const network = networkOf(ctx, req);
     const side = await inspectHostSide(host, network ? { ...req, hostIf: { kind: 'name', name: network.bridge } } : req);
@@ -86,8 +93,10 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {
-    inGuest.close();
-    guest.close();
+    if (!opts.opened) {
+      inGuest.close();
+      guest.close();
+    }
   }
 }
 

@@ -74,7 +74,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
       plan.add({
         name: 'attach',
         describe: `attach ${env.ifname} of ${env.netns} to network ${conf.network}`,
-        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder }); },
+        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder, opened: { guest, links: inGuest } }); },
         undo: async () => { for (const r of cniRecords(ctx, conf.network, owner)) await removeCniRecord(ctx, r, env.netns); },
       });
       const routes = extraRoutes(call, ipam);

@@ -39,7 +39,10 @@ export function cniRecords(ctx: EngineContext, network: string, match?: { contai
  * row is then kept, so a later DEL or GC retries).
  */
 export async function removeCniRecord(ctx: EngineContext, rec: AttachmentRecord, netnsPath?: string): Promise<string[]> {
-  const guest = netnsPath ? tryResolveGuestQuietly(netnsPath) : undefined;
+  // A veth goes with its host end, so the netns is only needed to put back a default route
+  // the attach replaced (entering it costs two setns calls).
+  const needsGuest = rec.kind !== 'veth' || rec.replacedDefault.length > 0;
+  const guest = netnsPath && needsGuest ? tryResolveGuestQuietly(netnsPath) : undefined;
   try {
     const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
     const errors = await removeAttachment(ctx, rec, alive, []);
