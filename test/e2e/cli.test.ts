@@ -164,6 +164,31 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.match(r.stderr, /tsnet: debug: .*(netlink|delete|link)/, 'engine debug lines');
   });
 
+  test('route/rule/tc: no arguments list, --dry-run anywhere is tsnet\'s, errors are the tool\'s own line, bad words exit 2', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['attach', 'br0', g, '10.0.3.2/24']));
+    assert.match(ok(tsnetIn(host, root, ['route', g])).stdout, /^10\.0\.3\.0\/24 dev eth1 proto kernel scope link src 10\.0\.3\.2/m);
+    assert.match(ok(tsnetIn(host, root, ['rule', g])).stdout, /32766:\s+from all lookup main/);
+    assert.match(ok(tsnetIn(host, root, ['tc', g])).stdout, /dev eth1 root/);
+    const before = snapshot(g);
+    assert.equal(ok(tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'via', '10.0.3.1', '--dry-run'])).stdout,
+      `would run in netns:${g}: ip route add 10.10.0.0/16 via 10.0.3.1\n`);
+    assert.equal(snapshot(g), before);
+    const syntax = tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'vi', '10.0.3.1']);
+    assert.equal(syntax.status, 2);
+    assert.equal(syntax.stderr, `tsnet: error: ip route in netns:${g}: either "to" is duplicate, or "vi" is a garbage.\n`);
+    const refused = tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'via', '10.99.0.1']);
+    assert.equal(refused.status, 6);
+    assert.doesNotMatch(refused.stderr, /nsenter|\/proc\//);
+    const tc = tsnetIn(host, root, ['tc', g, 'qdisc', 'add', 'dev', 'eth1', 'root', 'tbf', 'rate']);
+    assert.equal(tc.status, 2);
+    assert.match(tc.stderr, /^tsnet: error: tc qdisc in netns:\S+: Command line is not complete/);
+    assert.match(ok(tsnetIn(host, root, ['route', g, '-6'])).stdout, /fe80::\/64 dev eth1/, '-6 after the object goes where ip takes it');
+    ok(tsnetIn(host, root, ['detach', g]));
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();
