@@ -189,6 +189,23 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['detach', g]));
   });
 
+  test('not root: "needs root" said as such (exit 11); an unusable --root names the cause and the fix (exit 7)', () => {
+    const asNobody = spawnSync(TSNET_BIN, ['attach', 'br0', 'web', '10.0.0.2/24'], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    assert.equal(asNobody.status, 11, asNobody.stderr);
+    assert.match(asNobody.stderr, /^tsnet: error: tsnet attach needs root .*run it as root/);
+    assert.equal(spawnSync(TSNET_BIN, ['completion', 'bash'], { encoding: 'utf8', uid: 65534, gid: 65534 }).status, 0, 'completion needs no root');
+    const file = tsnet(['ls', '--root', '/etc/hostname']);
+    assert.equal(file.status, 7);
+    assert.match(file.stderr, /it is a file, not a directory; give --root a directory/);
+    const dir = t.tmpdir();
+    const ro = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" ls --root "$1/state"', 'sh', dir, TSNET_BIN], { encoding: 'utf8' });
+    assert.equal(ro.status, 7, ro.stderr);
+    assert.match(ro.stderr, /the file system is read-only; give --root a writable directory/);
+    const unreachable = tsnet(['pull', '127.0.0.1:1/busybox:latest', '--root', t.tmpdir(), '--json']);
+    assert.equal(unreachable.status, 10, 'a peer failure has its own class');
+    assert.deepEqual(JSON.parse(unreachable.stdout), { error: 'cannot reach registry 127.0.0.1:1: ECONNREFUSED: connection refused', code: 'EPEER' });
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();
