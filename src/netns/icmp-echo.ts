@@ -52,7 +52,17 @@ export async function pingAll(netns: NetnsRef, ips: readonly string[], opts: Ech
     await new Promise<void>((resolve) => {
       let pending = new Set(ips);
       const finish = (): void => { clearInterval(resend); clearTimeout(stop); resolve(); };
+      // A starved event loop (a loaded machine) runs an overdue timer BEFORE it reads the
+      // replies already waiting on the socket (libuv: timers, then I/O, then immediates). So
+      // the deadline only ends the wait once a turn of the loop has read nothing more.
+      let heard = 0;
+      const finishWhenDrained = (): void => {
+        if (heard === 0) { finish(); return; }
+        heard = 0;
+        setImmediate(finishWhenDrained);
+      };
       sock.on('message', (msg) => {
+        heard++;
         if (msg.length < 8 || msg[0] !== ICMP_ECHOREPLY) return;
         const seq = msg.readUInt16BE(6);
         const ip = ipOf.get(seq);
@@ -73,7 +83,7 @@ export async function pingAll(netns: NetnsRef, ips: readonly string[], opts: Ech
         }
       };
       const resend = setInterval(sendAll, intervalMs);
-      const stop = setTimeout(finish, timeoutMs);
+      const stop = setTimeout(() => { heard = 0; setImmediate(finishWhenDrained); }, timeoutMs);
       sendAll();
       pending = new Set(pending);
     });

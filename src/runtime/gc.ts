@@ -28,7 +28,7 @@ export async function gcContainers(ctx: EngineContext, opts: { dryRun?: boolean 
   const act = (what: string, fn: () => unknown): void => {
     try {
       if (!dry) fn();
-      report.actions.push(`${dry ? 'would ' : ''}${what}`);
+      report.actions.push(`${dry ? 'would have ' : ''}${what}`);
     } catch (e) {
       report.errors.push(`${what}: ${(e as Error).message}`);
     }

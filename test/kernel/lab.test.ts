@@ -351,6 +351,26 @@ describe('tsnet lab: a second caller, kill -9, Ctrl-C', { skip: rootSkip }, () =
     assert.ok(!existsSync(join(root, 'labs', name)));
     assert.equal(ok(tsnet(['gc', '--root', root])).stdout, 'nothing to clean up\n');
   });
+
+  test('kill -9 mid-apply: tsnet gc carries the edit through (a node dropped, one added)', () => {
+    const root = t.tmpdir();
+    const name = `t-${randomBytes(4).toString('hex')}`;
+    const prefix = `tsnet-${name}-`;
+    const edited = join(root, 'edited.yaml');
+    writeFileSync(edited, readFileSync(FOUR, 'utf8').replace(/^  h1n1: .*\n/m, '').replace(/^(  h2n3: .*\n)/m, '$1  h2n6: { host: h2, attach: [br0 auto] }\n'));
+    try {
+      ok(tsnet(['lab', 'up', FOUR, '--name', name, '--root', root]));
+      const r = tsnet(['lab', 'apply', edited, '--name', name, '--root', root], { env: { TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: 'lab-apply:remove-dropped' } });
+      assert.equal(r.status, 1, 'killed');
+      assert.match(ok(tsnet(['gc', '--root', root])).stdout, new RegExp(`^finished the interrupted lab-apply of lab ${name} \\(stopped at step remove-dropped\\): it is up as edited$`, 'm'));
+      const names = labNetns(prefix);
+      assert.ok(!names.includes(`${prefix}h1n1`) && names.includes(`${prefix}h2n6`), 'h1n1 removed, h2n6 made');
+      assert.equal(tsnet(['lab', 'status', name, '--ping', '--root', root]).status, 0);
+    } finally {
+      ok(tsnet(['lab', 'down', name, '--root', root]));
+    }
+    assert.deepEqual(labNetns(prefix), []);
+  });
 });
 
 describe('tsnet lab: the VXLAN variant, and its picture', { skip: rootSkip }, () => {
