@@ -8,12 +8,11 @@
 import * as fs from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { TsnetError, invalid } from '../core/errors.js';
 import { entryPath } from '../storage/entry-path.js';
 import { removePath } from '../storage/remove-tree.js';
 import { tempName } from '../storage/temp-name.js';
-import { readTar } from '../storage/tar-reader.js';
+import { TarParser } from '../storage/tar-parser.js';
 import type { ImageRecord, LayerRecord } from '../state/images.js';
 import { recordWithManifest } from './compose.js';
 import { chainIds, parseDigest, sha256Digest } from './digest.js';
@@ -40,25 +39,38 @@ export async function loadArchive(store: ImageStore, input: Readable): Promise<I
 
 async function unpackArchive(input: Readable, dir: string): Promise<void> {
   const links: [string, string][] = [];
-  try {
-    for await (const { header: h, body } of readTar(input)) {
+  let fd: number | undefined;
+  const parser = new TarParser({
+    entry: (h) => {
       const path = entryPath(h.name, 'archive entry');
+      if (path === '') return;
       const full = join(dir, path);
-      if (path === '') { body.resume(); continue; }
       fs.mkdirSync(dirname(full), { recursive: true });
-      if (h.type === 'directory') { body.resume(); fs.mkdirSync(full, { recursive: true }); continue; }
+      if (h.type === 'directory') { fs.mkdirSync(full, { recursive: true }); return; }
       if (h.type === 'symlink' || h.type === 'link') {
-        body.resume();
         const target = h.type === 'link' ? h.linkname ?? '' : posix.join(posix.dirname(path), h.linkname ?? '');
         links.push([path, entryPath(target, `link target of "${h.name}"`)]);
-        continue;
+        return;
       }
-      if (h.type !== 'file' && h.type !== 'contiguous-file') { body.resume(); continue; }
-      await pipeline(body, fs.createWriteStream(full, { flags: 'wx', mode: 0o600 }));
-    }
+      if (h.type === 'file' || h.type === 'contiguous-file') fd = fs.openSync(full, 'wx', 0o600);
+    },
+    data: (c) => {
+      let off = 0;
+      while (fd !== undefined && off < c.length) off += fs.writeSync(fd, c, off);
+    },
+    entryEnd: () => {
+      if (fd !== undefined) fs.closeSync(fd);
+      fd = undefined;
+    },
+  });
+  try {
+    for await (const chunk of input) parser.push(chunk as Buffer);
+    parser.end();
   } catch (e) {
     if (e instanceof TsnetError) throw e;
     throw invalid(`archive is not a readable tar: ${(e as Error).message}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   for (const [path, target] of links) {
     try {

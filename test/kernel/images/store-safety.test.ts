@@ -159,6 +159,28 @@ describe('image files against other local users', { skip: rootSkip }, () => {
     assert.equal(tsnetRoot(root, ['images', '--json']).stdout.trim(), '[]');
   });
 
+  test('load of a hostile archive: names climbing out, links to what is not there; nothing written outside, no temp left', async () => {
+    const root = join(tmp, 'root3');
+    const outside = join(tmp, 'outside');
+    fs.mkdirSync(outside);
+    const cases: [CraftedEntry[], RegExp][] = [
+      [[{ name: 'manifest.json', body: '[]' }, { name: '../outside/escape', body: 'x' }], /climbs out of the rootfs/],
+      [[{ name: 'a/../../outside/escape', body: 'x' }], /climbs out of the rootfs/],
+      [[{ name: 'l', type: 'symlink', linkname: '../../../../outside' }, { name: 'manifest.json', body: '[]' }], /climbs out of the rootfs/],
+      [[{ name: 'h', type: 'link', linkname: join(outside, 'secret') }, { name: 'manifest.json', body: '[]' }], /links to ".*secret", which the archive lacks/],
+    ];
+    fs.writeFileSync(join(outside, 'secret'), 's');
+    for (const [entries, message] of cases) {
+      fs.writeFileSync(join(tmp, 'evil.tar'), await craftTar(entries));
+      const r = tsnetRoot(root, ['load', '-i', join(tmp, 'evil.tar')]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.deepEqual(fs.readdirSync(outside), ['secret']);
+      assert.deepEqual(fs.readdirSync(join(root, 'tmp')), [], 'the unpack dir is removed');
+    }
+  });
+
   test('save -o in a world-writable directory: a planted symlink is replaced, never written through', async () => {
     const root = join(tmp, 'root2');
     fs.writeFileSync(join(tmp, 'f.tar'), await craftTar([{ name: 'f', body: 'f' }]));
