@@ -72,11 +72,13 @@ export function registerStateCommands(program: Command): void {
       const lines = [
         ...labs.actions,
         ...containers.actions,
+        ...report.settled,
         ...report.removedRecords.map((r) => `${verb} record ${r}`),
         ...report.removedLinks.map((l) => `${verb} orphan interface ${l}`),
         ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
         ...report.repairedNetworks.map((r) => `${opts.dryRun ? 'would repair' : 'repaired'} ${r}`),
         ...report.restoredFirewalls.map((n) => `${opts.dryRun ? 'would restore' : 'restored'} the firewall rules of network ${n}`),
+        ...report.reconciledPorts.map((c) => `${opts.dryRun ? 'would fix' : 'fixed'} published ports: ${c}`),
         ...[...labs.errors, ...containers.errors, ...report.errors].map((e) => `error: ${e}`),
       ];
       printResult(opts, { ...report, containers, labs }, lines.length ? lines : 'nothing to clean up');

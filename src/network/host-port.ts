@@ -1,6 +1,7 @@
 /**
- * host-port — are host ports free? The sockets holding ports come from one read of
- * /proc/net (in tsnet's netns), so checking a thousand ports costs what checking one does;
+ * host-port — are host ports free? The sockets holding ports come from one listing (in
+ * tsnet's netns: sock_diag for TCP, /proc/net for UDP), so checking a thousand ports costs
+ * what checking one does;
  * a host address is checked once by binding port 0 on it. A port another process holds is
  * refused before any rule exists. The sockets of the root's port holder (its daemon, which
  * holds every published port) are not another program's: a port it still holds is one
@@ -11,11 +12,15 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TsnetError, invalid } from '../core/errors.js';
 import { ANY_HOST_IP } from '../state/ports.js';
-import { boundSockets, holds, type BoundSocket } from './proc-net.js';
+import { listeningTcp } from '../netlink/sock-diag.js';
+import { boundFromDiag, boundSockets, holds, type BoundSocket } from './proc-net.js';
 
 export interface HostPort { protocol: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number }
 
-function sockets(protocol: 'tcp' | 'udp'): BoundSocket[] {
+/** sockets — what holds ports: TCP from sock_diag (a walk of /proc/net/tcp costs ms), else /proc. */
+async function sockets(protocol: 'tcp' | 'udp'): Promise<BoundSocket[]> {
+  const diag = protocol === 'tcp' ? await listeningTcp() : undefined;
+  if (diag) return boundFromDiag(diag);
   return ['', '6'].flatMap((v) => {
     try {
       return boundSockets(readFileSync(`/proc/net/${protocol}${v}`, 'utf8'), protocol);
@@ -35,7 +40,7 @@ export async function assertHostPortsFree(ports: readonly HostPort[], holder?: (
   let ours: Set<number> | undefined;
   for (const p of ports) {
     if (p.protocol === 'sctp') continue;
-    const list = (held[p.protocol] ??= sockets(p.protocol));
+    const list = (held[p.protocol] ??= await sockets(p.protocol));
     const taken = list.filter((s) => holds(s, p.hostIp, p.hostPort));
     if (taken.length === 0) continue;
     ours ??= socketInodes(holder?.());

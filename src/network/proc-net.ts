@@ -1,9 +1,10 @@
 /**
  * proc-net — the sockets that hold ports, from /proc/net/{tcp,tcp6,udp,udp6} text (what
- * `ss -ltun` reads). Pure: the caller reads the files. One read answers "is this host port
+ * `ss -ltun` reads), or for TCP from sock_diag's answer. Pure: the caller reads them. One read answers "is this host port
  * taken?" for any number of ports, where binding each to find out cost ~0.1 ms a port.
  * Addresses are the kernel's %08X words in host byte order (little-endian here).
  */
+import type { DiagSocket } from '../netlink/sock-diag.js';
 
 /**
  * A socket holding a port: IPv4 address (or '0.0.0.0' for any, including a dual-stack '::'),
@@ -38,6 +39,23 @@ export function boundSockets(table: string, protocol: 'tcp' | 'udp'): BoundSocke
     const ip = addressOf(addr ?? '');
     return ip === undefined || port === undefined ? [] : [{ ip, port: parseInt(port, 16), inode: Number(f[9]) }];
   });
+}
+
+/**
+ * boundFromDiag — sock_diag's listening TCP sockets (netlink/sock-diag.ts) in the same form:
+ * IPv4, a dual-stack [::] as any, v4-mapped addresses as IPv4, IPv6-only ones left out.
+ */
+export function boundFromDiag(list: readonly DiagSocket[]): BoundSocket[] {
+  return list.flatMap((s) => {
+    const ip = s.family === 4 ? [...s.addr].join('.') : v4ViewOf(s.addr);
+    return ip === undefined ? [] : [{ ip, port: s.port, inode: s.inode }];
+  });
+}
+
+function v4ViewOf(addr: Buffer): string | undefined {
+  if (addr.every((b) => b === 0)) return '0.0.0.0';
+  const mapped = addr.subarray(0, 10).every((b) => b === 0) && addr[10] === 0xff && addr[11] === 0xff;
+  return mapped ? [...addr.subarray(12)].join('.') : undefined;
 }
 
 /** holds — whether a socket on `s` keeps hostIp:port (either side a wildcard, or equal). */
