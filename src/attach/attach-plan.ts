@@ -19,7 +19,7 @@ import { firstFreeAddress } from '../ipam/allocate.js';
 import { sendFrame } from '../netns/packet-socket.js';
 import { warn } from '../core/log.js';
 import { ETH_P_ARP, gratuitousArp } from './arp-frame.js';
-import { ensureBridge } from '../bridge/bridge.js';
+import { bridgeInUse, ensureBridge } from '../bridge/bridge.js';
 import type { DhcpClientOptions } from '../dhcp/client-options.js';
 import { addDhcpSteps } from './dhcp-steps.js';
 import { planBridgeVlan, planParentVlan, vlanSubIfName, type VlanOp } from './vlan.js';
@@ -215,6 +215,8 @@ function addCreateBridge(plan: Plan, ctx: EngineContext, host: LinkOps, side: Ho
     },
     undo: async () => {
       if (!created) return;
+      // A concurrent attach may have plugged its own guest in meanwhile: the bridge stays for it.
+      if ((await bridgeInUse(host, side.target)) === true) return;
       await host.deleteLink(side.target);
       ctx.createdBridges.forget(side.target);
     },

@@ -9,13 +9,16 @@ import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan, type StepRecorder } from '../core/plan.js';
-import { resolveGuest } from '../netns/guest.js';
+import { attachmentObject, networkObject, runIntent } from '../core/intent.js';
+import { resolveGuest, type ResolvedGuest } from '../netns/guest.js';
+import type { LinkOps } from '../netlink/linkops.js';
 import type { EngineContext } from '../engine/context.js';
 import { inspectHostSide } from './host-side.js';
 import { buildAttachPlan } from './attach-plan.js';
 import type { AttachRequest } from './spec.js';
 import { requireVlan } from './vlan.js';
 import { attachmentView, type AttachmentView } from './view.js';
+import { repairAttachment } from './repair.js';
 import { parseDhcpOptions, type DhcpClientOptions } from '../dhcp/client-options.js';
 import { guestHostname } from './guest-hostname.js';
 
@@ -23,6 +26,12 @@ export interface AttachOptions {
   dryRun?: boolean | undefined;
   /** The caller's intent record (core/intent.ts): each step is recorded in it as it starts. */
   intent?: StepRecorder | undefined;
+  /**
+   * The guest, already resolved, and LinkOps inside it, when the caller has them open (the
+   * CNI plugin): used, not reopened (each LinkOps in a netns costs two setns calls), and left
+   * for the caller to close. It must be req.guest.
+   */
+  opened?: { guest: ResolvedGuest; links: LinkOps } | undefined;
 }
 
 export interface AttachResult {
@@ -49,10 +58,15 @@ export function checkAttachRequest(req: AttachRequest): DhcpClientOptions | unde
  */
 export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
   const dhcp = checkAttachRequest(req);
-  const guest = resolveGuest(req.guest, ctx.containerLookup);
+  const guest = opts.opened?.guest ?? resolveGuest(req.guest, ctx.containerLookup);
   const host = await ctx.hostLinks();
-  const inGuest = await ctx.guestLinks(guest);
+  const inGuest = opts.opened?.links ?? (await ctx.guestLinks(guest));
   try {
+    // What a killed attach or detach left on this interface is finished or undone first.
+    const object = attachmentObject(guest.netnsId, req.ctrIf);
+    if (!opts.dryRun) await ctx.settle(object);
+    // A network half-made by a killed create is undone (or a killed rm finished) before use.
+    if (!opts.dryRun && req.hostIf.kind === 'name' && ctx.networks.get(req.hostIf.name)) await ctx.settle(networkObject(req.hostIf.name));
     const network = networkOf(ctx, req);
     const side = await inspectHostSide(host, network ? { ...req, hostIf: { kind: 'name', name: network.bridge } } : req);
     if (network && side.createBridge) {
@@ -62,7 +76,12 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     const existing = ctx.attachments.find(guest.netnsId, req.ctrIf);
     const guestLink = await inGuest.getLink(req.ctrIf);
     if (existing && existing.specKey === specKey && guestLink) {
-      return { changed: false, message: `${guest.name} ${req.ctrIf} is already attached to ${side.target}; nothing to do`, attachment: attachmentView(existing) };
+      // Idempotent against the kernel, not only against state: what drifted is put back.
+      const fixed = opts.dryRun ? [] : await repairAttachment(host, inGuest, existing);
+      const message = fixed.length > 0
+        ? `${guest.name} ${req.ctrIf} was attached to ${side.target} but the kernel differed; repaired: ${fixed.join(', ')}`
+        : `${guest.name} ${req.ctrIf} is already attached to ${side.target}; nothing to do`;
+      return { changed: fixed.length > 0, message, attachment: attachmentView(existing) };
     }
     if (existing && guestLink) {
       throw new TsnetError('ECONFLICT', `${guest.name} already has ${req.ctrIf} attached to ${existing.hostTarget} (${existing.addresses.join(',') || 'no address'}); detach it first or pick another -i`);
@@ -82,12 +101,20 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network, dhcp: dhcpFor });
     if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
     if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
-    await applyPlan(plan, { intent: opts.intent });
+    const data = {
+      label: `${guest.name} ${req.ctrIf}`, guest: guest.name, netnsId: guest.netnsId, ctrIf: req.ctrIf,
+      kind: side.mode, hostIf: hostSideName, target: side.target, createBridge: side.createBridge,
+    };
+    // A caller with a record of its own (a CNI ADD) has its resolver undo the attach; else attach's own.
+    if (opts.intent) await applyPlan(plan, { intent: opts.intent });
+    else await runIntent(ctx, { op: 'attach', object, data }, (intent) => applyPlan(plan, { intent }));
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {
-    inGuest.close();
-    guest.close();
+    if (!opts.opened) {
+      inGuest.close();
+      guest.close();
+    }
   }
 }
 

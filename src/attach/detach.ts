@@ -15,6 +15,7 @@ import { attachmentView, type AttachmentView } from './view.js';
 import { vlanSubIfName } from './vlan.js';
 import { bridgeInUse } from '../bridge/bridge.js';
 import { releaseAtDetach } from './dhcp-steps.js';
+import { attachmentObject, runIntent } from '../core/intent.js';
 
 export interface DetachResult {
   removed: AttachmentView[];
@@ -26,6 +27,7 @@ export interface DetachResult {
 export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string, opts: { dryRun?: boolean } = {}): Promise<DetachResult> {
   const guest = tryResolveGuest(ref, ctx.containerLookup);
   try {
+    if (!opts.dryRun) await settleGuest(ctx, guest?.netnsId, describeGuest(ref), ctrIf);
     const records = ctx.attachments.forGuest(guest?.netnsId, describeGuest(ref), ctrIf);
     if (records.length === 0) {
       const what = `${describeGuest(ref)}${ctrIf ? ` ${ctrIf}` : ''}`;
@@ -38,22 +40,38 @@ export async function detach(ctx: EngineContext, ref: GuestRef, ctrIf?: string, 
     const result: DetachResult = { removed: [], warnings: [], message: '' };
     for (const rec of records) {
       const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
-      const errors = await removeAttachment(ctx, rec, alive, result.warnings);
-      if (errors.length === 0) {
-        ctx.attachments.remove(rec.id);
-        result.removed.push(attachmentView(rec));
-      } else {
-        result.warnings.push(...errors.map((e) => `${rec.guest} ${rec.ctrIf}: ${e} (record kept; tsnet gc retries)`));
-      }
-    }
-    for (const bridge of new Set(records.filter((r) => r.kind === 'veth').map((r) => r.hostTarget))) {
-      await removeBridgeIfUnused(ctx, bridge, result.warnings);
+      const data = { label: `${rec.guest} ${rec.ctrIf}`, guest: rec.guest, netnsId: rec.netnsId, ctrIf: rec.ctrIf, kind: rec.kind, hostIf: rec.hostIf, target: rec.hostTarget };
+      await runIntent(ctx, { op: 'detach', object: attachmentObject(rec.netnsId, rec.ctrIf), data }, async (intent) => {
+        intent.step('remove-interface');
+        const errors = await removeAttachment(ctx, rec, alive, result.warnings);
+        if (errors.length === 0) {
+          intent.step('forget');
+          ctx.attachments.remove(rec.id);
+          result.removed.push(attachmentView(rec));
+        } else {
+          result.warnings.push(...errors.map((e) => `${rec.guest} ${rec.ctrIf}: ${e} (record kept; tsnet gc retries)`));
+        }
+        if (rec.kind === 'veth') {
+          intent.step('remove-bridge');
+          await removeBridgeIfUnused(ctx, rec.hostTarget, result.warnings);
+        }
+      });
     }
     result.message = `detached ${result.removed.map((r) => `${r.guest} ${r.interface}`).join(', ') || 'nothing'}`;
     return result;
   } finally {
     guest?.close();
   }
+}
+
+/**
+ * settleGuest — what killed attaches and detaches left on a guest's interfaces (all, or
+ * ctrIf), finished or undone, found by its netns identity or by the name it was given.
+ */
+export async function settleGuest(ctx: EngineContext, netnsId: string | undefined, guestName: string, ctrIf?: string): Promise<void> {
+  const mine = ctx.intents.withPrefix('attachment:').filter((r) =>
+    (r.object.startsWith(`attachment:${netnsId}/`) || r.data['guest'] === guestName) && (ctrIf === undefined || r.data['ctrIf'] === ctrIf));
+  for (const object of new Set(mine.map((r) => r.object))) await ctx.settle(object);
 }
 
 /**
@@ -79,12 +97,12 @@ export async function removeAttachment(ctx: EngineContext, rec: AttachmentRecord
         const sub = vlanSubIfName(rec.hostTarget, rec.vlan);
         await attempt(`delete ${sub}`, () => run(['ip', 'link', 'del', 'dev', sub], { allowFailure: true }));
       }
-    } else if (inGuest) {
+    } else if (inGuest && (await inGuest.getLink(rec.ctrIf))) {
       const home = openCurrentNetns();
       try {
         await attempt(`move ${rec.ctrIf} back`, () => inGuest.setLink(rec.ctrIf, { up: false, netns: home, newName: rec.hostIf }));
       } finally { home.close(); }
-    } else {
+    } else if (!inGuest) {
       warnings.push(`${rec.hostIf} went back to the machine's initial network namespace when the guest's netns was destroyed`);
     }
     if (inGuest && rec.replacedDefault.length > 0) await restoreDefault(inGuest, rec, warnings);

@@ -22,7 +22,13 @@ export interface AttachmentGcReport {
 export async function gcAttachments(ctx: EngineContext, report: AttachmentGcReport, dryRun: boolean): Promise<void> {
   const host = await ctx.hostLinks();
   for (const rec of ctx.attachments.all()) {
-    const guest = tryResolveGuest(guestFromText(rec.guest), ctx.containerLookup);
+    let guest;
+    try {
+      guest = tryResolveGuest(guestFromText(rec.guest), ctx.containerLookup);
+    } catch (e) {
+      report.errors.push(`${rec.guest} ${rec.ctrIf}: ${(e as Error).message}`);
+      continue;
+    }
     const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
     try {
       const inGuest = alive ? await ctx.guestLinks(alive) : undefined;
@@ -36,6 +42,8 @@ export async function gcAttachments(ctx: EngineContext, report: AttachmentGcRepo
         ctx.attachments.remove(rec.id);
       }
       report.removedRecords.push(`${rec.guest} ${rec.ctrIf} (${why})`);
+    } catch (e) {
+      report.errors.push(`${rec.guest} ${rec.ctrIf}: ${(e as Error).message}`); // one bad record never stops the rest
     } finally {
       guest?.close();
     }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { load } from './load.js';
 import { withGlobals } from './globals.js';
 import type { GlobalOpts } from './output.js';
+import { TsnetError } from '../core/errors.js';
 
 export function registerDhcpCommands(program: Command): void {
   withGlobals(program.command('dhcp-keeper', { hidden: true }))
@@ -17,6 +18,12 @@ export function registerDhcpCommands(program: Command): void {
       const { LeaseKeeper } = load.keeper();
       const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
       try {
+        // Only in the root's host namespace (dhcp/keeper-netns.ts): anywhere else its servers
+        // and leases would be bound in the wrong kernel, and it would never heal.
+        const home = ctx.meta.get(load.keeperNetns().HOST_NETNS_KEY);
+        if (home !== undefined && home !== load.guest().currentNetnsId()) {
+          throw new TsnetError('EINVAL', `the lease keeper of ${ctx.root} runs in network namespace ${home}, not in this one (${load.guest().currentNetnsId()})`);
+        }
         await new LeaseKeeper(ctx).run();
       } finally {
         ctx.close();

@@ -78,6 +78,7 @@ export function registerStateCommands(program: Command): void {
         ...report.removedBridges.map((b) => `${verb} unused bridge ${b}`),
         ...report.repairedNetworks.map((r) => `${opts.dryRun ? 'would repair' : 'repaired'} ${r}`),
         ...report.restoredFirewalls.map((n) => `${opts.dryRun ? 'would restore' : 'restored'} the firewall rules of network ${n}`),
+        ...report.reconciledPorts.map((c) => `${opts.dryRun ? 'would fix' : 'fixed'} published ports: ${c}`),
         ...[...labs.errors, ...containers.errors, ...report.errors].map((e) => `error: ${e}`),
       ];
       printResult(opts, { ...report, containers, labs }, lines.length ? lines : 'nothing to clean up');

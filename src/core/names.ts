@@ -33,8 +33,10 @@ export function ownedPrefix(rootId: string): string {
   return `${NAME_PREFIX}${rootTag(rootId)}`;
 }
 
-// Linux dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or whitespace.
-const IFNAME_RE = /^[A-Za-z0-9_.@+=-]{1,15}$/;
+// Linux dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or whitespace. Stricter
+// still: no '+' (iptables reads "eth+" as every eth*, so a rule for one name would match
+// others) and no leading '-' (a name that reads as an option to ip, iptables or nft).
+const IFNAME_RE = /^[A-Za-z0-9_.@=][A-Za-z0-9_.@=-]{0,14}$/;
 
 /** validateIfName — throws a one-line error naming the bad value; returns it otherwise. */
 export function validateIfName(name: string, what = 'interface name'): string {
@@ -42,7 +44,7 @@ export function validateIfName(name: string, what = 'interface name'): string {
     throw invalid(`${what} "${name}" is ${Buffer.byteLength(name)} characters; Linux allows at most ${IFNAMSIZ_MAX}`);
   }
   if (!IFNAME_RE.test(name) || name === '.' || name === '..') {
-    throw invalid(`${what} "${name}" is not a valid Linux interface name (letters, digits and _.@+=- only)`);
+    throw invalid(`${what} "${name}" is not a valid interface name for tsnet (letters, digits and _.@=-, not starting with -; no +, which iptables reads as a wildcard)`);
   }
   return name;
 }

@@ -21,6 +21,10 @@ export interface DhcpContext {
   readonly networks?: NetworkRepo | undefined;
   /** Finds the root's containers' network namespaces for guests named container:NAME. */
   readonly containerLookup?: ContainerLookup | undefined;
+  /** The netns that plays the host, when it is not the process's own (a lab's simulated host). */
+  readonly hostNetns?: NetnsRef | undefined;
+  /** The root's small facts (state/meta.ts): where the keeper runs is one. */
+  readonly meta?: { get(key: string): string | undefined; setOnce(key: string, value: string): void } | undefined;
   /** A fresh LinkOps inside a guest netns; the caller closes it. */
   guestLinks(netns: NetnsRef): Promise<LinkOps>;
   /** The shared LinkOps of the host (the DHCP server asks its bridges' forwarding databases). */

@@ -10,6 +10,9 @@ import { spawnDetached } from '../core/exec.js';
 import { processStartTime } from '../core/owner.js';
 import type { DhcpContext } from './dhcp-context.js';
 import type { KeeperRecord } from '../state/dhcp-leases.js';
+import { TsnetError } from '../core/errors.js';
+import { currentNetnsId } from '../netns/guest.js';
+import { HOST_NETNS_KEY, hostNetnsId, netnsPathFor } from './keeper-netns.js';
 
 export const KEEPER_LOG = 'dhcp-keeper.log';
 
@@ -30,18 +33,31 @@ let startedHere: number | undefined;
 
 /**
  * ensureKeeper — SIGHUP the live keeper when `notify` (it re-reads the leases at once and
- * exits if none is left); with leases in state and no live keeper, start one.
+ * exits if none is left); with leases in state and no live keeper, start one, in the root's
+ * host namespace (keeper-netns.ts). `notify` comes from the operations that change what the
+ * keeper keeps, which run in the host namespace: the first of them records it.
  */
 export function ensureKeeper(ctx: DhcpContext, notify: boolean): KeeperStatus {
+  const demand = ctx.dhcpLeases.count() + ctx.dhcpServers.count() + dnsDemand(ctx);
+  if (notify && demand > 0 && ctx.meta) ctx.meta.setOnce(HOST_NETNS_KEY, hostNetnsId(ctx.hostNetns));
   const k = ctx.dhcpLeases.keeper();
   if (k && keeperAlive(k)) {
     if (notify) process.kill(k.pid, 'SIGHUP');
     return 'running';
   }
-  if (ctx.dhcpLeases.count() + ctx.dhcpServers.count() + dnsDemand(ctx) === 0) return 'none';
+  if (demand === 0) return 'none';
   if (startedHere !== undefined && processStartTime(startedHere) !== undefined) return 'started';
-  startedHere = spawnDetached([process.execPath, tsnetBin(), 'dhcp-keeper', '--root', ctx.root], join(ctx.root, KEEPER_LOG));
+  startedHere = spawnDetached([...enterHostNetns(ctx), process.execPath, tsnetBin(), 'dhcp-keeper', '--root', ctx.root], join(ctx.root, KEEPER_LOG));
   return 'started';
+}
+
+/** enterHostNetns — the nsenter prefix that puts the keeper into the root's host namespace ([] when this is it). */
+function enterHostNetns(ctx: DhcpContext): string[] {
+  const recorded = ctx.meta?.get(HOST_NETNS_KEY);
+  if (recorded === undefined || recorded === currentNetnsId()) return [];
+  const path = netnsPathFor(recorded, ctx.hostNetns);
+  if (!path) throw new TsnetError('ENOTFOUND', `the lease keeper of ${ctx.root} belongs in network namespace ${recorded}, which no longer exists here; run a tsnet command in this root's host namespace`);
+  return ['nsenter', `--net=${path}`, '--'];
 }
 
 /** dnsDemand — running containers that need the embedded DNS (on a user-created network). */

@@ -93,6 +93,12 @@ export class EngineContext {
   };
   get intents(): IntentRepo { return this.repo(IntentRepo); }
 
+  /** meta — the root's small facts (state/meta.ts), e.g. the host netns its keeper runs in. */
+  readonly meta = {
+    get: (key: string): string | undefined => metaValue(this.db, key),
+    setOnce: (key: string, value: string): void => setMetaOnce(this.db, key, value),
+  };
+
   /** dbOpened — whether this command touched state (the keeper check runs only then). */
   get dbOpened(): boolean { return this.dbHandle !== undefined; }
 
@@ -144,6 +150,15 @@ export class EngineContext {
   settle(object: string): Promise<Resolution[]> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('./settle.js') as typeof import('./settle.js')).settleObject(this, object);
+  }
+
+  /**
+   * settleAll — `tsnet gc`: every record a dead process left, finished or undone (or, in a
+   * dry run, what would be), one resolution each; a failing one never stops the rest.
+   */
+  settleAll(opts: { dryRun?: boolean | undefined } = {}): Promise<Resolution[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./settle.js') as typeof import('./settle.js')).settlePending(this, opts);
   }
 
   /** guestLinks — a fresh LinkOps inside a guest netns; the caller closes it. */

@@ -19,6 +19,12 @@ export interface Resolver {
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const RESOLVERS: Record<string, () => Resolver> = {
+  'attach': () => require('../attach/resolve.js').attachResolver,
+  'detach': () => require('../attach/resolve.js').detachResolver,
+  'network-create': () => require('../network/resolve.js').networkCreateResolver,
+  'network-rm': () => require('../network/resolve.js').networkRemoveResolver,
+  'port-publish': () => require('../network/resolve.js').portPublishResolver,
+  'port-unpublish': () => require('../network/resolve.js').portUnpublishResolver,
   'container-create': () => require('../runtime/resolve.js').createResolver,
   'container-start': () => require('../runtime/resolve.js').startResolver,
   'container-stop': () => require('../runtime/resolve.js').stopResolver,

@@ -46,4 +46,11 @@ export interface FirewallBackend {
   publish(bridge: string, existing: readonly PortRecord[], added: readonly PortRecord[]): Promise<void>;
   /** Removes mappings of one attachment; `kept` stay. Quiet when already gone. */
   unpublish(bridge: string, kept: readonly PortRecord[], removed: readonly PortRecord[]): Promise<void>;
+  /**
+   * reconcilePorts — gc: the kernel made to hold exactly the recorded mappings (missing ones
+   * added, doubled ones and those no record explains removed; `owned` says which container
+   * addresses are this root's), in one batch per table. Returns one line per change made
+   * (or, with dryRun, that would be).
+   */
+  reconcilePorts(groups: ReadonlyArray<{ bridge: string; ports: readonly PortRecord[] }>, owned: (ip: string) => boolean, dryRun: boolean): Promise<string[]>;
 }

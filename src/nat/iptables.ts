@@ -11,9 +11,10 @@
  */
 import { run } from '../core/exec.js';
 import type { FirewallBackend, NetworkFirewall } from './firewall.js';
-import { portChain, publishLines, unpublishLines, type PortChainState } from './port-rules.js';
-import { baseLayout, baseRules, baseTeardownRules, mergeLayouts, networkLayout, networkRules, restoreInput, teardownRules } from './iptables-rules.js';
+import { portChain, portChainsLayout, publishLines, unpublishLines, type PortChainState } from './port-rules.js';
+import { baseLayout, baseTeardownRules, mergeLayouts, networkLayout, restoreInput, teardownRules } from './iptables-rules.js';
 import { parseSaved, reconcileLines } from './iptables-reconcile.js';
+import { checkedNetwork, checkedPorts } from './state-check.js';
 
 type Table = 'filter' | 'nat';
 type Family = 4 | 6;
@@ -40,6 +41,7 @@ function familiesOf(n: NetworkFirewall): Family[] {
  * is emptied and refilled, a jump is added only when missing (and a doubled one undoubled).
  */
 async function installNetwork(n: NetworkFirewall): Promise<void> {
+  checkedNetwork(n);
   try {
     for (const family of familiesOf(n)) {
       for (const table of TABLES) {
@@ -57,6 +59,7 @@ async function installNetwork(n: NetworkFirewall): Promise<void> {
 }
 
 async function uninstallNetwork(n: NetworkFirewall): Promise<void> {
+  checkedNetwork(n);
   for (const family of familiesOf(n)) {
     for (const table of TABLES) await restore(table, teardownRules(n.bridge, await save(table, family)), family);
   }
@@ -83,13 +86,19 @@ export const iptablesBackend: FirewallBackend = {
     }
   },
 
+  /**
+   * networkInstalled — nothing to change: every table holds the base layout and the
+   * network's exactly (no rule missing, none doubled, no chain emptied), as installNetwork
+   * would leave it.
+   */
   async networkInstalled(n) {
-    const missing = (saved: string, lines: string[]): boolean => lines.some((l) => l.startsWith('-A ') && !saved.split('\n').includes(l));
+    checkedNetwork(n);
     for (const family of familiesOf(n)) {
-      const filter = await save('filter', family);
-      const nat = n.internal ? '' : await save('nat', family);
-      const rules = networkRules(n, family);
-      if (missing(filter, rules.filter) || missing(nat, rules.nat) || baseRules('filter', filter, family).length > 0) return false;
+      for (const table of TABLES) {
+        const mine = networkLayout(n, table, family);
+        if (mine.exact.size === 0 && table !== 'filter') continue;
+        if (reconcileLines(parseSaved(await save(table, family)), mergeLayouts([baseLayout(table, family), mine])).length > 0) return false;
+      }
     }
     return true;
   },
@@ -97,13 +106,33 @@ export const iptablesBackend: FirewallBackend = {
   /** publish — the rules the chain lacks (and the chain and its jump, when missing) in one restore. */
   async publish(bridge, _existing, added) {
     if (added.length === 0) return;
+    checkedPorts(added);
     await restore('nat', publishLines(bridge, await portChainState(portChain(bridge, added[0]!.containerIp)), added));
   },
 
+  /** reconcilePorts — one read and (when anything differs) one restore of the nat table for every mapping. */
+  async reconcilePorts(groups, owned, dryRun) {
+    for (const g of groups) checkedPorts(g.ports);
+    const saved = parseSaved(await save('nat'));
+    if (!saved.chains.has('TSNET')) return []; // no network's chains: gc restores those first
+    const lines = reconcileLines(saved, portChainsLayout(groups, saved, owned));
+    if (lines.length > 0 && !dryRun) await restore('nat', lines);
+    return describeChanges(lines);
+  },
+
   async unpublish(bridge, kept, removed) {
+    checkedPorts([...kept, ...removed]);
     const any = removed[0] ?? kept[0];
     if (!any) return;
     const have = await portChainState(portChain(bridge, any.containerIp));
     await restore('nat', unpublishLines(bridge, any.containerIp, have, removed, kept.length === 0));
   },
 };
+
+/** describeChanges — restore lines as a report: what was added, deleted, emptied or removed. */
+function describeChanges(lines: readonly string[]): string[] {
+  return lines.filter((l) => !l.startsWith(':')).map((l) => {
+    const verb = { '-A': 'added', '-D': 'deleted', '-F': 'emptied chain', '-X': 'removed chain' }[l.slice(0, 2)] ?? 'applied';
+    return `nat: ${verb} ${l.slice(3)}`;
+  });
+}

@@ -177,3 +177,31 @@ export function nftErrorMessage(stderr: string, code: number): string {
   const why = at < 0 ? (lines.find(Boolean) ?? `exit status ${code}`) : `${lines[at]!.replace(/^.*?Error: /, '')}${command ? ` (in "${command}")` : ''}`;
   return `nft -f: ${why}${/No such file or directory/.test(why) ? '; if the firewall was flushed, tsnet gc puts it back' : ''}`;
 }
+
+/**
+ * portMapsReconcile — from `nft list map` listings of ports-any and ports-ip, the commands
+ * that make the maps hold exactly the recorded mappings (gc): elements no record explains,
+ * or pointing elsewhere, deleted; missing ones added. [] when they match. Only elements
+ * whose container address is this root's (`owned`: in one of its subnets) are taken away:
+ * another root on the same host keeps its own.
+ */
+export function portMapsReconcile(listings: Readonly<Record<string, string>>, ports: readonly PortRecord[], owned: (ip: string) => boolean): string[] {
+  const want = new Map(ports.map(portElement).map((e) => [`${e.map} ${e.key}`, e]));
+  const drop: string[] = [];
+  const have = new Set<string>();
+  for (const map of ['ports-any', 'ports-ip']) {
+    for (const element of mapElements(listings[map] ?? '')) {
+      const [key, value] = element.split(' : ');
+      const id = `${map} ${key}`;
+      if (want.get(id)?.value === value) have.add(id);
+      else if (want.has(id) || owned(value?.split(' . ')[0] ?? '')) drop.push(`delete element ${T} ${map} { ${key} }`);
+    }
+  }
+  return [...drop, ...addPorts(ports.filter((p) => !have.has(`${portElement(p).map} ${portElement(p).key}`)))];
+}
+
+/** mapElements — "key : value" texts of a map listing's `elements = { ... }`. */
+function mapElements(listing: string): string[] {
+  const m = /elements = \{([^}]*)\}/.exec(listing);
+  return m ? m[1]!.split(',').map((e) => e.replace(/\s+/g, ' ').trim()).filter(Boolean) : [];
+}

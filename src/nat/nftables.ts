@@ -8,7 +8,8 @@
 import { TsnetError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import type { FirewallBackend } from './firewall.js';
-import { addPorts, baseRuleset, networkRuleset, networkTeardown, nftErrorMessage, nftInput, nftNetworkChains, NFT_TABLE, removePorts } from './nft-rules.js';
+import { checkedNetwork, checkedPorts } from './state-check.js';
+import { addPorts, portMapsReconcile, baseRuleset, networkRuleset, networkTeardown, nftErrorMessage, nftInput, nftNetworkChains, NFT_TABLE, removePorts } from './nft-rules.js';
 
 /** apply — one transaction; a failure becomes a one-line error (see nftErrorMessage). */
 async function apply(lines: readonly string[]): Promise<void> {
@@ -38,11 +39,11 @@ export const nftablesBackend: FirewallBackend = {
   name: 'nftables',
 
   async installNetwork(n) {
-    await apply([...baseRuleset(), ...networkRuleset(n)]);
+    await apply([...baseRuleset(), ...networkRuleset(checkedNetwork(n))]);
   },
 
   async uninstallNetwork(n) {
-    if (await tableExists()) await apply(networkTeardown(n.bridge));
+    if (await tableExists()) await apply(networkTeardown(checkedNetwork(n).bridge));
   },
 
   /** uninstallBase — the whole table, unless the user chain holds rules of the user's. */
@@ -55,7 +56,7 @@ export const nftablesBackend: FirewallBackend = {
   async networkInstalled(n) {
     const table = await listTable();
     if (table === undefined) return false;
-    const c = nftNetworkChains(n.bridge);
+    const c = nftNetworkChains(checkedNetwork(n).bridge);
     const b = JSON.stringify(n.bridge);
     const has = (chain: string, text: string): boolean => chainBody(table, chain)?.includes(text) ?? false;
     return has('forward', 'jump user') && has('forward', 'oifname vmap @inbound') && has('forward', 'iifname vmap @egress')
@@ -65,10 +66,20 @@ export const nftablesBackend: FirewallBackend = {
   },
 
   async publish(_bridge, _existing, added) {
-    await apply(addPorts(added));
+    await apply(addPorts(checkedPorts(added)));
+  },
+
+  /** reconcilePorts — the two port maps read once and corrected in one transaction. */
+  async reconcilePorts(groups, owned, dryRun) {
+    const ports = groups.flatMap((g) => checkedPorts(g.ports));
+    if (!(await tableExists())) return [];
+    const list = async (map: string): Promise<string> => (await run(['nft', 'list', 'map', ...NFT_TABLE.split(' '), map], { allowFailure: true })).stdout;
+    const lines = portMapsReconcile({ 'ports-any': await list('ports-any'), 'ports-ip': await list('ports-ip') }, ports, owned);
+    if (lines.length > 0 && !dryRun) await apply(lines);
+    return lines.map((l) => `nft: ${l}`);
   },
 
   async unpublish(_bridge, _kept, removed) {
-    if (removed.length > 0 && (await tableExists())) await apply(removePorts(removed));
+    if (removed.length > 0 && (await tableExists())) await apply(removePorts(checkedPorts(removed)));
   },
 };

@@ -12,4 +12,5 @@ export const noneBackend: FirewallBackend = {
   networkInstalled: async () => true,
   publish: async () => undefined,
   unpublish: async () => undefined,
+  reconcilePorts: async () => [],
 };

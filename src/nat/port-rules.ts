@@ -59,3 +59,41 @@ export function unpublishLines(bridge: string, containerIp: string, have: PortCh
   const gone = new Set(removed.map((p) => portRule(chain, p)));
   return have.rules.filter((r) => gone.has(r)).map((r) => `-D ${r.slice(3)}`);
 }
+
+/**
+ * portChainsLayout — the nat layout (iptables-reconcile.ts) of every recorded mapping, for
+ * gc: each attachment's chain holds exactly its mappings' rules, once, and TSNET jumps to
+ * it once; TSNET-D- chains no record explains go. A chain whose rules are right in another
+ * order (concurrent publishes append in any order) is left as it is. Several roots may
+ * share a host: a chain is taken for this root's only when its DNAT targets lie in one of
+ * this root's subnets (`owned`), which no other root's overlap.
+ */
+export function portChainsLayout(groups: ReadonlyArray<{ bridge: string; ports: readonly PortRecord[] }>, saved: { chains: ReadonlySet<string>; rules: ReadonlyMap<string, readonly string[]> }, owned: (ip: string) => boolean): {
+  declared: string[]; exact: Map<string, string[]>; shared: string[][]; remove: string[];
+} {
+  const exact = new Map<string, string[]>();
+  for (const g of groups) {
+    for (const p of g.ports) {
+      const chain = portChain(g.bridge, p.containerIp);
+      const rules = exact.get(chain) ?? [];
+      const rule = portRule(chain, p);
+      if (!rules.includes(rule)) rules.push(rule);
+      exact.set(chain, rules);
+    }
+  }
+  for (const [chain, want] of exact) {
+    const have = saved.rules.get(chain) ?? [];
+    if (have.length === want.length && [...have].sort().join('\n') === [...want].sort().join('\n')) exact.set(chain, [...have]);
+  }
+  return {
+    declared: [],
+    exact,
+    shared: [...exact.keys()].map((c) => [`-A TSNET -j ${c}`]),
+    remove: [...saved.chains].filter((c) => c.startsWith('TSNET-D-') && !exact.has(c) && (saved.rules.get(c) ?? []).some((r) => owned(dnatTarget(r)))),
+  };
+}
+
+/** dnatTarget — the container address a DNAT rule sends to ('' when none). */
+export function dnatTarget(rule: string): string {
+  return /--to-destination ([0-9.]+):/.exec(rule)?.[1] ?? '';
+}

@@ -7,7 +7,7 @@
  * The netns identity ("net:[inode]") is read from the fd itself, which also proves the
  * file really is a network namespace.
  */
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { describeGuest, type GuestRef } from './guest-ref.js';
 import type { NetnsRef } from '../netlink/linkops.js';
@@ -51,7 +51,7 @@ export function guestPaths(ref: GuestRef, containers?: ContainerLookup): string[
 /** isNetnsFile — whether path opens as a network namespace here (a pin from another mount namespace does not). */
 export function isNetnsFile(path: string): boolean {
   try {
-    const fd = openSync(path, 'r');
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try { return netnsIdOfFd(fd) !== undefined; } finally { closeSync(fd); }
   } catch {
     return false;
@@ -64,6 +64,21 @@ function containerRef(ref: GuestRef, containers?: ContainerLookup): GuestRef {
   return ref;
 }
 
+/**
+ * openFlags — never blocking (a FIFO or a device given as a path must not hang tsnet, nor
+ * the lease keeper that re-opens its guests every few seconds); a path guest's own file is
+ * not followed when it is a symlink (it could be pointed elsewhere between two commands).
+ * /proc/PID/ns/net is a symlink by nature, so pid and container guests follow it.
+ */
+function openFlags(ref: GuestRef): number {
+  return constants.O_RDONLY | constants.O_NONBLOCK | (ref.kind === 'path' ? constants.O_NOFOLLOW : 0);
+}
+
+/** notNetns — the error for a file that is not (or no longer) a network namespace; tryResolveGuest takes it for "gone". */
+function notNetns(ref: GuestRef, file: string, why = 'is not a network namespace file'): TsnetError {
+  return new TsnetError('EINVAL', `guest ${describeGuest(ref)}: ${file} ${why}`, { notNetns: true });
+}
+
 export function resolveGuest(given: GuestRef, containers?: ContainerLookup): ResolvedGuest {
   const ref = containerRef(given, containers);
   const files = guestPaths(ref, containers);
@@ -71,15 +86,16 @@ export function resolveGuest(given: GuestRef, containers?: ContainerLookup): Res
   let netnsId: string | undefined;
   for (const file of files) {
     try {
-      fd = openSync(file, 'r');
+      fd = openSync(file, openFlags(ref));
     } catch (e) {
       if (file !== files[files.length - 1]) continue;
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw notNetns(ref, file, 'is a symbolic link; give the namespace file itself (or pid:N for a process\'s)');
       throw new TsnetError('ENOTFOUND', `guest ${describeGuest(ref)} not found: ${notFoundWhy(ref, e as NodeJS.ErrnoException)}`);
     }
     netnsId = netnsIdOfFd(fd);
     if (netnsId) break;
     closeSync(fd);
-    if (file === files[files.length - 1]) throw new TsnetError('EINVAL', `guest ${describeGuest(ref)}: ${file} is not a network namespace file`);
+    if (file === files[files.length - 1]) throw notNetns(ref, file);
   }
   if (netnsId === undefined) throw new TsnetError('ENOTFOUND', `guest ${describeGuest(ref)} not found`);
   if (netnsId === currentNetnsId()) {
@@ -121,12 +137,16 @@ export function currentNetnsId(): string {
   return `net:[${statSync('/proc/thread-self/ns/net').ino}]`;
 }
 
-/** tryResolveGuest — like resolveGuest, but a guest that is gone gives undefined. */
+/**
+ * tryResolveGuest — like resolveGuest, but a guest that is gone gives undefined; so does a
+ * path that stopped being a network namespace (its netns was deleted and something else
+ * took the name): detach and gc then clean up after it like after any vanished guest.
+ */
 export function tryResolveGuest(ref: GuestRef, containers?: ContainerLookup): ResolvedGuest | undefined {
   try {
     return resolveGuest(ref, containers);
   } catch (e) {
-    if (e instanceof TsnetError && e.code === 'ENOTFOUND') return undefined;
+    if (e instanceof TsnetError && (e.code === 'ENOTFOUND' || e.detail?.['notNetns'] === true)) return undefined;
     throw e;
   }
 }

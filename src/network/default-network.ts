@@ -14,6 +14,7 @@ import type { AttachRequest } from '../attach/spec.js';
 import { resolveGuest } from '../netns/guest.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { createNetwork } from './network.js';
+import { networkObject } from '../core/intent.js';
 import { DEFAULT_NETWORK } from './network-name.js';
 
 export { DEFAULT_NETWORK };
@@ -52,6 +53,7 @@ export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}
 }
 
 async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network: NetworkRecord; created: boolean }> {
+  await ctx.settle(networkObject(DEFAULT_NETWORK)); // a killed init's half-made tsnet0 is undone first
   const existing = ctx.networks.get(DEFAULT_NETWORK);
   if (existing) return { network: existing, created: false };
   let subnet: string | undefined;
@@ -86,6 +88,7 @@ async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network
  * no network behind.
  */
 export async function attachCreatingDefault(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
+  if (req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK && !opts.dryRun) await ctx.settle(networkObject(DEFAULT_NETWORK));
   if (req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK && !ctx.networks.get(DEFAULT_NETWORK)) {
     checkAttachRequest(req);
     resolveGuest(req.guest).close();

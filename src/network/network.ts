@@ -10,6 +10,7 @@
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
 import { applyPlan, Plan } from '../core/plan.js';
+import { networkObject, runIntent, type Intent } from '../core/intent.js';
 import { contains, formatCidr, formatIp, mask, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
 import { checkExplicitSubnet, selectSubnet, type HostObstacles } from '../ipam/select-subnet.js';
 import { ulaPool, type Pool } from '../ipam/pools.js';
@@ -126,6 +127,8 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
 
 async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolean): Promise<{ network?: NetworkRecord; plan?: string[] }> {
   const opts = { dryRun };
+  // What a killed create or rm of this name left is undone or finished first.
+  if (!dryRun) await ctx.settle(networkObject(spec.name));
   if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
   const host = await ctx.hostLinks();
   const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
@@ -149,6 +152,9 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
   const obstacles6 = spec.ipv6 ? await hostObstacles(host, bridge, 6) : undefined;
   const mtu = spec.mtu ?? (await defaultRouteMtu(host));
   let record: NetworkRecord | undefined;
+  let intent: Intent | undefined;
+  /** note — facts the resolver of an interrupted create needs (the sysctls' old values). */
+  const note = (facts: Record<string, unknown>): void => { intent?.note(facts); };
   let created = false;
   let gatewayAdded = true;
   const plan = new Plan()
@@ -196,7 +202,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
     undo: () => host.delAddr(bridge, gateway6Cidr(record!)!),
   });
   const alone = (): boolean => ctx.networks.all().every((n) => n.name === spec.name);
-  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall({ dryRun: opts.dryRun }), alone);
+  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall({ dryRun: opts.dryRun }), alone, note);
   const dhcp = spec.dhcpServer;
   if (dhcp) plan.add({
     name: 'dhcp-server',
@@ -209,7 +215,10 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
     },
   });
   if (opts.dryRun) return { plan: plan.describe() };
-  await applyPlan(plan);
+  // A -b bridge's own addresses are never the resolver's to take away.
+  const addrsBefore = existing ? (await host.listAddrs(bridge)).map((a) => a.cidr) : [];
+  const data = { label: `network ${spec.name}`, name: spec.name, bridge, bridgeExisted: existing !== undefined, addrsBefore };
+  await runIntent(ctx, { op: 'network-create', object: networkObject(spec.name), data }, (i) => applyPlan(plan, { intent: (intent = i) }));
   return { network: ctx.networks.get(spec.name) };
 }
 
@@ -218,9 +227,9 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
  * replies in, members to each other, out to anywhere unless internal, MASQUERADE unless
  * --ip-masq=false. Undo removes exactly those chains (and the host-wide ones, for the first network).
  */
-function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec, fw: FirewallBackend | undefined, alone: () => boolean): void {
-  if (spec.ipForward !== false) addSysctl(plan, host, 'ip-forward', () => 'net.ipv4.ip_forward', 'turn on IPv4 forwarding');
-  if (spec.ipv6 && spec.ipForward !== false) addSysctl(plan, host, 'ip6-forward', () => 'net.ipv6.conf.all.forwarding', 'turn on IPv6 forwarding');
+function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spec: NetworkSpec, fw: FirewallBackend | undefined, alone: () => boolean, note: Note): void {
+  if (spec.ipForward !== false) addSysctl(plan, host, 'ip-forward', () => 'net.ipv4.ip_forward', 'turn on IPv4 forwarding', note);
+  if (spec.ipv6 && spec.ipForward !== false) addSysctl(plan, host, 'ip6-forward', () => 'net.ipv6.conf.all.forwarding', 'turn on IPv6 forwarding', note);
   if (fw === undefined || fw.name === 'none') return;
   plan.add({
     name: 'firewall',
@@ -233,7 +242,7 @@ function addFirewall(plan: Plan, host: LinkOps, record: () => NetworkRecord, spe
   });
   // Published ports from 127.0.0.1: loopback sources may leave through the bridge (the
   // firewall masquerades them and keeps guests away from the host's loopback services).
-  if (!spec.internal) addSysctl(plan, host, 'route-localnet', () => routeLocalnetKey(record().bridge), 'let published ports answer on 127.0.0.1 (route_localnet on the bridge)');
+  if (!spec.internal) addSysctl(plan, host, 'route-localnet', () => routeLocalnetKey(record().bridge), 'let published ports answer on 127.0.0.1 (route_localnet on the bridge)', note);
 }
 
 /** routeLocalnetKey — slash form: bridge names may contain dots. */
@@ -241,14 +250,20 @@ export function routeLocalnetKey(bridge: string): string {
   return `net/ipv4/conf/${bridge}/route_localnet`;
 }
 
-/** addSysctl — sets a sysctl to 1; undo puts back what was there. */
-function addSysctl(plan: Plan, host: LinkOps, name: string, key: () => string, what: string): void {
+type Note = (facts: Record<string, unknown>) => void;
+
+/** sysctlNote — where an interrupted create finds a sysctl's value from before it (network/resolve.ts). */
+export const sysctlNote = (key: string): string => `sysctl ${key}`;
+
+/** addSysctl — sets a sysctl to 1; undo puts back what was there (so does an interrupted create's resolver). */
+function addSysctl(plan: Plan, host: LinkOps, name: string, key: () => string, what: string, note: Note): void {
   let before = '1';
   plan.add({
     name,
     describe: what,
     apply: async () => {
       before = await host.readSysctl(key());
+      note({ [sysctlNote(key())]: before });
       await host.setSysctl(key(), '1');
     },
     undo: () => host.setSysctl(key(), before),
@@ -276,21 +291,36 @@ export async function removeNetwork(ctx: EngineContext, name: string): Promise<N
 }
 
 async function removeLocked(ctx: EngineContext, name: string): Promise<NetworkRecord> {
+  await ctx.settle(networkObject(name));
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
   const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);
   if (users.length > 0) {
     throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
   }
+  await runIntent(ctx, { op: 'network-rm', object: networkObject(name), data: { label: `network ${name}`, name, network: n } }, (intent) => takeDown(ctx, n, intent));
+  return n;
+}
+
+/**
+ * takeDown — a network's pieces removed, each quiet when already gone, so that an
+ * interrupted rm is finished by running it again (network/resolve.ts): firewall, bridge
+ * (or the gateway addresses tsnet gave a -b bridge), the row, then the host-wide chains
+ * once no network is left.
+ */
+export async function takeDown(ctx: EngineContext, n: NetworkRecord, intent?: Intent): Promise<void> {
   const host = await ctx.hostLinks();
   const fw = await ctx.firewall();
+  intent?.step('firewall');
   if (n.firewall) await fw.uninstallNetwork(firewallOf(n));
+  intent?.step('bridge');
   if (n.bridgeCreated) await host.deleteLink(n.bridge);
   else for (const cidr of gatewayCidrs(n)) await host.delAddr(n.bridge, cidr);
-  ctx.networks.remove(name); // its DHCP server and leases go with it (ON DELETE CASCADE)
+  intent?.step('forget');
+  ctx.networks.remove(n.name); // its DHCP server and leases go with it (ON DELETE CASCADE)
   ensureKeeper(ctx, true);
+  intent?.step('host-wide');
   if (ctx.networks.all().length === 0) await fw.uninstallBase();
-  return n;
 }
 
 /** inspectNetwork — the network and the attachments on its bridge. */

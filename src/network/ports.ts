@@ -6,6 +6,8 @@
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
+import { portsObject, runIntent, type Intent } from '../core/intent.js';
+import { settleGuest } from '../attach/detach.js';
 import { parsePortSpec } from '../nat/port-spec.js';
 import { resolveGuest, tryResolveGuest } from '../netns/guest.js';
 import { describeGuest, type GuestRef } from '../netns/guest-ref.js';
@@ -46,6 +48,7 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
   if (v6) throw new TsnetError('EUNSUPPORTED', `IPv6 host address ${v6.hostIp} is not supported yet; publish on an IPv4 address`);
   const guest = resolveGuest(ref, ctx.containerLookup);
   try {
+    await settleGuest(ctx, guest.netnsId, guest.name, opts.ctrIf);
     const { att, network } = target(ctx, guest.netnsId, guest.name, opts.ctrIf);
     const containerIp = att.addresses.map((a) => a.split('/')[0]!).find((a) => !a.includes(':'));
     if (!containerIp) throw invalid(`${guest.name} ${att.ctrIf} has no IPv4 address on ${network.name}`);
@@ -53,14 +56,19 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       protocol: m.protocol, hostIp: m.hostIp ?? ANY_HOST_IP, hostPort: m.hostPort ?? EPHEMERAL_PORTS, containerIp, containerPort: m.containerPort,
     }));
     await assertHostPortsFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])), ctx.portHolder);
-    const before = ctx.ports.forAttachment(att.id);
     const fw = await ctx.firewall();
+    let before: PortRecord[] = [];
     let reserved: PortRecord[] = [];
+    let intent: Intent | undefined;
     const plan = new Plan()
       .add({
         name: 'record',
         describe: `reserve ${specs.join(' ')} for ${guest.name} ${att.ctrIf}`,
-        apply: () => { reserved = ctx.ports.reserve(att.id, requests); },
+        // The rows and the record's note of them in one transaction: a crash leaves both or neither.
+        apply: () => ctx.db.transaction(() => {
+          reserved = ctx.ports.reserve(att.id, requests);
+          intent!.note({ portIds: reserved.map((p) => p.id) });
+        }).immediate(),
         undo: () => ctx.ports.remove(reserved.map((p) => p.id)),
       })
       .add({
@@ -76,14 +84,21 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       });
     // A guest reaching its own published port through the host's address gets the packet
     // back on the bridge port it came from: the bridge sends it there only in hairpin mode.
-    if (before.length === 0 && att.kind === 'veth' && fw.name !== 'none') plan.add({
+    if (att.kind === 'veth' && fw.name !== 'none') plan.add({
       name: 'hairpin',
       describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
-      apply: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }),
-      undo: async () => (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }),
+      apply: async () => { if (before.length === 0) await (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }); },
+      undo: async () => { if (before.length === 0) await (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }); },
     });
-    // The nat table is host-wide: what the chain lacks is read and added under the host lock.
-    await ctx.hostLock.withLock(`publish ports of ${guest.name}`, () => applyPlan(plan));
+    // The nat table is host-wide: what the chain lacks is read and added under the host lock;
+    // what a killed publish or unpublish left on these ports is undone or finished first.
+    const object = portsObject(att.id);
+    const data = { label: `ports of ${guest.name} ${att.ctrIf}`, attachmentId: att.id, bridge: network.bridge };
+    await ctx.hostLock.withLock(`publish ports of ${guest.name}`, async () => {
+      await ctx.settle(object);
+      before = ctx.ports.forAttachment(att.id);
+      await runIntent(ctx, { op: 'port-publish', object, data }, (i) => applyPlan(plan, { intent: (intent = i) }));
+    });
     return reserved.map((p) => view(p, att, network));
   } finally {
     guest.close();
@@ -99,14 +114,24 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
   });
   const guest = tryResolveGuest(ref, ctx.containerLookup);
   try {
+    await settleGuest(ctx, guest?.netnsId, guest?.name ?? describeGuest(ref), opts.ctrIf);
     const { att, network } = target(ctx, guest?.netnsId ?? '', guest?.name ?? describeGuest(ref), opts.ctrIf);
-    const all = ctx.ports.forAttachment(att.id);
-    const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
-    const kept = all.filter((p) => !gone.includes(p));
     const fw = await ctx.firewall();
-    await ctx.hostLock.withLock(`unpublish ports of ${att.guest}`, () => fw.unpublish(network.bridge, kept, gone));
-    ctx.ports.remove(gone.map((p) => p.id));
-    return gone.map((p) => view(p, att, network));
+    const object = portsObject(att.id);
+    return await ctx.hostLock.withLock(`unpublish ports of ${att.guest}`, async () => {
+      await ctx.settle(object);
+      const all = ctx.ports.forAttachment(att.id);
+      const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
+      const kept = all.filter((p) => !gone.includes(p));
+      const data = { label: `ports of ${att.guest} ${att.ctrIf}`, attachmentId: att.id, bridge: network.bridge, portIds: gone.map((p) => p.id) };
+      await runIntent(ctx, { op: 'port-unpublish', object, data }, async (intent) => {
+        intent.step('firewall');
+        await fw.unpublish(network.bridge, kept, gone);
+        intent.step('forget');
+        ctx.ports.remove(gone.map((p) => p.id));
+      });
+      return gone.map((p) => view(p, att, network));
+    });
   } finally {
     guest?.close();
   }

@@ -164,6 +164,48 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.match(r.stderr, /tsnet: debug: .*(netlink|delete|link)/, 'engine debug lines');
   });
 
+  test('route/rule/tc: no arguments list, --dry-run anywhere is tsnet\'s, errors are the tool\'s own line, bad words exit 2', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['attach', 'br0', g, '10.0.3.2/24']));
+    assert.match(ok(tsnetIn(host, root, ['route', g])).stdout, /^10\.0\.3\.0\/24 dev eth1 proto kernel scope link src 10\.0\.3\.2/m);
+    assert.match(ok(tsnetIn(host, root, ['rule', g])).stdout, /32766:\s+from all lookup main/);
+    assert.match(ok(tsnetIn(host, root, ['tc', g])).stdout, /dev eth1 root/);
+    const before = snapshot(g);
+    assert.equal(ok(tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'via', '10.0.3.1', '--dry-run'])).stdout,
+      `would run in netns:${g}: ip route add 10.10.0.0/16 via 10.0.3.1\n`);
+    assert.equal(snapshot(g), before);
+    const syntax = tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'vi', '10.0.3.1']);
+    assert.equal(syntax.status, 2);
+    assert.equal(syntax.stderr, `tsnet: error: ip route in netns:${g}: either "to" is duplicate, or "vi" is a garbage.\n`);
+    const refused = tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'via', '10.99.0.1']);
+    assert.equal(refused.status, 6);
+    assert.doesNotMatch(refused.stderr, /nsenter|\/proc\//);
+    const tc = tsnetIn(host, root, ['tc', g, 'qdisc', 'add', 'dev', 'eth1', 'root', 'tbf', 'rate']);
+    assert.equal(tc.status, 2);
+    assert.match(tc.stderr, /^tsnet: error: tc qdisc in netns:\S+: Command line is not complete/);
+    assert.match(ok(tsnetIn(host, root, ['route', g, '-6'])).stdout, /fe80::\/64 dev eth1/, '-6 after the object goes where ip takes it');
+    ok(tsnetIn(host, root, ['detach', g]));
+  });
+
+  test('not root: "needs root" said as such (exit 11); an unusable --root names the cause and the fix (exit 7)', () => {
+    const asNobody = spawnSync(TSNET_BIN, ['attach', 'br0', 'web', '10.0.0.2/24'], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    assert.equal(asNobody.status, 11, asNobody.stderr);
+    assert.match(asNobody.stderr, /^tsnet: error: tsnet attach needs root .*run it as root/);
+    assert.equal(spawnSync(TSNET_BIN, ['completion', 'bash'], { encoding: 'utf8', uid: 65534, gid: 65534 }).status, 0, 'completion needs no root');
+    const file = tsnet(['ls', '--root', '/etc/hostname']);
+    assert.equal(file.status, 7);
+    assert.match(file.stderr, /it is a file, not a directory; give --root a directory/);
+    const dir = t.tmpdir();
+    const ro = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" ls --root "$1/state"', 'sh', dir, TSNET_BIN], { encoding: 'utf8' });
+    assert.equal(ro.status, 7, ro.stderr);
+    assert.match(ro.stderr, /the file system is read-only; give --root a writable directory/);
+    const unreachable = tsnet(['pull', '127.0.0.1:1/busybox:latest', '--root', t.tmpdir(), '--json']);
+    assert.equal(unreachable.status, 10, 'a peer failure has its own class');
+    assert.deepEqual(JSON.parse(unreachable.stdout), { error: 'cannot reach registry 127.0.0.1:1: ECONNREFUSED: connection refused', code: 'EPEER' });
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();

@@ -94,7 +94,7 @@ describe('hostIfName properties', () => {
 
 describe('validateIfName', () => {
   test('accepts 1 to 15 bytes of the allowed characters', () => {
-    for (const n of ['a', 'eth0', 'br-lab', 'veth_1.2', 'a@b', 'x+y=z', 'a'.repeat(15), '123']) {
+    for (const n of ['a', 'eth0', 'br-lab', 'veth_1.2', 'a@b', 'xy=z', 'a-', 'a'.repeat(15), '123']) {
       assert.equal(validateIfName(n), n);
     }
   });
@@ -111,8 +111,12 @@ describe('validateIfName', () => {
 
   test('rejects empty, ".", "..", "/", ":", whitespace and other characters', () => {
     for (const n of ['', '.', '..', 'a/b', 'eth0:1', 'a b', 'a\tb', 'a\nb', 'é', 'a*b', 'a$b']) {
-      assertInvalid(() => validateIfName(n), `"${n}"`, 'not a valid Linux interface name');
+      assertInvalid(() => validateIfName(n), `"${n}"`, 'not a valid interface name');
     }
+  });
+
+  test("rejects '+' (iptables' wildcard) and a leading '-' (read as an option)", () => {
+    for (const n of ['eth+', 'x+y', '+', '-eth0', '-j']) assertInvalid(() => validateIfName(n), `"${n}"`, 'not a valid interface name');
   });
 
   test('the label names the argument', () => {
