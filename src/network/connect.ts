@@ -34,8 +34,15 @@ export async function connectNetwork(ctx: EngineContext, spec: ConnectSpec, opts
   let ctrIf = spec.ctrIf;
   try {
     const onNetwork = ctx.attachments.forGuest(guest.netnsId, guest.name).find((a) => a.hostTarget === network.bridge);
-    if (onNetwork && (ctrIf === undefined || ctrIf === onNetwork.ctrIf)) {
-      return { changed: false, message: `${guest.name} is already on network ${network.name} as ${onNetwork.ctrIf}; nothing to do`, attachment: attachmentView(onNetwork) };
+    if (onNetwork) {
+      // As Docker: a guest is on a network once, and the same request again is a no-op; a different one is refused.
+      const where = `${guest.name} is already on network ${network.name} as ${onNetwork.ctrIf}`;
+      const has = `${where} (${onNetwork.addresses.join(', ') || 'no address'})`;
+      if (ctrIf !== undefined && ctrIf !== onNetwork.ctrIf) throw new TsnetError('ECONFLICT', `${has}; a guest joins a network once: disconnect it first to use ${ctrIf}`);
+      if (ip !== undefined && !onNetwork.addresses.some((a) => a.split('/')[0] === ip.split('/')[0])) {
+        throw new TsnetError('ECONFLICT', `${has}, not ${ip.split('/')[0]}; disconnect it first to change the address`);
+      }
+      return { changed: false, message: `${where}; nothing to do`, attachment: attachmentView(onNetwork) };
     }
     ctrIf ??= await nextFreeIfName(ctx, guest);
   } finally {
