@@ -26,7 +26,7 @@ import { delegate } from './delegate.js';
 import { CNI_CODE, CniError } from './errors.js';
 import { openNetns } from './netns.js';
 import { ensureNetwork, type Wanted } from './network.js';
-import { cniObject, cniRecords, removeCniRecord } from '../network/cni-records.js';
+import { cniGuestRef, cniObject, cniRecords, removeCniRecord } from '../network/cni-records.js';
 import type { CniInterface, CniIp, CniResult, CniRoute } from './version.js';
 
 const DEFAULT4 = '0.0.0.0/0';
@@ -74,7 +74,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
       plan.add({
         name: 'attach',
         describe: `attach ${env.ifname} of ${env.netns} to network ${conf.network}`,
-        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder }); },
+        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder, opened: { guest, links: inGuest } }); },
         undo: async () => { for (const r of cniRecords(ctx, conf.network, owner)) await removeCniRecord(ctx, r, env.netns); },
       });
       const routes = extraRoutes(call, ipam);
@@ -101,7 +101,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
       }
       if (conf.portMappings.length > 0 && !(again && ctx.ports.forAttachment(again.id).length > 0)) {
         const specs = conf.portMappings.map((m) => `${m.hostIP && m.hostIP !== '0.0.0.0' ? `${m.hostIP}:` : ''}${m.hostPort}:${m.containerPort}/${m.protocol}`);
-        plan.add({ name: 'ports', describe: `publish ${specs.join(' ')}`, apply: async () => { await publishPorts(ctx, { kind: 'path', path: env.netns }, specs, { ctrIf: env.ifname }); } });
+        plan.add({ name: 'ports', describe: `publish ${specs.join(' ')}`, apply: async () => { await publishPorts(ctx, cniGuestRef(env.netns), specs, { ctrIf: env.ifname }); } });
       }
       await runIntent(ctx, { op: 'cni-add', object: cniObject(owner), data: intentData(call, 'ADD') }, (intent) => {
         recorder = intent; // attach's own steps (record, create-veth, ...) are recorded too
@@ -138,7 +138,7 @@ function gatewayOf(network: NetworkRecord, ipam: CniResult | undefined, dst = DE
 function attachRequest(call: CniCall, network: NetworkRecord, ipam: CniResult | undefined, staticIps: string[], mac: string | undefined): AttachRequest {
   const { env, conf } = call;
   const base = {
-    hostIf: { kind: 'name' as const, name: network.name }, guest: { kind: 'path' as const, path: env.netns }, ctrIf: env.ifname,
+    hostIf: { kind: 'name' as const, name: network.name }, guest: cniGuestRef(env.netns), ctrIf: env.ifname,
     mac, vlan: conf.vlan, directPhys: false,
     cni: ownerOfCall(call),
   };
