@@ -6,7 +6,7 @@
  * on the network changes nothing, as does disconnecting one that is not.
  */
 import { TsnetError, invalid } from '../core/errors.js';
-import { formatIp, parseCidr, parseIp } from '../ipam/cidr.js';
+import { contains, formatIp, parseCidr, parseIp } from '../ipam/cidr.js';
 import { attach, type AttachResult } from '../attach/attach.js';
 import { detach, type DetachResult } from '../attach/detach.js';
 import type { EngineContext } from '../engine/context.js';
@@ -90,6 +90,8 @@ function addressIn(network: NetworkRecord, ip: string): string {
   const text = formatIp(a.family, a.addr);
   if (text === network.gateway) throw new TsnetError('ECONFLICT', `--ip ${ip} is the gateway of network ${network.name}`);
   if (a.family !== subnet.family) throw invalid(`--ip "${ip}" is not an IPv${subnet.family} address (network ${network.name} is ${network.subnet})`);
+  // Bad input before any conflict: checked here, not only when attach runs.
+  if (!contains(subnet, a.family, a.addr)) throw invalid(`address "${text}/${subnet.prefix}" is not in network ${network.name} (${network.subnet})`);
   return `${text}/${subnet.prefix}`;
 }
 
