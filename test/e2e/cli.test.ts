@@ -206,11 +206,38 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.deepEqual(JSON.parse(unreachable.stdout), { error: 'cannot reach registry 127.0.0.1:1: ECONNREFUSED: connection refused', code: 'EPEER' });
   });
 
+  test('conflicting requests are refused with exit 4 naming the difference; the same request again is a no-op', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['init', '--bip', '172.29.0.1/16', '--iptables', 'false']));
+    ok(tsnetIn(host, root, ['init', '--bip', '172.29.0.1/16']));
+    const init = tsnetIn(host, root, ['init', '--bip', '172.30.0.1/16']);
+    assert.equal(init.status, 4);
+    assert.match(init.stderr, /^tsnet: error: tsnet0 already exists with subnet 172\.29\.0\.0\/16 \(asked: 172\.30\.0\.0\/16\), gateway 172\.29\.0\.1 \(asked: 172\.30\.0\.1\)/);
+    ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', '10.87.0.0/24']));
+    ok(tsnetIn(host, root, ['network', 'connect', '--ip', '10.87.0.5', 'lab', g]));
+    assert.match(ok(tsnetIn(host, root, ['network', 'connect', '--ip', '10.87.0.5', 'lab', g])).stdout, /nothing to do/);
+    const other = tsnetIn(host, root, ['network', 'connect', '--ip', '10.87.0.6', 'lab', g]);
+    assert.equal(other.status, 4);
+    assert.match(other.stderr, /already on network lab as eth1 \(10\.87\.0\.5\/24\), not 10\.87\.0\.6; disconnect it first/);
+    const second = tsnetIn(host, root, ['network', 'connect', '-i', 'eth5', 'lab', g]);
+    assert.equal(second.status, 4);
+    assert.match(second.stderr, /a guest joins a network once/);
+    assert.equal(linksJson(g).some((l) => l.ifname === 'eth5'), false);
+    ok(tsnetIn(host, root, ['network', 'disconnect', 'lab', g]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'lab', 'tsnet0']));
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();
-    ok(tsnetIn(host, root, ['network', 'create', 'a2']));
+    ok(tsnetIn(host, root, ['network', 'create', 'a2', '--subnet', '10.88.0.0/24']));
     ok(tsnetIn(host, root, ['network', 'create', 'a3']));
+    const overlap = tsnetIn(host, root, ['network', 'create', 'a4', '--subnet', '10.88.0.0/25']);
+    assert.equal(overlap.status, 4);
+    assert.match(overlap.stderr, /^tsnet: error: subnet 10\.88\.0\.0\/25 overlaps .*tsnet network a2 \(10\.88\.0\.0\/24\); choose/);
+    assert.doesNotMatch(overlap.stderr, /tsnet network tsnet network/, 'the network named once');
     const r = tsnetIn(host, root, ['network', 'rm', 'a2', 'nosuch', 'a3']);
     assert.equal(r.status, 3);
     assert.equal(r.stdout, 'removed network a2\nremoved network a3\n');
