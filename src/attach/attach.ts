@@ -10,7 +10,8 @@ import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan, type StepRecorder } from '../core/plan.js';
 import { attachmentObject, networkObject, runIntent } from '../core/intent.js';
-import { resolveGuest } from '../netns/guest.js';
+import { resolveGuest, type ResolvedGuest } from '../netns/guest.js';
+import type { LinkOps } from '../netlink/linkops.js';
 import type { EngineContext } from '../engine/context.js';
 import { inspectHostSide } from './host-side.js';
 import { buildAttachPlan } from './attach-plan.js';
@@ -25,6 +26,12 @@ export interface AttachOptions {
   dryRun?: boolean | undefined;
   /** The caller's intent record (core/intent.ts): each step is recorded in it as it starts. */
   intent?: StepRecorder | undefined;
+  /**
+   * The guest, already resolved, and LinkOps inside it, when the caller has them open (the
+   * CNI plugin): used, not reopened (each LinkOps in a netns costs two setns calls), and left
+   * for the caller to close. It must be req.guest.
+   */
+  opened?: { guest: ResolvedGuest; links: LinkOps } | undefined;
 }
 
 export interface AttachResult {
@@ -51,9 +58,9 @@ export function checkAttachRequest(req: AttachRequest): DhcpClientOptions | unde
  */
 export async function attach(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
   const dhcp = checkAttachRequest(req);
-  const guest = resolveGuest(req.guest, ctx.containerLookup);
+  const guest = opts.opened?.guest ?? resolveGuest(req.guest, ctx.containerLookup);
   const host = await ctx.hostLinks();
-  const inGuest = await ctx.guestLinks(guest);
+  const inGuest = opts.opened?.links ?? (await ctx.guestLinks(guest));
   try {
     // What a killed attach or detach left on this interface is finished or undone first.
     const object = attachmentObject(guest.netnsId, req.ctrIf);
@@ -104,8 +111,10 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {
-    inGuest.close();
-    guest.close();
+    if (!opts.opened) {
+      inGuest.close();
+      guest.close();
+    }
   }
 }
 

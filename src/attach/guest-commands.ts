@@ -18,18 +18,47 @@ const TOOL_ARGV: Record<GuestTool, string[]> = {
   tc: ['tc'],
 };
 
+/** What each tool lists when given no arguments. */
+const LIST_ARGS: Record<GuestTool, string[]> = { route: ['show'], rule: ['show'], tc: ['qdisc', 'show'] };
+
 export async function runInGuest(ref: GuestRef, tool: GuestTool, args: string[], opts: { dryRun?: boolean; containers?: ContainerLookup | undefined } = {}): Promise<ExecResult> {
-  if (tool !== 'tc' && args.length === 0) throw invalid(`tsnet ${tool} needs arguments for ip ${tool}, e.g. add 10.0.0.0/8 via 192.168.1.1`);
-  if (tool === 'tc' && args.length === 0) throw invalid('tsnet tc needs arguments for tc, e.g. qdisc add dev eth1 root tbf rate 1mbit burst 32kbit latency 400ms');
   const guest = resolveGuest(ref, opts.containers);
   try {
-    const argv = [...TOOL_ARGV[tool], ...args];
+    const argv = toolArgv(tool, args.length === 0 ? LIST_ARGS[tool] : args);
     if (opts.dryRun) return { argv, code: 0, stdout: `would run in ${guest.name}: ${argv.join(' ')}\n`, stderr: '' };
-    return await run(['nsenter', `--net=${guest.path}`, '--', ...argv]);
+    const r = await run(['nsenter', `--net=${guest.path}`, '--', ...argv], { allowFailure: true });
+    if (r.code !== 0) throw toolError(argv, guest.name, r.stderr, r.code);
+    return r;
   } finally {
     guest.close();
   }
 }
+
+/** toolArgv — `-4`/`-6` given after the object move before it (`ip -6 route ...`), where ip takes them. */
+export function toolArgv(tool: GuestTool, args: string[]): string[] {
+  const family = tool !== 'tc' ? args.filter((a) => a === '-4' || a === '-6') : [];
+  const rest = tool !== 'tc' ? args.filter((a) => a !== '-4' && a !== '-6') : args;
+  const [bin, ...object] = TOOL_ARGV[tool];
+  return [bin!, ...family, ...object, ...rest];
+}
+
+/**
+ * toolError — ip's or tc's failure as one line: the tool's own message (tc prints its usage
+ * after it; the nsenter wrapper is not mentioned), classed as bad input when the tool
+ * rejected the words and as a kernel refusal when the kernel did.
+ */
+export function toolError(argv: readonly string[], guest: string, stderr: string, code: number): TsnetError {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const kernel = lines.find((l) => /^RTNETLINK answers:|talking to the kernel/.test(l));
+  const why = kernel ?? lines.find((l) => !/^(Usage|Where|\s)/.test(l) && !/^[A-Z_]+ :?=/.test(l)) ?? `exit status ${code}`;
+  const syntax = !kernel && SYNTAX.some((re) => re.test(why));
+  const cmd = argv.slice(0, argv[0] === 'tc' ? 2 : argv[1]?.startsWith('-') ? 3 : 2).join(' ');
+  return new TsnetError(syntax ? 'EINVAL' : 'EKERNEL', `${cmd} in ${guest}: ${why.replace(/^Error: /, '')}`, { argv, stderr });
+}
+
+/** How iproute2 words a rejected command line (as opposed to a kernel refusal). */
+const SYNTAX = [/is a garbage/, /is expected rather than/, /Command line is not complete/, /^Unknown command/i, /^What is/, /Try "?.* help"?/,
+  /argument ".*" is wrong/, /Option ".*" is unknown/, /^Error: ".*" is not/, /[Ii]nvalid argument "/, /duplicate/, /[Pp]arse error/, /Illegal "/, /^Object ".*" is unknown/];
 
 /**
  * waitForInterface — run inside a container: resolves once ctrIf exists and has carrier

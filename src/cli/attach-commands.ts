@@ -9,6 +9,8 @@ import type { GuestRef } from '../netns/guest-ref.js';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { printResult, printWarnings, type GlobalOpts } from './output.js';
+import { splitPassthrough } from './passthrough.js';
+import { setDebug } from '../core/log.js';
 
 interface AttachOpts extends GlobalOpts {
   i?: string; l?: string; a?: string; directPhys?: boolean; wait?: boolean; timeout?: string; dryRun?: boolean;
@@ -112,13 +114,15 @@ Examples:
     withGlobals(program.command(tool))
       .description(`run ${tool === 'tc' ? 'tc' : `ip ${tool}`} inside the guest's network namespace`)
       .argument('<guest>', 'netns name, PID, pid:N or netns path')
-      .argument('[args...]', `arguments for ${tool === 'tc' ? 'tc' : `ip ${tool}`}`)
+      .argument('[args...]', `arguments for ${tool === 'tc' ? 'tc' : `ip ${tool}`} (none: ${tool === 'tc' ? 'tc qdisc show' : `ip ${tool} show`})`)
       .option('--dry-run', 'print the command instead of running it')
       .allowUnknownOption()
       .passThroughOptions()
       .addHelpText('after', `\nExample:\n  ${example}`)
-      .action(async (guestText: string, args: string[], _opts: GlobalOpts, cmd: Command) => {
-        const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
+      .action(async (guestText: string, rest: string[], _opts: GlobalOpts, cmd: Command) => {
+        const { args, own } = splitPassthrough(rest);
+        if (own.debug) setDebug(true);
+        const opts = { ...cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>(), ...own };
         const { parseGuest } = load.grammar();
         const { runInGuest } = load.guestCommands();
         const r = await withContext(opts, (ctx) => runInGuest(parseGuest(guestText), tool, args, { dryRun: opts.dryRun, containers: ctx.containerLookup }));

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
-import { installInterruptHandlers } from '../core/interrupt.js';
+import { installInterruptHandlers, takeInterrupt } from '../core/interrupt.js';
 import type { EngineContext } from '../engine/context.js';
 import type { StartResult } from '../runtime/start.js';
 import type { ContainerView } from '../runtime/view.js';
@@ -61,6 +61,9 @@ async function attachAndWait(ctx: EngineContext, r: StartResult): Promise<number
     // command: withContext's handlers step aside until the container exits.
     installInterruptHandlers()();
     for (const s of signals) process.on(s, forward);
+    // A signal during the last start step (the container already exec'd) was only noted: it is the container's.
+    const early = takeInterrupt();
+    if (early) forward(early);
     try {
       code = (await helper.next('exit')).exitCode ?? 0;
     } finally {

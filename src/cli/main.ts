@@ -53,6 +53,12 @@ export function buildProgram(): Command {
     .addHelpText('after', EXAMPLES)
     .exitOverride();
   withGlobals(program);
+  program.hook('preAction', (_p, action) => {
+    const path = commandPathOf(action);
+    if (process.getuid?.() !== 0 && !WITHOUT_ROOT.has(path)) {
+      throw new TsnetError('EPERM', `tsnet ${path} needs root (network namespaces, netlink, firewall, mounts): run it as root, e.g. sudo tsnet ${path} ...`);
+    }
+  });
   withGlobals(program.command('completion'))
     .description('print a shell completion script: bash, zsh or fish')
     .argument('<shell>', 'bash, zsh or fish')
@@ -84,6 +90,9 @@ export function buildProgram(): Command {
   program.addHelpText('after', `\nExit status:\n${exitCodesText()}`);
   return program;
 }
+
+/** The commands that touch neither the kernel nor a state root, and so run as any user. */
+const WITHOUT_ROOT = new Set(['completion', 'exit-codes', 'lab schema']);
 
 /** allCommands — the program and every command under it, depth first. */
 export function allCommands(cmd: Command): Command[] {

@@ -48,17 +48,18 @@ export function registerNetworkCommands(program: Command): void {
     .option('-b <bridge>', 'use this existing bridge and its address instead of creating tsnet0')
     .option('--fixed-cidr <cidr>', 'give containers addresses from this part of the subnet only')
     .option('--mtu <n>', "MTU (default: that of the default route's interface, else 1500)")
-    .option('--iptables <bool>', 'install firewall rules (true|false)', 'true')
-    .option('--icc <bool>', 'allow traffic between containers on tsnet0 (true|false)', 'true')
-    .option('--ip-masq <bool>', 'MASQUERADE traffic leaving tsnet0 (true|false)', 'true')
-    .option('--ip-forward <bool>', 'turn on net.ipv4.ip_forward (true|false)', 'true')
+    .option('--iptables <bool>', 'install firewall rules (true|false, default true)')
+    .option('--icc <bool>', 'allow traffic between containers on tsnet0 (true|false, default true)')
+    .option('--ip-masq <bool>', 'MASQUERADE traffic leaving tsnet0 (true|false, default true)')
+    .option('--ip-forward <bool>', 'turn on net.ipv4.ip_forward (true|false, default true)')
     .addHelpText('after', '\nExamples:\n  tsnet init\n  tsnet init --bip 172.30.0.1/16 --fixed-cidr 172.30.5.0/24\n  tsnet attach tsnet0 web')
     .action(async (_o: InitOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<InitOpts>();
       const init = {
         bip: opts.bip, bridge: opts.b, fixedCidr: opts.fixedCidr, mtu: parseMtu(opts.mtu),
-        iptables: parseBool(opts.iptables ?? 'true', '--iptables'), icc: parseBool(opts.icc ?? 'true', '--icc'),
-        ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), ipForward: parseBool(opts.ipForward ?? 'true', '--ip-forward'),
+        // Unset stays undefined: a second init without the option is not a different request.
+        iptables: optBool(opts.iptables, '--iptables'), icc: optBool(opts.icc, '--icc'),
+        ipMasq: optBool(opts.ipMasq, '--ip-masq'), ipForward: optBool(opts.ipForward, '--ip-forward'),
       };
       const { initDefaultNetwork, validateInit } = load.defaultNetwork();
       validateInit(init);
@@ -186,6 +187,10 @@ export function registerNetworkCommands(program: Command): void {
       const { removeNetwork } = load.network();
       await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n), (_n, r) => `removed network ${r.name}`));
     });
+}
+
+function optBool(text: string | undefined, what: string): boolean | undefined {
+  return text === undefined ? undefined : parseBool(text, what);
 }
 
 function dhcpServerSpec(opts: CreateOpts): { range?: string; lease?: string; dns: string[]; hosts: string[] } | undefined {

@@ -14,7 +14,7 @@ import { requireVlan } from '../attach/vlan.js';
 import { TsnetError } from '../core/errors.js';
 import { applyPlan, Plan } from '../core/plan.js';
 import type { EngineContext } from '../engine/context.js';
-import { formatCidr, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
+import { contains, formatCidr, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import { publishPorts } from '../network/ports.js';
 import type { AttachmentRecord } from '../state/attachments.js';
@@ -25,8 +25,8 @@ import { normaliseMac, type CniRouteSpec } from './config.js';
 import { delegate } from './delegate.js';
 import { CNI_CODE, CniError } from './errors.js';
 import { openNetns } from './netns.js';
-import { ensureNetwork, type Wanted } from './network.js';
-import { cniObject, cniRecords, removeCniRecord } from '../network/cni-records.js';
+import { ensureNetwork, existingNetwork, type Wanted } from './network.js';
+import { cniGuestRef, cniObject, cniRecords, removeCniRecord } from '../network/cni-records.js';
 import type { CniInterface, CniIp, CniResult, CniRoute } from './version.js';
 
 const DEFAULT4 = '0.0.0.0/0';
@@ -49,7 +49,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
         throw new CniError(CNI_CODE.invalidEnv, 'invalid environment variables', `CNI_IFNAME ${JSON.stringify(env.ifname)} already exists in netns ${env.netns}`);
       }
       const staticIps = [...conf.ips, ...(env.args['IP'] ? env.args['IP'].split(',') : [])];
-      for (const ip of staticIps) checkIp(ip);
+      for (const ip of staticIps) checkIp(ip, staticSubnets(ctx, call));
       // Refused before the network is made: this kernel may lack bridge VLAN filtering.
       if (conf.vlan !== undefined) await vlanCheck(conf.vlan);
       const mac = conf.mac ?? (env.args['MAC'] ? normaliseMac(env.args['MAC'], 'CNI_ARGS MAC') : undefined);
@@ -74,7 +74,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
       plan.add({
         name: 'attach',
         describe: `attach ${env.ifname} of ${env.netns} to network ${conf.network}`,
-        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder }); },
+        apply: async () => { await attach(ctx, attachRequest(call, network, ipam, staticIps, mac), { intent: recorder, opened: { guest, links: inGuest } }); },
         undo: async () => { for (const r of cniRecords(ctx, conf.network, owner)) await removeCniRecord(ctx, r, env.netns); },
       });
       const routes = extraRoutes(call, ipam);
@@ -101,7 +101,7 @@ export async function cniAdd(ctx: EngineContext, call: CniCall): Promise<CniResu
       }
       if (conf.portMappings.length > 0 && !(again && ctx.ports.forAttachment(again.id).length > 0)) {
         const specs = conf.portMappings.map((m) => `${m.hostIP && m.hostIP !== '0.0.0.0' ? `${m.hostIP}:` : ''}${m.hostPort}:${m.containerPort}/${m.protocol}`);
-        plan.add({ name: 'ports', describe: `publish ${specs.join(' ')}`, apply: async () => { await publishPorts(ctx, { kind: 'path', path: env.netns }, specs, { ctrIf: env.ifname }); } });
+        plan.add({ name: 'ports', describe: `publish ${specs.join(' ')}`, apply: async () => { await publishPorts(ctx, cniGuestRef(env.netns), specs, { ctrIf: env.ifname }); } });
       }
       await runIntent(ctx, { op: 'cni-add', object: cniObject(owner), data: intentData(call, 'ADD') }, (intent) => {
         recorder = intent; // attach's own steps (record, create-veth, ...) are recorded too
@@ -138,7 +138,7 @@ function gatewayOf(network: NetworkRecord, ipam: CniResult | undefined, dst = DE
 function attachRequest(call: CniCall, network: NetworkRecord, ipam: CniResult | undefined, staticIps: string[], mac: string | undefined): AttachRequest {
   const { env, conf } = call;
   const base = {
-    hostIf: { kind: 'name' as const, name: network.name }, guest: { kind: 'path' as const, path: env.netns }, ctrIf: env.ifname,
+    hostIf: { kind: 'name' as const, name: network.name }, guest: cniGuestRef(env.netns), ctrIf: env.ifname,
     mac, vlan: conf.vlan, directPhys: false,
     cni: ownerOfCall(call),
   };
@@ -189,13 +189,25 @@ function hasDns(d: CniResult['dns']): boolean {
   return !!d && Object.values(d).some((v) => (Array.isArray(v) ? v.length > 0 : !!v));
 }
 
-/** checkIp — a static address (runtimeConfig.ips, args.cni.ips, CNI_ARGS IP=) must parse: code 7 naming it. */
-function checkIp(ip: string): void {
+/** checkIp — a static address (runtimeConfig.ips, args.cni.ips, CNI_ARGS IP=) must parse and lie in the network's subnet: code 7 naming it. */
+function checkIp(ip: string, subnets: string[]): void {
+  const bad = (why: string): CniError => new CniError(CNI_CODE.invalidConfig, 'invalid network configuration', `static IP ${JSON.stringify(ip)}: ${why}`);
+  let a: { family: 4 | 6; addr: bigint };
   try {
-    if (ip.includes('/')) parseCidr(ip, 'static IP'); else parseIp(ip, 'static IP');
+    a = ip.includes('/') ? parseCidr(ip, 'static IP') : parseIp(ip, 'static IP');
   } catch (e) {
-    throw new CniError(CNI_CODE.invalidConfig, 'invalid network configuration', `static IP ${JSON.stringify(ip)}: ${(e as Error).message}`);
+    throw bad((e as Error).message);
   }
+  const same = subnets.map((x) => parseCidr(x)).filter((c) => c.family === a.family);
+  if (same.length > 0 && !same.some((c) => contains(c, a.family, a.addr))) throw bad(`not in ${same.map(formatCidr).join(', ')}`);
+}
+
+/** staticSubnets — the subnets a static address must lie in, when known before anything is made. */
+function staticSubnets(ctx: EngineContext, call: CniCall): string[] {
+  const n = existingNetwork(ctx, call.conf);
+  if (n) return [n.subnet, ...(n.subnet6 ? [n.subnet6] : [])];
+  const c = call.conf.ipam;
+  return c.kind === 'tsnet' ? [c.subnet, c.subnet6].filter((x): x is string => x !== undefined && x !== 'auto') : [];
 }
 
 /** vlanCheck — code 2 naming vlan when the kernel cannot tag bridge ports. */

@@ -6,10 +6,11 @@
 import { TsnetError } from '../core/errors.js';
 import { resolveGuest, type ResolvedGuest } from '../netns/guest.js';
 import { CNI_CODE, CniError } from './errors.js';
+import { cniGuestRef } from '../network/cni-records.js';
 
 export function openNetns(path: string, procEnv: NodeJS.ProcessEnv): ResolvedGuest {
   try {
-    return resolveGuest({ kind: 'path', path });
+    return resolveGuest(cniGuestRef(path));
   } catch (e) {
     const msg = (e as Error).message;
     if (e instanceof TsnetError && e.code === 'ENOTFOUND') throw new CniError(CNI_CODE.unknownContainer, 'container unknown or does not exist', `CNI_NETNS ${path}: ${msg}`);

@@ -59,6 +59,16 @@ function signalled(): Handled | undefined {
   return currentScope()?.interrupted ?? received;
 }
 
+/**
+ * takeInterrupt — the signal noted and not yet acted on, now the caller's (cleared): a
+ * foreground container forwards one that came while its last start step ran.
+ */
+export function takeInterrupt(): Handled | undefined {
+  const sig = received;
+  received = undefined;
+  return sig;
+}
+
 /** throwIfInterrupted — called between steps: a noted signal becomes an error that unwinds. */
 export function throwIfInterrupted(): void {
   const sig = signalled();

@@ -21,10 +21,14 @@ export function forwarded(name: string): boolean {
  * commandEnv — the environment a served command sees: the daemon's, minus every forwarded
  * name (so the daemon's own TSNET_ROOT never leaks into a client's command), plus the
  * client's forwarded values. Names the client sent that are not forwarded are dropped.
+ * The test hooks (core/test-hooks.ts: kill the process at a step, append a trace to a file)
+ * are a client's only when the daemon itself was started with TSNET_TEST_HOOKS=1, as the
+ * test suite starts it: a production daemon never dies or writes files for a client's variable.
  */
 export function commandEnv(daemonEnv: NodeJS.ProcessEnv, clientEnv: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(daemonEnv)) if (!forwarded(k)) env[k] = v;
   for (const [k, v] of Object.entries(clientEnv)) if (forwarded(k)) env[k] = v;
+  if (daemonEnv['TSNET_TEST_HOOKS'] !== '1') delete env['TSNET_TEST_HOOKS'];
   return env;
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { bindLibc, type Bound } from '../core/libc.js';
+import { errnoText } from '../core/errno.js';
 
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
@@ -25,7 +26,7 @@ export function peerCred(fd: number): PeerCred {
   const cred = Buffer.alloc(12);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(cred.length);
-  if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) throw new Error(`SO_PEERCRED failed (errno ${libc.errno()})`);
+  if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) throw new Error(`SO_PEERCRED failed (${errnoText(libc.errno())})`);
   return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4), gid: cred.readUInt32LE(8) };
 }
 

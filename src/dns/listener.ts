@@ -10,6 +10,7 @@ import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from '../netns/in-netns.js';
 import { loadLibc } from '../netns/libc.js';
+import { errnoText } from '../core/errno.js';
 
 export const RESOLVER_IP = '127.0.0.11';
 const AF_INET = 2;
@@ -25,7 +26,7 @@ const IP_FREEBIND = 15;
 function openRaw(type: number): number {
   const c = loadLibc();
   const fd = c.socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a DNS socket (errno ${c.errno()})`);
+  if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a DNS socket (${errnoText(c.errno())})`);
   const one = Buffer.alloc(4);
   one.writeInt32LE(1);
   const addr = Buffer.alloc(16);
@@ -42,7 +43,7 @@ function openRaw(type: number): number {
     if (step() !== 0) {
       const errno = c.errno();
       c.close(fd);
-      throw new TsnetError('EKERNEL', `DNS socket: ${what} failed (errno ${errno})`);
+      throw new TsnetError('EKERNEL', `DNS socket: ${what} failed (${errnoText(errno)})`);
     }
   }
   return fd;

@@ -19,6 +19,7 @@ import { closeSync, openSync, readFileSync, fstatSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { bindLibc, type Bound } from '../core/libc.js';
 import { debug } from '../core/log.js';
+import { errnoText } from '../core/errno.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
@@ -80,7 +81,7 @@ export class HostLock {
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
       if (lib.flock(this.fd, LOCK_EX | LOCK_NB) === 0) break;
       const errno = lib.errno();
-      if (errno !== EWOULDBLOCK && errno !== EINTR) throw new TsnetError('EKERNEL', `cannot take the host lock: flock failed (errno ${errno})`);
+      if (errno !== EWOULDBLOCK && errno !== EINTR) throw new TsnetError('EKERNEL', `cannot take the host lock: flock failed (${errnoText(errno)})`);
       if (Date.now() - started > this.timeoutMs) {
         throw new TsnetError('ETIMEOUT', `waited ${Math.round(this.timeoutMs / 1000)} s for the host lock (to ${what})${holderOf(this.fd)}; is a tsnet command hung?`);
       }

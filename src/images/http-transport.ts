@@ -11,6 +11,8 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { TsnetError, invalid } from '../core/errors.js';
 import { debug } from '../core/log.js';
 import { sizeText, type Limits } from './limits.js';
+import { constants as osConstants } from 'node:os';
+import { errnoText } from '../core/errno.js';
 
 export interface Response { status: number; headers: http.IncomingHttpHeaders; body: Readable; url: URL }
 
@@ -51,7 +53,7 @@ export function send(method: string, url: URL, o: SendOptions, auth: string | un
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e instanceof TsnetError) { reject(e); return; }
-      reject(new TsnetError('EKERNEL', `cannot reach registry ${url.host}: ${e.code ?? e.message}${e.code === 'EPROTO' || /wrong version/.test(e.message) ? ' (a plain-HTTP registry? use --insecure)' : ''}`));
+      reject(new TsnetError('EPEER', `cannot reach registry ${url.host}: ${e.code ? errnoName(e.code) : e.message}${e.code === 'EPROTO' || /wrong version/.test(e.message) ? ' (a plain-HTTP registry? use --insecure)' : ''}`));
     });
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
@@ -102,4 +104,10 @@ export function capped(res: Response, size: number, what: string): Readable {
   });
   res.body.on('error', (e) => t.destroy(e));
   return res.body.pipe(t);
+}
+
+/** errnoName — "ECONNREFUSED: connection refused" for Node's error code, when its number is known. */
+function errnoName(code: string): string {
+  const n = (osConstants.errno as Record<string, number | undefined>)[code];
+  return n === undefined ? code : errnoText(n);
 }

@@ -47,7 +47,7 @@ export async function pushImage(store: ImageStore, text: string, opts: PushOptio
   res.body.resume();
   const said = res.headers['docker-content-digest'];
   if (typeof said === 'string' && said !== img.manifestDigest) {
-    throw new TsnetError('EKERNEL', `${ref.domain} stored the manifest as ${said}, expected ${img.manifestDigest}`);
+    throw new TsnetError('EPEER', `${ref.domain} stored the manifest as ${said}, expected ${img.manifestDigest}`);
   }
   return { reference: formatReference(ref), digest: img.manifestDigest, ...counts };
 }

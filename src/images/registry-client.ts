@@ -60,7 +60,7 @@ export class RegistryClient {
     if (res.status === 401 && own) {
       const challenge = res.headers['www-authenticate'];
       res.body.resume();
-      if (!challenge) throw new TsnetError('EKERNEL', `${this.domain} refused ${method} ${url.pathname} (401) without saying how to authenticate`);
+      if (!challenge) throw new TsnetError('EPEER', `${this.domain} refused ${method} ${url.pathname} (401) without saying how to authenticate`);
       await this.authenticate(challenge, o.scopes);
       res = await this.send(method, url, o, this.authHeader(o.scopes));
       if (res.status === 401) {
@@ -75,7 +75,7 @@ export class RegistryClient {
   /** location — resolves a Location header (upload URLs) against the response's URL. */
   location(res: Response): string {
     const loc = res.headers.location;
-    if (!loc) throw new TsnetError('EKERNEL', `${this.domain} gave no Location for ${res.url.pathname}`);
+    if (!loc) throw new TsnetError('EPEER', `${this.domain} gave no Location for ${res.url.pathname}`);
     const u = new URL(loc, res.url);
     return sameOrigin(this.base, u) ? `${u.pathname}${u.search}` : u.toString();
   }
@@ -114,7 +114,7 @@ export class RegistryClient {
       const j = JSON.parse(body.toString()) as { token?: unknown; access_token?: unknown };
       token = j.token ?? j.access_token;
     } catch { /* reported below */ }
-    if (typeof token !== 'string' || !token) throw new TsnetError('EKERNEL', `token server ${realm.origin} sent no token`);
+    if (typeof token !== 'string' || !token) throw new TsnetError('EPEER', `token server ${realm.origin} sent no token`);
     this.tokens.set(scopes.join(' '), token);
   }
 
@@ -131,7 +131,7 @@ export class RegistryClient {
       if (next.origin !== current.origin) authorization = undefined;
       current = next;
     }
-    throw new TsnetError('EKERNEL', `${this.domain}: more than ${MAX_REDIRECTS} redirects for ${url.pathname}`);
+    throw new TsnetError('EPEER', `${this.domain}: more than ${MAX_REDIRECTS} redirects for ${url.pathname}`);
   }
 }
 
@@ -147,6 +147,6 @@ async function registryError(method: string, url: URL, res: Response): Promise<T
     const j = JSON.parse(body.toString()) as { errors?: { code?: string; message?: string }[] };
     text = (j.errors ?? []).map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ');
   } catch { /* not JSON, or too long */ }
-  const code = res.status === 404 ? 'ENOTFOUND' : res.status === 401 || res.status === 403 ? 'EINVAL' : 'EKERNEL';
+  const code = res.status === 404 ? 'ENOTFOUND' : res.status === 401 || res.status === 403 ? 'EINVAL' : 'EPEER';
   return new TsnetError(code, `${url.host} ${method} ${url.pathname}: ${res.status}${text ? ` ${text}` : ''}`);
 }

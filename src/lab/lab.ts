@@ -2,7 +2,8 @@
  * lab — the lab operations as the CLI (and later the daemon) calls them: read a file into a
  * model, and up / down / apply / netem / link on a lab under its lock, keeping its record.
  * Bad input and unsupported impairments are refused before the record is written or the
- * kernel touched; a failed first `up` is rolled back, a failed later one is left for `down`.
+ * kernel touched; a failed (or interrupted) first `up` is rolled back, a failed later one is
+ * left for the next `up` or `down`. Up, apply and down are intent records (intents.ts).
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';

@@ -33,7 +33,7 @@ export const SWITCH_BRIDGE = 'sw0';
 export interface UpOptions {
   root: string;
   backend?: LinkOpsBackend | undefined;
-  /** Told as each phase starts (the operation's intent record: lab/operations.ts). */
+  /** Told as each phase starts (the step of the operation's intent record: lab/intents.ts). */
   step?: ((name: string) => void) | undefined;
 }
 

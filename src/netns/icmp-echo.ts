@@ -10,6 +10,7 @@ import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from './in-netns.js';
 import { AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, loadLibc } from './libc.js';
+import { errnoText } from '../core/errno.js';
 
 const IPPROTO_ICMP = 1;
 const ICMP_ECHO = 8;
@@ -20,7 +21,7 @@ function openPingFd(): number {
   const fd = c.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
   if (fd < 0) {
     const errno = c.errno();
-    throw new TsnetError('EKERNEL', `cannot open an ICMP ping socket (errno ${errno}${errno === 13 ? ': net.ipv4.ping_group_range excludes root' : ''})`);
+    throw new TsnetError('EKERNEL', `cannot open an ICMP ping socket (${errnoText(errno)}${errno === 13 ? '; net.ipv4.ping_group_range excludes root' : ''})`);
   }
   return fd;
 }

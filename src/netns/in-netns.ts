@@ -9,6 +9,7 @@
 import { openSync, closeSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { bindLibc, type Bound } from '../core/libc.js';
+import { errnoText } from '../core/errno.js';
 
 const CLONE_NEWNET = 0x40000000;
 
@@ -26,7 +27,9 @@ export function inNetns<T>(targetFd: number, fn: () => T): T {
   const home = openSync('/proc/thread-self/ns/net', 'r');
   try {
     if (setns(targetFd, CLONE_NEWNET) !== 0) {
-      throw new TsnetError('EKERNEL', `setns into network namespace failed (errno ${errno()})`);
+      const n = errno();
+      if (n === 1) throw new TsnetError('EPERM', 'tsnet needs root: entering a network namespace was refused (EPERM); run it as root');
+      throw new TsnetError('EKERNEL', `setns into network namespace failed (${errnoText(n)})`);
     }
     try {
       return fn();

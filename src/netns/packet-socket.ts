@@ -8,6 +8,7 @@ import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from './in-netns.js';
 import { closeInBackground, loadLibc } from './libc.js';
+import { errnoText } from '../core/errno.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
@@ -42,12 +43,12 @@ export class FrameSender {
     if (this.fd === undefined) {
       const open = (): number => c.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
       const fd = this.netns ? inNetns(this.netns.fd, open) : open();
-      if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a packet socket (errno ${c.errno()})`);
+      if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a packet socket (${errnoText(c.errno())})`);
       this.fd = fd;
     }
     const addr = sockaddrLl(ifindex, protocol);
     if (c.sendto(this.fd, frame, frame.length, 0, addr, addr.length) < 0) {
-      throw new TsnetError('EKERNEL', `cannot send a frame on ifindex ${ifindex} (errno ${c.errno()})`);
+      throw new TsnetError('EKERNEL', `cannot send a frame on ifindex ${ifindex} (${errnoText(c.errno())})`);
     }
   }
 

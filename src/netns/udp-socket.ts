@@ -11,6 +11,7 @@ import { TsnetError } from '../core/errors.js';
 import type { NetnsRef } from '../netlink/linkops.js';
 import { inNetns } from './in-netns.js';
 import { AF_INET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, loadLibc } from './libc.js';
+import { errnoText } from '../core/errno.js';
 
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
@@ -27,7 +28,7 @@ export interface UdpSocketSpec {
 function openDeviceUdp(spec: UdpSocketSpec): number {
   const c = loadLibc();
   const fd = c.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a UDP socket (errno ${c.errno()})`);
+  if (fd < 0) throw new TsnetError('EKERNEL', `cannot open a UDP socket (${errnoText(c.errno())})`);
   const one = Buffer.alloc(4);
   one.writeInt32LE(1);
   const dev = Buffer.from(`${spec.device}\0`);
@@ -44,7 +45,7 @@ function openDeviceUdp(spec: UdpSocketSpec): number {
     if (step() !== 0) {
       const errno = c.errno();
       c.close(fd);
-      throw new TsnetError('EKERNEL', `UDP socket on ${spec.device}: ${what} failed (errno ${errno})`);
+      throw new TsnetError('EKERNEL', `UDP socket on ${spec.device}: ${what} failed (${errnoText(errno)})`);
     }
   }
   return fd;

@@ -13,8 +13,19 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../core/exec.js';
 import { tryResolveGuest } from '../netns/guest.js';
+import type { GuestRef } from '../netns/guest-ref.js';
 import type { IntentRecord } from '../state/intents.js';
 import type { AttachmentRecord } from '../state/attachments.js';
+
+/**
+ * cniGuestRef — CNI_NETNS as a guest: /proc/PID/ns/net (what containerd and cri-o pass for a
+ * process's netns) is that process's, since path guests refuse symbolic links; anything else
+ * (/run/netns/…, /var/run/netns/…) is the file itself.
+ */
+export function cniGuestRef(netnsPath: string): GuestRef {
+  const m = /^\/proc\/(\d+)\/ns\/net$/.exec(netnsPath);
+  return m ? { kind: 'pid', pid: Number(m[1]) } : { kind: 'path', path: netnsPath };
+}
 
 /** cniObject — the intent object of one CNI attachment (core/intent.ts). */
 export function cniObject(o: CniOwner): string {
@@ -39,7 +50,10 @@ export function cniRecords(ctx: EngineContext, network: string, match?: { contai
  * row is then kept, so a later DEL or GC retries).
  */
 export async function removeCniRecord(ctx: EngineContext, rec: AttachmentRecord, netnsPath?: string): Promise<string[]> {
-  const guest = netnsPath ? tryResolveGuestQuietly(netnsPath) : undefined;
+  // A veth goes with its host end, so the netns is only needed to put back a default route
+  // the attach replaced (entering it costs two setns calls).
+  const needsGuest = rec.kind !== 'veth' || rec.replacedDefault.length > 0;
+  const guest = netnsPath && needsGuest ? tryResolveGuestQuietly(netnsPath) : undefined;
   try {
     const alive = guest && guest.netnsId === rec.netnsId ? guest : undefined;
     const errors = await removeAttachment(ctx, rec, alive, []);
@@ -52,7 +66,7 @@ export async function removeCniRecord(ctx: EngineContext, rec: AttachmentRecord,
 
 function tryResolveGuestQuietly(path: string): ReturnType<typeof tryResolveGuest> {
   try {
-    return tryResolveGuest({ kind: 'path', path });
+    return tryResolveGuest(cniGuestRef(path));
   } catch {
     return undefined; // not a netns file any more, or tsnet's own: nothing inside to tidy
   }

@@ -6,7 +6,7 @@
  * on the network changes nothing, as does disconnecting one that is not.
  */
 import { TsnetError, invalid } from '../core/errors.js';
-import { formatIp, parseCidr, parseIp } from '../ipam/cidr.js';
+import { contains, formatIp, parseCidr, parseIp } from '../ipam/cidr.js';
 import { attach, type AttachResult } from '../attach/attach.js';
 import { detach, type DetachResult } from '../attach/detach.js';
 import type { EngineContext } from '../engine/context.js';
@@ -34,8 +34,15 @@ export async function connectNetwork(ctx: EngineContext, spec: ConnectSpec, opts
   let ctrIf = spec.ctrIf;
   try {
     const onNetwork = ctx.attachments.forGuest(guest.netnsId, guest.name).find((a) => a.hostTarget === network.bridge);
-    if (onNetwork && (ctrIf === undefined || ctrIf === onNetwork.ctrIf)) {
-      return { changed: false, message: `${guest.name} is already on network ${network.name} as ${onNetwork.ctrIf}; nothing to do`, attachment: attachmentView(onNetwork) };
+    if (onNetwork) {
+      // As Docker: a guest is on a network once, and the same request again is a no-op; a different one is refused.
+      const where = `${guest.name} is already on network ${network.name} as ${onNetwork.ctrIf}`;
+      const has = `${where} (${onNetwork.addresses.join(', ') || 'no address'})`;
+      if (ctrIf !== undefined && ctrIf !== onNetwork.ctrIf) throw new TsnetError('ECONFLICT', `${has}; a guest joins a network once: disconnect it first to use ${ctrIf}`);
+      if (ip !== undefined && !onNetwork.addresses.some((a) => a.split('/')[0] === ip.split('/')[0])) {
+        throw new TsnetError('ECONFLICT', `${has}, not ${ip.split('/')[0]}; disconnect it first to change the address`);
+      }
+      return { changed: false, message: `${where}; nothing to do`, attachment: attachmentView(onNetwork) };
     }
     ctrIf ??= await nextFreeIfName(ctx, guest);
   } finally {
@@ -83,6 +90,8 @@ function addressIn(network: NetworkRecord, ip: string): string {
   const text = formatIp(a.family, a.addr);
   if (text === network.gateway) throw new TsnetError('ECONFLICT', `--ip ${ip} is the gateway of network ${network.name}`);
   if (a.family !== subnet.family) throw invalid(`--ip "${ip}" is not an IPv${subnet.family} address (network ${network.name} is ${network.subnet})`);
+  // Bad input before any conflict: checked here, not only when attach runs.
+  if (!contains(subnet, a.family, a.addr)) throw invalid(`address "${text}/${subnet.prefix}" is not in network ${network.name} (${network.subnet})`);
   return `${text}/${subnet.prefix}`;
 }
 

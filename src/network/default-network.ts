@@ -30,6 +30,26 @@ export interface InitOptions {
   ipForward?: boolean | undefined;
 }
 
+/** initDifferences — what an init asked for that the existing default network does not have, as "subnet X (asked: Y)". */
+export function initDifferences(n: NetworkRecord, o: InitOptions): string[] {
+  const out: string[] = [];
+  const differ = (what: string, have: unknown, asked: unknown): void => {
+    if (asked !== undefined && asked !== have) out.push(`${what} ${String(have)} (asked: ${String(asked)})`);
+  };
+  if (o.bip !== undefined) {
+    const c = parseCidr(o.bip, '--bip');
+    differ('subnet', n.subnet, formatCidr(network(c)));
+    differ('gateway', n.gateway, formatIp(c.family, c.addr));
+  }
+  differ('bridge', n.bridge, o.bridge);
+  differ('--fixed-cidr', n.ipRange ?? 'none', o.fixedCidr);
+  differ('MTU', n.mtu, o.mtu);
+  differ('--iptables', n.firewall, o.iptables);
+  differ('--icc', n.icc, o.icc);
+  differ('--ip-masq', n.ipMasq, o.ipMasq);
+  return out;
+}
+
 /** validateInit — the combinations Docker refuses, with the reason. */
 export function validateInit(o: InitOptions): void {
   if (o.bridge !== undefined && o.bip !== undefined) {
@@ -55,7 +75,14 @@ export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}
 async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network: NetworkRecord; created: boolean }> {
   await ctx.settle(networkObject(DEFAULT_NETWORK)); // a killed init's half-made tsnet0 is undone first
   const existing = ctx.networks.get(DEFAULT_NETWORK);
-  if (existing) return { network: existing, created: false };
+  if (existing) {
+    // Like attach: the same request again is a no-op, a different one is refused, naming the difference.
+    const diffs = initDifferences(existing, o);
+    if (diffs.length > 0) {
+      throw new TsnetError('ECONFLICT', `${DEFAULT_NETWORK} already exists with ${diffs.join(', ')}; remove it first (tsnet network rm ${DEFAULT_NETWORK}) or leave those options out`);
+    }
+    return { network: existing, created: false };
+  }
   let subnet: string | undefined;
   let gateway: string | undefined;
   if (o.bip !== undefined) {

@@ -163,7 +163,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
       describe: `reserve network ${spec.name} (subnet ${spec.subnet ?? 'auto'}) on ${bridge}`,
       apply: () => {
         record = ctx.networks.create((taken) => {
-          const held = taken.map((h) => ({ cidr: h.subnet, name: `tsnet network ${h.name}` }));
+          const held = taken.map((h) => ({ cidr: h.subnet, name: h.name }));
           const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
           const subnet6 = obstacles6 ? chooseSubnet(spec.subnet6, { ...obstacles6, held }, 6, pools[6]) : null;
           return {

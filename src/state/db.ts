@@ -3,8 +3,8 @@
  * concurrent tsnet processes queue instead of failing, and forward-only migrations.
  * better-sqlite3 is required lazily: commands that never touch state do not pay for it.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { TsnetError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -22,7 +22,7 @@ export function openDatabase(root: string): Database {
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new TsnetError('ESTATE', `cannot create state root ${root}: ${(e as Error).message}`);
+    throw new TsnetError('ESTATE', `cannot create state root ${root}: ${rootProblem(root, e)}`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
@@ -46,7 +46,7 @@ export function openDatabase(root: string): Database {
         continue;
       }
       if (e instanceof TsnetError) throw e;
-      throw new TsnetError('ESTATE', `cannot open state database in ${root}: ${(e as Error).message}`);
+      throw new TsnetError('ESTATE', `cannot open state database in ${root}: ${rootProblem(root, e)}`);
     }
   }
 }
@@ -86,4 +86,24 @@ export function prepare(db: Database, sql: string): BetterSqlite3.Statement {
   let stmt = cache.get(sql);
   if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
   return stmt;
+}
+
+/**
+ * rootProblem — why a state root is unusable, and the fix, in words: a file where a
+ * directory belongs, a read-only file system, a directory not ours to write.
+ */
+function rootProblem(root: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  let stat: ReturnType<typeof statSync> | undefined;
+  try { stat = statSync(root); } catch { stat = undefined; }
+  if (stat && !stat.isDirectory()) return 'it is a file, not a directory; give --root a directory (or set TSNET_ROOT)';
+  try {
+    accessSync(stat ? root : dirname(root), fsConstants.W_OK);
+  } catch (w) {
+    const c = (w as NodeJS.ErrnoException).code;
+    if (c === 'EROFS') return 'the file system is read-only; give --root a writable directory';
+    if (c === 'EACCES' || c === 'EPERM') return 'permission denied; run tsnet as root or give --root a directory you may write';
+  }
+  if (code === 'EROFS') return 'the file system is read-only; give --root a writable directory';
+  return (e as Error).message;
 }

@@ -48,6 +48,14 @@ export class PortRepo {
     return held;
   }
 
+  /** holderOf — " by netns:web (port 80)": who holds a host port, for the conflict message. */
+  private holderOf(protocol: string, hostIp: string, port: number): string {
+    const row = prepare(this.db, `SELECT a.guest AS guest, p.container_port AS cport FROM ports p JOIN attachments a ON a.id = p.attachment_id
+      WHERE p.protocol = ? AND p.host_port = ? AND (p.host_ip = ? OR p.host_ip = ? OR ? = ?) LIMIT 1`)
+      .get(protocol, port, hostIp, ANY_HOST_IP, hostIp, ANY_HOST_IP) as { guest: string; cport: number } | undefined;
+    return row ? ` by ${row.guest} (its port ${row.cport})` : '';
+  }
+
   /** reserve — all requests or none; ECONFLICT naming the port that is taken. */
   reserve(attachmentId: number, requests: PortRequest[]): PortRecord[] {
     const tx = this.db.transaction((): PortRecord[] => {
@@ -59,7 +67,7 @@ export class PortRepo {
         while (port <= range.end && taken(held, r.protocol, r.hostIp, port)) port++;
         if (port > range.end) {
           throw new TsnetError('ECONFLICT', range.start === range.end
-            ? `host port ${r.hostIp}:${range.start}/${r.protocol} is already published`
+            ? `host port ${r.hostIp}:${range.start}/${r.protocol} is already published${this.holderOf(r.protocol, r.hostIp, range.start)}; pick another host port`
             : `no free host port left in ${range.start}-${range.end}/${r.protocol} on ${r.hostIp}`);
         }
         const info = prepare(this.db, `INSERT INTO ports (attachment_id, protocol, host_ip, host_port, container_ip, container_port)

@@ -10,6 +10,8 @@
  * symlink the layer made is ever followed by the kernel: a symlink on a member's path is
  * resolved inside the directory or the member is refused, and directory times, set last,
  * land on the directory itself or nowhere.
+ * Members come from tar-parser as its input arrives and are applied synchronously: a
+ * file's data goes straight to its fd, its metadata once its last byte is written.
  */
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -50,7 +52,7 @@ export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions)
   }
 }
 
-/** LayerWriter — applyLayer for a caller that has the tar's bytes chunk by chunk (pull). */
+/** LayerWriter — applyLayer for a caller that has the tar's bytes chunk by chunk, not as a stream. */
 export interface LayerWriter {
   /** push — the next bytes of the tar; members are applied as they complete, synchronously. */
   push(chunk: Buffer): void;

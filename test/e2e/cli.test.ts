@@ -164,11 +164,80 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.match(r.stderr, /tsnet: debug: .*(netlink|delete|link)/, 'engine debug lines');
   });
 
+  test('route/rule/tc: no arguments list, --dry-run anywhere is tsnet\'s, errors are the tool\'s own line, bad words exit 2', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['attach', 'br0', g, '10.0.3.2/24']));
+    assert.match(ok(tsnetIn(host, root, ['route', g])).stdout, /^10\.0\.3\.0\/24 dev eth1 proto kernel scope link src 10\.0\.3\.2/m);
+    assert.match(ok(tsnetIn(host, root, ['rule', g])).stdout, /32766:\s+from all lookup main/);
+    assert.match(ok(tsnetIn(host, root, ['tc', g])).stdout, /dev eth1 root/);
+    const before = snapshot(g);
+    assert.equal(ok(tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'via', '10.0.3.1', '--dry-run'])).stdout,
+      `would run in netns:${g}: ip route add 10.10.0.0/16 via 10.0.3.1\n`);
+    assert.equal(snapshot(g), before);
+    const syntax = tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'vi', '10.0.3.1']);
+    assert.equal(syntax.status, 2);
+    assert.equal(syntax.stderr, `tsnet: error: ip route in netns:${g}: either "to" is duplicate, or "vi" is a garbage.\n`);
+    const refused = tsnetIn(host, root, ['route', g, 'add', '10.10.0.0/16', 'via', '10.99.0.1']);
+    assert.equal(refused.status, 6);
+    assert.doesNotMatch(refused.stderr, /nsenter|\/proc\//);
+    const tc = tsnetIn(host, root, ['tc', g, 'qdisc', 'add', 'dev', 'eth1', 'root', 'tbf', 'rate']);
+    assert.equal(tc.status, 2);
+    assert.match(tc.stderr, /^tsnet: error: tc qdisc in netns:\S+: Command line is not complete/);
+    assert.match(ok(tsnetIn(host, root, ['route', g, '-6'])).stdout, /fe80::\/64 dev eth1/, '-6 after the object goes where ip takes it');
+    ok(tsnetIn(host, root, ['detach', g]));
+  });
+
+  test('not root: "needs root" said as such (exit 11); an unusable --root names the cause and the fix (exit 7)', () => {
+    const asNobody = spawnSync(TSNET_BIN, ['attach', 'br0', 'web', '10.0.0.2/24'], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    assert.equal(asNobody.status, 11, asNobody.stderr);
+    assert.match(asNobody.stderr, /^tsnet: error: tsnet attach needs root .*run it as root/);
+    assert.equal(spawnSync(TSNET_BIN, ['completion', 'bash'], { encoding: 'utf8', uid: 65534, gid: 65534 }).status, 0, 'completion needs no root');
+    const file = tsnet(['ls', '--root', '/etc/hostname']);
+    assert.equal(file.status, 7);
+    assert.match(file.stderr, /it is a file, not a directory; give --root a directory/);
+    const dir = t.tmpdir();
+    const ro = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" ls --root "$1/state"', 'sh', dir, TSNET_BIN], { encoding: 'utf8' });
+    assert.equal(ro.status, 7, ro.stderr);
+    assert.match(ro.stderr, /the file system is read-only; give --root a writable directory/);
+    const unreachable = tsnet(['pull', '127.0.0.1:1/busybox:latest', '--root', t.tmpdir(), '--json']);
+    assert.equal(unreachable.status, 10, 'a peer failure has its own class');
+    assert.deepEqual(JSON.parse(unreachable.stdout), { error: 'cannot reach registry 127.0.0.1:1: ECONNREFUSED: connection refused', code: 'EPEER' });
+  });
+
+  test('conflicting requests are refused with exit 4 naming the difference; the same request again is a no-op', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['init', '--bip', '172.29.0.1/16', '--iptables', 'false']));
+    ok(tsnetIn(host, root, ['init', '--bip', '172.29.0.1/16']));
+    const init = tsnetIn(host, root, ['init', '--bip', '172.30.0.1/16']);
+    assert.equal(init.status, 4);
+    assert.match(init.stderr, /^tsnet: error: tsnet0 already exists with subnet 172\.29\.0\.0\/16 \(asked: 172\.30\.0\.0\/16\), gateway 172\.29\.0\.1 \(asked: 172\.30\.0\.1\)/);
+    ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', '10.87.0.0/24']));
+    ok(tsnetIn(host, root, ['network', 'connect', '--ip', '10.87.0.5', 'lab', g]));
+    assert.match(ok(tsnetIn(host, root, ['network', 'connect', '--ip', '10.87.0.5', 'lab', g])).stdout, /nothing to do/);
+    const other = tsnetIn(host, root, ['network', 'connect', '--ip', '10.87.0.6', 'lab', g]);
+    assert.equal(other.status, 4);
+    assert.match(other.stderr, /already on network lab as eth1 \(10\.87\.0\.5\/24\), not 10\.87\.0\.6; disconnect it first/);
+    const second = tsnetIn(host, root, ['network', 'connect', '-i', 'eth5', 'lab', g]);
+    assert.equal(second.status, 4);
+    assert.match(second.stderr, /a guest joins a network once/);
+    assert.equal(linksJson(g).some((l) => l.ifname === 'eth5'), false);
+    ok(tsnetIn(host, root, ['network', 'disconnect', 'lab', g]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'lab', 'tsnet0']));
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();
-    ok(tsnetIn(host, root, ['network', 'create', 'a2']));
+    ok(tsnetIn(host, root, ['network', 'create', 'a2', '--subnet', '10.88.0.0/24']));
     ok(tsnetIn(host, root, ['network', 'create', 'a3']));
+    const overlap = tsnetIn(host, root, ['network', 'create', 'a4', '--subnet', '10.88.0.0/25']);
+    assert.equal(overlap.status, 4);
+    assert.match(overlap.stderr, /^tsnet: error: subnet 10\.88\.0\.0\/25 overlaps .*tsnet network a2 \(10\.88\.0\.0\/24\); choose/);
+    assert.doesNotMatch(overlap.stderr, /tsnet network tsnet network/, 'the network named once');
     const r = tsnetIn(host, root, ['network', 'rm', 'a2', 'nosuch', 'a3']);
     assert.equal(r.status, 3);
     assert.equal(r.stdout, 'removed network a2\nremoved network a3\n');

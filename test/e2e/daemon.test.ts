@@ -31,9 +31,9 @@ describe('tsnet daemon', { skip }, () => {
 
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, TSNET_ROOT: root, TSNET_LINKOPS: 'netlink', ...extra });
   /** cli — bin/tsnet in the host netns, through the daemon unless direct. */
-  const cli = (args: string[], o: { direct?: boolean; input?: string | Buffer; cwd?: string; ns?: string } = {}): Run => {
+  const cli = (args: string[], o: { direct?: boolean; input?: string | Buffer; cwd?: string; ns?: string; env?: Record<string, string> } = {}): Run => {
     const r = spawnSync('ip', ['netns', 'exec', o.ns ?? host, TSNET_BIN, ...args], {
-      env: env(o.direct ? { TSNET_NO_DAEMON: '1' } : {}), input: o.input, cwd: o.cwd, encoding: 'utf8', maxBuffer: 64 << 20,
+      env: env({ ...(o.direct ? { TSNET_NO_DAEMON: '1' } : {}), ...o.env }), input: o.input, cwd: o.cwd, encoding: 'utf8', maxBuffer: 64 << 20,
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
@@ -49,7 +49,7 @@ describe('tsnet daemon', { skip }, () => {
     return { result, get done() { return done; } };
   };
   const startDaemon = async (): Promise<void> => {
-    daemon = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'daemon'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    daemon = spawn('ip', ['netns', 'exec', host, TSNET_BIN, 'daemon'], { env: env({ TSNET_TEST_HOOKS: '1' }), stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       daemon!.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) resolve(); });
       daemon!.on('exit', (code) => reject(new Error(`daemon exited with ${code}`)));
@@ -371,5 +371,23 @@ describe('tsnet daemon', { skip }, () => {
     assert.match(after.stderr, /direct path: no daemon answers/);
     await startDaemon();
     assert.match(cli(['images', '--debug']).stderr, /daemon path/);
+  });
+
+  test('kill -9 in the middle of an operation (a container start, at a known step): one line, and the next command undoes the record it left', async () => {
+    const veths = (): string[] => sh(['ip', '-n', host, '-o', 'link', 'show', 'type', 'veth']).split('\n').filter(Boolean);
+    const pid = daemon!.pid;
+    const r = cli(['run', '-d', '--name', 'halfway', 'busybox', 'sleep', '600'], { env: { TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: 'container-start:go' } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `tsnet: error: the tsnet daemon (pid ${pid}) stopped before this command finished; the next tsnet command or tsnet gc finishes or undoes what it left\n`);
+    await stopped(daemon!);
+    const gc = cli(['gc'], { direct: true });
+    assert.equal(gc.status, 0, gc.stderr);
+    assert.match(gc.stdout, /container-start|halfway/);
+    const halfway = (JSON.parse(cli(['ps', '-a', '--json'], { direct: true }).stdout) as Array<{ name: string; state: string }>).find((c) => c.name === 'halfway');
+    assert.equal(halfway?.state, 'created');
+    assert.deepEqual(veths(), [], 'its network came down with the record');
+    await startDaemon();
+    assert.equal(cli(['start', 'halfway']).status, 0, 'and it starts fine afterwards');
+    assert.equal(cli(['rm', '-f', 'halfway']).status, 0);
   });
 });

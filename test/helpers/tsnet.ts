@@ -29,7 +29,7 @@ export function ensureDaemon(ns: string | undefined, root: string): void {
   if (!DAEMON_MODE || daemons.has(root)) return;
   mkdirSync(root, { recursive: true });
   const argv = [...(ns ? ['ip', 'netns', 'exec', ns] : []), TSNET_BIN, 'daemon', '--root', root];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', env: { ...process.env, TSNET_LINKOPS: 'netlink' } });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', env: { ...process.env, TSNET_LINKOPS: 'netlink', TSNET_TEST_HOOKS: '1' } });
   child.unref();
   const socket = socketOf(root);
   daemons.set(root, { ns, pid: child.pid!, socket });

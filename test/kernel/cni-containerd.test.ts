@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { busyboxTar } from '../helpers/busybox';
 import { writeOciLayout } from '../helpers/oci-layout';
 import { linksJson, rootSkip, sh, TestNetns } from '../helpers/netns';
@@ -23,11 +24,18 @@ describe('containerd ctr run --cni with tsnet', { skip }, () => {
   const t = new TestNetns();
   let daemon: ChildProcess | undefined;
   let work = '';
+  // runc keeps its state under /run/containerd/runc/<namespace> whatever containerd's state dir:
+  // a namespace and container id of this run's own, removed afterwards.
+  const tag = randomBytes(4).toString('hex');
+  const ns = `tsnet-t-${tag}`;
+  const id = `tsnet-t-${tag}-c1`;
   after(() => {
     if (daemon?.pid) {
       daemon.kill('SIGTERM');
       spawnSync('sh', ['-c', `for i in $(seq 50); do kill -0 ${daemon.pid} 2>/dev/null || exit 0; sleep 0.1; done`]);
     }
+    spawnSync('runc', ['--root', `/run/containerd/runc/${ns}`, 'delete', '-f', id]);
+    rmSync(`/run/containerd/runc/${ns}`, { recursive: true, force: true });
     if (work) {
       const mounts = sh(['findmnt', '-rn', '-o', 'TARGET']).split('\n').filter((m) => m.startsWith(work)).reverse();
       for (const m of mounts) spawnSync('umount', ['-l', m]);
@@ -59,12 +67,12 @@ describe('containerd ctr run --cni with tsnet', { skip }, () => {
     busyboxTar(work, join(work, 'bb.tar'));
     writeOciLayout(join(work, 'layout'), [readFileSync(join(work, 'bb.tar'))], 'localhost/tsnet-bb:latest');
     sh(['tar', '-C', join(work, 'layout'), '-cf', join(work, 'layout.tar'), '.']);
-    const ctr = ['ctr', '-a', sock, '-n', 'tsnet-test'];
+    const ctr = ['ctr', '-a', sock, '-n', ns];
     sh([...ctr, 'images', 'import', join(work, 'layout.tar')]);
 
     const inside = [
       'mount -t tmpfs tsnet-t-opt /opt', 'mkdir -p /opt/cni/bin', `mount --bind "${join(work, 'bin')}" /opt/cni/bin`, `mount --bind "${join(work, 'net.d')}" /etc/cni/net.d`,
-      `exec ${ctr.join(' ')} run --rm --cni localhost/tsnet-bb:latest tsnet-t-ctr1 ip -o -4 addr show dev eth0`,
+      `exec ${ctr.join(' ')} run --rm --cni localhost/tsnet-bb:latest ${id} ip -o -4 addr show dev eth0`,
     ].join(' && ');
     const out = sh(['nsenter', `--net=/run/netns/${host}`, '--', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', inside]);
     assert.match(out, /inet 10\.93\.0\.\d+\/24/, 'the container has an address of the tsnet network');

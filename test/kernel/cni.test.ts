@@ -325,6 +325,7 @@ describe('tsnet-cni', { skip: rootSkip }, () => {
       ['bad mac', list('1.0.0', 'bnet', { mac: 'zz' }), target, 7, /mac "zz"/],
       ['rangeStart', list('1.0.0', 'bnet', { ipam: { type: 'tsnet', subnet: '10.88.0.0/24', rangeStart: '10.88.0.9' } }), target, 2, /rangeStart/],
       ['no such IPAM plugin', list('1.0.0', 'bnet', { ipam: { type: 'nosuch' } }), { ...target, ifname: 'eth9' }, 7, /nosuch/],
+      ['static IP outside the subnet', list('1.0.0', 'bnet', { ipam: { type: 'tsnet', subnet: '10.88.0.0/24' }, capabilities: { ips: true } }), { ...target, ifname: 'eth9', capabilityArgs: { ips: ['10.99.9.9/24'] } }, 7, /10\.99\.9\.9\/24.*not in 10\.88\.0\.0\/24/],
       ['vlan on this kernel', list('1.0.0', 'bnet', { vlan: 10 }), { ...target, ifname: 'eth9' }, 2, /vlan 10/],
       ['bad port mapping', list('1.0.0', 'bnet', { capabilities: { portMappings: true } }), { ...target, ifname: 'eth9', capabilityArgs: { portMappings: [{ hostPort: 70000, containerPort: 80 }] } }, 7, /hostPort 70000/],
     ];

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { TSNET_BIN } from '../helpers/tsnet';
@@ -175,7 +175,9 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
     assert.match(r.stdout, /added .*node cache/);
     assert.equal(sh(['ip', '-n', web, '-j', 'link', 'show', 'eth1']), webLink, 'web was not touched');
     assert.ok(independentPing(web, '192.168.115.12'), 'web (hostA) reaches the new node on hostB');
-    ok(lab('apply', SEED, '--name', name));
+    const back = join(root, 'back.yaml'); // the original, from a copy that the down test deletes
+    writeFileSync(back, readFileSync(SEED));
+    ok(lab('apply', back, '--name', name));
     assert.ok(!labNetns(prefix).includes(`${prefix}cache`), 'apply of the original file removes it again');
     assert.ok(independentPing(web, '192.168.115.11'));
   });
@@ -189,6 +191,8 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
   });
 
   test('down works from the record alone and returns every namespace to the baseline', () => {
+    assert.match(ok(lab('ls', '--json')).stdout, /back\.yaml/, 'the lab was last applied from back.yaml');
+    rmSync(join(root, 'back.yaml')); // ... which is now gone: down needs only the record
     const r = ok(lab('down', name));
     assert.match(r.stdout, new RegExp(`lab ${name} is down \\(4 namespaces removed\\)`));
     // Only this lab's names: other tests on the machine make and remove namespaces meanwhile.

@@ -192,6 +192,16 @@ describe('container isolation, limits and tools', { skip: rootSkip }, () => {
     const fg = await outputUntil(['run', '--root', h.root, '--rm', '--network', 'none', 'busybox', 'sh', '-c',
       'trap "echo got TERM; exit 5" TERM; echo ready; sleep 600 & wait'], 'ready\n', 'SIGTERM');
     assert.deepEqual([fg.status, fg.out, fg.running], [5, 'ready\ngot TERM\n', true]);
+    // A signal while the last start step runs (the container exec'd, its "started" not read
+    // yet) is forwarded too, not dropped: the hook sends it then; strace sees tsnet pass it on.
+    const trace = join(h.t.tmpdir(), 'kill.txt');
+    const early = spawnSync('strace', ['-f', '-e', 'trace=kill', '-e', 'signal=none', '-o', trace, 'ip', 'netns', 'exec', h.host, TSNET_BIN, 'run', '--root', h.root, '--rm',
+      '--network', 'none', 'busybox', 'sleep', '1'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, TSNET_NO_DAEMON: '1', TSNET_TEST_HOOKS: '1', TSNET_SIGNAL_AT: 'container-start:go=SIGTERM' } });
+    assert.equal(early.status, 0, early.stderr); // sleep as the container's pid 1 has no handler: it ignores SIGTERM, as under Docker
+    const kills = readFileSync(trace, 'utf8').split('\n').map((l) => /^(\d+) kill\((\d+), SIGTERM\)/.exec(l)).filter((m) => m !== null);
+    assert.equal(kills.length, 2, `tsnet signals itself, then the container: ${kills.map((m) => m![0]).join('; ')}`);
+    assert.equal(kills[0]![1], kills[0]![2], 'the hook\'s own signal');
+    assert.notEqual(kills[1]![2], kills[1]![1], 'forwarded to the container');
     assert.equal(ok(h.cli(['ps', '-aq'])).stdout, '');
   });
 

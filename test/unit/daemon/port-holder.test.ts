@@ -7,7 +7,6 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { commandEnv } from '../../../src/daemon/client-env.js';
 import { PortHolder } from '../../../src/daemon/port-holder.js';
 import type { PortRecord } from '../../../src/state/ports.js';
 
@@ -68,9 +67,4 @@ test('a port someone else holds is reported once, not retried every sync', async
   assert.equal(holder.count, 0);
   assert.equal(logged.length, 1);
   assert.match(logged[0]!, new RegExp(`cannot hold published port 127\\.0\\.0\\.1:${port}/tcp`));
-});
-
-test("a served command's environment: the daemon's, minus tsnet's own, plus the client's allowed names", () => {
-  const env = commandEnv({ PATH: '/bin', TSNET_ROOT: '/daemon', HOME: '/root', SECRET: 'd' }, { TSNET_DEBUG: '1', CNI_COMMAND: 'ADD', SECRET: 'c', HOME: '/home/u' });
-  assert.deepEqual(env, { PATH: '/bin', SECRET: 'd', TSNET_DEBUG: '1', CNI_COMMAND: 'ADD', HOME: '/home/u' });
 });

@@ -18,7 +18,7 @@ const req = (hostIp: string, hostPort: PortRequest['hostPort'], protocol: PortRe
 
 test('a port on 0.0.0.0 conflicts with the same port on an address and the other way round', () => {
   repo.reserve(1, [req('0.0.0.0', 8080), req('10.0.0.1', 9090)]);
-  assert.throws(() => repo.reserve(1, [req('10.0.0.1', 8080)]), /host port 10\.0\.0\.1:8080\/tcp is already published/);
+  assert.throws(() => repo.reserve(1, [req('10.0.0.1', 8080)]), /host port 10\.0\.0\.1:8080\/tcp is already published by netns:g \(its port 80\); pick another host port/);
   assert.throws(() => repo.reserve(1, [req('0.0.0.0', 9090)]), /0\.0\.0\.0:9090\/tcp is already published/);
   assert.equal(repo.reserve(1, [req('10.0.0.2', 9090), req('0.0.0.0', 8080, 'udp')]).length, 2, 'another address, another protocol');
 });
