@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addrsJson, linksJson, rootSkip, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, linksJson, rootSkip, sh, snapshot, TestNetns } from '../helpers/netns';
 import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
 import { buildProgram } from '../../src/cli/main';
 import { commandTree, visibleCommands } from '../../src/cli/command-tree';
@@ -227,6 +227,24 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.equal(linksJson(g).some((l) => l.ifname === 'eth5'), false);
     ok(tsnetIn(host, root, ['network', 'disconnect', 'lab', g]));
     ok(tsnetIn(host, root, ['network', 'rm', 'lab', 'tsnet0']));
+  });
+
+  test('ls shows network names, real MACs and a STATE from the kernel (a deleted netns shows as gone)', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'lsnet', '--subnet', '10.86.0.0/24']));
+    ok(tsnetIn(host, root, ['attach', 'lsnet', g]));
+    const mac = linksJson(g).find((l) => l.ifname === 'eth1')!.address!;
+    const ls = ok(tsnetIn(host, root, ['ls'])).stdout.split('\n');
+    assert.match(ls[0]!, /^GUEST\s+IFACE\s+NETWORK\s+KIND\s+HOST-IF\s+ADDRESSES\s+GATEWAY\s+MAC\s+VLAN\s+DHCP\s+STATE$/);
+    assert.match(ls[1]!, new RegExp(`^netns:${g}\\s+eth1\\s+lsnet\\s+veth\\s+tsn\\w+\\s+10\\.86\\.0\\.2/24\\s+10\\.86\\.0\\.1\\s+${mac}\\s+-\\s+-\\s+up$`));
+    const [view] = JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ network: string; state: string; mac: string }>;
+    assert.deepEqual([view?.network, view?.state, view?.mac], ['lsnet', 'up', mac]);
+    sh(['ip', 'netns', 'del', g]);
+    assert.match(ok(tsnetIn(host, root, ['ls'])).stdout, /\sgone\n$/, 'the netns is gone: so says ls, before any gc');
+    ok(tsnetIn(host, root, ['gc']));
+    ok(tsnetIn(host, root, ['network', 'rm', 'lsnet']));
   });
 
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
