@@ -118,6 +118,9 @@ function ipam(v: unknown): IpamConfig {
   if (!isObj(v)) throw bad(`ipam ${show(v)} must be an object`);
   const type = optString(v, 'type', 'ipam.type') ?? 'tsnet';
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw bad(`ipam.type ${show(type)} is not a plugin name`);
+  // The dhcp plugin leases on the container's interface, which tsnet makes only once IPAM
+  // has answered (the address is part of the attach); refused rather than failing inside it.
+  if (type === 'dhcp') throw unsupported('ipam.type "dhcp" is not supported: the dhcp plugin needs the container interface before IPAM runs, and tsnet asks IPAM first; use ipam type tsnet or host-local');
   if (type !== 'tsnet') return { kind: 'delegate', type };
   for (const key of ['rangeStart', 'rangeEnd', 'dataDir']) if (v[key] !== undefined) throw unsupported(`ipam.${key} is not supported by ipam type tsnet (give subnet and gateway, or delegate to host-local)`);
   let subnet = optString(v, 'subnet', 'ipam.subnet');

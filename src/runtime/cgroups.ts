@@ -6,7 +6,7 @@
  * the last processes exit) when it is gone.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TsnetError } from '../core/errors.js';
 import { debug } from '../core/log.js';
 import { mount } from '../storage/libc.js';
@@ -75,6 +75,23 @@ function enableV2(h: Hierarchy, rootId: string): void {
   }
 }
 
+/**
+ * makeUnderRoot — mkdir the container's cgroup under tsnet/<root id>, making that too; again
+ * if a removal of the root's last container took tsnet/<root id> away in between.
+ */
+function makeUnderRoot(h: Hierarchy, rootId: string, dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(join(h.mountPoint, CGROUP_PARENT, rootId), { recursive: true });
+      if (h.version === 2) enableV2(h, rootId);
+      fs.mkdirSync(dir);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+    }
+  }
+}
+
 /** createCgroups — the container's cgroup in each hierarchy, with its limits; returns the dirs. */
 export function createCgroups(rootId: string, id: string, limits: Limits): string[] {
   const hs = hierarchies();
@@ -84,9 +101,7 @@ export function createCgroups(rootId: string, id: string, limits: Limits): strin
   try {
     for (const h of hs) {
       const dir = join(h.mountPoint, CGROUP_PARENT, rootId, id);
-      fs.mkdirSync(join(h.mountPoint, CGROUP_PARENT, rootId), { recursive: true });
-      if (h.version === 2) enableV2(h, rootId);
-      fs.mkdirSync(dir);
+      makeUnderRoot(h, rootId, dir);
       made.push(dir);
       for (const w of limitWrites(h.version, h.controllers, limits)) {
         const file = join(dir, w.file);
@@ -106,7 +121,8 @@ export function createCgroups(rootId: string, id: string, limits: Limits): strin
 /**
  * removeCgroups — rmdir each dir; the kernel refuses while a process is still in it, and the
  * container's last processes may take a moment to exit after its init: retry for ~2 s.
- * Returns the dirs that could not be removed.
+ * tsnet/<root id> goes too once it is empty (the root's last container), so removed state
+ * roots leave no cgroups behind. Returns the dirs that could not be removed.
  */
 export function removeCgroups(dirs: readonly string[]): string[] {
   const left: string[] = [];
@@ -114,6 +130,7 @@ export function removeCgroups(dirs: readonly string[]): string[] {
     for (let i = 0; ; i++) {
       try {
         fs.rmdirSync(d);
+        try { fs.rmdirSync(dirname(d)); } catch { /* other containers of the root (EBUSY), or gone */ }
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;

@@ -57,7 +57,10 @@ export class ContainerHost {
     const rootId = this.rootId();
     for (const h of readdirSync('/sys/fs/cgroup')) {
       const d = join('/sys/fs/cgroup', h, 'tsnet', rootId);
-      if (existsSync(d)) out.push(...readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `cgroup ${h}/${e.name}`));
+      if (!existsSync(d)) continue;
+      const ids = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `cgroup ${h}/${e.name}`);
+      // The root's own cgroup goes with its last container.
+      out.push(...(ids.length > 0 ? ids : [`cgroup ${h}/tsnet/${rootId}`]));
     }
     const ids = existsSync(dir) ? readdirSync(dir) : [];
     for (const n of existsSync('/run/netns') ? readdirSync('/run/netns') : []) if (ids.some((id) => n === `tsnet-${id.slice(0, 16)}`)) out.push(`netns ${n}`);

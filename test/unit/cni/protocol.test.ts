@@ -102,6 +102,7 @@ describe('config', () => {
     code(() => conf({ ipam: { type: 'tsnet', ranges: [[{ subnet: '10.0.0.0/24' }, { subnet: '10.1.0.0/24' }]] } }), 2, /one subnet per family/);
     code(() => conf({ ipam: { type: 'tsnet', gateway: '10.0.0.1' } }), 7, /needs an explicit subnet/);
     code(() => conf({ root: 'relative' }), 7, /root "relative"/);
+    code(() => conf({ ipam: { type: 'dhcp' } }), 2, /ipam.type "dhcp"/);
     code(() => conf({ runtimeConfig: { bandwidth: { ingressRate: 100000 } } }), 7, /ingressRate and ingressBurst/);
     code(() => conf({ runtimeConfig: { portMappings: [{ hostPort: 80, containerPort: 80, hostIP: '::1' }] } }), 2, /IPv6/);
     code(() => conf({ 'cni.dev/valid-attachments': [{ containerID: 'x' }] }), 7, /needs containerID and ifname/);
