@@ -35,7 +35,9 @@ async function removeWhatIsLeft(ctx: EngineContext, f: AttachFacts): Promise<str
       if (errors.length > 0) throw new Error(errors.join('; '));
       ctx.attachments.remove(row.id);
     } else if (f.kind === 'veth' && f.hostIf) {
-      await (await ctx.hostLinks()).deleteLink(f.hostIf); // made before its row? never, but cheap to be sure
+      // Killed inside the record step: no row, and the veth comes after it; deleting a
+      // missing link is quiet, and it keeps the resolver right should the order ever change.
+      await (await ctx.hostLinks()).deleteLink(f.hostIf);
     }
     const target = row?.hostTarget ?? f.target;
     if (target && (row?.kind ?? f.kind) === 'veth') {

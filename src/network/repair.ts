@@ -22,6 +22,9 @@ export interface NetworkRepair {
 export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promise<NetworkRepair> {
   const report: NetworkRepair = { repaired: [], errors: [] };
   const host = await ctx.hostLinks();
+  // Read once for every network: gc on a root with 1000 members must not ask per member.
+  const attachments = ctx.attachments.all();
+  const links = new Map((await host.listLinks()).map((l) => [l.name, l]));
   for (const n of ctx.networks.all()) {
     try {
       const link = await host.getLink(n.bridge);
@@ -30,12 +33,14 @@ export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promi
         continue;
       }
       if (!link) {
-        if (!dryRun) {
-          await ensureBridge(host, n.bridge, n.mtu);
-          // Published ports on 127.0.0.1 need it on the bridge (see network.ts addFirewall).
-          if (n.firewall && !n.internal && (await ctx.firewall()).name !== 'none') await host.setSysctl(routeLocalnetKey(n.bridge), '1');
-        }
+        if (!dryRun) await ensureBridge(host, n.bridge, n.mtu);
         report.repaired.push(`${n.name}: bridge ${n.bridge} recreated`);
+      }
+      // Published ports on 127.0.0.1 need route_localnet on the bridge (see network.ts addFirewall):
+      // a recreated bridge starts without it, and a killed create or a hand may have turned it off.
+      if (n.firewall && !n.internal && (await ctx.firewall()).name !== 'none' && (!link || (await host.readSysctl(routeLocalnetKey(n.bridge))).trim() !== '1')) {
+        if (!dryRun) await host.setSysctl(routeLocalnetKey(n.bridge), '1');
+        if (link) report.repaired.push(`${n.name}: route_localnet turned back on for ${n.bridge}`);
       }
       const present = new Set(link ? (await host.listAddrs(n.bridge)).map((a) => a.cidr) : []);
       for (const cidr of gatewayCidrs(n).filter((c) => !present.has(c))) {
@@ -44,8 +49,8 @@ export async function repairNetworks(ctx: EngineContext, dryRun: boolean): Promi
       }
       // A deleted bridge let go of its ports: the members' veths are still there, unplugged.
       const bridgeIndex = dryRun ? link?.index : (await host.getLink(n.bridge))?.index;
-      for (const rec of ctx.attachments.all().filter((a) => a.kind === 'veth' && a.hostTarget === n.bridge)) {
-        const port = await host.getLink(rec.hostIf);
+      for (const rec of attachments.filter((a) => a.kind === 'veth' && a.hostTarget === n.bridge)) {
+        const port = links.get(rec.hostIf);
         if (!port || (bridgeIndex !== undefined && port.masterIndex === bridgeIndex)) continue;
         // Isolated when icc=false; hairpin when the member publishes ports (see network/ports.ts).
         const hairpin = ctx.ports.forAttachment(rec.id).length > 0;

@@ -119,8 +119,13 @@ export class AttachmentRepo {
     return rows.map((r) => this.hydrate(r));
   }
 
+  /** all — every row, with the addresses of all of them read in one query (gc reads 1000s). */
   all(): AttachmentRecord[] {
-    return (prepare(this.db, 'SELECT * FROM attachments ORDER BY id').all() as Row[]).map((r) => this.hydrate(r));
+    const addresses = new Map<number, string[]>();
+    for (const a of prepare(this.db, 'SELECT attachment_id, cidr FROM attachment_addresses ORDER BY rowid').all() as Array<{ attachment_id: number; cidr: string }>) {
+      addresses.set(a.attachment_id, [...(addresses.get(a.attachment_id) ?? []), a.cidr]);
+    }
+    return (prepare(this.db, 'SELECT * FROM attachments ORDER BY id').all() as Row[]).map((r) => this.hydrate(r, addresses.get(r.id) ?? []));
   }
 
   /**
@@ -140,8 +145,8 @@ export class AttachmentRepo {
     return (prepare(this.db, 'SELECT count(*) AS n FROM attachments WHERE host_target = ?').get(hostTarget) as { n: number }).n;
   }
 
-  private hydrate(r: Row): AttachmentRecord {
-    const addresses = (prepare(this.db, 'SELECT cidr FROM attachment_addresses WHERE attachment_id = ? ORDER BY rowid').all(r.id) as Array<{ cidr: string }>).map((x) => x.cidr);
+  private hydrate(r: Row, known?: string[]): AttachmentRecord {
+    const addresses = known ?? (prepare(this.db, 'SELECT cidr FROM attachment_addresses WHERE attachment_id = ? ORDER BY rowid').all(r.id) as Array<{ cidr: string }>).map((x) => x.cidr);
     return {
       id: r.id, guest: r.guest, netnsId: r.netns_id, ctrIf: r.ctr_if, kind: r.kind, hostIf: r.host_if,
       hostTarget: r.host_target, mac: r.mac, vlan: r.vlan,

@@ -118,7 +118,7 @@ describe('safety guards', { skip: rootSkip }, () => {
   });
 
   for (const firewall of ['iptables', 'nftables']) {
-    test(`gc puts the firewall back exactly: a lost, a doubled and a stray mapping, doubled jumps (${firewall})`, () => {
+    test(`gc puts the firewall back exactly: a lost, a doubled and a stray mapping, doubled jumps, route_localnet (${firewall})`, () => {
       const host = t.make('host');
       const g = t.make('g');
       const root = t.tmpdir();
@@ -138,12 +138,17 @@ describe('safety guards', { skip: rootSkip }, () => {
         inHost(['nft', 'delete', 'element', 'inet', 'tsnet', 'ports-any', '{ tcp . 8081 }']);
         inHost(['nft', 'add', 'element', 'inet', 'tsnet', 'ports-any', '{ tcp . 8089 : 10.68.0.2 . 80 }']);
       }
+      const bridge = linksJson(host).find((l) => l.ifname.startsWith('br-'))!.ifname;
+      const localnet = `net/ipv4/conf/${bridge}/route_localnet`;
+      inHost(['sysctl', '-qw', `${localnet}=0`]);
       assert.notEqual(firewallSnapshot(host), good);
       const dry = JSON.parse(ok(tsnetIn(host, root, ['gc', '--dry-run', '--json'], { env })).stdout) as { reconciledPorts: string[] };
       assert.ok(dry.reconciledPorts.length > 0, 'the dry run says what it would fix');
       assert.notEqual(firewallSnapshot(host), good, 'and changes nothing');
       const report = ok(tsnetIn(host, root, ['gc'], { env })).stdout;
       assert.match(report, /fixed published ports/);
+      assert.match(report, /route_localnet turned back on/);
+      assert.equal(inHost(['sysctl', '-n', localnet]).trim(), '1');
       assert.equal(firewallSnapshot(host), good, `gc made it exact:\n${report}`);
       assert.equal(ok(tsnetIn(host, root, ['gc'], { env })).stdout.trim(), 'nothing to clean up');
     });
