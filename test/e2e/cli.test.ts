@@ -4,7 +4,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addrsJson, linksJson, rootSkip, sh, snapshot, TestNetns } from '../helpers/netns';
@@ -16,6 +16,14 @@ import { EXIT_CODES } from '../../src/core/errors';
 /** commandPaths — every command a user may type ("network create"), from the definitions. */
 function commandPaths(): string[] {
   return visibleCommands(commandTree(buildProgram())).map((c) => c.path);
+}
+
+function tsnetAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(TSNET_BIN, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
 }
 
 function tsnet(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -69,12 +77,15 @@ describe('cli', () => {
     for (const [n, names] of EXIT_CODES) assert.match(codes, new RegExp(`\\b${n}\\b.*${names.split(', ')[0] ?? ''}`));
   });
 
-  test('every command: an example, the global options line, 80 columns when piped; globals listed once', () => {
+  test('every command: an example, the global options line, 80 columns when piped; globals listed once', async () => {
     const top = tsnet(['--help']).stdout;
     assert.match(top, /--firewall-backend <name>/);
     assert.match(top, /Exit status:/);
-    for (const c of commandPaths()) {
-      const r = tsnet([...c.split(' '), '--help']);
+    // All help pages at once: one CLI start each, run side by side.
+    const paths = commandPaths();
+    const pages = await Promise.all(paths.map((c) => tsnetAsync([...c.split(' '), '--help'])));
+    for (const [i, c] of paths.entries()) {
+      const r = pages[i]!;
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, /Examples?:\n\s+(tsnet |echo |source |systemctl )/, `${c} --help shows an example`);
       assert.match(r.stdout, /Global options: --root DIR, --json, --debug, --firewall-backend NAME,\n  anywhere on the line/, c);
