@@ -258,6 +258,22 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['network', 'rm', 'lsnet']));
   });
 
+  test('tsnet port GUEST lists its published ports as docker port does', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'pn', '--subnet', '10.85.0.0/24']));
+    ok(tsnetIn(host, root, ['attach', 'pn', g]));
+    ok(tsnetIn(host, root, ['port', 'publish', g, '-p', '8080:80', '-p', '5353:53/udp']));
+    assert.equal(ok(tsnetIn(host, root, ['port', g])).stdout, '80/tcp -> 0.0.0.0:8080\n53/udp -> 0.0.0.0:5353\n');
+    assert.equal(ok(tsnetIn(host, root, ['port', g, '53/udp'])).stdout, '53/udp -> 0.0.0.0:5353\n');
+    const none = tsnetIn(host, root, ['port', g, '81']);
+    assert.equal(none.status, 3);
+    assert.equal(none.stderr, `tsnet: error: ${g} has no published port 81/tcp\n`);
+    ok(tsnetIn(host, root, ['detach', g]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'pn']));
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();
