@@ -283,6 +283,10 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.equal(overlap.status, 4);
     assert.match(overlap.stderr, /^tsnet: error: subnet 10\.88\.0\.0\/25 overlaps .*tsnet network a2 \(10\.88\.0\.0\/24\); choose/);
     assert.doesNotMatch(overlap.stderr, /tsnet network tsnet network/, 'the network named once');
+    const dry = tsnetIn(host, root, ['network', 'rm', '--dry-run', 'a2', 'nosuch']);
+    assert.equal(dry.status, 3, 'a dry run runs the real checks');
+    assert.match(dry.stdout, /^would remove network a2 \(bridge br-\w+, subnet 10\.88\.0\.0\/24\)\n$/);
+    assert.equal((JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as unknown[]).length, 2, 'nothing removed');
     const r = tsnetIn(host, root, ['network', 'rm', 'a2', 'nosuch', 'a3']);
     assert.equal(r.status, 3);
     assert.equal(r.stdout, 'removed network a2\nremoved network a3\n');
