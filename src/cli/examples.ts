@@ -5,7 +5,6 @@
  */
 export const EXAMPLES: Readonly<Record<string, string[]>> = {
   network: ['tsnet network create lab --subnet auto', 'tsnet network ls', 'tsnet network rm lab'],
-  port: ['tsnet port publish web 8080:80', 'tsnet port ls'],
   'lab schema': ['tsnet lab schema > lab.schema.json'],
   'lab ls': ['tsnet lab ls --json'],
   start: ['tsnet start web', 'tsnet start -a web          # attach to its output'],

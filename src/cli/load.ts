@@ -19,6 +19,7 @@ export const load = {
   guestCommands: () => require('../attach/guest-commands.js') as typeof import('../attach/guest-commands.js'),
   guestRef: () => require('../netns/guest-ref.js') as typeof import('../netns/guest-ref.js'),
   view: () => require('../attach/view.js') as typeof import('../attach/view.js'),
+  liveState: () => require('../attach/live-state.js') as typeof import('../attach/live-state.js'),
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
   connect: () => require('../network/connect.js') as typeof import('../network/connect.js'),

@@ -181,11 +181,13 @@ export function registerNetworkCommands(program: Command): void {
   withGlobals(network.command('rm'))
     .description('remove networks (refused while anything is attached)')
     .argument('<names...>', 'network names')
+    .option('--dry-run', 'run every check and say what would be removed, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet network rm lab\n  tsnet network rm a2 a3   # tries both; exit status of the first failure')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
       const { removeNetwork } = load.network();
-      await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n), (_n, r) => `removed network ${r.name}`));
+      await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n, { dryRun: opts.dryRun }),
+        (_n, r) => (opts.dryRun ? `would remove network ${r.name} (bridge ${r.bridge}, subnet ${r.subnet})` : `removed network ${r.name}`)));
     });
 }
 

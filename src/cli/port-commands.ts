@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { withGlobals } from './globals.js';
+import { TsnetError, invalid } from '../core/errors.js';
 import { load } from './load.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { withContext } from './with-context.js';
@@ -25,7 +26,28 @@ const collect = (value: string, previous: string[] = []): string[] => {
 };
 
 export function registerPortCommands(program: Command): void {
-  const port = withGlobals(program.command('port')).description('publish guests\' ports on the host');
+  const port = withGlobals(program.command('port')).description('publish guests\' ports on the host; `tsnet port GUEST` lists one guest\'s, as docker port does')
+    .argument('[guest]', 'list the published ports of this guest')
+    .argument('[port]', 'only this container port, e.g. 80 or 53/udp')
+    .addHelpText('after', '\nExamples:\n  tsnet port web                  # 80/tcp -> 0.0.0.0:8080\n  tsnet port web 80/tcp\n  tsnet port publish web -p 8080:80\n  tsnet port ls')
+    .action(async (guestText: string | undefined, portText: string | undefined, _o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      if (guestText === undefined) { cmd.help({ error: true }); return; }
+      const ref = load.grammar().parseGuest(guestText);
+      const [num, proto] = (portText ?? '').split('/');
+      if (portText !== undefined && (!/^\d{1,5}$/.test(num!) || (proto !== undefined && !['tcp', 'udp', 'sctp'].includes(proto)))) {
+        throw invalid(`port "${portText}" is not PORT or PORT/tcp|udp|sctp`);
+      }
+      const ports = await withContext(opts, (ctx) => {
+        const guest = load.guest().tryResolveGuest(ref, ctx.containerLookup);
+        const name = guest?.name ?? load.guestRef().describeGuest(ref);
+        guest?.close();
+        return load.ports().listPorts(ctx).filter((p) => p.guest === name
+          && (portText === undefined || (p.containerPort === Number(num) && p.protocol === (proto ?? 'tcp'))));
+      });
+      if (portText !== undefined && ports.length === 0) throw new TsnetError('ENOTFOUND', `${guestText} has no published port ${num}/${proto ?? 'tcp'}`);
+      printResult(opts, ports, ports.map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`));
+    });
 
   withGlobals(port.command('publish'))
     .description('publish ports of a guest attached to a tsnet network')

@@ -15,9 +15,17 @@ export function bar(current: number, total: number): string {
   return `[${body}] ${humanSize(current)}/${humanSize(total)}`;
 }
 
-export function progressRenderer(out: NodeJS.WriteStream, quiet: boolean): ProgressFn | undefined {
+export function progressRenderer(out: NodeJS.WriteStream, quiet: boolean, env: NodeJS.ProcessEnv = process.env): ProgressFn | undefined {
   if (quiet) return undefined;
-  return out.isTTY ? ttyRenderer(out) : plainRenderer(out);
+  return redrawable(out.isTTY === true, env) ? ttyRenderer(out) : plainRenderer(out);
+}
+
+/**
+ * redrawable — cursor movement and colour only on a terminal that can take them: TERM set
+ * and not "dumb" (Emacs shells, CI logs), and NO_COLOR unset (no-color.org).
+ */
+export function redrawable(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  return isTTY && !!env['TERM'] && env['TERM'] !== 'dumb' && !env['NO_COLOR'];
 }
 
 function plainRenderer(out: NodeJS.WriteStream): ProgressFn {

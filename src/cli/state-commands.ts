@@ -8,15 +8,27 @@ import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { containerInspect } from './container-info-commands.js';
 import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
-import type { AttachmentView } from '../attach/view.js';
+import type { LiveView } from '../attach/live-state.js';
+import type { EngineContext } from '../engine/context.js';
+import type { AttachmentRecord } from '../state/attachments.js';
 
-function rows(views: AttachmentView[]): string[] {
+/** rows — the table users read: network names where there is one, the real MAC, a STATE from the kernel. */
+function rows(views: LiveView[]): string[] {
   return table(
-    ['GUEST', 'IFACE', 'KIND', 'ATTACHED-TO', 'HOST-IF', 'ADDRESSES', 'GATEWAY', 'MAC', 'VLAN', 'DHCP'],
-    views.map((v) => [v.guest, v.interface, v.kind, v.attachedTo, v.hostInterface, v.addresses.join(',') || '-',
+    ['GUEST', 'IFACE', 'NETWORK', 'KIND', 'HOST-IF', 'ADDRESSES', 'GATEWAY', 'MAC', 'VLAN', 'DHCP', 'STATE'],
+    views.map((v) => [v.guest, v.interface, v.network ?? v.attachedTo, v.kind, v.hostInterface, v.addresses.join(',') || '-',
       v.gateway ?? v.dhcp?.server ?? '-', v.mac ?? '-', v.vlan === null ? '-' : String(v.vlan),
-      v.dhcp ? `${v.dhcp.phase}${v.dhcp.expiresAt ? ` until ${v.dhcp.expiresAt.slice(11, 19)}Z` : ''}` : '-']),
+      v.dhcp ? `${v.dhcp.phase}${v.dhcp.expiresAt ? ` until ${v.dhcp.expiresAt.slice(11, 19)}Z` : ''}` : '-', v.state]),
   );
+}
+
+/** live — each record with its view and a look at the kernel (attach/live-state.ts). */
+async function live(ctx: EngineContext, records: AttachmentRecord[]): Promise<LiveView[]> {
+  const { attachmentView } = load.view();
+  const { liveView } = load.liveState();
+  const out: LiveView[] = [];
+  for (const a of records) out.push(await liveView(ctx, a, attachmentView(a, ctx.dhcpLeases.get(a.id))));
+  return out;
 }
 
 export function registerStateCommands(program: Command): void {
@@ -25,8 +37,7 @@ export function registerStateCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet ls\n  tsnet ls --json')
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
-      const { attachmentView } = load.view();
-      const views = await withContext(opts, (ctx) => ctx.attachments.all().map((a) => attachmentView(a, ctx.dhcpLeases.get(a.id))));
+      const views = await withContext(opts, (ctx) => live(ctx, ctx.attachments.all()));
       printResult(opts, views, rows(views));
     });
 
@@ -39,7 +50,6 @@ export function registerStateCommands(program: Command): void {
       const { parseGuest } = load.grammar();
       const { describeGuest } = load.guestRef();
       const { tryResolveGuest } = load.guest();
-      const { attachmentView } = load.view();
       const containers = await withContext(opts, (ctx) => (names[0]!.startsWith('netns:') ? undefined : containerInspect(ctx, names)));
       if (containers) { process.stdout.write(`${JSON.stringify(containers, null, 2)}\n`); return; }
       if (names.length > 1) throw new TsnetError('ENOTFOUND', `no such container among ${names.join(', ')}`);
@@ -47,7 +57,7 @@ export function registerStateCommands(program: Command): void {
       const views = await withContext(opts, (ctx) => {
         const guest = tryResolveGuest(ref, ctx.containerLookup);
         try {
-          return ctx.attachments.forGuest(guest?.netnsId, guest?.name ?? describeGuest(ref)).map((a) => attachmentView(a, ctx.dhcpLeases.get(a.id)));
+          return live(ctx, ctx.attachments.forGuest(guest?.netnsId, guest?.name ?? describeGuest(ref)));
         } finally { guest?.close(); }
       });
       if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);

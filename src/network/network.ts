@@ -285,19 +285,21 @@ export function gatewayCidrs(n: NetworkRecord): string[] {
 }
 
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
-export async function removeNetwork(ctx: EngineContext, name: string): Promise<NetworkRecord> {
+/** removeNetwork — dryRun runs every check the real removal runs and changes nothing. */
+export async function removeNetwork(ctx: EngineContext, name: string, opts: { dryRun?: boolean } = {}): Promise<NetworkRecord> {
   validateNetworkName(name);
-  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name));
+  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name, opts.dryRun ?? false));
 }
 
-async function removeLocked(ctx: EngineContext, name: string): Promise<NetworkRecord> {
-  await ctx.settle(networkObject(name));
+async function removeLocked(ctx: EngineContext, name: string, dryRun: boolean): Promise<NetworkRecord> {
+  if (!dryRun) await ctx.settle(networkObject(name));
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
   const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);
   if (users.length > 0) {
     throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
   }
+  if (dryRun) return n;
   await runIntent(ctx, { op: 'network-rm', object: networkObject(name), data: { label: `network ${name}`, name, network: n } }, (intent) => takeDown(ctx, n, intent));
   return n;
 }

@@ -4,10 +4,10 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addrsJson, linksJson, rootSkip, snapshot, TestNetns } from '../helpers/netns';
+import { addrsJson, linksJson, rootSkip, sh, snapshot, TestNetns } from '../helpers/netns';
 import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
 import { buildProgram } from '../../src/cli/main';
 import { commandTree, visibleCommands } from '../../src/cli/command-tree';
@@ -16,6 +16,14 @@ import { EXIT_CODES } from '../../src/core/errors';
 /** commandPaths — every command a user may type ("network create"), from the definitions. */
 function commandPaths(): string[] {
   return visibleCommands(commandTree(buildProgram())).map((c) => c.path);
+}
+
+function tsnetAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(TSNET_BIN, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
 }
 
 function tsnet(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -69,12 +77,15 @@ describe('cli', () => {
     for (const [n, names] of EXIT_CODES) assert.match(codes, new RegExp(`\\b${n}\\b.*${names.split(', ')[0] ?? ''}`));
   });
 
-  test('every command: an example, the global options line, 80 columns when piped; globals listed once', () => {
+  test('every command: an example, the global options line, 80 columns when piped; globals listed once', async () => {
     const top = tsnet(['--help']).stdout;
     assert.match(top, /--firewall-backend <name>/);
     assert.match(top, /Exit status:/);
-    for (const c of commandPaths()) {
-      const r = tsnet([...c.split(' '), '--help']);
+    // All help pages at once: one CLI start each, run side by side.
+    const paths = commandPaths();
+    const pages = await Promise.all(paths.map((c) => tsnetAsync([...c.split(' '), '--help'])));
+    for (const [i, c] of paths.entries()) {
+      const r = pages[i]!;
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, /Examples?:\n\s+(tsnet |echo |source |systemctl )/, `${c} --help shows an example`);
       assert.match(r.stdout, /Global options: --root DIR, --json, --debug, --firewall-backend NAME,\n  anywhere on the line/, c);
@@ -229,6 +240,40 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['network', 'rm', 'lab', 'tsnet0']));
   });
 
+  test('ls shows network names, real MACs and a STATE from the kernel (a deleted netns shows as gone)', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'lsnet', '--subnet', '10.86.0.0/24']));
+    ok(tsnetIn(host, root, ['attach', 'lsnet', g]));
+    const mac = linksJson(g).find((l) => l.ifname === 'eth1')!.address!;
+    const ls = ok(tsnetIn(host, root, ['ls'])).stdout.split('\n');
+    assert.match(ls[0]!, /^GUEST\s+IFACE\s+NETWORK\s+KIND\s+HOST-IF\s+ADDRESSES\s+GATEWAY\s+MAC\s+VLAN\s+DHCP\s+STATE$/);
+    assert.match(ls[1]!, new RegExp(`^netns:${g}\\s+eth1\\s+lsnet\\s+veth\\s+tsn\\w+\\s+10\\.86\\.0\\.2/24\\s+10\\.86\\.0\\.1\\s+${mac}\\s+-\\s+-\\s+up$`));
+    const [view] = JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ network: string; state: string; mac: string }>;
+    assert.deepEqual([view?.network, view?.state, view?.mac], ['lsnet', 'up', mac]);
+    sh(['ip', 'netns', 'del', g]);
+    assert.match(ok(tsnetIn(host, root, ['ls'])).stdout, /\sgone\n$/, 'the netns is gone: so says ls, before any gc');
+    ok(tsnetIn(host, root, ['gc']));
+    ok(tsnetIn(host, root, ['network', 'rm', 'lsnet']));
+  });
+
+  test('tsnet port GUEST lists its published ports as docker port does', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'pn', '--subnet', '10.85.0.0/24']));
+    ok(tsnetIn(host, root, ['attach', 'pn', g]));
+    ok(tsnetIn(host, root, ['port', 'publish', g, '-p', '8080:80', '-p', '5353:53/udp']));
+    assert.equal(ok(tsnetIn(host, root, ['port', g])).stdout, '80/tcp -> 0.0.0.0:8080\n53/udp -> 0.0.0.0:5353\n');
+    assert.equal(ok(tsnetIn(host, root, ['port', g, '53/udp'])).stdout, '53/udp -> 0.0.0.0:5353\n');
+    const none = tsnetIn(host, root, ['port', g, '81']);
+    assert.equal(none.status, 3);
+    assert.equal(none.stderr, `tsnet: error: ${g} has no published port 81/tcp\n`);
+    ok(tsnetIn(host, root, ['detach', g]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'pn']));
+  });
+
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
     const host = t.make('host');
     const root = t.tmpdir();
@@ -238,6 +283,10 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.equal(overlap.status, 4);
     assert.match(overlap.stderr, /^tsnet: error: subnet 10\.88\.0\.0\/25 overlaps .*tsnet network a2 \(10\.88\.0\.0\/24\); choose/);
     assert.doesNotMatch(overlap.stderr, /tsnet network tsnet network/, 'the network named once');
+    const dry = tsnetIn(host, root, ['network', 'rm', '--dry-run', 'a2', 'nosuch']);
+    assert.equal(dry.status, 3, 'a dry run runs the real checks');
+    assert.match(dry.stdout, /^would remove network a2 \(bridge br-\w+, subnet 10\.88\.0\.0\/24\)\n$/);
+    assert.equal((JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as unknown[]).length, 2, 'nothing removed');
     const r = tsnetIn(host, root, ['network', 'rm', 'a2', 'nosuch', 'a3']);
     assert.equal(r.status, 3);
     assert.equal(r.stdout, 'removed network a2\nremoved network a3\n');

@@ -1,11 +1,12 @@
 /**
- * passthrough.test — which words of `tsnet route|rule|tc GUEST ...` are tsnet's, and how
+ * passthrough.test — when progress may redraw; which words of `tsnet route|rule|tc GUEST ...` are tsnet's, and how
  * ip's and tc's failures become one classed line.
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitPassthrough } from '../../../src/cli/passthrough.js';
 import { toolArgv, toolError } from '../../../src/attach/guest-commands.js';
+import { redrawable } from '../../../src/cli/progress.js';
 
 describe('splitPassthrough', () => {
   test('tsnet\'s options anywhere are taken out; -- ends them', () => {
@@ -32,5 +33,15 @@ describe('toolError and toolArgv', () => {
   test('-4/-6 move before the object; no arguments are the caller\'s business', () => {
     assert.deepEqual(toolArgv('route', ['-6', 'show']), ['ip', '-6', 'route', 'show']);
     assert.deepEqual(toolArgv('tc', ['qdisc', 'show']), ['tc', 'qdisc', 'show']);
+  });
+});
+
+describe('redrawable (progress bars and colour)', () => {
+  test('only on a terminal with TERM set, not dumb, and NO_COLOR unset', () => {
+    assert.equal(redrawable(true, { TERM: 'xterm-256color' }), true);
+    assert.equal(redrawable(false, { TERM: 'xterm' }), false);
+    assert.equal(redrawable(true, { TERM: 'dumb' }), false);
+    assert.equal(redrawable(true, {}), false);
+    assert.equal(redrawable(true, { TERM: 'xterm', NO_COLOR: '1' }), false);
   });
 });
