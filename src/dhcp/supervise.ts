@@ -38,14 +38,17 @@ let startedHere: number | undefined;
  * keeper keeps, which run in the host namespace: the first of them records it.
  */
 export function ensureKeeper(ctx: DhcpContext, notify: boolean): KeeperStatus {
-  const demand = ctx.dhcpLeases.count() + ctx.dhcpServers.count() + dnsDemand(ctx);
-  if (notify && demand > 0 && ctx.meta) ctx.meta.setOnce(HOST_NETNS_KEY, hostNetnsId(ctx.hostNetns));
+  // Counted only when needed: every command that used state ends here (cli/with-context.ts),
+  // and with a live keeper and no notify there is nothing to count.
+  let counted: number | undefined;
+  const demand = (): number => (counted ??= ctx.dhcpLeases.count() + ctx.dhcpServers.count() + dnsDemand(ctx));
+  if (notify && ctx.meta && demand() > 0) ctx.meta.setOnce(HOST_NETNS_KEY, hostNetnsId(ctx.hostNetns));
   const k = ctx.dhcpLeases.keeper();
   if (k && keeperAlive(k)) {
     if (notify) process.kill(k.pid, 'SIGHUP');
     return 'running';
   }
-  if (demand === 0) return 'none';
+  if (demand() === 0) return 'none';
   if (startedHere !== undefined && processStartTime(startedHere) !== undefined) return 'started';
   startedHere = spawnDetached([...enterHostNetns(ctx), process.execPath, tsnetBin(), 'dhcp-keeper', '--root', ctx.root], join(ctx.root, KEEPER_LOG));
   return 'started';
