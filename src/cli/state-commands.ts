@@ -71,16 +71,16 @@ export function registerStateCommands(program: Command): void {
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
       const { gc } = load.gc();
-      // Labs first (a half-made lab's containers go with it), then containers: reconciling them
-      // frees their attachments before the network gc looks.
-      const [labs, containers, report] = await withContext(opts, async (ctx) => [
-        await load.labGc().gcLabs(ctx, { dryRun: opts.dryRun }),
+      // Lab records are settled by gc's one pass over every pending record: it needs their
+      // resolvers. Containers first: reconciling them frees their attachments before the
+      // network gc looks.
+      load.labGc().registerLabResolvers();
+      const [containers, report] = await withContext(opts, async (ctx) => [
         await load.containerGc().gcContainers(ctx, { dryRun: opts.dryRun }),
         await gc(ctx, { dryRun: opts.dryRun }),
       ] as const);
       const verb = opts.dryRun ? 'would remove' : 'removed';
       const lines = [
-        ...labs.actions,
         ...containers.actions,
         ...report.settled,
         ...report.removedRecords.map((r) => `${verb} record ${r}`),
@@ -89,9 +89,9 @@ export function registerStateCommands(program: Command): void {
         ...report.repairedNetworks.map((r) => `${opts.dryRun ? 'would repair' : 'repaired'} ${r}`),
         ...report.restoredFirewalls.map((n) => `${opts.dryRun ? 'would restore' : 'restored'} the firewall rules of network ${n}`),
         ...report.reconciledPorts.map((c) => `${opts.dryRun ? 'would fix' : 'fixed'} published ports: ${c}`),
-        ...[...labs.errors, ...containers.errors, ...report.errors].map((e) => `error: ${e}`),
+        ...[...containers.errors, ...report.errors].map((e) => `error: ${e}`),
       ];
-      printResult(opts, { ...report, containers, labs }, lines.length ? lines : 'nothing to clean up');
-      if (report.errors.length + containers.errors.length + labs.errors.length > 0) setExitStatus(6);
+      printResult(opts, { ...report, containers }, lines.length ? lines : 'nothing to clean up');
+      if (report.errors.length + containers.errors.length > 0) setExitStatus(6);
     });
 }
