@@ -34,8 +34,10 @@ export async function gcContainers(ctx: EngineContext, opts: { dryRun?: boolean 
     }
   };
   if (!dry) {
-    for (const r of ctx.intents.all().filter((x) => x.object.startsWith('container:'))) {
-      try { report.actions.push(...(await ctx.settle(r.object)).map((x) => x.message)); } catch (e) { report.errors.push((e as Error).message); }
+    // Each container once (settle takes all of an object's records), before its reconcile.
+    const objects = new Set(ctx.intents.all().map((x) => x.object).filter((o) => o.startsWith('container:')));
+    for (const object of objects) {
+      try { report.actions.push(...(await ctx.settle(object)).map((x) => x.message)); } catch (e) { report.errors.push((e as Error).message); }
     }
   }
   for (const c of ctx.containers.all()) {
