@@ -90,8 +90,13 @@ export async function removeContainer(ctx: EngineContext, text: string, opts: { 
   let c = await current(ctx, text);
   if (c.state === 'running') {
     if (!opts.force) throw new TsnetError('ECONFLICT', `container ${c.name} is running: stop it first, or use rm -f`);
+    const shim = c;
     await killNow(c);
     c = await finalize(ctx, c);
+    // As docker rm -f: nothing of the container runs on when it returns. Its shim ends by
+    // running the exit hook on this root; waiting for it (bounded) means a caller that removes
+    // the root next (a test, a lab) does not race it.
+    await waitGone(shim.shimPid, shim.shimStart, 5000);
     if (!ctx.containers.byId(c.id)) return { container: c, warnings: [] }; // it had --rm
   }
   const me = { pid: process.pid, start: processStartTime(process.pid) ?? '' };

@@ -4,6 +4,7 @@
  * stay apart, and a detached container's output is in its logs. Under `test/run.mjs
  * e2e:daemon` the same runs are served by a daemon (output through it, exit status back).
  */
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rootSkip } from '../helpers/netns';
@@ -28,7 +29,11 @@ describe('tsnet run, as users run it', { skip: rootSkip }, () => {
     ok(h.cli(['run', '-d', '--name', 'bg', '--network', 'none', 'busybox', 'sh', '-c', 'echo started; sleep 600']));
     for (let i = 0; i < 50 && !h.cli(['logs', 'bg']).stdout; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     assert.equal(ok(h.cli(['logs', 'bg'])).stdout, 'started\n');
+    const id = ok(h.cli(['ps', '-q'])).stdout.trim();
     ok(h.cli(['rm', '-f', 'bg']));
     assert.equal(ok(h.cli(['ps', '-aq'])).stdout, '');
+    // As docker rm -f: nothing of the container runs on (its shim and exit hook included).
+    const left = spawnSync('pgrep', ['-f', id], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(left, '', `processes of ${id} still running after rm -f`);
   });
 });
