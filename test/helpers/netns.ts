@@ -45,16 +45,14 @@ export class TestNetns {
     return d;
   }
 
-  /** cleanup — removes every namespace and directory made here; never throws. */
+  /** cleanup — removes every namespace and directory made here; throws when a directory will not go. */
   cleanup(): void {
     stopDaemons(this.created);
     for (const ns of this.created.splice(0).reverse()) {
       spawnSync('ip', ['netns', 'del', ns]);
     }
-    // A container's exit hook may still be finishing in the root as it goes: retry, never throw.
-    for (const d of this.dirs.splice(0)) {
-      try { rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); } catch (e) { console.error(`# cleanup: ${(e as Error).message}`); }
-    }
+    // Strict on purpose: a directory that cannot go means something of ours still writes in it.
+    for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   }
 }
 
