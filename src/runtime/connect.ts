@@ -38,21 +38,26 @@ export async function connectContainer(ctx: EngineContext, text: string, spec: C
   if (mode !== 'networks' && mode !== 'none') throw new TsnetError('EINVAL', `container ${c.name} uses --network ${mode}: it has no network namespace of its own to connect`);
   const network = ctx.networks.get(name) ?? (name === DEFAULT_NETWORK ? (await engine.defaultNetwork().initDefaultNetwork(ctx)).network : undefined);
   if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  if (ctx.containers.networks(c.id).some((n) => n.network === name)) return { changed: false, message: `${c.name} is already connected to ${name}; nothing to do`, warnings: [] };
-  ctx.containers.addNetwork(c.id, { network: name, ip: spec.ip ?? null, mac: null, aliases: spec.aliases ?? [] });
-  if (c.state !== 'running') return { changed: true, message: `${c.name} will be connected to ${name} when it starts`, warnings: [] };
-  const ctrIf = nextIfName(ctx, c);
-  try {
-    await engine.attach().attach(ctx, {
-      hostIf: { kind: 'name', name }, guest: containerGuest(c), ctrIf, directPhys: false,
-      ip: spec.ip ? { mode: 'static', addresses: [{ family: 4, cidr: `${spec.ip}/${network.subnet.split('/')[1]}` }], gateway: { family: 4, ip: network.gateway } } : { mode: 'network' },
-    });
-  } catch (e) {
-    ctx.containers.removeNetwork(c.id, name);
-    throw e;
-  }
-  const warnings = await refreshEtcFiles(ctx, c);
-  return { changed: true, message: `connected ${c.name} ${ctrIf} to ${name}`, warnings };
+  // Choosing the next ethN and taking it are one step: two connects of one container at the
+  // same moment both chose eth1 otherwise, and the second failed on the host-side name.
+  const outcome = await ctx.hostLock.withLock(`connect container ${c.name} to ${name}`, async () => {
+    if (ctx.containers.networks(c.id).some((n) => n.network === name)) return { changed: false, running: false, message: `${c.name} is already connected to ${name}; nothing to do` };
+    ctx.containers.addNetwork(c.id, { network: name, ip: spec.ip ?? null, mac: null, aliases: spec.aliases ?? [] });
+    if (c.state !== 'running') return { changed: true, running: false, message: `${c.name} will be connected to ${name} when it starts` };
+    const ctrIf = nextIfName(ctx, c);
+    try {
+      await engine.attach().attach(ctx, {
+        hostIf: { kind: 'name', name }, guest: containerGuest(c), ctrIf, directPhys: false,
+        ip: spec.ip ? { mode: 'static', addresses: [{ family: 4, cidr: `${spec.ip}/${network.subnet.split('/')[1]}` }], gateway: { family: 4, ip: network.gateway } } : { mode: 'network' },
+      });
+    } catch (e) {
+      ctx.containers.removeNetwork(c.id, name);
+      throw e;
+    }
+    return { changed: true, running: true, message: `connected ${c.name} ${ctrIf} to ${name}` };
+  });
+  // Its /etc files follow (outside the lock: the embedded DNS may take a moment to answer).
+  return { changed: outcome.changed, message: outcome.message, warnings: outcome.running ? await refreshEtcFiles(ctx, c) : [] };
 }
 
 export async function disconnectContainer(ctx: EngineContext, text: string, network: string): Promise<{ changed: boolean; message: string; warnings: string[] }> {

@@ -82,7 +82,11 @@ export async function refreshEtcFiles(ctx: EngineContext, c: ContainerRecord): P
   const cfg = c.config as StoredConfig; // create.ts's storedConfig, without loading the image store
   const mode = cfg.spec.networkMode?.kind ?? 'networks';
   if (c.state !== 'running' || (mode !== 'networks' && mode !== 'none')) return [];
-  writeEtcFiles(ctx, c, cfg, containerPaths(ctx.root, c.id), cfg.hostname);
+  // The files are bind-mounted into the container, so they are rewritten in place (a rename
+  // would leave the container on the old inode). Two commands changing one container's
+  // network at once (two connects) would interleave truncates and writes, or the one that
+  // read state first would write last: reading state and writing are one step under the lock.
+  await ctx.hostLock.withLock(`rewrite the /etc files of container ${c.name}`, () => writeEtcFiles(ctx, c, cfg, containerPaths(ctx.root, c.id), cfg.hostname));
   if (!usesEmbeddedDns(ctx, c, cfg)) {
     // Off its last user-created network: the keeper's next reload stops answering there, and
     // a later connect must wait for it to listen again.

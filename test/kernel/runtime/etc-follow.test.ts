@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rootSkip } from '../../helpers/netns';
-import { ok } from '../../helpers/tsnet';
+import { ok, tsnetAsync } from '../../helpers/tsnet';
 import { ContainerHost } from '../../helpers/containers';
 import { bridgeWithGateway, startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq';
 
@@ -71,5 +71,19 @@ describe('a running container\'s /etc files follow its network', { skip: rootSki
     ok(h.cli(['rm', '-f', 'joiner', 'member']));
     ok(h.cli(['network', 'rm', 'follow']));
     assert.deepEqual(h.leftovers(), []);
+  });
+
+  test('two network connects at the same moment: /etc/hosts ends with both addresses', async () => {
+    ok(h.cli(['network', 'create', 'twin-a', '--subnet', '10.81.0.0/24']));
+    ok(h.cli(['network', 'create', 'twin-b', '--subnet', '10.82.0.0/24']));
+    ok(h.cli(['run', '-d', '--name', 'twin', '--network', 'none', 'busybox', 'sleep', '600']));
+    const rs = await Promise.all(['twin-a', 'twin-b'].map((n) => tsnetAsync(h.host, h.root, ['network', 'connect', n, 'twin'])));
+    for (const r of rs) ok(r);
+    const hosts = etc('twin').hosts;
+    assert.match(hosts, /^10\.81\.0\.\d+\t/m, hosts);
+    assert.match(hosts, /^10\.82\.0\.\d+\t/m, hosts);
+    assert.equal(hosts.split('\n').filter((l) => l.startsWith('127.0.0.1')).length, 1, 'one file, not two interleaved');
+    ok(h.cli(['rm', '-f', 'twin']));
+    ok(h.cli(['network', 'rm', 'twin-a', 'twin-b']));
   });
 });
