@@ -16,6 +16,7 @@ import type { ContainerView } from '../runtime/view.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { containerJson } from './json-shapes.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { specFromOptions, withRunOptions, type RunOpts } from './run-options.js';
 import { withContext } from './with-context.js';
@@ -234,7 +235,7 @@ export function registerContainerCommands(program: Command): void {
       });
       if (opts.quiet) { printResult(opts, views.map((v) => v.id), views.map((v) => v.id.slice(0, 12))); return; }
       const { portsText } = load.containerView();
-      printResult(opts, views, table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+      printResult(opts, views.map(containerJson), table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
         views.map((v) => [v.id.slice(0, 12), v.image, commandText(v.command), ago(v.createdAt), statusText(v), portsText(v), v.name])));
     });
 

@@ -8,6 +8,7 @@ import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { printResult, type GlobalOpts } from './output.js';
+import { daemonStatusJson } from './json-shapes.js';
 
 interface DaemonOpts extends GlobalOpts {
   socket?: string;
@@ -49,7 +50,7 @@ export function registerDaemonCommands(program: Command): void {
         throw new TsnetError('ENOTFOUND', `no tsnet daemon serves ${root} (no answer on ${socket}${reply?.fallback ? `: ${reply.fallback}` : ''}); start one with tsnet daemon`);
       }
       const s = JSON.parse(reply.stdout.toString()) as import('../daemon/server.js').DaemonStatus;
-      printResult(opts, s, [
+      printResult(opts, daemonStatusJson(s), [
         `daemon ${s.pid} serves ${s.root} on ${s.socket}`,
         `up ${s.uptimeSeconds} s, ${s.served} requests served, ${s.running} running`,
         `memory ${(s.rssBytes / 1048576).toFixed(1)} MiB RSS, ${s.openFds} open files, ${s.heldPorts} published ports held, lease keeper ${s.keeper ? 'in the daemon' : 'not held'}`,

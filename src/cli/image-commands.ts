@@ -15,6 +15,7 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
 import { ago, humanSize } from './image-format.js';
+import { imageJson } from './json-shapes.js';
 
 export interface ImageOpts extends GlobalOpts { storageDriver?: string }
 
@@ -56,7 +57,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (file: string, name: string, _o: ImageOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ImageOpts>();
       const img = await withImages(opts, (s) => load.imageImport().importRootfs(s, file, name));
-      printResult(opts, img, img.id);
+      printResult(opts, imageJson(img), img.id);
     });
 
   withImageGlobals(program.command('images'))
@@ -65,7 +66,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (_o: ImageOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ImageOpts>();
       const all = await withImages(opts, (s) => s.repo.all());
-      printResult(opts, all, imageRows(all));
+      printResult(opts, all.map(imageJson), imageRows(all));
     });
 
   withImageGlobals(program.command('tag'))
@@ -130,7 +131,7 @@ export function registerImageCommands(program: Command): void {
       if (o.input && !fs.existsSync(o.input)) throw new TsnetError('ENOTFOUND', `no archive ${o.input}`);
       const input = o.input ? fs.createReadStream(o.input) : process.stdin;
       const images = await withImages(opts, (s) => load.loadArchive().loadArchive(s, input));
-      printResult(opts, images, images.flatMap((i) => (i.tags.length ? i.tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`])));
+      printResult(opts, images.map(imageJson), images.flatMap((i) => (i.tags.length ? i.tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`])));
     });
 
   withImageGlobals(program.command('mount'))

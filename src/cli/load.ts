@@ -22,6 +22,7 @@ export const load = {
   liveState: () => require('../attach/live-state.js') as typeof import('../attach/live-state.js'),
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
+  networkView: () => require('../network/network-view.js') as typeof import('../network/network-view.js'),
   connect: () => require('../network/connect.js') as typeof import('../network/connect.js'),
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   portSpec: () => require('../nat/port-spec.js') as typeof import('../nat/port-spec.js'),

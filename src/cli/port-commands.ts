@@ -8,6 +8,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { load } from './load.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { withContext } from './with-context.js';
+import { portMappingJson } from './json-shapes.js';
 import type { PortView } from '../network/ports.js';
 
 interface PortOpts extends GlobalOpts { p?: string[]; i?: string }
@@ -46,7 +47,7 @@ export function registerPortCommands(program: Command): void {
           && (portText === undefined || (p.containerPort === Number(num) && p.protocol === (proto ?? 'tcp'))));
       });
       if (portText !== undefined && ports.length === 0) throw new TsnetError('ENOTFOUND', `${guestText} has no published port ${num}/${proto ?? 'tcp'}`);
-      printResult(opts, ports, ports.map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`));
+      printResult(opts, ports.map(portMappingJson), ports.map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`));
     });
 
   withGlobals(port.command('publish'))
@@ -59,7 +60,7 @@ export function registerPortCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<PortOpts>();
       const ref = load.grammar().parseGuest(guestText);
       const ports = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i }));
-      printResult(opts, ports, rows(ports));
+      printResult(opts, ports.map(portMappingJson), rows(ports));
     });
 
   withGlobals(port.command('ls'))
@@ -68,7 +69,7 @@ export function registerPortCommands(program: Command): void {
     .action(async (_o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const ports = await withContext(opts, (ctx) => load.ports().listPorts(ctx));
-      printResult(opts, ports, rows(ports));
+      printResult(opts, ports.map(portMappingJson), rows(ports));
     });
 
   withGlobals(port.command('unpublish'))
@@ -81,6 +82,6 @@ export function registerPortCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<PortOpts>();
       const ref = load.grammar().parseGuest(guestText);
       const gone = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i }));
-      printResult(opts, gone, gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
+      printResult(opts, gone.map(portMappingJson), gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
     });
 }

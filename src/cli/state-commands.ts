@@ -8,6 +8,7 @@ import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { containerInspect } from './container-info-commands.js';
 import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
+import { attachmentJson, gcReportJson } from './json-shapes.js';
 import type { LiveView } from '../attach/live-state.js';
 import type { EngineContext } from '../engine/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
@@ -23,12 +24,8 @@ function rows(views: LiveView[]): string[] {
 }
 
 /** live — each record with its view and a look at the kernel (attach/live-state.ts). */
-async function live(ctx: EngineContext, records: AttachmentRecord[]): Promise<LiveView[]> {
-  const { attachmentView } = load.view();
-  const { liveView } = load.liveState();
-  const out: LiveView[] = [];
-  for (const a of records) out.push(await liveView(ctx, a, attachmentView(a, ctx.dhcpLeases.get(a.id))));
-  return out;
+function live(ctx: EngineContext, records: AttachmentRecord[]): Promise<LiveView[]> {
+  return load.liveState().liveViews(ctx, records);
 }
 
 export function registerStateCommands(program: Command): void {
@@ -38,7 +35,7 @@ export function registerStateCommands(program: Command): void {
     .action(async (_opts: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const views = await withContext(opts, (ctx) => live(ctx, ctx.attachments.all()));
-      printResult(opts, views, rows(views));
+      printResult(opts, views.map(attachmentJson), rows(views));
     });
 
   withGlobals(program.command('inspect'))
@@ -61,7 +58,7 @@ export function registerStateCommands(program: Command): void {
         } finally { guest?.close(); }
       });
       if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
-      printResult(opts, views, rows(views));
+      printResult(opts, views.map(attachmentJson), rows(views));
     });
 
   withGlobals(program.command('gc'))
@@ -91,7 +88,7 @@ export function registerStateCommands(program: Command): void {
         ...report.reconciledPorts.map((c) => `${opts.dryRun ? 'would fix' : 'fixed'} published ports: ${c}`),
         ...[...containers.errors, ...report.errors].map((e) => `error: ${e}`),
       ];
-      printResult(opts, { ...report, containers }, lines.length ? lines : 'nothing to clean up');
+      printResult(opts, gcReportJson(opts.dryRun ?? false, containers, report), lines.length ? lines : 'nothing to clean up');
       if (report.errors.length + containers.errors.length > 0) setExitStatus(6);
     });
 }
