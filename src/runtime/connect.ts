@@ -14,13 +14,13 @@ import { storedConfig } from './create.js';
 import { reconcile, requireContainer } from './reconcile.js';
 import { BRIDGE_MODE, validateSpec } from './spec.js';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- the network engine loads only when a container is connected or disconnected */
 const engine = {
   attach: () => require('../attach/attach.js') as typeof import('../attach/attach.js'),
   detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
   defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 export interface ContainerConnectSpec { network: string; ip?: string | undefined; aliases?: string[] | undefined }
 
