@@ -29,6 +29,7 @@ const RESOLVERS: Record<string, () => Resolver> = {
   'container-start': () => require('../runtime/resolve.js').startResolver,
   'container-stop': () => require('../runtime/resolve.js').stopResolver,
   'container-rm': () => require('../runtime/resolve.js').removeResolver,
+  'container-connect': () => require('../runtime/resolve.js').connectResolver,
   'cni-add': () => require('../network/cni-records.js').cniAddResolver,
   'cni-del': () => require('../network/cni-records.js').cniDelResolver,
 };
