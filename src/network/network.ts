@@ -163,7 +163,8 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
       describe: `reserve network ${spec.name} (subnet ${spec.subnet ?? 'auto'}) on ${bridge}`,
       apply: () => {
         record = ctx.networks.create((taken) => {
-          const held = taken.map((h) => ({ cidr: h.subnet, name: h.name }));
+          // With its bridge: the bridge's route and address are the network, named once.
+          const held = taken.map((h) => ({ cidr: h.subnet, name: h.name, bridge: h.bridge }));
           const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
           const subnet6 = obstacles6 ? chooseSubnet(spec.subnet6, { ...obstacles6, held }, 6, pools[6]) : null;
           return {
