@@ -3,6 +3,7 @@
  * command tree (command-tree.ts). Pure: text in, text out. Completes command and
  * subcommand names, each command's options (the global ones everywhere), the choices of
  * options that have them, and directories after --root.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { visibleCommands, type CommandSpec, type OptionSpec } from './command-tree.js';
