@@ -1,6 +1,6 @@
 /**
  * format-template — the `--format` language of tsnet's listings: the part of Go's
- * text/template that docker users write on `docker ps`/`network ls`/`images`. Pure: no I/O.
+ * text/template that docker users write on `docker ps`/`network ls`/`images`. @pure: no I/O, imports nothing.
  *
  *   {{.Field}} {{.A.B}}     a key of the object --json prints, matched case-insensitively
  *                           (`{{.Name}}` is key `name`); null prints as nothing
