@@ -9,6 +9,7 @@ import { forEachArgument } from './multi.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import type { NetworkRecord } from '../state/networks.js';
 import type { PlannedNetwork } from '../network/network.js';
 import type { EngineContext } from '../engine/context.js';
@@ -118,13 +119,14 @@ export function registerNetworkCommands(program: Command): void {
       }
     });
 
-  withGlobals(network.command('ls'))
+  withListingOptions(withGlobals(network.command('ls')), { quiet: 'only network names' })
     .description('list networks')
-    .addHelpText('after', '\nExample:\n  tsnet network ls --json')
-    .action(async (_o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet network ls --json\n  tsnet network ls -q\n  tsnet network ls --format '{{.Name}}\\t{{.Subnet}}'")
+    .action(async (_o: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      checkListing(opts);
       const all = await withContext(opts, (ctx) => ctx.networks.all());
-      printResult(opts, all, rows(all));
+      printListing(opts, all, () => rows(all), { quiet: 'name' });
     });
 
   withGlobals(network.command('inspect'))
