@@ -13,6 +13,7 @@ export const load = {
   detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
   keeper: () => require('../dhcp/keeper.js') as typeof import('../dhcp/keeper.js'),
   supervise: () => require('../dhcp/supervise.js') as typeof import('../dhcp/supervise.js'),
+  dhcpStatus: () => require('../dhcp/status.js') as typeof import('../dhcp/status.js'),
   keeperNetns: () => require('../dhcp/keeper-netns.js') as typeof import('../dhcp/keeper-netns.js'),
   gc: () => require('../network/gc.js') as typeof import('../network/gc.js'),
   grammar: () => require('../attach/grammar.js') as typeof import('../attach/grammar.js'),
