@@ -6,7 +6,7 @@
  * through the ESM loader, which runs cjs-module-lexer over each file (about 20 ms of a
  * cold attach).
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- lazy loads for CLI start-up time; require(), not import(), as said above */
 export const load = {
   context: () => require('../engine/context.js') as typeof import('../engine/context.js'),
   defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
@@ -62,4 +62,4 @@ export const load = {
   containerCp: () => require('../runtime/cp.js') as typeof import('../runtime/cp.js'),
   runtimeSpecParse: () => require('../runtime/spec-parse.js') as typeof import('../runtime/spec-parse.js'),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */

@@ -149,7 +149,7 @@ export class EngineContext {
    * telling the user which; commands call it before they touch the object.
    */
   settle(object: string): Promise<Resolution[]> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // tsnet-lint-disable-next-line no-require -- settle.ts imports this file; loaded at the call, only by commands that settle
     return (require('./settle.js') as typeof import('./settle.js')).settleObject(this, object);
   }
 
@@ -158,7 +158,7 @@ export class EngineContext {
    * dry run, what would be), one resolution each; a failing one never stops the rest.
    */
   settleAll(opts: { dryRun?: boolean | undefined } = {}): Promise<Resolution[]> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // tsnet-lint-disable-next-line no-require -- settle.ts imports this file; loaded at the call, only by commands that settle
     return (require('./settle.js') as typeof import('./settle.js')).settlePending(this, opts);
   }
 

@@ -17,7 +17,7 @@ export interface Resolver {
   settle(ctx: EngineContext, rec: IntentRecord): Promise<string>;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- only the resolver of a pending record's kind loads (each pulls in its engine) */
 const RESOLVERS: Record<string, () => Resolver> = {
   'attach': () => require('../attach/resolve.js').attachResolver,
   'detach': () => require('../attach/resolve.js').detachResolver,
@@ -33,7 +33,7 @@ const RESOLVERS: Record<string, () => Resolver> = {
   'cni-add': () => require('../network/cni-records.js').cniAddResolver,
   'cni-del': () => require('../network/cni-records.js').cniDelResolver,
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 /** registerResolver — for operations defined outside this table (and for tests). */
 export function registerResolver(op: string, resolver: Resolver): void {

@@ -3,6 +3,7 @@
  * host (on-link routes, interface addresses, resolv.conf nameservers) and from state (the
  * subnets tsnet already holds), turned into sorted address ranges with a description for
  * messages. Shared by selectSubnet and checkExplicitSubnet. Pure: callers pass everything in.
+ * @pure
  */
 import { bits, formatCidr, formatIp, network, parseCidr, parseIp, type Family } from './cidr.js';
 

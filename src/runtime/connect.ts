@@ -15,13 +15,13 @@ import { storedConfig } from './create.js';
 import { reconcile, requireContainer } from './reconcile.js';
 import { BRIDGE_MODE, validateSpec } from './spec.js';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- the network engine loads only when a container is connected or disconnected */
 const engine = {
   attach: () => require('../attach/attach.js') as typeof import('../attach/attach.js'),
   detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
   defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 export interface ContainerConnectSpec { network: string; ip?: string | undefined; aliases?: string[] | undefined }
 
@@ -77,12 +77,14 @@ export async function connectContainer(ctx: EngineContext, text: string, spec: C
 export async function disconnectContainer(ctx: EngineContext, text: string, network: string): Promise<{ changed: boolean; message: string; warnings: string[] }> {
   const name = network === BRIDGE_MODE ? DEFAULT_NETWORK : network;
   const c = await reconcile(ctx, requireContainer(ctx, text));
-  if (!ctx.containers.removeNetwork(c.id, name)) return { changed: false, message: `${c.name} is not connected to ${name}; nothing to do`, warnings: [] };
   const bridge = ctx.networks.get(name)?.bridge;
+  // An interface on the network is removed even when the list no longer names it: a
+  // disconnect killed between the two is finished by running it again.
+  const listed = ctx.containers.removeNetwork(c.id, name);
+  const interfaces = ctx.attachments.forGuest(undefined, `container:${c.name}`).filter((x) => x.hostTarget === bridge);
+  if (!listed && interfaces.length === 0) return { changed: false, message: `${c.name} is not connected to ${name}; nothing to do`, warnings: [] };
   const warnings: string[] = [];
-  for (const a of ctx.attachments.forGuest(undefined, `container:${c.name}`).filter((x) => x.hostTarget === bridge)) {
-    warnings.push(...(await engine.detach().detach(ctx, containerGuest(c), a.ctrIf)).warnings);
-  }
+  for (const a of interfaces) warnings.push(...(await engine.detach().detach(ctx, containerGuest(c), a.ctrIf)).warnings);
   warnings.push(...await refreshEtcFiles(ctx, c));
   return { changed: true, message: `disconnected ${c.name} from ${name}`, warnings };
 }

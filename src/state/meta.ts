@@ -9,7 +9,7 @@ export function rootId(db: Database): string {
   const existing = get.get() as { value: string } | undefined;
   if (existing) return existing.value;
   // INSERT OR IGNORE: a concurrent first run may have won; re-read either way.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // tsnet-lint-disable-next-line no-require -- node:crypto is needed on the first run only
   const { randomBytes } = require('node:crypto') as typeof import('node:crypto'); // first run only
   prepare(db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('root_id', ?)").run(randomBytes(8).toString('hex'));
   return (get.get() as { value: string }).value;

@@ -6,9 +6,10 @@
  */
 import { TsnetError } from '../core/errors.js';
 import { prepare, type Database } from './db.js';
+import { DEFAULT_NETWORK } from './stored-values.js';
 
-/** The default network, made on first use like docker0 (network/default-network.ts). UPGRADE HAZARD: rows name it. */
-export const DEFAULT_NETWORK = 'tsnet0';
+/** The default network (its value and why it is fixed: stored-values.ts). */
+export { DEFAULT_NETWORK };
 
 export interface NetworkRecord {
   id: number;

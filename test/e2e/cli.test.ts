@@ -116,7 +116,7 @@ describe('cli', () => {
       assert.ok(complete(...words, last.slice(0, 2)).includes(last), `completion offers ${c}`);
     }
     assert.equal(tsnet(['completion', 'zsh']).status, 0);
-    assert.match(tsnet(['completion', 'fish']).stdout, /complete -c tsnet -n '__fish_seen_subcommand_from network' -a create/);
+    assert.match(tsnet(['completion', 'fish']).stdout, /complete -c tsnet -n '__tsnet_at "network"' -a create/);
     assert.equal(tsnet(['completion', 'tcsh']).status, 2);
   });
 

@@ -5,7 +5,8 @@
  * `tsnet run` killed -9 mid-start (gc undoes it: no netns, veth, cgroup or running row),
  * a cgroup, mount and directory no container owns (gc removes them), and bad input (a
  * port taken, a bad memory size) that leaves nothing behind; a `network connect` killed -9
- * midway (gc takes the network off the container's list unless its interface was made).
+ * midway (gc takes the network off the container's list unless its interface was made), and
+ * a `network disconnect` killed -9 midway (running it again finishes it).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,6 +109,21 @@ describe('container faults', { skip: rootSkip }, () => {
     assert.equal(hasEth0(), true);
     ok(h.cli(['rm', '-f', 'midconn']));
     ok(h.cli(['network', 'rm', 'midnet']));
+    assert.deepEqual(veths(), []);
+  });
+
+  test('network disconnect killed -9 midway: running it again finishes it (the interface goes though the list no longer names it)', () => {
+    ok(h.cli(['network', 'create', 'midnet2', '--subnet', '10.84.0.0/24']));
+    ok(h.cli(['run', '-d', '--name', 'middis', '--network', 'none', 'busybox', 'sleep', '600']));
+    ok(h.cli(['network', 'connect', 'midnet2', 'middis']));
+    const r = spawnSync('nsenter', [`--net=/run/netns/${h.host}`, TSNET_BIN, 'network', 'disconnect', '--root', h.root, 'midnet2', 'middis'],
+      { encoding: 'utf8', env: { ...process.env, TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: 'detach:remove-interface' }, timeout: 20000 });
+    assert.equal(r.signal ?? r.status, r.signal ? 'SIGKILL' : 137, r.stderr);
+    assert.match(ok(h.cli(['network', 'disconnect', 'midnet2', 'middis'])).stdout, /disconnected middis from midnet2/);
+    assert.notEqual(h.cli(['exec', 'middis', 'ip', 'link', 'show', 'eth0']).status, 0, 'no interface left');
+    assert.match(ok(h.cli(['network', 'disconnect', 'midnet2', 'middis'])).stdout, /nothing to do/);
+    ok(h.cli(['rm', '-f', 'middis']));
+    ok(h.cli(['network', 'rm', 'midnet2']));
     assert.deepEqual(veths(), []);
   });
 
