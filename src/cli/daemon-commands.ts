@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { load } from './load.js';
 import { printResult, type GlobalOpts } from './output.js';
 
@@ -35,11 +36,12 @@ export function registerDaemonCommands(program: Command): void {
       process.stderr.write(`tsnet: daemon ${process.pid} serving ${d.root} on ${d.socketPath}\n`);
       await d.done;
     });
-  withGlobals(daemon.command('status'))
+  withListingOptions(withGlobals(daemon.command('status')))
     .description("whether a daemon serves this state root, and how it is doing")
     .option('--socket <path>', 'the daemon\'s socket (default /run/tsnet/<root-tag>.sock)')
-    .action(async (_opts: DaemonOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DaemonOpts>();
+    .action(async (_opts: DaemonOpts & ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DaemonOpts & ListingOpts>();
+      const mode = checkListing(opts);
       const { paths, client } = load.daemonClient();
       let root: string;
       try { root = realpathSync(load.db().resolveRoot(opts.root)); } catch { root = load.db().resolveRoot(opts.root); }
@@ -49,6 +51,8 @@ export function registerDaemonCommands(program: Command): void {
         throw new TsnetError('ENOTFOUND', `no tsnet daemon serves ${root} (no answer on ${socket}${reply?.fallback ? `: ${reply.fallback}` : ''}); start one with tsnet daemon`);
       }
       const s = JSON.parse(reply.stdout.toString()) as import('../daemon/server.js').DaemonStatus;
+      // One object, not a list: --format renders it once (as docker info --format does); --json stays an object.
+      if (mode.kind !== 'default') { printListing(opts, [s], [], { quiet: 'pid' }); return; }
       printResult(opts, s, [
         `daemon ${s.pid} serves ${s.root} on ${s.socket}`,
         `up ${s.uptimeSeconds} s, ${s.served} requests served, ${s.running} running`,

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
@@ -255,14 +256,16 @@ export function registerLabCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(z.toJSONSchema(labSchema), null, 2)}\n`);
     });
 
-  withGlobals(labCmd.command('ls'))
+  withListingOptions(withGlobals(labCmd.command('ls')), { quiet: 'only lab names' })
     .description('the labs that are up under this state root')
-    .action(async (_o: LabOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<LabOpts>();
+    .action(async (_o: LabOpts & ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts & ListingOpts>();
+      checkListing(opts);
       const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const root = resolveRoot(opts.root);
       const recs = listLabs(root).map((n) => readRecord(root, n)!);
-      printResult(opts, recs.map((r) => ({ name: r.model.name, phase: r.phase, file: r.file ?? null, as: r.as ?? null, hosts: r.model.hosts.length, nodes: r.model.nodes.length })),
-        table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])));
+      printListing(opts, recs.map((r) => ({ name: r.model.name, phase: r.phase, file: r.file ?? null, as: r.as ?? null, hosts: r.model.hosts.length, nodes: r.model.nodes.length })),
+        () => table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])),
+        { quiet: 'name' });
     });
 }
