@@ -14,12 +14,13 @@
  *
  *   npm run build && node dist/bench/cni.js [--iterations 15] [--concurrent 20] [--json]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cniAddress, cniInvocation, cniNetwork, CNI_BRIDGE, CNI_PATH, type CniNetwork } from './lib/cni.js';
+import { startDaemon, stopDaemon } from './lib/daemon.js';
 import { Sandbox } from './lib/sandbox.js';
 import { round, run, summarize, timedRun, type Summary } from './lib/stats.js';
 
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
   const uptimeBefore = run(['uptime']).trim();
   const started = Date.now();
   const box = new Sandbox();
-  let daemon: ReturnType<typeof spawn> | undefined;
+  let daemon: ChildProcess | undefined;
   try {
     const host = box.netns('host');
     const root = box.tmpdir('root');
@@ -143,11 +144,7 @@ async function main(): Promise<void> {
       guests: { ref: guests('r', n), cold: guests('c', n), coldNoCa: guests('n', n), warm: guests('w', n) },
       burst: { ref: guests('br', o.concurrent), cold: guests('bc', o.concurrent), warm: guests('bw', o.concurrent) },
     };
-    daemon = spawn('ip', ['netns', 'exec', host, TSNET, 'daemon', '--root', root], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((res, rej) => {
-      daemon!.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) res(); });
-      daemon!.on('exit', (code) => rej(new Error(`tsnet daemon exited (${code}) before serving`)));
-    });
+    daemon = await startDaemon(TSNET, host, root);
     const planFile = join(box.tmpdir('plan'), 'plan.json');
     writeFileSync(planFile, JSON.stringify(plan));
     if (!o.json) process.stderr.write('bench: measuring (the loops run inside the host netns)\n');
@@ -175,10 +172,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
   } finally {
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon!.once('exit', r));
-    }
+    await stopDaemon(daemon);
     box.cleanup();
   }
 }

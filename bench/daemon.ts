@@ -18,7 +18,7 @@
  *   npm run build && node dist/bench/daemon.js [--iterations 20] [--mappings 1000]
  *     [--concurrent 30] [--attachments 1000] [--cycles 1000] [--json]
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import type { DriverPlan, Samples } from './daemon-driver.js';
 import { cniNetwork } from './lib/cni.js';
 import { IPTABLES_DNAT, perRule } from './lib/per-rule.js';
+import { startDaemon, stopDaemon } from './lib/daemon.js';
 import { Sandbox } from './lib/sandbox.js';
 import { round, roundSummary, run, summarize, timedRun } from './lib/stats.js';
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   for (const f of [TSNET, DRIVER]) if (!existsSync(f)) throw new Error(`${f} is missing; run npm run build first`);
   const started = Date.now();
   const box = new Sandbox();
-  let daemon: ReturnType<typeof spawn> | undefined;
+  let daemon: ChildProcess | undefined;
   try {
     const { envCa, envNoCa, ca } = caEnvs();
     const host = box.netns('host');
@@ -110,11 +111,7 @@ async function main(): Promise<void> {
       memoryGuests: guests('r', o.attachments), cycles: o.cycles,
     };
     // The daemon: started as a user would, in the host netns, for the bench's root.
-    daemon = spawn('ip', ['netns', 'exec', host, TSNET, 'daemon', '--root', root], { env: envCa, stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((res, rej) => {
-      daemon!.stderr!.on('data', (b: Buffer) => { if (b.toString().includes('serving')) res(); });
-      daemon!.on('exit', (code) => rej(new Error(`tsnet daemon exited (${code}) before serving`)));
-    });
+    daemon = await startDaemon(TSNET, host, root, envCa);
     run(['ip', 'netns', 'exec', host, TSNET, 'attach', 'benchnet', plan.publishGuest, '--root', root]);
     const planFile = join(box.tmpdir('plan'), 'plan.json');
     writeFileSync(planFile, JSON.stringify(plan));
@@ -128,10 +125,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
   } finally {
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon!.once('exit', r));
-    }
+    await stopDaemon(daemon);
     box.cleanup();
   }
 }

@@ -7,6 +7,7 @@
  *
  *   npm run build && node dist/bench/dhcp-server.js [--reps R]
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { decode, encode } from '../src/dhcp/packet.js';
@@ -21,7 +22,7 @@ function main(): void {
   const reps = Number(values.reps);
   const cfg = serverConfig({ range: '10.9.0.2-10.9.255.254', lease: '1h', dns: [], hosts: [] }, '10.9.0.0/16', '10.9.0.1', 1500);
   const now = Date.now();
-  console.log(`load ${require('node:os').loadavg().map((x: number) => x.toFixed(2)).join(' ')}`);
+  console.log(`load ${loadavg().map((x: number) => x.toFixed(2)).join(' ')}`);
   for (const n of [16_000, 30_000]) {
     // Leases spread over the range, so the lowest free address is deep inside it.
     const leases: ServerLease[] = [];

@@ -14,6 +14,9 @@
  * Prints one JSON object: { firstMs: [], batchMs: [], nextMs: [] }.
  */
 import { parseArgs } from 'node:util';
+import { EngineContext } from '../src/engine/context.js';
+import { publishPorts, unpublishPorts } from '../src/network/ports.js';
+import { parseGuest } from '../src/attach/grammar.js';
 
 function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
@@ -26,11 +29,6 @@ async function main(): Promise<void> {
   });
   if (!values.root || positionals.length !== 4) throw new Error('usage: --root DIR [--mappings N] [--pairs P] WARMUP FIRST BATCH NEXT');
   const n = Number(values.mappings);
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { EngineContext } = require('../src/engine/context.js') as typeof import('../src/engine/context.js');
-  const { publishPorts, unpublishPorts } = require('../src/network/ports.js') as typeof import('../src/network/ports.js');
-  const { parseGuest } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const [warmup, first, batch, next] = positionals.map(parseGuest) as [ReturnType<typeof parseGuest>, ReturnType<typeof parseGuest>, ReturnType<typeof parseGuest>, ReturnType<typeof parseGuest>];
   const ctx = new EngineContext({ root: values.root });
   // The batch's garbage is collected before each timed call (node --expose-gc): otherwise

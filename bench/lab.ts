@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { round, summarize } from './lib/stats.js';
@@ -44,11 +44,11 @@ function cleanup(prefix: string): void {
 
 /** measureContainers — the same lab with busybox container nodes, in-process up and down. */
 async function measureContainers(hosts: number, perHost: number, runs: number, work: string): Promise<{ hosts: number; nodes: number; upMs: number[]; downMs: number[]; failures: number[] }> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- loaded only by the measurement that uses it */
   const lab = require('../src/lab/lab.js') as typeof import('../src/lab/lab.js');
   const { reachMatrix } = require('../src/lab/probe.js') as typeof import('../src/lab/probe.js');
   const { busyboxTar } = require('../test/helpers/busybox.js') as typeof import('../test/helpers/busybox.js');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
   const r = { hosts, nodes: hosts * perHost, upMs: [] as number[], downMs: [] as number[], failures: [] as number[] };
   const root = join(work, `root-containers-${hosts}x${perHost}`);
   busyboxTar(work, join(work, 'busybox.tar'));
@@ -79,10 +79,10 @@ async function measureContainers(hosts: number, perHost: number, runs: number, w
 interface SizeResult { hosts: number; nodes: number; upMs: number[]; downMs: number[]; cliUpMs: number[]; cliPingMs: number[]; cliUpNoCaMs: number[]; cliPingNoCaMs: number[]; failures: number[] }
 
 async function measureSize(hosts: number, perHost: number, runs: number, work: string): Promise<SizeResult> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- loaded only by the measurement that uses it */
   const lab = require('../src/lab/lab.js') as typeof import('../src/lab/lab.js');
   const { reachMatrix } = require('../src/lab/probe.js') as typeof import('../src/lab/probe.js');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
   const r: SizeResult = { hosts, nodes: hosts * perHost, upMs: [], downMs: [], cliUpMs: [], cliPingMs: [], cliUpNoCaMs: [], cliPingNoCaMs: [], failures: [] };
   for (let i = 0; i < runs; i++) {
     const name = `b${hosts}x${perHost}`;
@@ -125,12 +125,12 @@ async function measureSize(hosts: number, perHost: number, runs: number, work: s
 
 /** inprocAttach — attach() of `n` guests into br0 of a simulated host, one at a time, in this process. */
 async function inprocAttach(n: number, work: string): Promise<number[]> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- loaded only by the measurement that uses it */
   const { EngineContext } = require('../src/engine/context.js') as typeof import('../src/engine/context.js');
   const { attach } = require('../src/attach/attach.js') as typeof import('../src/attach/attach.js');
   const { parseAttach } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');
   const named = require('../src/netns/named.js') as typeof import('../src/netns/named.js');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
   const prefix = `tsnet-t-${randomBytes(3).toString('hex')}-`;
   const host = `${prefix}host`;
   const guests = Array.from({ length: n + 1 }, (_, i) => `${prefix}g${i}`);
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     const flatUp = round(rows[1]!.upPerNodeMs / rows[0]!.upPerNodeMs);
     const flatDown = round(rows[1]!.downPerNodeMs / rows[0]!.downPerNodeMs);
     const report = {
-      environment: { loadavg: load, runs, nodeExtraCaCerts: process.env['NODE_EXTRA_CA_CERTS'] ? 'set' : 'unset', cpus: require('node:os').cpus().length }, // eslint-disable-line @typescript-eslint/no-require-imports
+      environment: { loadavg: load, runs, nodeExtraCaCerts: process.env['NODE_EXTRA_CA_CERTS'] ? 'set' : 'unset', cpus: cpus().length },
       inprocAttachMs: round(attachMs),
       sizes: rows,
       containers: ctrRows,

@@ -11,6 +11,11 @@
  * TCP port per attachment. Prints one JSON object with the counts and the setup time.
  */
 import { parseArgs } from 'node:util';
+import { EngineContext } from '../src/engine/context.js';
+import { createNetwork } from '../src/network/network.js';
+import { attach } from '../src/attach/attach.js';
+import { publishPorts } from '../src/network/ports.js';
+import { parseAttach, parseGuest } from '../src/attach/grammar.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -19,13 +24,6 @@ async function main(): Promise<void> {
   });
   if (!values.root) throw new Error('--root DIR is required');
   const perGuest = Number(values['per-guest']);
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { EngineContext } = require('../src/engine/context.js') as typeof import('../src/engine/context.js');
-  const { createNetwork } = require('../src/network/network.js') as typeof import('../src/network/network.js');
-  const { attach } = require('../src/attach/attach.js') as typeof import('../src/attach/attach.js');
-  const { publishPorts } = require('../src/network/ports.js') as typeof import('../src/network/ports.js');
-  const { parseAttach, parseGuest } = require('../src/attach/grammar.js') as typeof import('../src/attach/grammar.js');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const ctx = new EngineContext({ root: values.root, firewallBackend: values.firewall });
   const t0 = performance.now();
   let attachments = 0;

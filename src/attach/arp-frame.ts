@@ -1,6 +1,7 @@
 /**
  * arp-frame — the 42-byte Ethernet frame of a gratuitous ARP request (sender IP = target
  * IP, broadcast destination), exactly as the kernel's arp_notify sends it. Pure.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

@@ -2,6 +2,7 @@
  * grammar — pipework's attach grammar, parsed and validated without touching anything:
  *   HOSTIF GUEST IPSPEC [MAC][@VLAN]   with -i CTRIF, -l HOSTIF, -a 4|6, --direct-phys
  * Every malformed value gets a one-line EINVAL naming it, before the kernel is touched.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { validateIfName, validateNetnsName } from '../core/names.js';

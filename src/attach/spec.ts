@@ -1,6 +1,7 @@
 /**
  * spec — the typed attach request that the pipework grammar parser produces and the attach
  * engine consumes. Pure data; nothing here touches the kernel.
+ * @pure
  */
 import type { Family } from '../ipam/cidr.js';
 import type { GuestRef } from '../netns/guest-ref.js';

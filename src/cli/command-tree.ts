@@ -2,6 +2,7 @@
  * command-tree — the commander program as plain data (commands, their options and help
  * texts), the one source the shell completions and the man page are generated from, so
  * neither can drift from the commands themselves.
+ * @pure
  */
 import type { Command, Option } from 'commander';
 

@@ -3,6 +3,7 @@
  * command tree (command-tree.ts). Pure: text in, text out. Completes command and
  * subcommand names, each command's options (the global ones everywhere), the choices of
  * options that have them, and directories after --root.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { visibleCommands, type CommandSpec, type OptionSpec } from './command-tree.js';
@@ -71,21 +72,58 @@ complete -F _tsnet tsnet
 `;
 }
 
+/**
+ * fishScript — fish's completions, each under the condition that the command path typed so
+ * far is exactly its command's (`__tsnet_at 'network create'`): fish's own
+ * __fish_seen_subcommand_from matches a word anywhere, so `image ls` would get `network ls`'s
+ * options and a finished path would be offered its subcommands again. Option values are
+ * skipped as the bash script skips them.
+ */
 function fishScript(tree: CommandSpec): string {
-  const lines = ['# fish completion for tsnet (generated from its command definitions: tsnet completion fish)', 'complete -c tsnet -f'];
+  const globals = tree.options.filter((o) => !o.hidden);
+  const all = [tree, ...visibleCommands(tree)];
+  const valued = [...new Set(all.flatMap((c) => c.options).filter((o) => o.takesValue).flatMap((o) => [o.long, o.short]).filter((w): w is string => !!w))];
   const desc = (s: string): string => shellWord(s.split('\n')[0]!.slice(0, 80));
-  for (const o of tree.options.filter((x) => !x.hidden)) {
-    lines.push(`complete -c tsnet${o.long ? ` -l ${o.long.slice(2)}` : ''}${o.takesValue ? ' -r' : ''}${o.choices ? ` -a ${shellWord(o.choices.join(' '))}` : ''} -d ${desc(o.description)}`);
-  }
-  for (const c of [tree, ...visibleCommands(tree)]) {
-    const words = c.path ? c.path.split(' ') : [];
-    // Fish sees a subcommand when all the words of its parent's path were typed.
-    const cond = words.length === 0 ? '__fish_use_subcommand' : `__fish_seen_subcommand_from ${words[words.length - 1]}`;
-    for (const s of c.commands.filter((x) => !x.hidden)) lines.push(`complete -c tsnet -n ${shellWord(cond)} -a ${s.name} -d ${desc(s.description)}`);
-    if (words.length === 0) continue;
-    for (const o of c.options.filter((x) => !x.hidden && x.long)) {
-      lines.push(`complete -c tsnet -n ${shellWord(cond)} -l ${o.long!.slice(2)}${o.short ? ` -s ${o.short.slice(1)}` : ''}${o.takesValue ? ' -r' : ''} -d ${desc(o.description)}`);
-    }
+  const option = (o: OptionSpec): string => `${o.long ? ` -l ${o.long.slice(2)}` : ''}${o.short ? ` -s ${o.short.slice(1)}` : ''}`
+    // -x: a value from the list only (no file names); -r: any value, files offered.
+    + `${o.choices ? ` -x -a ${shellWord(o.choices.join(' '))}` : o.takesValue ? ' -r' : ''}${o.long === '--root' ? ' -a \'(__fish_complete_directories)\'' : ''} -d ${desc(o.description)}`;
+  const lines = [
+    '# fish completion for tsnet (generated from its command definitions: tsnet completion fish)',
+    'function __tsnet_path --description \'the tsnet command path typed so far\'',
+    '    set -l path \'\'',
+    '    set -l skip 0',
+    '    for w in (commandline -opc)[2..-1]',
+    '        if test $skip = 1',
+    '            set skip 0',
+    '            continue',
+    '        end',
+    '        switch $w',
+    `            case ${valued.map(shellWord).join(' ')}`,
+    '                set skip 1',
+    '                continue',
+    '            case \'-*\'',
+    '                continue',
+    '        end',
+    '        set -l next (string trim -- "$path $w")',
+    `        contains -- $next ${all.filter((c) => c.path).map((c) => shellWord(c.path)).join(' ')}; or break`,
+    '        set path $next',
+    '    end',
+    '    echo $path',
+    'end',
+    'function __tsnet_at --description \'whether the command path typed so far is $argv[1]\'',
+    '    set -l path (__tsnet_path)',
+    '    test "$path" = "$argv[1]"',
+    'end',
+    'complete -c tsnet -f',
+  ];
+  // The global options (and --help), anywhere on the line.
+  for (const o of globals) lines.push(`complete -c tsnet${option(o)}`);
+  lines.push("complete -c tsnet -l help -d 'show help'");
+  for (const c of all) {
+    const cond = `-n ${shellWord(`__tsnet_at "${c.path}"`)}`;
+    for (const s of c.commands.filter((x) => !x.hidden)) lines.push(`complete -c tsnet ${cond} -a ${s.name} -d ${desc(s.description)}`);
+    if (!c.path) continue;
+    for (const o of c.options.filter((x) => !x.hidden && (x.long || x.short) && !globals.includes(x))) lines.push(`complete -c tsnet ${cond}${option(o)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -14,6 +14,7 @@ import type { EngineContext } from '../engine/context.js';
 import type { StartResult } from '../runtime/start.js';
 import type { ContainerView } from '../runtime/view.js';
 import { withGlobals } from './globals.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { load } from './load.js';
 import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { containerJson } from './json-shapes.js';
@@ -216,12 +217,12 @@ export function registerContainerCommands(program: Command): void {
       });
     });
 
-  withGlobals(program.command('ps'))
+  withListingOptions(withGlobals(program.command('ps')), { quiet: 'only container ids (short)' })
     .description('list containers (running ones; -a: all)')
     .option('-a, --all', 'show stopped and created containers too')
-    .option('-q, --quiet', 'only ids')
-    .action(async (_o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts & { all?: boolean; quiet?: boolean }>();
+    .action(async (_o: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts & { all?: boolean }>();
+      checkListing(opts);
       const views = await withContext(opts, async (ctx) => {
         const { reconcile } = load.reconcile();
         const { containerView } = load.containerView();
@@ -233,10 +234,10 @@ export function registerContainerCommands(program: Command): void {
         }
         return out;
       });
-      if (opts.quiet) { printResult(opts, views.map((v) => v.id), views.map((v) => v.id.slice(0, 12))); return; }
       const { portsText } = load.containerView();
-      printResult(opts, views.map(containerJson), table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-        views.map((v) => [v.id.slice(0, 12), v.image, commandText(v.command), ago(v.createdAt), statusText(v), portsText(v), v.name])));
+      printListing(opts, views.map(containerJson), () => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+        views.map((v) => [v.id.slice(0, 12), v.image, commandText(v.command), ago(v.createdAt), statusText(v), portsText(v), v.name])),
+      { quiet: (v) => v.id.slice(0, 12), quietJson: (v) => v.id });
     });
 
   withGlobals(program.command('wait'))

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { load } from './load.js';
 import { printResult, type GlobalOpts } from './output.js';
 import { daemonStatusJson } from './json-shapes.js';
@@ -36,11 +37,12 @@ export function registerDaemonCommands(program: Command): void {
       process.stderr.write(`tsnet: daemon ${process.pid} serving ${d.root} on ${d.socketPath}\n`);
       await d.done;
     });
-  withGlobals(daemon.command('status'))
+  withListingOptions(withGlobals(daemon.command('status')))
     .description("whether a daemon serves this state root, and how it is doing")
     .option('--socket <path>', 'the daemon\'s socket (default /run/tsnet/<root-tag>.sock)')
-    .action(async (_opts: DaemonOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<DaemonOpts>();
+    .action(async (_opts: DaemonOpts & ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DaemonOpts & ListingOpts>();
+      const mode = checkListing(opts);
       const { paths, client } = load.daemonClient();
       let root: string;
       try { root = realpathSync(load.db().resolveRoot(opts.root)); } catch { root = load.db().resolveRoot(opts.root); }
@@ -50,7 +52,10 @@ export function registerDaemonCommands(program: Command): void {
         throw new TsnetError('ENOTFOUND', `no tsnet daemon serves ${root} (no answer on ${socket}${reply?.fallback ? `: ${reply.fallback}` : ''}); start one with tsnet daemon`);
       }
       const s = JSON.parse(reply.stdout.toString()) as import('../daemon/server.js').DaemonStatus;
-      printResult(opts, daemonStatusJson(s), [
+      const json = daemonStatusJson(s);
+      // One object, not a list: --format renders it once (as docker info --format does); --json stays an object.
+      if (mode.kind !== 'default') { printListing(opts, [json], [], { quiet: 'pid' }); return; }
+      printResult(opts, json, [
         `daemon ${s.pid} serves ${s.root} on ${s.socket}`,
         `up ${s.uptimeSeconds} s, ${s.served} requests served, ${s.running} running`,
         `memory ${(s.rssBytes / 1048576).toFixed(1)} MiB RSS, ${s.openFds} open files, ${s.heldPorts} published ports held, lease keeper ${s.keeper ? 'in the daemon' : 'not held'}`,

@@ -4,15 +4,16 @@
  * every visible command's help shows at least one example.
  */
 export const EXAMPLES: Readonly<Record<string, string[]>> = {
-  network: ['tsnet network create lab --subnet auto', 'tsnet network ls', 'tsnet network rm lab'],
+  network: ['tsnet network create lab --subnet auto', 'tsnet network ls', 'tsnet network rm lab', 'tsnet network prune -f'],
+  dhcp: ['tsnet dhcp status', 'tsnet dhcp status -n 50 --json'],
   'lab schema': ['tsnet lab schema > lab.schema.json'],
-  'lab ls': ['tsnet lab ls --json'],
+  'lab ls': ['tsnet lab ls --json', 'tsnet lab ls -q'],
   start: ['tsnet start web', 'tsnet start -a web          # attach to its output'],
   stop: ['tsnet stop web', 'tsnet stop -t 2 web db'],
   kill: ['tsnet kill web', 'tsnet kill -s HUP web'],
   restart: ['tsnet restart web'],
   rm: ['tsnet rm web', 'tsnet rm -f web db           # stop them first'],
-  ps: ['tsnet ps', 'tsnet ps -a --json'],
+  ps: ['tsnet ps', 'tsnet ps -a --json', 'tsnet ps -aq', "tsnet ps --format 'table {{.Name}}\\t{{.State}}'"],
   wait: ['tsnet wait web'],
   top: ['tsnet top web'],
   daemon: ['tsnet daemon &', 'tsnet daemon status'],

@@ -11,6 +11,7 @@ import { TsnetError } from '../core/errors.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ImageRecord } from '../state/images.js';
 import { withGlobals } from './globals.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
@@ -60,13 +61,14 @@ export function registerImageCommands(program: Command): void {
       printResult(opts, imageJson(img), img.id);
     });
 
-  withImageGlobals(program.command('images'))
+  withListingOptions(withImageGlobals(program.command('images')), { quiet: 'only image ids (short)' })
     .description('list images: repository, tag, short id, created, size')
-    .addHelpText('after', '\nExample:\n  tsnet images --json')
-    .action(async (_o: ImageOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<ImageOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet images --json\n  tsnet images -q\n  tsnet images --format '{{.Id}} {{join .Tags \",\"}}'")
+    .action(async (_o: ImageOpts & ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ImageOpts & ListingOpts>();
+      checkListing(opts);
       const all = await withImages(opts, (s) => s.repo.all());
-      printResult(opts, all.map(imageJson), imageRows(all));
+      printListing(opts, all.map(imageJson), () => imageRows(all), { quiet: (i) => i.id.slice(7, 19), quietJson: (i) => i.id });
     });
 
   withImageGlobals(program.command('tag'))

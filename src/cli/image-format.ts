@@ -1,6 +1,7 @@
 /**
  * image-format — how sizes and ages look in `tsnet images` and progress bars: Docker's
  * SI sizes (1.24MB) and "5 minutes ago". Pure.
+ * @pure
  */
 
 /** humanSize — Docker's SI sizes: 1.24MB, 870kB. */

@@ -1,6 +1,6 @@
 /**
  * json-schema — the fixed shape of every object kind tsnet prints with --json, as zod
- * schemas. Pure (imports only zod). The CLI imports only the types from here (`import type`,
+ * schemas. @pure: imports only zod. The CLI imports only the types from here (`import type`,
  * erased at build time), so zod is never loaded on the command path; tests and
  * scripts/json-schema.mjs load the schemas. docs/json-schema/tsnet-output.schema.json is
  * generated from OUTPUT_KINDS and a unit test keeps it equal to what this file generates.
@@ -103,6 +103,50 @@ export const network = obj({
   dhcpServer: nullable(dhcpServer),
   createdAt: timestamp,
   members: z.array(networkMember),
+});
+
+/** networkPlan — `network create --dry-run` and `init --dry-run`: every value the real run would choose, and its steps. */
+export const networkPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  bridge: z.string(),
+  bridgeExists: z.boolean().describe('the bridge is there already: used, not created'),
+  subnet: z.string(),
+  gateway: z.string(),
+  ipRange: nullable(z.string()),
+  subnet6: nullable(z.string()),
+  gateway6: nullable(z.string()),
+  mtu: z.number().int(),
+  internal: z.boolean(),
+  icc: z.boolean(),
+  ipMasq: z.boolean(),
+  firewall: z.string().describe('the firewall backend whose rules it would install, or none'),
+  ipForward: nullable(z.boolean()).describe('whether it turns on forwarding; null when not known (an existing network)'),
+  dhcpServer: nullable(obj({ rangeStart: z.string(), rangeEnd: z.string(), leaseSeconds: z.number(), dns: z.array(z.string()) })),
+  steps: z.array(planStep),
+});
+
+/** networkPrune — `network prune` and its --dry-run. */
+export const networkPrune = obj({
+  dryRun: z.boolean(),
+  networksDeleted: z.array(z.string()).describe('removed (a dry run: would be removed)'),
+  kept: z.array(obj({ name: z.string(), reason: z.string() })),
+  errors: z.array(obj({ name: z.string(), error: z.string(), code: z.string() })),
+  steps: z.array(planStep).describe('a dry run\'s steps; [] for a real run'),
+});
+
+/** dhcpStatus — `tsnet dhcp status`: the lease keeper, the leases it keeps, tsnet's DHCP servers, its log's end. */
+export const dhcpStatus = obj({
+  keeper: obj({ running: z.boolean(), pid: nullable(z.number().int()), since: nullable(timestamp), netns: nullable(z.string()), log: z.string() }),
+  leases: z.array(obj({
+    guest: z.string(), interface: z.string(), attachedTo: z.string(), mac: z.string(), hostname: nullable(z.string()),
+    address: nullable(z.string()), server: nullable(z.string()), obtainedAt: nullable(timestamp), renewsAt: nullable(timestamp),
+    rebindsAt: nullable(timestamp), expiresAt: nullable(timestamp), leaseSeconds: nullable(z.number()), phase: z.string(), updatedAt: timestamp,
+  })),
+  servers: z.array(obj({
+    network: z.string(), bridge: z.string(), serverIp: z.string(), rangeStart: z.string(), rangeEnd: z.string(), leaseSeconds: z.number(), leasesGiven: z.number().int(),
+  })),
+  log: z.array(z.string()).describe('the last lines of the keeper log, each "RFC3339-time message"'),
 });
 
 /** initResult — `tsnet init`. */
@@ -275,7 +319,10 @@ export const OUTPUT_KINDS = {
   detachPlan,
   network,
   initResult,
+  networkPlan,
   networkRemoval,
+  networkPrune,
+  dhcpStatus,
   portMapping,
   gcReport,
   image,
@@ -300,7 +347,12 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'network disconnect': 'detachResult',
   'network disconnect --dry-run': 'detachPlan',
   'init': 'initResult',
+  'init --dry-run': 'networkPlan',
   'network create': 'network',
+  'network create --dry-run': 'networkPlan',
+  'network prune': 'networkPrune',
+  'network prune --dry-run': 'networkPrune',
+  'dhcp status': 'dhcpStatus',
   'network ls': 'network[]',
   'network inspect': 'network[]',
   'network rm': 'networkRemoval[]',
@@ -363,4 +415,7 @@ export type GcReportJson = z.infer<typeof gcReport>;
 export type ImageJson = z.infer<typeof image>;
 export type ContainerJson = z.infer<typeof container>;
 export type DaemonStatusJson = z.infer<typeof daemonStatus>;
+export type NetworkPlanJson = z.infer<typeof networkPlan>;
+export type NetworkPruneJson = z.infer<typeof networkPrune>;
+export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type LabJson = z.infer<typeof lab>;

@@ -2,7 +2,7 @@
  * json-shapes — the engine's results turned into the object kinds of cli/json-schema.ts:
  * what --json prints and what --format's {{.key}} placeholders read. Every key is written
  * out (never a spread of an engine object), so a field added to a record does not leak
- * into the output unseen. Pure; the schema module is imported for its types only.
+ * into the output unseen. @pure: types only are imported.
  */
 import type { LiveView } from '../attach/live-state.js';
 import type { GcReport } from '../network/gc.js';

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { labJson } from './json-shapes.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
@@ -15,11 +16,11 @@ import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
 const labStatusMod = () => require('../lab/status.js') as typeof import('../lab/status.js');
 const planText = () => require('../lab/plan-text.js') as typeof import('../lab/plan-text.js');
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 interface LabOpts extends GlobalOpts {
   name?: string; as?: string; dryRun?: boolean; prefix?: string; ping?: boolean;
@@ -125,7 +126,7 @@ export function registerLabCommands(program: Command): void {
         printResult(opts, labJson(status), statusLines(status));
         return;
       }
-      const probe = require('../lab/probe.js') as typeof import('../lab/probe.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const probe = require('../lab/probe.js') as typeof import('../lab/probe.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const reach = await probe.reachMatrix(rec);
       printResult(opts, labJson(status, reach), [...statusLines(status), '', ...probe.matrixLines(reach, rec.model.nodes.map((n) => n.name))]);
       if (reach.failures > 0) setExitStatus(1);
@@ -144,14 +145,14 @@ export function registerLabCommands(program: Command): void {
       if (!opts.output && !opts.serve) throw invalid('give -o OUT.svg|.dot|.mmd or --serve');
       const t = target(arg, opts);
       const root = resolveRoot(opts.root);
-      const { readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const rec = readRecord(root, t.name);
       if (opts.serve) {
         requireOwnProcess('the graph server runs until its caller stops it');
         if (!rec) throw new TsnetError('ENOTFOUND', `no lab named ${t.name} is up; --serve shows a running lab`);
         const port = opts.port === undefined ? 50080 : Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`--port ${opts.port} is not a port number`);
-        const { serveGraph } = require('../lab/graph-server.js') as typeof import('../lab/graph-server.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+        const { serveGraph } = require('../lab/graph-server.js') as typeof import('../lab/graph-server.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
         const server = await serveGraph(root, t.name, port, opts.backend);
         process.stdout.write(`serving lab ${t.name} on http://127.0.0.1:${server.port}/ (Ctrl-C stops)\n`);
         await server.closed;
@@ -160,7 +161,7 @@ export function registerLabCommands(program: Command): void {
       const model = rec?.model ?? t.model;
       if (!model) throw new TsnetError('ENOTFOUND', `no lab named ${t.name} is up; give its file to draw it as written`);
       const status = rec ? await labStatusMod().labStatus(rec, opts.backend) : undefined;
-      const { writeGraph } = require('../lab/render.js') as typeof import('../lab/render.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { writeGraph } = require('../lab/render.js') as typeof import('../lab/render.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const impairments = status ? Object.fromEntries(status.links.map((l) => [l.name, l.impairment])) : undefined;
       await writeGraph(opts.output!, { model, status, impairments });
       printResult(opts, { name: model.name, output: opts.output }, `wrote ${opts.output}`);
@@ -181,9 +182,9 @@ export function registerLabCommands(program: Command): void {
       const rec = lab().requireRecord(resolveRoot(opts.root), name);
       const n = rec.model.nodes.find((x) => x.name === node);
       if (!n) throw new TsnetError('ENOTFOUND', `lab ${name} has no node ${node} (nodes: ${rec.model.nodes.map((x) => x.name).join(', ')})`);
-      const { argvIn, netnsExists } = require('../netns/named.js') as typeof import('../netns/named.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { argvIn, netnsExists } = require('../netns/named.js') as typeof import('../netns/named.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       if (!netnsExists(n.netns)) throw new TsnetError('ENOTFOUND', `node ${node}'s netns ${n.netns} is gone; tsnet lab up repairs it`);
-      const { runAttached } = require('../core/exec.js') as typeof import('../core/exec.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { runAttached } = require('../core/exec.js') as typeof import('../core/exec.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const command = argv[0] === '--' ? argv.slice(1) : argv;
       if (command.length === 0) throw invalid('give the command to run after --');
       // A container node: all of its namespaces (its filesystem too), through its process.
@@ -220,7 +221,7 @@ export function registerLabCommands(program: Command): void {
     .action(async (arg: string, linkName: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
       const { name } = target(arg, opts);
-      const { impairmentSchema } = require('../lab/schema.js') as typeof import('../lab/schema.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { impairmentSchema } = require('../lab/schema.js') as typeof import('../lab/schema.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const given = Object.fromEntries((['delay', 'jitter', 'loss', 'corrupt', 'rate', 'shaper'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
       if (opts.clear && Object.keys(given).length) throw invalid('--clear takes no other impairment option');
       if (!opts.clear && Object.keys(given).length === 0) throw invalid('give --delay, --jitter, --loss, --corrupt, --rate or --clear');
@@ -251,21 +252,25 @@ export function registerLabCommands(program: Command): void {
   withGlobals(labCmd.command('schema'))
     .description('print the topology file schema as JSON Schema (for editors)')
     .action(() => {
-      const { z } = require('zod') as typeof import('zod'); // eslint-disable-line @typescript-eslint/no-require-imports
-      const { labSchema } = require('../lab/schema.js') as typeof import('../lab/schema.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { z } = require('zod') as typeof import('zod'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
+      const { labSchema } = require('../lab/schema.js') as typeof import('../lab/schema.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       process.stdout.write(`${JSON.stringify(z.toJSONSchema(labSchema), null, 2)}\n`);
     });
 
-  withGlobals(labCmd.command('ls'))
+  withListingOptions(withGlobals(labCmd.command('ls')), { quiet: 'only lab names' })
     .description('the labs that are up under this state root')
-    .action(async (_o: LabOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<LabOpts>();
-      const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+    .action(async (_o: LabOpts & ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<LabOpts & ListingOpts>();
+      const mode = checkListing(opts);
+      const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const root = resolveRoot(opts.root);
       const recs = listLabs(root).map((n) => readRecord(root, n)!);
-      // The same object as lab status prints (a look at the kernel per lab), only with --json.
-      const statuses = opts.json ? await Promise.all(recs.map((r) => labStatusMod().labStatus(r, opts.backend))) : [];
-      printResult(opts, statuses.map((s) => labJson(s)),
-        table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])));
+      // The same object as lab status prints (a look at the kernel per lab): for --json and --format only.
+      const statuses = opts.json || mode.kind === 'template' || mode.kind === 'json-lines' ? await Promise.all(recs.map((r) => labStatusMod().labStatus(r, opts.backend))) : [];
+      const objects = statuses.length === recs.length ? statuses.map((s) => labJson(s))
+        : recs.map((r) => ({ name: r.model.name })); // the table and -q read only the records
+      printListing(opts, objects,
+        () => table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])),
+        { quiet: 'name' });
     });
 }

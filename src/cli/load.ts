@@ -6,13 +6,14 @@
  * through the ESM loader, which runs cjs-module-lexer over each file (about 20 ms of a
  * cold attach).
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- lazy loads for CLI start-up time; require(), not import(), as said above */
 export const load = {
   context: () => require('../engine/context.js') as typeof import('../engine/context.js'),
   defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
   detach: () => require('../attach/detach.js') as typeof import('../attach/detach.js'),
   keeper: () => require('../dhcp/keeper.js') as typeof import('../dhcp/keeper.js'),
   supervise: () => require('../dhcp/supervise.js') as typeof import('../dhcp/supervise.js'),
+  dhcpStatus: () => require('../dhcp/status.js') as typeof import('../dhcp/status.js'),
   keeperNetns: () => require('../dhcp/keeper-netns.js') as typeof import('../dhcp/keeper-netns.js'),
   gc: () => require('../network/gc.js') as typeof import('../network/gc.js'),
   grammar: () => require('../attach/grammar.js') as typeof import('../attach/grammar.js'),
@@ -24,6 +25,8 @@ export const load = {
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
   networkView: () => require('../network/network-view.js') as typeof import('../network/network-view.js'),
   connect: () => require('../network/connect.js') as typeof import('../network/connect.js'),
+  prune: () => require('../network/prune.js') as typeof import('../network/prune.js'),
+  pruneFilter: () => require('../network/prune-filter.js') as typeof import('../network/prune-filter.js'),
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   portSpec: () => require('../nat/port-spec.js') as typeof import('../nat/port-spec.js'),
   guest: () => require('../netns/guest.js') as typeof import('../netns/guest.js'),
@@ -60,4 +63,4 @@ export const load = {
   containerCp: () => require('../runtime/cp.js') as typeof import('../runtime/cp.js'),
   runtimeSpecParse: () => require('../runtime/spec-parse.js') as typeof import('../runtime/spec-parse.js'),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */

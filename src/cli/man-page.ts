@@ -2,6 +2,7 @@
  * man-page — tsnet(1) in roff, generated from the command tree (command-tree.ts) at build
  * time (scripts/man.mjs writes dist/man/tsnet.1). Pure: the same definitions, help texts
  * and examples as `--help`, plus the exit statuses.
+ * @pure
  */
 import { visibleCommands, type CommandSpec, type OptionSpec } from './command-tree.js';
 

@@ -2,6 +2,7 @@
  * passthrough — the arguments of `tsnet route|rule|tc GUEST ARGS...` that belong to tsnet,
  * not to ip or tc: --dry-run and the global options may stand anywhere on the line (ip and
  * tc take none of them after the object), and `--` ends tsnet's own. Pure.
+ * @pure
  */
 import type { GlobalOpts } from './output.js';
 

@@ -7,6 +7,7 @@ import { withGlobals } from './globals.js';
 import { TsnetError, invalid } from '../core/errors.js';
 import { load } from './load.js';
 import { printResult, table, type GlobalOpts } from './output.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { withContext } from './with-context.js';
 import { portMappingJson } from './json-shapes.js';
 import type { PortView } from '../network/ports.js';
@@ -27,13 +28,14 @@ const collect = (value: string, previous: string[] = []): string[] => {
 };
 
 export function registerPortCommands(program: Command): void {
-  const port = withGlobals(program.command('port')).description('publish guests\' ports on the host; `tsnet port GUEST` lists one guest\'s, as docker port does')
+  const port = withListingOptions(withGlobals(program.command('port')), { quiet: 'only the container ports (80/tcp)' }).description('publish guests\' ports on the host; `tsnet port GUEST` lists one guest\'s, as docker port does')
     .argument('[guest]', 'list the published ports of this guest')
     .argument('[port]', 'only this container port, e.g. 80 or 53/udp')
     .addHelpText('after', '\nExamples:\n  tsnet port web                  # 80/tcp -> 0.0.0.0:8080\n  tsnet port web 80/tcp\n  tsnet port publish web -p 8080:80\n  tsnet port ls')
-    .action(async (guestText: string | undefined, portText: string | undefined, _o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .action(async (guestText: string | undefined, portText: string | undefined, _o: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
       if (guestText === undefined) { cmd.help({ error: true }); return; }
+      checkListing(opts);
       const ref = load.grammar().parseGuest(guestText);
       const [num, proto] = (portText ?? '').split('/');
       if (portText !== undefined && (!/^\d{1,5}$/.test(num!) || (proto !== undefined && !['tcp', 'udp', 'sctp'].includes(proto)))) {
@@ -47,7 +49,8 @@ export function registerPortCommands(program: Command): void {
           && (portText === undefined || (p.containerPort === Number(num) && p.protocol === (proto ?? 'tcp'))));
       });
       if (portText !== undefined && ports.length === 0) throw new TsnetError('ENOTFOUND', `${guestText} has no published port ${num}/${proto ?? 'tcp'}`);
-      printResult(opts, ports.map(portMappingJson), ports.map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`));
+      // docker port: "80/tcp -> 0.0.0.0:8080" for each, only "0.0.0.0:8080" when the port was given.
+      printListing(opts, ports.map(portMappingJson), ports.map((p) => `${portText === undefined ? `${p.containerPort}/${p.protocol} -> ` : ''}${p.hostIp}:${p.hostPort}`), { quiet: (p) => `${p.containerPort}/${p.protocol}` });
     });
 
   withGlobals(port.command('publish'))
@@ -63,13 +66,14 @@ export function registerPortCommands(program: Command): void {
       printResult(opts, ports.map(portMappingJson), rows(ports));
     });
 
-  withGlobals(port.command('ls'))
+  withListingOptions(withGlobals(port.command('ls')), { quiet: 'only guest names (each once)' })
     .description('list published ports')
-    .addHelpText('after', '\nExample:\n  tsnet port ls --json')
-    .action(async (_o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet port ls --json\n  tsnet port ls --format '{{.Guest}} {{.HostPort}}/{{.Protocol}}'")
+    .action(async (_o: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      checkListing(opts);
       const ports = await withContext(opts, (ctx) => load.ports().listPorts(ctx));
-      printResult(opts, ports.map(portMappingJson), rows(ports));
+      printListing(opts, ports.map(portMappingJson), () => rows(ports), { quiet: 'guest' });
     });
 
   withGlobals(port.command('unpublish'))

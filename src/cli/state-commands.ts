@@ -9,6 +9,7 @@ import { withGlobals } from './globals.js';
 import { containerInspect } from './container-info-commands.js';
 import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
 import { attachmentJson, gcReportJson } from './json-shapes.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import type { LiveView } from '../attach/live-state.js';
 import type { EngineContext } from '../engine/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
@@ -29,13 +30,14 @@ function live(ctx: EngineContext, records: AttachmentRecord[]): Promise<LiveView
 }
 
 export function registerStateCommands(program: Command): void {
-  withGlobals(program.command('ls'))
+  withListingOptions(withGlobals(program.command('ls')), { quiet: 'only guest names (each once)' })
     .description('list every attachment tsnet made')
-    .addHelpText('after', '\nExamples:\n  tsnet ls\n  tsnet ls --json')
-    .action(async (_opts: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet ls\n  tsnet ls --json\n  tsnet ls -q\n  tsnet ls --format 'table {{.Guest}}\\t{{.Network}}\\t{{.State}}'")
+    .action(async (_opts: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      checkListing(opts);
       const views = await withContext(opts, (ctx) => live(ctx, ctx.attachments.all()));
-      printResult(opts, views.map(attachmentJson), rows(views));
+      printListing(opts, views.map(attachmentJson), () => rows(views), { quiet: 'guest' });
     });
 
   withGlobals(program.command('inspect'))

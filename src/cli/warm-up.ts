@@ -8,10 +8,10 @@ import { load } from './load.js';
 
 export function warmUp(): void {
   for (const module of Object.values(load)) module();
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- the daemon loads up front, on purpose, what the CLI's lazy loads would load later */
   (require('../netlink/netlink-codec.js') as typeof import('../netlink/netlink-codec.js')).nl();
   require('../netlink/netlink-backend.js');
   require('../attach/attach-plan.js');
   require('koffi');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
 }

@@ -7,6 +7,7 @@
  * Each refusal names the key and the value: code 6 for bytes that are not JSON, 1 for a
  * version tsnet does not speak, 7 for a bad value, 2 for a key tsnet does not implement.
  * Unknown keys pass (runtimes and chained plugins add their own). Pure.
+ * @pure
  */
 import { parseCidr, parseIp } from '../ipam/cidr.js';
 import { validateNetworkName } from '../network/network-name.js';

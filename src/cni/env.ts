@@ -3,6 +3,7 @@
  * checked the way libcni's skel does it (interfaces.md 1.2): which variables each command
  * needs, container id and interface name syntax, CNI_ARGS pairs. VERSION needs none (libcni
  * probes it with dummy values). Every refusal is code 4 naming the variable. Pure.
+ * @pure
  */
 import { CNI_CODE, CniError } from './errors.js';
 

@@ -3,6 +3,7 @@
  * prints on stdout when it fails. tsnet's own errors (core/errors.ts) become the closest
  * spec code; failures of tsnet's own operations use the plugin range (100+), and the
  * details name tsnet's stable code so scripts can still match on it. Pure.
+ * @pure
  */
 import type { ErrorCode } from '../core/errors.js';
 

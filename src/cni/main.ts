@@ -21,7 +21,7 @@ export interface CniIo {
 /** The most stdin tsnet reads: a conflist entry with a prevResult is a few KiB. */
 const MAX_STDIN = 1 << 20;
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- each CNI command loads only the modules it uses (a plugin is spawned per call) */
 const load = {
   config: () => require('./config.js') as typeof import('./config.js'),
   env: () => require('./env.js') as typeof import('./env.js'),
@@ -31,7 +31,7 @@ const load = {
   check: () => require('./check.js') as typeof import('./check.js'),
   gc: () => require('./gc.js') as typeof import('./gc.js'),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@
  * socketPath, pciID and route mtu/advmss/priority/table/scope. A result is built once in the
  * 1.1 shape and cut down to the caller's version; a prevResult in any shape is read back.
  * Pure.
+ * @pure
  */
 import { CNI_CODE, CniError } from './errors.js';
 

@@ -1,6 +1,7 @@
 /**
  * errno — an errno number as people read it: its name and what it means ("ENETDOWN:
  * network is down"), never a bare number. Pure.
+ * @pure
  */
 import { constants } from 'node:os';
 

@@ -2,6 +2,7 @@
  * TsnetError — the one error type that reaches users. Codes are stable (scripts match on
  * them); the exit status is chosen by class so callers can tell bad input from a kernel
  * refusal without parsing text. Changing a code or status breaks users' scripts.
+ * @pure
  */
 export type ErrorCode =
   | 'EINVAL' // malformed argument

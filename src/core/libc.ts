@@ -10,7 +10,7 @@ export type Bound<T> = T & { errno: () => number };
 
 /** bindLibc — `signatures` maps each name to its C prototype; the result adds errno(). */
 export function bindLibc<T extends Record<string, Fn>>(signatures: { [K in keyof T]: string }): Bound<T> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // tsnet-lint-disable-next-line no-require -- koffi loads only when a libc function is bound, not at CLI start-up
   const koffi = require('koffi') as typeof import('koffi');
   const lib = koffi.load('libc.so.6');
   const out: Record<string, unknown> = { errno: () => koffi.errno() };

@@ -6,6 +6,7 @@
  *
  * UPGRADE HAZARD: changing NAME_PREFIX, the hash or the lengths renames every interface
  * tsnet has ever made; test/unit/core/names.test.ts pins the outputs.
+ * @pure
  */
 import { sha256Hex } from './sha256.js';
 import { invalid } from './errors.js';

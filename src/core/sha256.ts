@@ -3,6 +3,7 @@
  * Requiring node:crypto costs ~5 ms of every cold `tsnet attach` (a quarter of a budget of
  * 30 ms above `node -e 0`), for hashing a few dozen bytes; this costs nothing to load.
  * test/unit/core/sha256.test.ts checks it against node:crypto.
+ * @pure
  */
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

@@ -4,6 +4,7 @@
  * hash of the root's real path, in hex: the client (native/client/tsnet.c) computes the
  * same from --root or TSNET_ROOT to find the daemon without asking anyone. Pure.
  * Changing the tag breaks running daemons' discovery (a unit test pins it).
+ * @pure
  */
 export const RUN_DIR = '/run/tsnet';
 export const DEFAULT_ROOT_REAL = '/var/lib/tsnet';

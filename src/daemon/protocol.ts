@@ -15,6 +15,7 @@
  * ("dev:ino" of /proc/self/ns/net), tty flags for stdin/stdout/stderr ("010"), terminal size
  * ("cols rows"), argc, argv..., then "NAME=value" environment entries to the end.
  * Changing any of this needs PROTOCOL bumped: an older client then falls back.
+ * @pure
  */
 export const PROTOCOL = 'tsnet-daemon/1';
 

@@ -120,10 +120,10 @@ export class Daemon {
     if (ctx.networks.all().length > 0) await ctx.firewall();
     routeProcessToCommands();
     lendContexts((opts) => this.lend(opts));
-    const { run } = require('../cli/main.js') as typeof import('../cli/main.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { run } = require('../cli/main.js') as typeof import('../cli/main.js'); // tsnet-lint-disable-line no-require -- the CLI program and the CNI plugin load when the daemon starts serving, after its warm-up
     this.programs.set('tsnet', (hello, scope) => run(hello.argv, scope));
     // The CNI plugin (the client invoked as tsnet-cni, or with CNI_COMMAND and no arguments).
-    const { runCni } = require('../cni/main.js') as typeof import('../cni/main.js'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { runCni } = require('../cni/main.js') as typeof import('../cni/main.js'); // tsnet-lint-disable-line no-require -- the CLI program and the CNI plugin load when the daemon starts serving, after its warm-up
     this.programs.set('tsnet-cni', (_hello, scope) => runInScope(scope, () => runCni(scope.io!)));
     this.programs.set('status', async (_hello, scope) => {
       scope.io!.stdout.write(`${JSON.stringify(this.status())}\n`);

@@ -2,6 +2,7 @@
  * classless-routes — option 121 (RFC 3442): a list of (destination/prefix, router) where
  * the destination is sent with only its significant octets. A router of 0.0.0.0 means the
  * destination is on-link. Pure.
+ * @pure
  */
 import { DhcpDecodeError, bufToIp, ipToBuf } from './packet.js';
 

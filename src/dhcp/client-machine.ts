@@ -4,6 +4,7 @@
  * so every path — retransmission, NAK, T1/T2, expiry, INIT-REBOOT — is unit-tested
  * without sockets or clocks. The effectful driver (session.ts) sends what it is told,
  * applies leases, and calls onTimer at wakeAt.
+ * @pure
  */
 import { DhcpDecodeError, type DhcpPacket } from './packet.js';
 import { MSG, clientMessage, leaseOf, messageName, messageType, type ClientIdentity, type Lease } from './options.js';

@@ -8,6 +8,7 @@
  *                      gets the same address from the server)
  *   request=N+N...     extra option codes for the parameter request list (55)
  * Pure.
+ * @pure
  */
 import { createHash } from 'node:crypto';
 import { invalid } from '../core/errors.js';

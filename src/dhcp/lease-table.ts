@@ -5,6 +5,7 @@
  * MACs' reservations), so the lowest free address is a word scan from a hint, not a walk
  * over tens of thousands of leases. Pure; server.ts keeps it equal to the state rows by
  * applying every decision to both.
+ * @pure
  */
 import { ipNum, numIp, type ServerConfig, type ServerLease } from './server-logic.js';
 

@@ -4,6 +4,7 @@
  * A reply whose options are inconsistent (no message type, a mask that is not a mask,
  * a wrongly sized address option) is a DhcpDecodeError, so a hostile packet can never
  * turn into a wrong address on an interface.
+ * @pure
  */
 import { DhcpDecodeError, bufToIp, ipToBuf, type DhcpPacket } from './packet.js';
 import { decodeClasslessRoutes, type ClasslessRoute } from './classless-routes.js';

@@ -4,6 +4,7 @@
  * malformed becomes a DhcpDecodeError naming what was wrong, never an exception of
  * another type (the lease keeper drops such packets and carries on). Options are kept
  * raw here (code → concatenated bytes); options.ts gives them meaning.
+ * @pure
  */
 
 export const BOOTREQUEST = 1;

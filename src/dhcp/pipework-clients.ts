@@ -12,6 +12,7 @@
  * The client's own arguments are read for what they mean to the server (hostname, timeout,
  * client-id, requested options) or accepted when they only steer the program (-q, -v, -4,
  * pid files); anything else is refused with one line naming it.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

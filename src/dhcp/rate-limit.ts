@@ -4,6 +4,7 @@
  * flooding guest is held to its own bucket, and the segment's bounds what all of them
  * together cost the keeper. Drops are counted, not logged one by one: the keeper logs a
  * summary per interval, so a flood cannot flood the log either. Pure (time is passed in).
+ * @pure
  */
 
 export interface Rate { perSecond: number; burst: number }

@@ -3,6 +3,7 @@
  * network's subnet before anything is made: the range (default: the upper half of the
  * subnet, so it never meets tsnet's own allocations, which go upwards from the bottom),
  * lease time (1h, 30m, 90s), DNS servers, reservations MAC=IP. Pure.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { ipNum, numIp, type ServerConfig } from './server-logic.js';

@@ -9,6 +9,7 @@
  * clientLeaseCap leases (so a guest spoofing MACs cannot drain the range); strings from
  * packets reach logs and state escaped. The effectful side (server.ts) rate-limits, finds
  * the port, calls decide, writes the decision back and sends the reply.
+ * @pure
  */
 import { bufToIp, type DhcpPacket } from './packet.js';
 import { MSG, OPT, leaseOptions, messageName, messageType, serverIdOf, serverReply } from './options.js';

@@ -3,6 +3,7 @@
  * header and questions, and answers with A, AAAA and PTR records. Pure. Input is hostile
  * (any process in a container can send anything): lengths and compression pointers are
  * bounded, and anything malformed is refused with a FORMERR answer or dropped.
+ * @pure
  */
 
 export const TYPE = { A: 1, PTR: 12, AAAA: 28, ANY: 255 } as const;

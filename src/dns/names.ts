@@ -3,6 +3,7 @@
  * network a container answers to its name, its short id and its --network-alias names,
  * with its address on that network, and only to containers that share the network. A
  * name nobody there has is not ours: it goes to the upstream servers. Pure.
+ * @pure
  */
 import { RCODE, TYPE, encodeName, ipv4Data, reverseName, type Answer, type Query } from './message.js';
 

@@ -17,7 +17,7 @@ export interface Resolver {
   settle(ctx: EngineContext, rec: IntentRecord): Promise<string>;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- only the resolver of a pending record's kind loads (each pulls in its engine) */
 const RESOLVERS: Record<string, () => Resolver> = {
   'attach': () => require('../attach/resolve.js').attachResolver,
   'detach': () => require('../attach/resolve.js').detachResolver,
@@ -29,10 +29,11 @@ const RESOLVERS: Record<string, () => Resolver> = {
   'container-start': () => require('../runtime/resolve.js').startResolver,
   'container-stop': () => require('../runtime/resolve.js').stopResolver,
   'container-rm': () => require('../runtime/resolve.js').removeResolver,
+  'container-connect': () => require('../runtime/resolve.js').connectResolver,
   'cni-add': () => require('../network/cni-records.js').cniAddResolver,
   'cni-del': () => require('../network/cni-records.js').cniDelResolver,
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 /** registerResolver — for operations defined outside this table (and for tests). */
 export function registerResolver(op: string, resolver: Resolver): void {

@@ -1,6 +1,7 @@
 /**
  * auth-challenge — parses a registry's WWW-Authenticate header (RFC 7235): the scheme
  * (Bearer or Basic) and its parameters (realm, service, scope). Pure.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

@@ -6,6 +6,7 @@
  * https, or, for a plain-HTTP registry the user allowed (loopback or --insecure), only
  * on the registry's own host; otherwise the token is asked for anonymously. https never
  * steps down to http, on a redirect, a Location or a realm.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

@@ -2,6 +2,7 @@
  * digest — content digests ("sha256:<hex>") and the chain ids that name layers by their
  * whole ancestry. Pure. Only sha256 is supported: it is what registries and the OCI spec
  * require, and one algorithm keeps the content store's layout simple.
+ * @pure
  */
 import { createHash } from 'node:crypto';
 import { TsnetError, invalid } from '../core/errors.js';

@@ -5,6 +5,7 @@
  * after 5 min without progress), and size (manifests, indexes, configs and token answers
  * are read into memory, so each has a cap; a layer's decompressed size has one too, since
  * a small gzip can unpack to a full disk). Pure; the state root's config.json overrides.
+ * @pure
  */
 import type { RootConfig } from '../state/config.js';
 

@@ -2,6 +2,7 @@
  * manifest — parsing of what registries and archives hand us: Docker schema2 and OCI image
  * manifests, manifest lists / OCI indexes (choosing one platform) and image configs.
  * Pure; every malformed document gives a one-line error that names the field.
+ * @pure
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { parseDigest } from './digest.js';

@@ -2,6 +2,7 @@
  * reference — image references normalised the way Docker does it, so that `busybox`,
  * `library/busybox` and `docker.io/library/busybox:latest` name the same image.
  * Pure: the grammar of distribution/reference, with one-line errors naming the bad part.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { parseDigest } from './digest.js';

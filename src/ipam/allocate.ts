@@ -3,6 +3,7 @@
  * range (the subnet, or --ip-range inside it) that is not the subnet's network or broadcast
  * address, not the gateway and not taken. Pure; the caller runs it inside the transaction
  * that records the result, so concurrent attaches never get the same address.
+ * @pure
  */
 import { TsnetError } from '../core/errors.js';
 import { bits, formatIp, mask, parseCidr, parseIp } from './cidr.js';

@@ -1,6 +1,7 @@
 /**
  * cidr — pure IPv4/IPv6 address and prefix math on BigInt. No dependencies, because it is
  * on the start-up path of every attach; node:net's isIP does the syntax check.
+ * @pure
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { invalid } from '../core/errors.js';

@@ -8,6 +8,7 @@
  * tsnet hands out the same subnets in the same order (anchors-features.md d.1, moby
  * libnetwork/ipamutils/utils.go `localScopeDefaultNetworks`). 10.0.0.0/8 is Docker's
  * *global* (Swarm overlay) pool and deliberately not a local one, so it is not here either.
+ * @pure
  */
 import { formatCidr, mask, overlaps, parseCidr, type Cidr, type Family } from './cidr.js';
 import { invalid } from '../core/errors.js';

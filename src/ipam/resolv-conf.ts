@@ -14,6 +14,7 @@
  * - An IPv6 zone index (fe80::1%eth0) is dropped, as Docker's GetNameserversAsPrefix does.
  * Comments start at '#' or ';' anywhere on a line (resolv.conf(5) allows both; neither can
  * occur in an address). Lines whose value is not an IP address are ignored, as libc does.
+ * @pure
  */
 import { formatIp, parseIp } from './cidr.js';
 

@@ -8,6 +8,7 @@
  * Docker reserves nameservers and on-link routes only; tsnet also avoids every host interface
  * address (as netavark does: an address without a connected route is still in use) and
  * refuses an explicit subnet that overlaps the host, where Docker silently accepts it.
+ * @pure
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { bits, formatCidr, mask, parseCidr, type Cidr, type Family } from './cidr.js';

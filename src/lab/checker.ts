@@ -1,6 +1,7 @@
 /**
  * checker — how topology checks fail: one EINVAL line that starts with the file, the line
  * and the key path at fault (SourceMap), also for errors thrown by parsers from elsewhere.
+ * @pure
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { at, type SourceMap } from './topology-file.js';

@@ -4,6 +4,7 @@
  * addresses, links with their impairments; underlay links join hosts' underlay interfaces
  * (through a switch when there is one). With a status, down or missing parts are drawn red
  * and dashed. Ids are derived from names, which topology.ts keeps to [A-Za-z0-9_-].
+ * @pure
  */
 import { describeImpairment } from '../tc/impairment.js';
 import type { LabModel } from './model.js';

@@ -8,31 +8,11 @@ import { EngineContext } from '../engine/context.js';
 import type { LinkOps, LinkOpsBackend } from '../netlink/linkops.js';
 import { openLinkOps } from '../netlink/index.js';
 import { openNamedNetns } from '../netns/named.js';
-import type { HostModel, LabModel, LinkModel, NodeModel } from './model.js';
+import type { HostModel, LabModel } from './model.js';
+import { hostNetnsName, type LabScope } from './scope.js';
 import { hostRoot } from './record.js';
 
-export interface LabScope {
-  /** --as HOST: the one host this machine plays; undefined: every host, simulated. */
-  as: string | undefined;
-  hosts: HostModel[];
-  nodes: NodeModel[];
-  links: LinkModel[];
-}
-
-export function scopeOf(model: LabModel, as: string | undefined): LabScope {
-  if (as === undefined) return { as, hosts: model.hosts, nodes: model.nodes, links: model.links };
-  const hosts = model.hosts.filter((h) => h.name === as);
-  return {
-    as, hosts,
-    nodes: model.nodes.filter((n) => n.host === as),
-    links: model.links.filter((l) => l.hosts.includes(as)),
-  };
-}
-
-/** hostNetnsName — the netns a host's kernel work happens in; undefined for --as (this machine's own). */
-export function hostNetnsName(scope: LabScope, host: HostModel): string | undefined {
-  return scope.as === undefined ? host.netns : undefined;
-}
+export { hostNetnsName, scopeOf, type LabScope } from './scope.js';
 
 export interface HostHandle {
   model: HostModel;

@@ -4,6 +4,7 @@
  * may have changed or gone). Pure data, JSON-serialisable; stored in the lab's record.
  * UPGRADE HAZARD: records written by older versions are read back with this shape; add
  * fields as optional.
+ * @pure
  */
 import type { Impairment } from './schema.js';
 

@@ -1,10 +1,11 @@
 /**
  * plan-text — `tsnet lab up --dry-run`: what each host's part of the lab would do, in the
  * order `up` does it, computed from the resolved model alone (pure; nothing is looked at).
+ * @pure
  */
 import { describeImpairment } from '../tc/impairment.js';
 import type { LabModel } from './model.js';
-import { scopeOf } from './hosts.js';
+import { scopeOf } from './scope.js';
 
 export function planText(model: LabModel, as: string | undefined): string[] {
   const scope = scopeOf(model, as);

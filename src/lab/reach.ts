@@ -5,6 +5,7 @@
  * both hosts route to each other's addresses: the same host, or the static routes of the
  * lab (subnet routes, or /32 routes for a stretched subnet). A link that is down breaks
  * every path over it.
+ * @pure
  */
 import { contains, parseCidr as parseCidrOnce, parseIp as parseIpOnce, type Cidr } from '../ipam/cidr.js';
 import type { LabModel } from './model.js';

@@ -3,6 +3,7 @@
  * other and the underlay (overlaps only where routing allows them: the same subnet on several
  * hosts is "stretched"), `auto` subnets chosen, gateways, VXLAN VNIs and remotes; and the
  * static routes that join routed networks across the underlay.
+ * @pure
  */
 import { contains, formatCidr, formatIp, network as networkOf, overlaps, parseCidr, parseIp, type Cidr } from '../ipam/cidr.js';
 import { validateIfName } from '../core/names.js';

@@ -3,6 +3,7 @@
  * errors everywhere (strict objects), so a typo never silently means "default". Cross-field
  * rules (references, overlaps, VNI collisions) are checked afterwards by topology.ts, which
  * needs the whole file. `tsnet lab schema` prints this as JSON Schema for editors.
+ * @pure
  */
 import { z } from 'zod';
 

@@ -2,6 +2,7 @@
  * topology-file — reads a lab file's text into a LabFile: YAML syntax errors and schema
  * errors both become one-line EINVAL errors that name the file, the line and the key
  * ("lab.yaml:12: nodes.web.host: ..."). Pure apart from nothing: the caller reads the file.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import type { LabFile } from './schema.js';
@@ -26,10 +27,10 @@ export function at(source: SourceMap, path: ReadonlyArray<string | number>): str
 }
 
 export function parseLabText(text: string, file: string): ParsedLab {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- yaml and zod load only when a lab file is parsed, not at CLI start-up */
   const YAML = require('yaml') as typeof import('yaml');
   const { labSchema } = require('./schema.js') as typeof import('./schema.js');
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
   if (text.length > 1024 * 1024) throw invalid(`${file}: a lab file larger than 1 MiB is refused`);
   const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });

@@ -3,6 +3,7 @@
  * filled in, `auto` subnets and addresses chosen, netns and interface names derived,
  * cross-host routes and VXLAN remotes computed. Every error names the file line of the key
  * at fault; nothing here touches the kernel, so bad input never leaves anything behind.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { validateIfName } from '../core/names.js';

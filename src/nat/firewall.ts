@@ -3,6 +3,7 @@
  * firewall through, and the data it takes. Types only (plus one pure mapping): the backends
  * (iptables.ts, nftables.ts, none.ts) implement it and select-backend.ts picks one, so this
  * file imports nothing of theirs and the folder reads top-down.
+ * @pure
  */
 import type { NetworkRecord } from '../state/networks.js';
 import type { PortRecord } from '../state/ports.js';

@@ -16,6 +16,7 @@
  *  - removed: chains no record explains; every jump to them goes, then they do; and in
  *    pruned chains (tsnet's base chains, when this root is alone on the host) every rule
  *    no group names.
+ * @pure
  */
 
 export interface SavedTable {

@@ -23,6 +23,7 @@
  * guest reach the host's loopback services; TSNET-INPUT drops such new connections.
  * Per-network chains make teardown exact: drop the jumps to them, flush, delete.
  * UPGRADE HAZARD: chain names are recomputed at teardown; changing them strands old rules.
+ * @pure
  */
 import { shortHash } from '../core/names.js';
 import type { NetworkFirewall } from './firewall.js';

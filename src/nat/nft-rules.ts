@@ -31,9 +31,11 @@
  * same transaction. Teardown adds each piece first and then deletes it, so one transaction
  * removes whatever is there without reading it.
  * UPGRADE HAZARD: table, chain, map and set names are recomputed at teardown.
+ * @pure
  */
 import { shortHash } from '../core/names.js';
-import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
+import type { PortRecord } from '../state/ports.js';
+import { ANY_HOST_IP } from '../state/stored-values.js';
 import type { NetworkFirewall } from './firewall.js';
 
 export const NFT_TABLE = 'inet tsnet';

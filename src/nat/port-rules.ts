@@ -8,9 +8,11 @@
  * address (hairpin), as Docker does without its userland proxy.
  * Pure; forms are exactly what iptables-save prints, so "is this jump there" is a string test.
  * UPGRADE HAZARD: chain names are recomputed at teardown.
+ * @pure
  */
 import { shortHash } from '../core/names.js';
-import { ANY_HOST_IP, type PortRecord } from '../state/ports.js';
+import type { PortRecord } from '../state/ports.js';
+import { ANY_HOST_IP } from '../state/stored-values.js';
 
 /** portChain — the nat chain of one attachment's ports, keyed by its bridge and container address. */
 export function portChain(bridge: string, containerIp: string): string {

@@ -21,6 +21,7 @@
  *   - "80-90-100", "+80", "80/tcp/x" and ranges with empty ends are refused.
  * Kept from Docker: "80/" means tcp; the protocol is case-insensitive ("80/UDP" is udp);
  * leading zeros ("080") are decimal; a bracketed IPv4 ("[10.0.0.1]") is accepted.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { familyOf, formatIp, parseIp, type Family } from '../ipam/cidr.js';

@@ -17,10 +17,10 @@ export function parseBackendName(name: string): FirewallBackendName {
 
 /** firewallBackend — the implementation; each is loaded only when used (literal requires for the bundle). */
 export function firewallBackend(name: FirewallBackendName): FirewallBackend {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- a backend loads only when chosen; literal paths so the bundle still holds both */
   if (name === 'iptables') return (require('./iptables.js') as typeof import('./iptables.js')).iptablesBackend;
   if (name === 'nftables') return (require('./nftables.js') as typeof import('./nftables.js')).nftablesBackend;
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
   return noneBackend;
 }
 

@@ -3,6 +3,7 @@
  * text: a state file is input like any other (edited by hand, written by another version,
  * damaged), and a bridge name such as "x -j ACCEPT" or "eth+" would change what a rule
  * means. Pure; the backends run every network and port through these before building lines.
+ * @pure
  */
 import { TsnetError } from '../core/errors.js';
 import { validateIfName } from '../core/names.js';

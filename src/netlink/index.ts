@@ -22,12 +22,12 @@ export function chooseBackend(explicit?: LinkOpsBackend): LinkOpsBackend {
 
 /** openLinkOps — a LinkOps on `netns` (an open nsfs fd plus a path to it) or on the current netns. */
 export async function openLinkOps(netns?: NetnsRef, backend?: LinkOpsBackend): Promise<LinkOps> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- only the chosen LinkOps backend loads */
   if (chooseBackend(backend) === 'iproute2') {
     const m = require('./iproute2-backend.js') as typeof import('./iproute2-backend.js');
     return m.openIproute2Ops(netns);
   }
   const m = require('./netlink-backend.js') as typeof import('./netlink-backend.js');
   return m.openNetlinkOps(netns);
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
 }

@@ -27,13 +27,13 @@ let modules: Modules | undefined;
 
 /** nl — the package's rtnetlink modules, required on first use. */
 export function nl(): Modules {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-disable no-require -- the netlink package's modules load on first use, not at CLI start-up */
   modules ??= {
     rt: require('netlink/dist/rt/rt') as typeof RtModule,
     ifla: require('netlink/dist/rt/ifla') as typeof IflaModule,
     structs: require('netlink/dist/structs') as typeof StructsModule,
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* tsnet-lint-enable no-require */
   return modules;
 }
 

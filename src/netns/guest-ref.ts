@@ -2,6 +2,7 @@
  * guest-ref — how a user names a guest (a tsnet container, a named netns, a pid, a netns
  * path) and its stable text form in state. Pure data; netns/guest.ts resolves it to an fd.
  * It lives here, below attach/ and network/, because netns/ and dhcp/ need it too.
+ * @pure
  */
 
 /** GuestRef — how the user named the guest; resolved to a netns fd once, then never again. */

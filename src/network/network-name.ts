@@ -1,6 +1,7 @@
 /**
  * network-name — the rule for network names, apart from network.ts so that pure modules
  * (the container spec) can check a name without loading the network engine. Pure.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 
@@ -12,4 +13,4 @@ export function validateNetworkName(name: string): string {
   return name;
 }
 
-export { DEFAULT_NETWORK } from '../state/networks.js';
+export { DEFAULT_NETWORK } from '../state/stored-values.js';

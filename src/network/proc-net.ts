@@ -3,6 +3,7 @@
  * `ss -ltun` reads), or for TCP from sock_diag's answer. Pure: the caller reads them. One read answers "is this host port
  * taken?" for any number of ports, where binding each to find out cost ~0.1 ms a port.
  * Addresses are the kernel's %08X words in host byte order (little-endian here).
+ * @pure
  */
 import type { DiagSocket } from '../netlink/sock-diag.js';
 

@@ -2,6 +2,7 @@
  * caps — Linux capability names and Docker's default set, and the set a container keeps
  * after --cap-add / --cap-drop / --privileged. Pure. Numbers are the kernel's (linux/
  * capability.h); the helper intersects the result with what tsnet itself holds.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

@@ -7,6 +7,7 @@
  *
  * UPGRADE HAZARD: CGROUP_PARENT is where every container's cgroups are; gc finds leftovers
  * there. Changing it strands the cgroups of containers made before.
+ * @pure
  */
 
 export const CGROUP_PARENT = 'tsnet';

@@ -2,6 +2,7 @@
  * config — the container's resolved configuration: the spec merged with the image's config
  * the way Docker merges them (Entrypoint + Cmd, Env, WorkingDir, User), fixed at create
  * time and stored with the container, so a later retag of the image changes nothing. Pure.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { effectiveCaps, type Capability } from './caps.js';

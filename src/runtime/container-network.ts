@@ -18,7 +18,7 @@ import { rmSync, unlinkSync } from 'node:fs';
 import { ensureKeeper } from '../dhcp/supervise.js';
 import { readyFile } from '../dns/service.js';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* tsnet-lint-disable no-require -- the network engine loads only when a container has networks or attachments */
 // The network engine is loaded only when a container has networks or attachments: a
 // --network none start does not pay for it.
 const engine = {
@@ -27,7 +27,7 @@ const engine = {
   ports: () => require('../network/ports.js') as typeof import('../network/ports.js'),
   defaultNetwork: () => require('../network/default-network.js') as typeof import('../network/default-network.js'),
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* tsnet-lint-enable no-require */
 
 export function containerGuest(c: ContainerRecord): GuestRef {
   return { kind: 'container', name: c.name };

@@ -6,6 +6,7 @@
  * container, else the host's minus loopback resolvers (unreachable from the container's
  * netns), else Google's public ones. On a user-created network the container asks tsnet's
  * embedded resolver at 127.0.0.11, which forwards other names to that same list.
+ * @pure
  */
 import { parseResolvConf } from '../ipam/resolv-conf.js';
 import type { HostEntry } from './spec.js';

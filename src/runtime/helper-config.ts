@@ -2,6 +2,7 @@
  * helper-config — the record tsnet-init reads on fd 3 (native/README.md): "key=value"
  * entries ended by NUL, the record ended by an empty entry. Built here from a typed launch
  * plan, so the protocol lives in one place on each side. Pure.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import type { ProcessConfig } from './config.js';

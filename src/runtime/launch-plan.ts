@@ -2,6 +2,7 @@
  * launch-plan — the helper's run plan for a container: its process, rootfs, mounts
  * (volumes, --tmpfs, and the generated /etc files), namespaces, capabilities, rlimits and
  * cgroups. Pure: the caller supplies the paths and what was decided at start.
+ * @pure
  */
 import { capNumber } from './caps.js';
 import type { StoredConfig } from './create.js';

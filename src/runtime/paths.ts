@@ -5,6 +5,7 @@
  *
  * UPGRADE HAZARD: gc and rm find containers' files by these names; the netns pin name is
  * what `ip netns` shows for a running container.
+ * @pure
  */
 import { join } from 'node:path';
 

@@ -5,12 +5,15 @@
  * go), a start is undone (the process killed, network, netns pin and cgroups freed, the
  * container back to how it was), a stop or an rm is finished. Each works from the row and
  * the kernel as they are now, whatever step the record stopped at, and may run twice.
+ * A `network connect` of a running container is undone unless its interface was made.
  */
 import type { EngineContext } from '../engine/context.js';
+import { attachmentObject } from '../core/intent.js';
+import { tryResolveGuest } from '../netns/guest.js';
 import { removePath } from '../storage/remove-tree.js';
 import type { IntentRecord } from '../state/intents.js';
 import { containerDirs, removeCgroups } from './cgroups.js';
-import { disconnectNetworks, unpin } from './container-network.js';
+import { containerGuest, disconnectNetworks, unpin } from './container-network.js';
 import { containerPaths, netnsPin } from './paths.js';
 import { finalizeSteps, killNow, removeFiles } from './reconcile.js';
 
@@ -70,5 +73,22 @@ export const removeResolver = {
       removePath(containerPaths(ctx.root, id).dir);
     }
     return 'removed';
+  },
+};
+
+export const connectResolver = {
+  outcome: 'undone' as const,
+  async settle(ctx: EngineContext, rec: IntentRecord): Promise<string> {
+    const c = ctx.containers.byId(idOf(rec));
+    const network = String(rec.data['network']);
+    if (!c) return '';
+    // Its attach has a record of its own: settled first, so what is left is what was made.
+    const guest = c.state === 'running' ? tryResolveGuest(containerGuest(c), ctx.containerLookup) : undefined;
+    try {
+      if (guest) await ctx.settle(attachmentObject(guest.netnsId, String(rec.data['ctrIf'])));
+    } finally { guest?.close(); }
+    const bridge = ctx.networks.get(network)?.bridge;
+    if (ctx.attachments.forGuest(undefined, `container:${c.name}`).some((a) => a.hostTarget === bridge)) return 'it had connected';
+    return ctx.containers.removeNetwork(c.id, network) ? `${network} taken off its networks` : '';
   },
 };

@@ -2,6 +2,7 @@
  * spec-parse — what users type for `tsnet run` (Docker's spellings) into spec values:
  * sizes (32m, 1g), CPU counts, -v, --tmpfs, --add-host, --ulimit, -e/--env-file lines and
  * --network. Pure; every malformed value is a one-line EINVAL naming it.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { formatIp, parseIp } from '../ipam/cidr.js';

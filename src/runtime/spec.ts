@@ -2,6 +2,7 @@
  * spec — the typed container spec that `tsnet run/create`, the lab and (later) the daemon
  * hand to the runtime engine, and its validation. Pure: nothing here reads the disk or
  * touches the kernel. Strings users type (-v, --memory, ...) are parsed in spec-parse.ts.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 import { parseIp } from '../ipam/cidr.js';
@@ -96,7 +97,6 @@ export function validateHostname(name: string): string {
 /** containerPath — an absolute path inside the container, without "..", NUL or control characters. */
 export function containerPath(path: string, what: string): string {
   if (!path.startsWith('/')) throw invalid(`${what} "${path}" must be an absolute path in the container`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f]/.test(path)) throw invalid(`${what} "${path}" contains a control character`);
   if (path.split('/').includes('..')) throw invalid(`${what} "${path}" may not contain ".."`);
   return path.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');

@@ -24,7 +24,7 @@ export function openDatabase(root: string): Database {
   } catch (e) {
     throw new TsnetError('ESTATE', `cannot create state root ${root}: ${rootProblem(root, e)}`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // tsnet-lint-disable-next-line no-require -- better-sqlite3 loads only when state is opened (--dry-run and help never open it)
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
   const file = join(root, 'state.db');
   for (let attempt = 0; ; attempt++) {

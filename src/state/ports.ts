@@ -5,8 +5,9 @@
  */
 import { TsnetError } from '../core/errors.js';
 import { prepare, type Database } from './db.js';
+import { ANY_HOST_IP } from './stored-values.js';
 
-export const ANY_HOST_IP = '0.0.0.0';
+export { ANY_HOST_IP };
 /** Docker's range for ephemeral host ports. */
 export const EPHEMERAL_PORTS = { start: 49153, end: 65535 } as const;
 

@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { TsnetError, invalid } from '../core/errors.js';
-import { hexOf } from '../images/digest.js';
 import type { ApplyOptions } from './apply-layer.js';
 import { MNT_DETACH, S_IFCHR, mknod, mount, umount2 } from './libc.js';
 import { removePath } from './remove-tree.js';
@@ -18,6 +17,14 @@ export type DriverName = 'overlay' | 'vfs';
 export const DRIVER_NAMES: readonly DriverName[] = ['overlay', 'vfs'];
 
 export interface Rootfs { path: string; driver: DriverName }
+
+/**
+ * hexOf — the hex digits of a layer's chain id ("sha256:<hex>"), its directory name. The
+ * same text images/digest.ts hexOf gives; storage sits below images and takes ids as given.
+ */
+function hexOf(chainId: string): string {
+  return chainId.slice('sha256:'.length);
+}
 
 /** PreparedRootfs — a rootfs ready to be mounted: `overlay` says how (options, and the dir they are relative to); without it, `path` is a plain directory. */
 export interface PreparedRootfs extends Rootfs { overlay?: { options: string; cwd: string } | undefined }

@@ -5,6 +5,7 @@
  * itself (tools such as umoci write such an entry for the root directory's metadata).
  * Pure. A ".." is resolved lexically; one that would climb above the rootfs is refused,
  * never clamped, since no honest layer writes such a name.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

@@ -4,6 +4,7 @@
  * headers; octal or base-256 numbers; the checksum taken as an unsigned or a signed sum;
  * pax path/linkpath/size/uid/gid/mtime override the block, SCHILY.xattr.* values are kept
  * as raw bytes (a UTF-8 decode would mangle security.capability).
+ * @pure
  */
 
 export type TarType = 'file' | 'contiguous-file' | 'link' | 'symlink' | 'character-device' | 'block-device'

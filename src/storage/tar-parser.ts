@@ -9,6 +9,7 @@
  * the archive ends at two zero blocks, or at the end of a member's data even without its
  * padding or the zero blocks (`umoci insert` 0.4 writes such layers). A stream cut inside
  * a header or a member's data is an error.
+ * @pure
  */
 import { BLOCK, applyPax, decodeHeader, isZeroBlock, paxRecords, type PaxRecords, type TarHeader } from './tar-header.js';
 

@@ -3,6 +3,7 @@
  * egress (pure; tc/apply.ts runs them). delay, jitter, loss and corruption need netem;
  * a rate alone is enforced by a token bucket (tbf, the default) or an HTB class, which
  * need no netem. With netem and a rate, netem carries both (its own rate option).
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 

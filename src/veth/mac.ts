@@ -5,6 +5,7 @@
  * split into words, echo joins them with one space, expands dash's backslash escapes and
  * adds a newline; the MAC is 02: and the first 10 hex digits of that MD5. A user moving
  * from pipework keeps the same MACs. UPGRADE HAZARD: changing it changes guests' MACs.
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 
@@ -29,7 +30,7 @@ export function macFromSeed(seed: string): string {
     throw invalid(`U:${seed} contains * ? or [, which pipework's shell expands against file names; use a plain string`);
   }
   // node:crypto only when a U: MAC is asked for: it costs ~5 ms to load.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load keeps CLI start-up lean
+  // tsnet-lint-disable-next-line no-require -- lazy load keeps CLI start-up lean (node:crypto ~5 ms)
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const hex = createHash('md5').update(dashEcho(seed.split(/[ \t\n]+/).filter(Boolean))).digest('hex');
   return ['02', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4, 6), hex.slice(6, 8), hex.slice(8, 10)].join(':');

@@ -67,6 +67,16 @@ describe('cli', () => {
       assert.equal((JSON.parse(j.stdout) as { code: string }).code, 'EUSAGE');
     }
     assert.match(tsnet(['network', 'create']).stderr, /missing required argument 'name' \(see tsnet network create --help\)/);
+    // A lone `--` (globals may come first) is a one-line error too, not the whole help.
+    for (const args of [['--'], ['--root', '/tmp', '--']]) {
+      const r = tsnet(args);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.equal(r.stderr, "tsnet: error: '--' ends the options, but no command follows it (see tsnet --help)\n");
+    }
+    const j = tsnet(['--json', '--']);
+    assert.equal(j.status, 2);
+    assert.equal((JSON.parse(j.stdout) as { code: string }).code, 'EUSAGE');
+    assert.equal(tsnet(['--', 'completion', 'bash']).status, 0, 'a command after -- still runs');
   });
 
   test('tsnet help CMD SUB is that command\'s help; tsnet help exit-codes lists every status', () => {
@@ -116,7 +126,7 @@ describe('cli', () => {
       assert.ok(complete(...words, last.slice(0, 2)).includes(last), `completion offers ${c}`);
     }
     assert.equal(tsnet(['completion', 'zsh']).status, 0);
-    assert.match(tsnet(['completion', 'fish']).stdout, /complete -c tsnet -n '__fish_seen_subcommand_from network' -a create/);
+    assert.match(tsnet(['completion', 'fish']).stdout, /complete -c tsnet -n '__tsnet_at "network"' -a create/);
     assert.equal(tsnet(['completion', 'tcsh']).status, 2);
   });
 
@@ -266,12 +276,44 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['attach', 'pn', g]));
     ok(tsnetIn(host, root, ['port', 'publish', g, '-p', '8080:80', '-p', '5353:53/udp']));
     assert.equal(ok(tsnetIn(host, root, ['port', g])).stdout, '80/tcp -> 0.0.0.0:8080\n53/udp -> 0.0.0.0:5353\n');
-    assert.equal(ok(tsnetIn(host, root, ['port', g, '53/udp'])).stdout, '53/udp -> 0.0.0.0:5353\n');
+    assert.equal(ok(tsnetIn(host, root, ['port', g, '53/udp'])).stdout, '0.0.0.0:5353\n', 'given the port, only where it is published (docker port)');
     const none = tsnetIn(host, root, ['port', g, '81']);
     assert.equal(none.status, 3);
     assert.equal(none.stderr, `tsnet: error: ${g} has no published port 81/tcp\n`);
     ok(tsnetIn(host, root, ['detach', g]));
     ok(tsnetIn(host, root, ['network', 'rm', 'pn']));
+  });
+
+  test('listings take -q and --format as docker\'s do (network ls, ls, port ls, port GUEST)', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'fa', '--subnet', '10.84.0.0/24']));
+    ok(tsnetIn(host, root, ['network', 'create', 'fb-long-name', '--subnet', '10.84.1.0/24']));
+    ok(tsnetIn(host, root, ['attach', 'fa', g]));
+    ok(tsnetIn(host, root, ['network', 'connect', 'fb-long-name', g]));
+    ok(tsnetIn(host, root, ['port', 'publish', g, '-i', 'eth1', '-p', '8080:80', '-p', '5353:53/udp']));
+    assert.equal(ok(tsnetIn(host, root, ['network', 'ls', '-q'])).stdout, 'fa\nfb-long-name\n');
+    assert.equal(ok(tsnetIn(host, root, ['network', 'ls', '--format', '{{.Name}}\\t{{.Subnet}}'])).stdout, 'fa\t10.84.0.0/24\nfb-long-name\t10.84.1.0/24\n');
+    assert.equal(ok(tsnetIn(host, root, ['network', 'ls', '--format', 'table {{.Name}}\\t{{.Subnet}}\\t{{.Internal}}'])).stdout,
+      'NAME           SUBNET         INTERNAL\nfa             10.84.0.0/24   false\nfb-long-name   10.84.1.0/24   false\n');
+    assert.equal(ok(tsnetIn(host, root, ['ls', '-q'])).stdout, `netns:${g}\n`, 'a guest once, however many attachments');
+    assert.equal(ok(tsnetIn(host, root, ['ls', '--format', '{{.Interface}} {{.Network}} {{join .Addresses ","}} {{.State}}'])).stdout,
+      'eth1 fa 10.84.0.2/24 up\neth2 fb-long-name 10.84.1.2/24 up\n');
+    assert.equal(ok(tsnetIn(host, root, ['port', 'ls', '--format', '{{.HostPort}}/{{.Protocol}} {{json .ContainerPort}}'])).stdout, '8080/tcp 80\n5353/udp 53\n');
+    assert.equal(ok(tsnetIn(host, root, ['port', g, '-q'])).stdout, '80/tcp\n53/udp\n');
+    assert.equal(ok(tsnetIn(host, root, ['port', g, '--format', 'json'])).stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { hostPort: number }).hostPort).join(), '8080,5353');
+    // An unknown field: one usage line naming the valid ones, exit 2, nothing on stdout.
+    const bad = tsnetIn(host, root, ['network', 'ls', '--format', 'table {{.Name}}\\t{{.Bogus}}']);
+    assert.deepEqual([bad.status, bad.stdout], [2, '']);
+    assert.match(bad.stderr, /^tsnet: error: --format: unknown field \.Bogus; valid fields are \.\w+( \.\w+)* \.name .*\.subnet .*\n$/);
+    const both = tsnetIn(host, root, ['port', 'ls', '--json', '--format', '{{.Guest}}']);
+    assert.equal(both.status, 2);
+    assert.equal((JSON.parse(both.stdout) as { code: string }).code, 'EUSAGE');
+    const quiet = tsnetIn(host, root, ['port', 'ls', '-q', '--format', '{{.HostPort}}']);
+    assert.deepEqual([quiet.stdout, quiet.stderr], [`netns:${g}\n`, 'WARNING: Ignoring custom format, because both --format and --quiet are set.\n'], '-q wins, as in docker ps');
+    ok(tsnetIn(host, root, ['detach', g]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'fa', 'fb-long-name']));
   });
 
   test('network rm tries every argument, one line each, and exits with the first failure\'s status', () => {
@@ -281,8 +323,8 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['network', 'create', 'a3']));
     const overlap = tsnetIn(host, root, ['network', 'create', 'a4', '--subnet', '10.88.0.0/25']);
     assert.equal(overlap.status, 4);
-    assert.match(overlap.stderr, /^tsnet: error: subnet 10\.88\.0\.0\/25 overlaps .*tsnet network a2 \(10\.88\.0\.0\/24\); choose/);
-    assert.doesNotMatch(overlap.stderr, /tsnet network tsnet network/, 'the network named once');
+    // The network named once: not also as its bridge's on-link route and address.
+    assert.equal(overlap.stderr, 'tsnet: error: subnet 10.88.0.0/25 overlaps tsnet network a2 (10.88.0.0/24); choose a subnet that does not, or use --subnet auto\n');
     const dry = tsnetIn(host, root, ['network', 'rm', '--dry-run', 'a2', 'nosuch']);
     assert.equal(dry.status, 3, 'a dry run runs the real checks');
     assert.match(dry.stdout, /^would remove network a2 \(bridge br-\w+, subnet 10\.88\.0\.0\/24\)\n$/);

@@ -36,6 +36,8 @@ describe('image archives and local image commands', { skip: rootSkip }, () => {
     assert.match(rows.join('\n'), /mine\/bb\s+v1/);
     const json = JSON.parse(t(['images', '--json'])) as { id: string; tags: string[] }[];
     assert.deepEqual(json[0]!.tags, ['docker.io/library/busybox:latest', 'docker.io/mine/bb:v1']);
+    assert.equal(t(['images', '-q']), `${id.slice(7, 19)}\n`, '-q: the short id, once for its two tags');
+    assert.equal(t(['images', '--format', '{{.ID}} {{join .Tags ","}}']), `${id} docker.io/library/busybox:latest,docker.io/mine/bb:v1\n`);
     const r = tsnetRoot(root(), ['rmi', id.slice(7, 19)]);
     assert.equal(r.status, 4, 'an id with several tags needs --force');
     assert.match(t(['rmi', 'mine/bb:v1']), /^Untagged: mine\/bb:v1$/m);

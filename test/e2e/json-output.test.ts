@@ -56,8 +56,12 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     const a = json<{ dhcpServer: unknown; internal: boolean; icc: boolean }>('network create', ['network', 'create', 'ja', '--subnet', '10.97.0.0/24', '--icc', 'false',
       '--dhcp-server', '--dhcp-range', '10.97.0.100-10.97.0.110', '--lease', '90s', '--dhcp-dns', '10.97.0.1']);
     assert.deepEqual([a.icc, a.dhcpServer !== null], [false, true]);
+    json('network create --dry-run', ['network', 'create', '--dry-run', 'jb', '--subnet', '10.96.0.0/24', '--internal']);
     json('network create', ['network', 'create', 'jb', '--subnet', '10.96.0.0/24', '--internal']);
+    json('init --dry-run', ['init', '--dry-run', '--bip', '10.95.0.1/24']);
     json('init', ['init', '--bip', '10.95.0.1/24']);
+    const dhcp = json<{ servers: unknown[] }>('dhcp status', ['dhcp', 'status']);
+    assert.equal(dhcp.servers.length, 1);
     const listed = some(json<Array<{ name: string }>>('network ls', ['network', 'ls']), 'network ls');
     const inspected = json<Array<{ name: string }>>('network inspect', ['network', 'inspect', 'ja', 'jb']);
     assert.deepEqual(inspected, listed.filter((n) => n.name === 'ja' || n.name === 'jb'), 'network inspect prints the objects network ls prints');
@@ -112,6 +116,12 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     json('network rm --dry-run', ['network', 'rm', '--dry-run', 'ja', 'nosuch'], 3);
     const r = json<Array<{ name: string; removed: boolean; code: string | null }>>('network rm', ['network', 'rm', 'ja', 'nosuch', 'jb', 'tsnet0'], 3);
     assert.deepEqual(r.map((e) => [e.name, e.removed, e.code]), [['ja', true, null], ['nosuch', false, 'ENOTFOUND'], ['jb', true, null], ['tsnet0', true, null]]);
+  });
+
+  test('network prune and its dry run', () => {
+    json('network create', ['network', 'create', 'jp', '--subnet', '10.93.0.0/24']);
+    assert.deepEqual(json<{ networksDeleted: string[] }>('network prune --dry-run', ['network', 'prune', '--dry-run']).networksDeleted, ['jp']);
+    assert.deepEqual(json<{ networksDeleted: string[] }>('network prune', ['network', 'prune', '-f']).networksDeleted, ['jp']);
   });
 
   test('daemon status and lab ls', () => {

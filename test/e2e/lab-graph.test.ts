@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootSkip, TestNetns } from '../helpers/netns';
@@ -53,7 +53,7 @@ describe('tsnet lab graph --serve in headless Chromium', { skip }, () => {
   });
 
   test('the page shows every node; a click shows its addresses; a link taken down shows', { timeout: 120_000 }, async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // tsnet-lint-disable-next-line no-require -- playwright-core loads only when this test runs (it skips without chromium)
     const { chromium } = require('playwright-core') as typeof import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'tsnet-t-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
@@ -65,7 +65,7 @@ describe('tsnet lab graph --serve in headless Chromium', { skip }, () => {
       await page.goto(url);
       await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
       const png = await page.screenshot({ fullPage: true });
-      if (process.env['TSNET_TEST_SCREENSHOT']) require('node:fs').writeFileSync(process.env['TSNET_TEST_SCREENSHOT'], png); // eslint-disable-line @typescript-eslint/no-require-imports
+      if (process.env['TSNET_TEST_SCREENSHOT']) writeFileSync(process.env['TSNET_TEST_SCREENSHOT'], png);
       const shot = decodePng(png);
       const nodes = Array.from({ length: 4 }, (_, h) => Array.from({ length: 5 }, (_, n) => `h${h + 1}n${n + 1}`)).flat();
       for (const n of nodes) {

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { socketPathFor } from '../../src/daemon/paths.js';
 
 export const TSNET_BIN = join(__dirname, '..', '..', '..', 'bin', 'tsnet');
 
@@ -19,8 +20,6 @@ const daemons = new Map<string, { ns: string | undefined; pid: number; socket: s
 
 /** socketOf — where the daemon of a root listens (src/daemon/paths.ts). */
 function socketOf(root: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { socketPathFor } = require('../../src/daemon/paths.js') as typeof import('../../src/daemon/paths.js');
   return socketPathFor(realpathSync(root));
 }
 

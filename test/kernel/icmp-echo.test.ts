@@ -22,8 +22,7 @@ describe('icmp-echo', { skip: rootSkip }, () => {
     sh(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ping_group_range=0 2147483647']);
     const send = dgram.Socket.prototype.send;
     let stalled = false;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    (dgram.Socket.prototype as any).send = function (this: dgram.Socket, ...args: any[]) {
+    (dgram.Socket.prototype as unknown as { send: (...args: unknown[]) => void }).send = function (this: dgram.Socket, ...args: unknown[]) {
       const cb = args.pop() as (...x: unknown[]) => void;
       return (send as (...a: unknown[]) => void).apply(this, [...args, (...x: unknown[]) => {
         if (!stalled) { stalled = true; const t0 = Date.now(); while (Date.now() - t0 < 300); }

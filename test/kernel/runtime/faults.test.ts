@@ -4,7 +4,9 @@
  * 137 and its exit hook reconciles), the netns pin lost with /run (gc pins it again), a
  * `tsnet run` killed -9 mid-start (gc undoes it: no netns, veth, cgroup or running row),
  * a cgroup, mount and directory no container owns (gc removes them), and bad input (a
- * port taken, a bad memory size) that leaves nothing behind.
+ * port taken, a bad memory size) that leaves nothing behind; a `network connect` killed -9
+ * midway (gc takes the network off the container's list unless its interface was made), and
+ * a `network disconnect` killed -9 midway (running it again finishes it).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,6 +83,48 @@ describe('container faults', { skip: rootSkip }, () => {
     ok(h.cli(['start', 'halfway']));
     assert.equal(view('halfway')!.state, 'running', 'and it starts fine afterwards');
     ok(h.cli(['rm', '-f', 'halfway']));
+  });
+
+  test('network connect killed -9 midway: gc takes the network off the container\'s list unless its interface was made', () => {
+    ok(h.cli(['network', 'create', 'midnet', '--subnet', '10.83.0.0/24']));
+    ok(h.cli(['run', '-d', '--name', 'midconn', '--network', 'none', 'busybox', 'sleep', '600']));
+    const listed = (): string[] => (JSON.parse(ok(h.cli(['inspect', 'midconn'])).stdout) as Array<{ networks: Array<{ network: string }> }>)[0]!.networks.map((n) => n.network);
+    const hasEth0 = (): boolean => h.cli(['exec', 'midconn', 'ip', 'link', 'show', 'eth0']).status === 0;
+    const killedConnect = (at: string): void => {
+      const r = spawnSync('nsenter', [`--net=/run/netns/${h.host}`, TSNET_BIN, 'network', 'connect', '--root', h.root, 'midnet', 'midconn'],
+        { encoding: 'utf8', env: { ...process.env, TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: at }, timeout: 20000 });
+      assert.equal(r.signal ?? r.status, r.signal ? 'SIGKILL' : 137, `${at}: ${r.stderr}`);
+    };
+    // Before the interface, and with the interface made but its attach not yet complete: undone.
+    for (const at of ['container-connect:attach', 'attach:done']) {
+      killedConnect(at);
+      assert.match(ok(h.cli(['gc'])).stdout, /container-connect of container midconn to midnet .*midnet taken off its networks/, at);
+      assert.deepEqual(listed(), [], at);
+      assert.equal(hasEth0(), false, at);
+    }
+    // Killed after the last step: the connect had happened, and gc keeps it.
+    killedConnect('container-connect:done');
+    assert.match(ok(h.cli(['gc'])).stdout, /container-connect of container midconn to midnet .*it had connected/);
+    assert.deepEqual(listed(), ['midnet']);
+    assert.equal(hasEth0(), true);
+    ok(h.cli(['rm', '-f', 'midconn']));
+    ok(h.cli(['network', 'rm', 'midnet']));
+    assert.deepEqual(veths(), []);
+  });
+
+  test('network disconnect killed -9 midway: running it again finishes it (the interface goes though the list no longer names it)', () => {
+    ok(h.cli(['network', 'create', 'midnet2', '--subnet', '10.84.0.0/24']));
+    ok(h.cli(['run', '-d', '--name', 'middis', '--network', 'none', 'busybox', 'sleep', '600']));
+    ok(h.cli(['network', 'connect', 'midnet2', 'middis']));
+    const r = spawnSync('nsenter', [`--net=/run/netns/${h.host}`, TSNET_BIN, 'network', 'disconnect', '--root', h.root, 'midnet2', 'middis'],
+      { encoding: 'utf8', env: { ...process.env, TSNET_TEST_HOOKS: '1', TSNET_KILL_AT: 'detach:remove-interface' }, timeout: 20000 });
+    assert.equal(r.signal ?? r.status, r.signal ? 'SIGKILL' : 137, r.stderr);
+    assert.match(ok(h.cli(['network', 'disconnect', 'midnet2', 'middis'])).stdout, /disconnected middis from midnet2/);
+    assert.notEqual(h.cli(['exec', 'middis', 'ip', 'link', 'show', 'eth0']).status, 0, 'no interface left');
+    assert.match(ok(h.cli(['network', 'disconnect', 'midnet2', 'middis'])).stdout, /nothing to do/);
+    ok(h.cli(['rm', '-f', 'middis']));
+    ok(h.cli(['network', 'rm', 'midnet2']));
+    assert.deepEqual(veths(), []);
   });
 
   test('gc removes what no container owns: a cgroup, a mount and a directory left under the root', () => {

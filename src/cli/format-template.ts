@@ -1,0 +1,286 @@
+/**
+ * format-template — the `--format` language of tsnet's listings: the part of Go's
+ * text/template that docker users write on `docker ps`/`network ls`/`images`. @pure: no I/O, imports nothing.
+ *
+ *   {{.Field}} {{.A.B}}     a key of the object --json prints, matched case-insensitively
+ *                           (`{{.Name}}` is key `name`); null prints as nothing
+ *   {{json .}} {{json .F}}  the object or a value as JSON
+ *   {{join .List ","}}      an array's items, separated
+ *   lower upper title split len truncate pad println, and pipes: {{.Name | upper}}
+ *   \t \n                   tab and newline (replaced in the text first, as docker does)
+ *   table TEMPLATE          a header row and aligned columns (cells end at each tab), as docker
+ *
+ * Not supported (refused with one line): if/range/with and other control actions, variables,
+ * parentheses. Errors are TemplateError; the CLI turns them into usage errors (exit 2).
+ */
+
+export class TemplateError extends Error {}
+
+type Arg =
+  | { kind: 'field'; path: string[] } // [] is `.`
+  | { kind: 'string'; value: string }
+  | { kind: 'number'; value: number };
+
+interface Call { fn: string | null; args: Arg[] }
+
+type Node = { kind: 'text'; text: string } | { kind: 'action'; pipeline: Call[]; source: string };
+
+export interface Template {
+  /** `table TEMPLATE`: a header row, and the output aligned in columns at the tabs. */
+  table: boolean;
+  nodes: Node[];
+}
+
+/** FUNCTIONS — the template functions and their argument counts (min, max), as docker has them. */
+const FUNCTIONS: Record<string, [number, number]> = {
+  json: [1, 1], join: [2, 2], lower: [1, 1], upper: [1, 1], title: [1, 1], split: [2, 2],
+  len: [1, 1], truncate: [2, 2], pad: [3, 3], println: [0, Infinity],
+};
+
+const CONTROL = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil', 'and', 'or', 'not', 'index', 'printf', 'print', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'slice', 'call', 'html', 'js', 'urlquery']);
+
+/**
+ * parseTemplate — the template of a `--format` value other than `json` and a bare `table`.
+ * `\t` and `\n` written as two characters become a tab and a newline, as docker does.
+ */
+export function parseTemplate(format: string): Template {
+  let text = format;
+  const table = /^table(\s|$)/.test(text);
+  if (table) text = text.slice(5);
+  if (table) text = text.trim();
+  text = text.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  const nodes: Node[] = [];
+  let i = 0;
+  let trimNext = false;
+  while (i < text.length) {
+    const open = text.indexOf('{{', i);
+    let literal = text.slice(i, open < 0 ? undefined : open);
+    if (trimNext) literal = literal.replace(/^\s+/, '');
+    trimNext = false;
+    if (open < 0) {
+      if (literal) nodes.push({ kind: 'text', text: literal });
+      break;
+    }
+    const close = findClose(text, open + 2);
+    if (close < 0) throw new TemplateError(`unclosed action "${text.slice(open, open + 20)}": every {{ needs its }}`);
+    let inner = text.slice(open + 2, close);
+    if (inner.startsWith('- ') || inner === '-') { literal = literal.replace(/\s+$/, ''); inner = inner.slice(1); }
+    if (inner.endsWith(' -')) { trimNext = true; inner = inner.slice(0, -1); }
+    if (literal) nodes.push({ kind: 'text', text: literal });
+    const source = inner.trim();
+    if (!/^\/\*[\s\S]*\*\/$/.test(source)) nodes.push({ kind: 'action', pipeline: parseAction(source), source });
+    i = close + 2;
+  }
+  return { table, nodes };
+}
+
+/** findClose — the `}}` that ends the action opened before `from`, skipping quoted strings. */
+function findClose(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === '`') {
+      const end = c === '"' ? /^"(?:[^"\\]|\\.)*"/.exec(text.slice(i)) : /^`[^`]*`/.exec(text.slice(i));
+      if (!end) return -1;
+      i += end[0].length - 1;
+    } else if (c === '}' && text[i + 1] === '}') return i;
+  }
+  return -1;
+}
+
+const TOKEN = /\s*(?:(\.[A-Za-z0-9_.]*)|("(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\|)|(\S))/y;
+
+function parseAction(source: string): Call[] {
+  if (source === '') throw new TemplateError('empty action {{}}: write {{.Field}}');
+  const calls: Call[] = [];
+  let words: Array<Arg | { kind: 'ident'; name: string }> = [];
+  const finish = (): void => {
+    if (words.length === 0) throw new TemplateError(`missing command in "{{${source}}}"`);
+    const [head, ...rest] = words;
+    if (head!.kind === 'ident') {
+      const fn = head!.name;
+      if (!(fn in FUNCTIONS)) {
+        throw new TemplateError(CONTROL.has(fn)
+          ? `{{${fn}}} is not supported by tsnet's --format (supported: {{.Field}}, {{json .}}, ${Object.keys(FUNCTIONS).join(', ')})`
+          : `unknown function "${fn}" in "{{${source}}}" (functions: ${Object.keys(FUNCTIONS).join(', ')})`);
+      }
+      const args = rest.map((w) => {
+        if (w.kind === 'ident') throw new TemplateError(`"${w.name}" in "{{${source}}}": only one function per command; use a pipe, {{.X | ${w.name}}}`);
+        return w;
+      });
+      calls.push({ fn, args });
+    } else {
+      if (rest.length > 0) throw new TemplateError(`"{{${source}}}" has a value where a function was expected; write {{func .A .B}}`);
+      calls.push({ fn: null, args: [head as Arg] });
+    }
+    words = [];
+  };
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < source.length) {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(source);
+    if (!m) break;
+    const [, field, dq, raw, num, ident, pipe, other] = m;
+    if (field !== undefined) {
+      const path = field === '.' ? [] : field.slice(1).split('.');
+      if (path.some((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new TemplateError(`bad field "${field}" in "{{${source}}}": write .Name or .A.B`);
+      words.push({ kind: 'field', path });
+    } else if (dq !== undefined) words.push({ kind: 'string', value: unquote(dq, source) });
+    else if (raw !== undefined) words.push({ kind: 'string', value: raw.slice(1, -1) });
+    else if (num !== undefined) words.push({ kind: 'number', value: Number(num) });
+    else if (ident !== undefined) words.push({ kind: 'ident', name: ident });
+    else if (pipe !== undefined) finish();
+    else if (other !== undefined) {
+      const what = other === '$' ? 'variables ($)' : other === '(' || other === ')' ? 'parentheses' : `"${other}"`;
+      throw new TemplateError(`${what} in "{{${source}}}" at column ${at + 1} not supported by tsnet's --format`);
+    }
+  }
+  finish();
+  for (const c of calls) {
+    if (c.fn === null) continue;
+    const [min, max] = FUNCTIONS[c.fn]!;
+    const n = c.args.length + (c === calls[0] ? 0 : 1);
+    if (n < min || n > max) throw new TemplateError(`${c.fn} takes ${min === max ? min : `${min} or more`} argument${max === 1 ? '' : 's'}, "{{${source}}}" gives ${n}`);
+  }
+  return calls;
+}
+
+function unquote(quoted: string, source: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    throw new TemplateError(`bad string ${quoted} in "{{${source}}}"`);
+  }
+}
+
+/** templateFields — every field path the template reads, to check them before printing anything. */
+export function templateFields(t: Template): string[][] {
+  const out: string[][] = [];
+  for (const n of t.nodes) {
+    if (n.kind !== 'action') continue;
+    for (const c of n.pipeline) for (const a of c.args) if (a.kind === 'field' && a.path.length > 0) out.push(a.path);
+  }
+  return out;
+}
+
+/** lookup — the key of obj that `name` means: exact first, then case-insensitively. */
+export function lookup(obj: Record<string, unknown>, name: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(obj, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower);
+}
+
+/** fieldValue — the value at path; null through a null parent; an unknown key is a TemplateError. */
+function fieldValue(root: unknown, path: string[]): unknown {
+  let v = root;
+  for (let i = 0; i < path.length; i++) {
+    if (v === null || v === undefined) return null;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      throw new TemplateError(`field .${path.slice(0, i + 1).join('.')}: .${path.slice(0, i).join('.')} is ${Array.isArray(v) ? 'a list' : `a ${typeof v}`}, it has no fields`);
+    }
+    const key = lookup(v as Record<string, unknown>, path[i]!);
+    if (key === undefined) {
+      const prefix = path.slice(0, i).map((p) => `.${p}`).join('');
+      throw new TemplateError(`unknown field ${prefix}.${path[i]} in --format: valid fields${prefix ? ` of ${prefix}` : ''} are ${Object.keys(v).map((k) => `.${k}`).join(' ')}`);
+    }
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v === undefined ? null : v;
+}
+
+/** text — a value as Go's {{.}} prints it: strings as they are, lists as [a b], objects as map[k:v]; null as nothing. */
+export function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `[${v.map(text).join(' ')}]`;
+  if (typeof v === 'object') return `map[${Object.keys(v).sort().map((k) => `${k}:${text((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+  return String(v);
+}
+
+function call(fn: string, args: unknown[], source: string): unknown {
+  const str = (v: unknown): string => text(v);
+  switch (fn) {
+    case 'json': return JSON.stringify(args[0] ?? null);
+    case 'join': {
+      if (args[0] !== null && !Array.isArray(args[0])) throw new TemplateError(`join in "{{${source}}}": the first argument must be a list, not ${JSON.stringify(args[0])}`);
+      return ((args[0] ?? []) as unknown[]).map(str).join(str(args[1]));
+    }
+    case 'lower': return str(args[0]).toLowerCase();
+    case 'upper': return str(args[0]).toUpperCase();
+    case 'title': return str(args[0]).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
+    case 'split': return str(args[0]).split(str(args[1]));
+    case 'len': return args[0] === null ? 0 : Array.isArray(args[0]) ? args[0].length : typeof args[0] === 'object' ? Object.keys(args[0] as object).length : [...str(args[0])].length;
+    case 'truncate': return [...str(args[0])].slice(0, Math.max(0, Number(args[1]))).join('');
+    case 'pad': return `${' '.repeat(Math.max(0, Number(args[1])))}${str(args[0])}${' '.repeat(Math.max(0, Number(args[2])))}`;
+    case 'println': return `${args.map(str).join(' ')}\n`;
+    default: throw new TemplateError(`unknown function ${fn}`);
+  }
+}
+
+/** render — the template applied to one object. Throws TemplateError on an unknown field. */
+export function render(t: Template, obj: unknown): string {
+  let out = '';
+  for (const n of t.nodes) {
+    if (n.kind === 'text') { out += n.text; continue; }
+    let value: unknown;
+    let first = true;
+    for (const c of n.pipeline) {
+      const args = c.args.map((a) => (a.kind === 'field' ? fieldValue(obj, a.path) : a.value));
+      if (!first) args.push(value);
+      value = c.fn === null ? args[0] : call(c.fn, args, n.source);
+      first = false;
+    }
+    out += text(value);
+  }
+  return out;
+}
+
+/** headerOf — a column's title from a field path: `containerIp` → CONTAINER IP, `.dhcp.phase` → DHCP PHASE. */
+export function headerOf(path: string[]): string {
+  return path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ')).join(' ').toUpperCase();
+}
+
+/** renderHeader — the header row of a `table` template: each action shows the title of the first field it reads. */
+export function renderHeader(t: Template): string {
+  let out = '';
+  for (const n of t.nodes) {
+    if (n.kind === 'text') { out += n.text; continue; }
+    const field = n.pipeline.flatMap((c) => c.args).find((a): a is Extract<Arg, { kind: 'field' }> => a.kind === 'field');
+    out += field ? headerOf(field.path) : '';
+  }
+  return out;
+}
+
+/**
+ * alignColumns — what docker's tabwriter (min width 10, padding 3, spaces) makes of the
+ * rendered lines: a cell that ends in a tab is padded to its column's width; the last cell of
+ * a line is left as it is. A column's width is taken over each run of lines that have it.
+ */
+export function alignColumns(lines: string[], minWidth = 10, padding = 3): string[] {
+  const cells = lines.map((l) => l.split('\t'));
+  const width = (s: string): number => [...s].length;
+  const maxCols = Math.max(0, ...cells.map((c) => c.length - 1));
+  for (let col = 0; col < maxCols; col++) {
+    let start = 0;
+    while (start < cells.length) {
+      if (cells[start]!.length - 1 <= col) { start++; continue; }
+      let end = start;
+      while (end < cells.length && cells[end]!.length - 1 > col) end++;
+      const w = Math.max(minWidth, ...cells.slice(start, end).map((c) => width(c[col]!) + padding));
+      for (let r = start; r < end; r++) cells[r]![col] = cells[r]![col]! + ' '.repeat(w - width(cells[r]![col]!));
+      start = end;
+    }
+  }
+  return cells.map((c) => c.join(''));
+}
+
+/**
+ * formatObjects — the output of `--format TEMPLATE` for these objects, as one string (each
+ * object's rendering followed by a newline, as docker prints them), or a TemplateError before
+ * any of it is printed.
+ */
+export function formatObjects(t: Template, objects: readonly unknown[]): string {
+  const rendered = objects.map((o) => render(t, o));
+  if (!t.table) return rendered.map((r) => `${r}\n`).join('');
+  const lines = [renderHeader(t), ...rendered].join('\n').split('\n');
+  return `${alignColumns(lines).join('\n')}\n`;
+}

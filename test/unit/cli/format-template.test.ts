@@ -1,0 +1,119 @@
+/**
+ * The --format language (cli/format-template.ts) and the listing options around it
+ * (cli/listing.ts): docker's behaviour on the templates docker users write.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable, Writable } from 'node:stream';
+import { TemplateError, alignColumns, formatObjects, headerOf, parseTemplate, render, templateFields } from '../../../src/cli/format-template.js';
+import { checkListing, printListing, type ListingOpts, type ListingSpec } from '../../../src/cli/listing.js';
+import { runInScope } from '../../../src/core/command-scope.js';
+import { routeProcessToCommands } from '../../../src/daemon/routing.js';
+import { TsnetError } from '../../../src/core/errors.js';
+
+const nets = [
+  { name: 'lab', subnet: '10.77.0.0/24', gateway: '10.77.0.1', subnet6: null, mtu: 1500, internal: false, tags: ['a', 'b'], dhcp: { phase: 'bound', dns: ['1.1.1.1'] } },
+  { name: 'db-network', subnet: '10.78.0.0/24', gateway: '10.78.0.1', subnet6: 'fd00::/64', mtu: 9000, internal: true, tags: [], dhcp: null },
+];
+const fmt = (t: string, objects: unknown[] = nets): string => formatObjects(parseTemplate(t), objects);
+
+describe('format templates', () => {
+  test('fields, case-insensitive, with docker\'s \\t and \\n escapes', () => {
+    assert.equal(fmt('{{.Name}}\\t{{.Subnet}}'), 'lab\t10.77.0.0/24\ndb-network\t10.78.0.0/24\n');
+    assert.equal(fmt('{{.name}}:{{.MTU}}\\n--'), 'lab:1500\n--\ndb-network:9000\n--\n');
+    assert.equal(fmt('{{ .Internal }}'), 'false\ntrue\n');
+  });
+  test('null prints as nothing, nested fields, and through a null parent', () => {
+    assert.equal(fmt('[{{.Subnet6}}]'), '[]\n[fd00::/64]\n');
+    assert.equal(fmt('{{.Dhcp.Phase}}|'), 'bound|\n|\n');
+  });
+  test('json, join, lower/upper/title, pipes, len, split, truncate, pad', () => {
+    assert.equal(fmt('{{json .Tags}} {{json .dhcp}}', nets.slice(0, 1)), '["a","b"] {"phase":"bound","dns":["1.1.1.1"]}\n');
+    assert.equal(render(parseTemplate('{{json .}}'), nets[1]), JSON.stringify(nets[1]));
+    assert.equal(fmt('{{join .Tags ","}}|{{join .dhcp.dns ", "}}'), 'a,b|1.1.1.1\n|\n');
+    assert.equal(fmt('{{upper .Name}} {{.Name | title}} {{lower "AbC"}}', nets.slice(1)), 'DB-NETWORK Db-Network abc\n');
+    assert.equal(fmt('{{len .Tags}} {{join .Tags "-"}}', nets.slice(0, 1)), '2 a-b\n');
+    assert.equal(fmt('{{split .Subnet "/" | len}} {{truncate .Name 3}}{{pad .Mtu 1 0}}', nets.slice(1)), '2 db- 9000\n');
+    assert.equal(fmt('{{.Tags}} {{.Dhcp}}', nets.slice(0, 1)), '[a b] map[dns:[1.1.1.1] phase:bound]\n');
+    assert.equal(fmt('{{- /* c */ -}} {{.Name}}  {{- " x" }}', nets.slice(0, 1)), 'lab x\n');
+  });
+  test('table: a header from the field names, columns aligned as docker\'s tabwriter', () => {
+    assert.equal(fmt('table {{.Name}}\\t{{.Subnet}}\\t{{.Mtu}}'),
+      'NAME         SUBNET         MTU\n'
+      + 'lab          10.77.0.0/24   1500\n'
+      + 'db-network   10.78.0.0/24   9000\n');
+    assert.equal(fmt('table {{.Name}}\\t{{.Mtu}}', []), 'NAME      MTU\n');
+    assert.equal(headerOf(['containerIp']), 'CONTAINER IP');
+    assert.equal(headerOf(['dhcp', 'expiresAt']), 'DHCP EXPIRES AT');
+    assert.deepEqual(alignColumns(['a\tbb\tc', 'aaaaaaaaaaaa\tb']), ['a              bb        c', 'aaaaaaaaaaaa   b']);
+  });
+  test('what it reads, for checking before printing', () => {
+    assert.deepEqual(templateFields(parseTemplate('{{.A}} {{json .}} {{join .B.C ","}} {{.D | upper}}')), [['A'], ['B', 'C'], ['D']]);
+  });
+  test('refused with one line: control actions, unknown functions, bad syntax, unknown nested fields', () => {
+    for (const [t, re] of [
+      ['{{range .Tags}}x{{end}}', /\{\{range\}\} is not supported/],
+      ['{{frob .Name}}', /unknown function "frob"/],
+      ['{{.Name', /unclosed action/],
+      ['{{$x := .Name}}', /variables/],
+      ['{{}}', /empty action/],
+      ['{{join .Tags}}', /join takes 2 arguments/],
+      ['{{.Name .Subnet}}', /where a function was expected/],
+    ] as const) assert.throws(() => parseTemplate(t), (e: Error) => e instanceof TemplateError && re.test(e.message) && !e.message.includes('\n'), t);
+    assert.throws(() => fmt('{{.Dhcp.Nope}}'), /unknown field \.Dhcp\.Nope in --format: valid fields of \.Dhcp are \.phase \.dns/);
+    assert.throws(() => fmt('{{.Name.X}}'), /\.Name is a string, it has no fields/);
+    assert.throws(() => fmt('{{join .Name ","}}'), /must be a list/);
+  });
+});
+
+function capture(): { stream: NodeJS.WriteStream; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => Buffer.concat(chunks).toString() };
+}
+
+/** listing — what printListing writes for these options, or the usage error it throws. */
+function listing<T extends object>(opts: ListingOpts, objects: T[], spec: ListingSpec<T>): { stdout: string; stderr: string } {
+  routeProcessToCommands();
+  const out = capture();
+  const err = capture();
+  runInScope({ debug: false, io: { stdout: out.stream, stderr: err.stream, stdin: Readable.from([]) as unknown as NodeJS.ReadStream, env: {} } }, () => {
+    printListing(opts, objects, () => ['HUMAN TABLE'], spec);
+  });
+  return { stdout: out.text(), stderr: err.text() };
+}
+
+describe('listing options', () => {
+  const spec = { quiet: 'name' } as const;
+  test('no option: the human table; --json: the array', () => {
+    assert.equal(listing({}, nets, spec).stdout, 'HUMAN TABLE\n');
+    assert.deepEqual(JSON.parse(listing({ json: true }, nets, spec).stdout), nets);
+    assert.equal(listing({ format: 'table' }, nets, spec).stdout, 'HUMAN TABLE\n');
+  });
+  test('-q: one name per line, each once; with --json an array', () => {
+    const twice = [...nets, nets[0]!];
+    assert.equal(listing({ quiet: true }, twice, spec).stdout, 'lab\ndb-network\n');
+    assert.deepEqual(JSON.parse(listing({ quiet: true, json: true }, twice, spec).stdout), ['lab', 'db-network']);
+    assert.equal(listing({ quiet: true }, [], spec).stdout, '');
+    assert.equal(listing({ quiet: true }, nets, { quiet: (n) => n.subnet.split('/')[0]! }).stdout, '10.77.0.0\n10.78.0.0\n');
+  });
+  test('-q wins over --format, with docker\'s warning', () => {
+    const r = listing({ quiet: true, format: '{{.Subnet}}' }, nets, spec);
+    assert.equal(r.stdout, 'lab\ndb-network\n');
+    assert.equal(r.stderr, 'WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
+  });
+  test('--format json: one object per line; --format with --json is refused', () => {
+    assert.equal(listing({ format: 'json' }, nets, spec).stdout, `${JSON.stringify(nets[0])}\n${JSON.stringify(nets[1])}\n`);
+    assert.throws(() => checkListing({ json: true, format: '{{.Name}}' }), (e: TsnetError) => e.code === 'EUSAGE' && /--json or --format/.test(e.message));
+  });
+  test('an unknown field is a usage error naming the valid ones, and nothing is printed', () => {
+    const objects = nets.map(({ name, subnet }) => ({ name, subnet }));
+    let printed = '';
+    assert.throws(() => { printed = listing({ format: 'table {{.Name}}\\t{{.Bogus}}' }, objects, spec).stdout; },
+      (e: TsnetError) => e.code === 'EUSAGE' && e.exitStatus === 2 && e.message === '--format: unknown field .Bogus; valid fields are .name .subnet');
+    assert.equal(printed, '');
+    // An empty listing checks against the kind's fields when the command names them.
+    assert.throws(() => listing({ format: '{{.Bogus}}' }, [] as Array<{ name: string }>, { quiet: 'name', fields: ['name'] }), /unknown field \.Bogus/);
+    assert.throws(() => checkListing({ format: '{{if .Name}}' }), (e: TsnetError) => e.code === 'EUSAGE' && /^--format: \{\{if\}\}/.test(e.message));
+  });
+});
