@@ -16,6 +16,15 @@
 
 export class TemplateError extends Error {}
 
+/** FORMAT_DOC — the language for people: the man page's FORMATTING section (one paragraph a line). */
+export const FORMAT_DOC: readonly string[] = [
+  'Listings (ls, network ls, port ls, port GUEST, images, ps, lab ls) take -q, --quiet: only the ids or names, each once (with --json, an array of them), and --format TEMPLATE, as docker does.',
+  'TEMPLATE is a Go template: {{.Field}} is a key of the objects --json prints, in any case ({{.Name}} is "name"), {{.A.B}} a nested one; null prints as nothing, a list as [a b]. \\t and \\n are a tab and a newline.',
+  'Functions: {{json .}} and {{json .Field}}, {{join .List ","}}, lower, upper, title, split, len, truncate, pad, println, and pipes: {{.Name | upper}}. Control actions (if, range) are not supported.',
+  '"table TEMPLATE" prints a header row named after the fields and aligns the cells ended by tabs, as docker does; "table" alone is the usual table; "json" prints one JSON object a line.',
+  'An unknown field is a usage error naming the valid ones (exit 2, nothing printed). -q wins over --format (a warning says so, as docker ps does); --format with --json is refused.',
+];
+
 type Arg =
   | { kind: 'field'; path: string[] } // [] is `.`
   | { kind: 'string'; value: string }
