@@ -3,14 +3,15 @@
  * bridge networks with subnets that collide with nothing on the host.
  */
 import type { Command } from 'commander';
-import { invalid } from '../core/errors.js';
+import { invalid, TsnetError, type ErrorCode } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { forEachArgument } from './multi.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
-import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
+import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import type { NetworkRecord } from '../state/networks.js';
+import type { PlannedNetwork } from '../network/network.js';
 import type { EngineContext } from '../engine/context.js';
 import type { GuestRef } from '../netns/guest-ref.js';
 
@@ -33,7 +34,7 @@ function rows(networks: NetworkRecord[]): string[] {
 }
 
 interface InitOpts extends GlobalOpts {
-  bip?: string; b?: string; fixedCidr?: string; mtu?: string; iptables?: string; icc?: string; ipMasq?: string; ipForward?: string;
+  dryRun?: boolean; bip?: string; b?: string; fixedCidr?: string; mtu?: string; iptables?: string; icc?: string; ipMasq?: string; ipForward?: string;
 }
 
 function parseMtu(text: string | undefined): number | undefined {
@@ -53,7 +54,8 @@ export function registerNetworkCommands(program: Command): void {
     .option('--icc <bool>', 'allow traffic between containers on tsnet0 (true|false, default true)')
     .option('--ip-masq <bool>', 'MASQUERADE traffic leaving tsnet0 (true|false, default true)')
     .option('--ip-forward <bool>', 'turn on net.ipv4.ip_forward (true|false, default true)')
-    .addHelpText('after', '\nExamples:\n  tsnet init\n  tsnet init --bip 172.30.0.1/16 --fixed-cidr 172.30.5.0/24\n  tsnet attach tsnet0 web')
+    .option('--dry-run', 'run every check and name the subnet, gateway, bridge and MTU it would choose; change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet init\n  tsnet init --dry-run     # the subnet, gateway, bridge and MTU it would choose\n  tsnet init --bip 172.30.0.1/16 --fixed-cidr 172.30.5.0/24\n  tsnet attach tsnet0 web')
     .action(async (_o: InitOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<InitOpts>();
       const init = {
@@ -62,8 +64,13 @@ export function registerNetworkCommands(program: Command): void {
         iptables: optBool(opts.iptables, '--iptables'), icc: optBool(opts.icc, '--icc'),
         ipMasq: optBool(opts.ipMasq, '--ip-masq'), ipForward: optBool(opts.ipForward, '--ip-forward'),
       };
-      const { initDefaultNetwork, validateInit } = load.defaultNetwork();
+      const { initDefaultNetwork, planDefaultNetwork, validateInit } = load.defaultNetwork();
       validateInit(init);
+      if (opts.dryRun) {
+        const p = await withContext(opts, (ctx) => planDefaultNetwork(ctx, init));
+        printResult(opts, p.planned, p.created ? plannedLines(p.planned) : [`already there: ${p.planned.name}: ${p.planned.subnet} on ${p.planned.bridge}, gateway ${p.planned.gateway}, mtu ${p.planned.mtu}; nothing to do`]);
+        return;
+      }
       const r = await withContext(opts, (ctx) => initDefaultNetwork(ctx, init));
       const n = r.network;
       printResult(opts, r, `${r.created ? 'created' : 'already there:'} ${n.name}: ${n.subnet} on ${n.bridge}, gateway ${n.gateway}`);
@@ -91,8 +98,8 @@ export function registerNetworkCommands(program: Command): void {
     .option('--lease <duration>', 'with --dhcp-server: lease time, e.g. 90s, 30m, 1h (default 1h)')
     .option('--dhcp-dns <ip>', 'with --dhcp-server: DNS server to announce (repeatable)', collect)
     .option('--dhcp-host <mac=ip>', 'with --dhcp-server: always give this MAC this address (repeatable)', collect)
-    .option('--dry-run', 'print the plan, change nothing')
-    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create dl --subnet 10.50.0.0/24 --dhcp-server \\\n      --dhcp-range 10.50.0.100-10.50.0.199 --lease 1h\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
+    .option('--dry-run', 'run every check and name the subnet, gateway, bridge and MTU it would choose; change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet network create lab\n  tsnet network create lab --dry-run   # the subnet it would pick\n  tsnet network create dl --subnet 10.50.0.0/24 --dhcp-server \\\n      --dhcp-range 10.50.0.100-10.50.0.199 --lease 1h\n  tsnet network create db --subnet 10.77.0.0/24 --ip-range 10.77.0.128/25\n  tsnet network create v6lab --ipv6 --subnet6 fd10:77::/64\n  tsnet attach lab web')
     .action(async (name: string, _o: CreateOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<CreateOpts>();
       const mtu = parseMtu(opts.mtu);
@@ -105,7 +112,7 @@ export function registerNetworkCommands(program: Command): void {
         internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), icc: parseBool(opts.icc ?? 'true', '--icc'),
         dhcpServer: dhcpServerSpec(opts),
       }, { dryRun: opts.dryRun }));
-      if (r.plan) printResult(opts, r, ['plan:', ...r.plan]);
+      if (r.planned) printResult(opts, r.planned, plannedLines(r.planned));
       else {
         const n = r.network!;
         printResult(opts, n, `created network ${name}: ${n.subnet}${n.subnet6 ? ` and ${n.subnet6}` : ''} on ${n.bridge}, gateway ${n.gateway}${n.gateway6 ? ` and ${n.gateway6}` : ''}`);
@@ -193,6 +200,55 @@ export function registerNetworkCommands(program: Command): void {
       await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n, { dryRun: opts.dryRun }),
         (_n, r) => (opts.dryRun ? `would remove network ${r.name} (bridge ${r.bridge}, subnet ${r.subnet})` : `removed network ${r.name}`)));
     });
+
+  withGlobals(network.command('prune'))
+    .description('remove every network nothing uses (no guest attached, no container lists it); never tsnet0')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--filter <key=value>', 'only networks created before a moment: until=24h, until=2026-12-01T00:00:00Z (repeatable)', collectRaw, [] as string[])
+    .option('--dry-run', 'run every check and list what would be removed, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet network prune -f\n  tsnet network prune --filter until=24h --dry-run')
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { force?: boolean; filter: string[]; dryRun?: boolean }>();
+      const filters = load.pruneFilter().parsePruneFilters(opts.filter, new Date());
+      if (!opts.force && !opts.dryRun) {
+        const yes = await confirm('WARNING! This will remove all custom networks not used by at least one guest or container.\nAre you sure you want to continue? [y/N] ');
+        if (!yes) throw invalid('network prune was not confirmed; nothing removed (answer y, or give -f)');
+      }
+      const r = await withContext(opts, (ctx) => load.prune().pruneNetworks(ctx, filters, { dryRun: opts.dryRun }));
+      for (const e of r.errors) if (!opts.json) process.stderr.write(`tsnet: error: ${e.error}\n`);
+      const human = opts.dryRun
+        ? [...(r.networksDeleted.length ? ['Would delete networks:', ...r.networksDeleted] : ['No network would be deleted.']), ...r.kept.map((k) => `would keep ${k.name}: ${k.reason}`)]
+        : r.networksDeleted.length ? ['Deleted Networks:', ...r.networksDeleted] : [];
+      printResult(opts, r, human);
+      if (r.errors.length > 0) setExitStatus(new TsnetError(r.errors[0]!.code as ErrorCode, r.errors[0]!.error).exitStatus);
+    });
+}
+
+const collectRaw = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** confirm — docker's prompt: the question on stderr, yes only for y or yes on stdin's first line. */
+async function confirm(question: string): Promise<boolean> {
+  process.stderr.write(question);
+  let line = '';
+  for await (const chunk of process.stdin) {
+    line += String(chunk);
+    if (line.includes('\n')) break;
+  }
+  return /^\s*y(es)?\s*$/i.test(line.split('\n')[0] ?? '');
+}
+
+/** plannedLines — a network dry run for people: every chosen value, then the steps. */
+function plannedLines(p: PlannedNetwork): string[] {
+  const fw = p.firewall === 'none' ? 'no firewall rules' : `${p.firewall} rules${p.internal ? ' (internal)' : ''}${p.ipMasq ? ', masquerade' : ''}${p.icc ? '' : ', no traffic between members'}`;
+  return [
+    `would create network ${p.name}: subnet ${p.subnet}, gateway ${p.gateway}, ${p.bridgeExists ? 'existing' : 'new'} bridge ${p.bridge}, mtu ${p.mtu}`,
+    ...(p.subnet6 ? [`  IPv6 subnet ${p.subnet6}, gateway ${p.gateway6 ?? '-'}`] : []),
+    ...(p.ipRange ? [`  addresses from ${p.ipRange}`] : []),
+    `  ${fw}${p.ipForward ? ', forwarding on' : ''}`,
+    ...(p.dhcpServer ? [`  DHCP server: ${p.dhcpServer.rangeStart}-${p.dhcpServer.rangeEnd}, leases of ${p.dhcpServer.leaseSeconds}s`] : []),
+    'plan:',
+    ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`),
+  ];
 }
 
 function optBool(text: string | undefined, what: string): boolean | undefined {

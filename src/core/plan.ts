@@ -22,6 +22,12 @@ export interface Step {
   undo?: () => Promise<void> | void;
 }
 
+/** PlanStep — a step as `--dry-run --json` prints it (BRIEF: {"name","description"}). */
+export interface PlanStep {
+  name: string;
+  description: string;
+}
+
 export class Plan {
   readonly steps: Step[] = [];
 
@@ -33,6 +39,11 @@ export class Plan {
   /** describe — the plan as printed by --dry-run. */
   describe(): string[] {
     return this.steps.map((s, i) => `${i + 1}. ${s.name}: ${s.describe}`);
+  }
+
+  /** toJson — the steps as `--dry-run --json` prints them. */
+  toJson(): PlanStep[] {
+    return this.steps.map((s) => ({ name: s.name, description: s.describe }));
   }
 }
 

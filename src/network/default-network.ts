@@ -13,7 +13,7 @@ import { attach, checkAttachRequest, type AttachOptions, type AttachResult } fro
 import type { AttachRequest } from '../attach/spec.js';
 import { resolveGuest } from '../netns/guest.js';
 import type { NetworkRecord } from '../state/networks.js';
-import { createNetwork } from './network.js';
+import { createNetwork, networkChoiceOf, type PlannedNetwork } from './network.js';
 import { networkObject } from '../core/intent.js';
 import { DEFAULT_NETWORK } from './network-name.js';
 
@@ -66,14 +66,29 @@ export function validateInit(o: InitOptions): void {
 }
 
 export async function initDefaultNetwork(ctx: EngineContext, o: InitOptions = {}): Promise<{ network: NetworkRecord; created: boolean }> {
+  const r = await init(ctx, o, false);
+  return { network: r.network!, created: r.created };
+}
+
+/**
+ * planDefaultNetwork — `tsnet init --dry-run`: the real init's checks (the conflict with an
+ * existing tsnet0 included) and the values it would choose; steps are empty when tsnet0 is
+ * already there as asked.
+ */
+export async function planDefaultNetwork(ctx: EngineContext, o: InitOptions = {}): Promise<{ planned: PlannedNetwork; created: boolean }> {
+  const r = await init(ctx, o, true);
+  return { planned: r.planned!, created: r.created };
+}
+
+async function init(ctx: EngineContext, o: InitOptions, dryRun: boolean): Promise<{ network?: NetworkRecord; planned?: PlannedNetwork; created: boolean }> {
   validateInit(o);
   // Decided under the host lock: concurrent first attaches to tsnet0 create it once, and the
   // others find it made (instead of failing on "already exists").
-  return ctx.hostLock.withLock('create the default network', () => initLocked(ctx, o));
+  return ctx.hostLock.withLock('create the default network', () => initLocked(ctx, o, dryRun));
 }
 
-async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network: NetworkRecord; created: boolean }> {
-  await ctx.settle(networkObject(DEFAULT_NETWORK)); // a killed init's half-made tsnet0 is undone first
+async function initLocked(ctx: EngineContext, o: InitOptions, dryRun: boolean): Promise<{ network?: NetworkRecord; planned?: PlannedNetwork; created: boolean }> {
+  if (!dryRun) await ctx.settle(networkObject(DEFAULT_NETWORK)); // a killed init's half-made tsnet0 is undone first
   const existing = ctx.networks.get(DEFAULT_NETWORK);
   if (existing) {
     // Like attach: the same request again is a no-op, a different one is refused, naming the difference.
@@ -81,6 +96,7 @@ async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network
     if (diffs.length > 0) {
       throw new TsnetError('ECONFLICT', `${DEFAULT_NETWORK} already exists with ${diffs.join(', ')}; remove it first (tsnet network rm ${DEFAULT_NETWORK}) or leave those options out`);
     }
+    if (dryRun) return { planned: { dryRun: true, ...networkChoiceOf(existing, (await ctx.firewall({ dryRun: true })).name), steps: [] }, created: false };
     return { network: existing, created: false };
   }
   let subnet: string | undefined;
@@ -104,8 +120,8 @@ async function initLocked(ctx: EngineContext, o: InitOptions): Promise<{ network
     ipMasq: o.ipMasq ?? true,
     icc: o.icc ?? true,
     ipForward: o.ipForward ?? true,
-  });
-  return { network: r.network!, created: true };
+  }, { dryRun });
+  return { ...r, created: true };
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { TsnetError, invalid } from '../core/errors.js';
 import { shortHash, validateIfName } from '../core/names.js';
-import { applyPlan, Plan } from '../core/plan.js';
+import { applyPlan, Plan, type PlanStep } from '../core/plan.js';
 import { networkObject, runIntent, type Intent } from '../core/intent.js';
 import { contains, formatCidr, formatIp, mask, network as networkOfCidr, parseCidr, parseIp } from '../ipam/cidr.js';
 import { checkExplicitSubnet, selectSubnet, type HostObstacles } from '../ipam/select-subnet.js';
@@ -24,6 +24,7 @@ import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/fire
 import type { LinkOps } from '../netlink/linkops.js';
 import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
+import { ownerAlive } from '../core/owner.js';
 import { validateNetworkName } from './network-name.js';
 import type { ServerLease } from '../dhcp/server-logic.js';
 
@@ -115,23 +116,83 @@ export function gatewayFor(subnet: string, gateway?: string): string {
 }
 
 /**
- * createNetwork — validates, then (except for a dry run) holds the host lock from the first
- * look at the host to the last change: the subnet, the bridge and the firewall are host-wide,
- * so what to create is decided from what the host has while no other tsnet changes it.
+ * NetworkChoice — every value a create decides: what `network create --dry-run` and
+ * `init --dry-run` name (JSON kind "network plan", with dryRun and steps), and what the real
+ * create then records. firewall: the backend whose rules it installs, "none" with --iptables=false.
  */
-export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean } = {}): Promise<{ network?: NetworkRecord; plan?: string[] }> {
-  validateSpec(spec);
-  if (opts.dryRun) return planNetwork(ctx, spec, true);
-  return ctx.hostLock.withLock(`create network ${spec.name}`, () => planNetwork(ctx, spec, false));
+export interface NetworkChoice {
+  name: string;
+  bridge: string;
+  /** The bridge is there already (-b, or --bridge of an existing bridge): used, not created. */
+  bridgeExists: boolean;
+  subnet: string;
+  gateway: string;
+  ipRange: string | null;
+  subnet6: string | null;
+  gateway6: string | null;
+  mtu: number;
+  internal: boolean;
+  icc: boolean;
+  ipMasq: boolean;
+  firewall: string;
+  /** Whether the create turns on forwarding; null when not known (an existing network's). */
+  ipForward: boolean | null;
+  dhcpServer: { rangeStart: string; rangeEnd: string; leaseSeconds: number; dns: string[] } | null;
 }
 
-async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolean): Promise<{ network?: NetworkRecord; plan?: string[] }> {
-  const opts = { dryRun };
-  // What a killed create or rm of this name left is undone or finished first.
-  if (!dryRun) await ctx.settle(networkObject(spec.name));
+/** networkChoiceOf — an existing network as a choice (init --dry-run of a tsnet0 that is there); ipForward is not recorded. */
+export function networkChoiceOf(n: NetworkRecord, firewallBackend: string): NetworkChoice {
+  return {
+    name: n.name, bridge: n.bridge, bridgeExists: true, subnet: n.subnet, gateway: n.gateway, ipRange: n.ipRange, subnet6: n.subnet6, gateway6: n.gateway6,
+    mtu: n.mtu, internal: n.internal, icc: n.icc, ipMasq: n.ipMasq, firewall: n.firewall ? firewallBackend : 'none', ipForward: null, dhcpServer: null,
+  };
+}
+
+/** PlannedNetwork — a dry run's answer: the choice and the steps the real run would take. */
+export type PlannedNetwork = NetworkChoice & { dryRun: true; steps: PlanStep[] };
+
+/** The smallest MTU IPv6 works with (RFC 8200); the kernel refuses IPv6 addresses below it. */
+export const IPV6_MIN_MTU = 1280;
+
+/**
+ * createNetwork — validates, then holds the host lock from the first look at the host to the
+ * last change: the subnet, the bridge and the firewall are host-wide, so what to create is
+ * decided from what the host has while no other tsnet changes it. One path for both runs:
+ * planNetwork checks everything and chooses every value; a dry run returns that plan, the
+ * real run applies it.
+ */
+export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts: { dryRun?: boolean | undefined } = {}): Promise<{ network?: NetworkRecord; planned?: PlannedNetwork }> {
+  validateSpec(spec);
+  const dryRun = opts.dryRun ?? false;
+  return ctx.hostLock.withLock(`create network ${spec.name}`, async () => {
+    // What a killed create or rm of this name left is undone or finished first (a dry run only looks).
+    if (!dryRun) await ctx.settle(networkObject(spec.name));
+    const p = await planNetwork(ctx, spec, dryRun);
+    if (dryRun) return { planned: { dryRun: true as const, ...p.choice, steps: p.plan.toJson() } };
+    await runIntent(ctx, { op: 'network-create', object: networkObject(spec.name), data: p.intentData }, (i) => applyPlan(p.plan, { intent: p.bind(i) }));
+    return { network: ctx.networks.get(spec.name) };
+  });
+}
+
+/**
+ * heldSubnets — the subnets (both families) the root's networks hold, as obstacles. With
+ * each network's bridge: that bridge's own route and address are the network, named once.
+ */
+function heldSubnets(taken: Array<{ name: string; bridge: string; subnet: string | null }>): Array<{ cidr: string; name: string; bridge: string }> {
+  return taken.flatMap((h) => (h.subnet ? [{ cidr: h.subnet, name: h.name, bridge: h.bridge }] : []));
+}
+
+/**
+ * planNetwork — every check of a create and every value it chooses (subnets, gateways,
+ * bridge, MTU, firewall backend, DHCP range), then the steps that make it. Reads the host
+ * and state, changes nothing.
+ */
+async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolean): Promise<{ choice: NetworkChoice; plan: Plan; intentData: Record<string, unknown>; bind: (i: Intent) => Intent }> {
   if (ctx.networks.get(spec.name)) throw new TsnetError('ECONFLICT', `a network named ${spec.name} already exists`);
   const host = await ctx.hostLinks();
   const bridge = spec.bridge ?? networkBridgeName(ctx.rootId, spec.name);
+  const owner = ctx.networks.byBridge(bridge);
+  if (owner) throw new TsnetError('ECONFLICT', `bridge ${bridge} already belongs to network ${owner.name}; give another --bridge`);
   const existing = await host.getLink(bridge);
   if (existing && existing.kind !== 'bridge') throw new TsnetError('ECONFLICT', `${bridge} exists and is not a bridge`);
   if (spec.existingBridge && !existing) throw new TsnetError('ENOTFOUND', `bridge ${bridge} (-b) does not exist; create it first or leave -b out`);
@@ -140,36 +201,57 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
     const own = (await host.listAddrs(bridge)).find((a) => a.family === 4);
     if (own) spec = { ...spec, subnet: formatCidr(networkOfCidr(parseCidr(own.cidr))), gateway: own.cidr.split('/')[0] };
   }
-  if (spec.ipRange !== undefined) {
-    if (spec.subnet === undefined || spec.subnet === 'auto') throw invalid('--ip-range (--fixed-cidr) needs a known subnet: give --subnet (--bip), or -b with an address');
-    const r = parseCidr(spec.ipRange, 'ip range');
-    const s = parseCidr(spec.subnet, 'subnet');
-    if (r.family !== s.family || r.prefix < s.prefix || !contains(s, r.family, r.addr)) throw invalid(`ip range "${spec.ipRange}" is not inside subnet ${spec.subnet}`);
+  if (spec.ipRange !== undefined && (spec.subnet === undefined || spec.subnet === 'auto')) {
+    throw invalid('--ip-range (--fixed-cidr) needs a known subnet: give --subnet (--bip), or -b with an address');
   }
   // The network's own bridge (and its routes and address) is not in its own way.
   const pools = poolsFor(ctx);
+  const held = heldSubnets(ctx.networks.all().flatMap((n) => [{ name: n.name, bridge: n.bridge, subnet: n.subnet }, { name: n.name, bridge: n.bridge, subnet: n.subnet6 }]));
   const obstacles = await hostObstacles(host, bridge);
-  const obstacles6 = spec.ipv6 ? await hostObstacles(host, bridge, 6) : undefined;
+  const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
+  const gateway = gatewayFor(subnet, spec.gateway);
+  if (spec.ipRange !== undefined) {
+    const r = parseCidr(spec.ipRange, 'ip range');
+    const s = parseCidr(subnet, 'subnet');
+    if (r.family !== s.family || r.prefix < s.prefix || !contains(s, r.family, r.addr)) throw invalid(`ip range "${spec.ipRange}" is not inside subnet ${subnet}`);
+  }
+  const subnet6 = spec.ipv6 ? chooseSubnet(spec.subnet6, { ...(await hostObstacles(host, bridge, 6)), held }, 6, pools[6]) : null;
+  const gateway6 = subnet6 && gatewayFor(subnet6, spec.gateway6);
   const mtu = spec.mtu ?? (await defaultRouteMtu(host));
+  // An existing bridge keeps its own MTU; the kernel turns IPv6 off on a link below 1280.
+  const linkMtu = existing?.mtu ?? mtu;
+  if (spec.ipv6 && linkMtu < IPV6_MIN_MTU) {
+    const whose = existing ? `bridge ${bridge} has MTU ${linkMtu}` : `MTU ${linkMtu}${spec.mtu === undefined ? " (that of the default route's interface)" : ''}`;
+    throw invalid(`IPv6 needs an MTU of at least ${IPV6_MIN_MTU}; ${whose} is below it: give --mtu ${IPV6_MIN_MTU} or more, or leave --ipv6 out`);
+  }
+  const dhcp = spec.dhcpServer ? serverConfig(spec.dhcpServer, subnet, gateway, mtu) : undefined;
+  const fw = spec.firewall === false ? undefined : await ctx.firewall({ dryRun });
+  const choice: NetworkChoice = {
+    name: spec.name, bridge, bridgeExists: existing !== undefined, subnet, gateway, ipRange: spec.ipRange ?? null, subnet6, gateway6, mtu,
+    internal: spec.internal ?? false, icc: spec.icc ?? true, ipMasq: spec.ipMasq ?? true, firewall: fw?.name ?? 'none', ipForward: spec.ipForward !== false,
+    dhcpServer: dhcp ? { rangeStart: dhcp.rangeStart, rangeEnd: dhcp.rangeEnd, leaseSeconds: dhcp.leaseSecs, dns: dhcp.dns } : null,
+  };
   let record: NetworkRecord | undefined;
   let intent: Intent | undefined;
   /** note — facts the resolver of an interrupted create needs (the sysctls' old values). */
   const note = (facts: Record<string, unknown>): void => { intent?.note(facts); };
   let created = false;
   let gatewayAdded = true;
+  const v4Cidr = `${gateway}/${subnet.split('/')[1]}`;
+  const v6Cidr = subnet6 && `${gateway6}/${subnet6.split('/')[1]}`;
   const plan = new Plan()
     .add({
       name: 'record',
-      describe: `reserve network ${spec.name} (subnet ${spec.subnet ?? 'auto'}) on ${bridge}`,
+      describe: `record network ${spec.name}: subnet ${subnet}, gateway ${gateway}${subnet6 ? `, IPv6 subnet ${subnet6}, gateway ${gateway6}` : ''}${spec.ipRange ? `, addresses from ${spec.ipRange}` : ''}`,
       apply: () => {
         record = ctx.networks.create((taken) => {
-          const held = taken.map((h) => ({ cidr: h.subnet, name: h.name }));
-          const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
-          const subnet6 = obstacles6 ? chooseSubnet(spec.subnet6, { ...obstacles6, held }, 6, pools[6]) : null;
+          // Chosen above under the host lock; checked again in the insert's own transaction.
+          const now = heldSubnets(taken);
+          checkExplicitSubnet(subnet, { held: now });
+          if (subnet6) checkExplicitSubnet(subnet6, { held: now }, { what: 'IPv6 subnet' });
           return {
-            name: spec.name, bridge, subnet, gateway: gatewayFor(subnet, spec.gateway), ipRange: spec.ipRange ?? null,
-            subnet6, gateway6: subnet6 && gatewayFor(subnet6, spec.gateway6), mtu,
-            bridgeCreated: false, internal: spec.internal ?? false, ipMasq: spec.ipMasq ?? true, icc: spec.icc ?? true, firewall: spec.firewall ?? true,
+            name: spec.name, bridge, subnet, gateway, ipRange: choice.ipRange, subnet6, gateway6, mtu,
+            bridgeCreated: false, internal: choice.internal, ipMasq: choice.ipMasq, icc: choice.icc, firewall: spec.firewall ?? true,
           };
         });
       },
@@ -177,7 +259,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
     })
     .add({
       name: 'create-bridge',
-      describe: `create bridge ${bridge} (mtu ${mtu}) and bring it up`,
+      describe: existing ? `use the existing bridge ${bridge} (mtu ${existing.mtu}) and bring it up` : `create bridge ${bridge} (mtu ${mtu}) and bring it up`,
       apply: async () => {
         created = await ensureBridge(host, bridge, mtu);
         ctx.networks.setBridgeCreated(spec.name, created);
@@ -186,7 +268,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
     })
     .add({
       name: 'gateway-address',
-      describe: `give ${bridge} the network's gateway address`,
+      describe: `give ${bridge} the gateway address ${v4Cidr}`,
       apply: async () => {
         const has = (await host.listAddrs(bridge)).some((a) => a.cidr === gatewayCidr(record!));
         if (has) ctx.networks.setGatewayAdded(spec.name, (gatewayAdded = false));
@@ -194,32 +276,27 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
       },
       undo: async () => { if (gatewayAdded) await host.delAddr(bridge, gatewayCidr(record!)); },
     });
-  if (spec.ipv6) plan.add({
+  if (v6Cidr) plan.add({
     name: 'gateway-address6',
-    describe: `give ${bridge} the network's IPv6 gateway address`,
+    describe: `give ${bridge} the IPv6 gateway address ${v6Cidr}`,
     // nodad: guests can route through it the moment attach returns.
     apply: () => host.addAddr(bridge, gateway6Cidr(record!)!, { noDad: true }),
     undo: () => host.delAddr(bridge, gateway6Cidr(record!)!),
   });
   const alone = (): boolean => ctx.networks.all().every((n) => n.name === spec.name);
-  addFirewall(plan, host, () => record!, spec, spec.firewall === false ? undefined : await ctx.firewall({ dryRun: opts.dryRun }), alone, note);
-  const dhcp = spec.dhcpServer;
+  addFirewall(plan, host, () => record!, spec, fw, alone, note);
   if (dhcp) plan.add({
     name: 'dhcp-server',
-    describe: `run a DHCP server on ${bridge}${dhcp.range ? ` for ${dhcp.range}` : ''} (in the lease keeper)`,
+    describe: `run a DHCP server on ${bridge} for ${dhcp.rangeStart}-${dhcp.rangeEnd}, leases of ${dhcp.leaseSecs}s (in the lease keeper)`,
     apply: () => {
-      const r = record!;
-      if (r.subnet.includes(':')) throw invalid('--dhcp-server needs an IPv4 subnet');
-      ctx.dhcpServers.set(r.id, serverConfig(dhcp, r.subnet, r.gateway, r.mtu));
+      ctx.dhcpServers.set(record!.id, dhcp);
       ensureKeeper(ctx, true);
     },
   });
-  if (opts.dryRun) return { plan: plan.describe() };
   // A -b bridge's own addresses are never the resolver's to take away.
-  const addrsBefore = existing ? (await host.listAddrs(bridge)).map((a) => a.cidr) : [];
-  const data = { label: `network ${spec.name}`, name: spec.name, bridge, bridgeExisted: existing !== undefined, addrsBefore };
-  await runIntent(ctx, { op: 'network-create', object: networkObject(spec.name), data }, (i) => applyPlan(plan, { intent: (intent = i) }));
-  return { network: ctx.networks.get(spec.name) };
+  const addrsBefore = existing && !dryRun ? (await host.listAddrs(bridge)).map((a) => a.cidr) : [];
+  const intentData = { label: `network ${spec.name}`, name: spec.name, bridge, bridgeExisted: existing !== undefined, addrsBefore };
+  return { choice, plan, intentData, bind: (i) => (intent = i) };
 }
 
 /**
@@ -286,18 +363,37 @@ export function gatewayCidrs(n: NetworkRecord): string[] {
 
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
 /** removeNetwork — dryRun runs every check the real removal runs and changes nothing. */
-export async function removeNetwork(ctx: EngineContext, name: string, opts: { dryRun?: boolean } = {}): Promise<NetworkRecord> {
+/** With `unusedByContainers` (network prune), a network that a container's list names is in use too. */
+export async function removeNetwork(ctx: EngineContext, name: string, opts: { dryRun?: boolean | undefined; unusedByContainers?: boolean } = {}): Promise<NetworkRecord> {
   validateNetworkName(name);
-  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name, opts.dryRun ?? false));
+  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name, { dryRun: opts.dryRun ?? false, containers: opts.unusedByContainers }));
 }
 
-async function removeLocked(ctx: EngineContext, name: string, dryRun: boolean): Promise<NetworkRecord> {
+/**
+ * networkUsers — what keeps a network in use, decided under the host lock: the attachments on
+ * its bridge, the attaches to it in progress (their records are written under the same lock
+ * only while the network exists: attach/attach.ts admitToNetwork), and with `containers` (prune)
+ * the containers whose network list names it, stopped ones too, which would fail to start.
+ */
+function networkUsers(ctx: EngineContext, n: NetworkRecord, opts: RemoveOptions): string[] {
+  const attached = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge).map((u) => `${u.guest} ${u.ctrIf}`);
+  const attaching = ctx.intents.withPrefix('attachment:')
+    .filter((r) => r.op === 'attach' && r.data['target'] === n.bridge && ownerAlive(r.owner))
+    .map((r) => `${String(r.data['label'])} (attaching, pid ${r.owner.pid})`);
+  const containers = opts.containers ? ctx.containers.containersOn(n.name).map((c) => `container ${c}`) : [];
+  return [...new Set([...attached, ...attaching, ...containers])];
+}
+
+interface RemoveOptions { dryRun: boolean; containers?: boolean | undefined }
+
+async function removeLocked(ctx: EngineContext, name: string, opts: RemoveOptions): Promise<NetworkRecord> {
+  const dryRun = opts.dryRun;
   if (!dryRun) await ctx.settle(networkObject(name));
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);
+  const users = networkUsers(ctx, n, opts);
   if (users.length > 0) {
-    throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
+    throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; ${opts.containers ? 'detach or disconnect them' : 'detach them'} first`);
   }
   if (dryRun) return n;
   await runIntent(ctx, { op: 'network-rm', object: networkObject(name), data: { label: `network ${name}`, name, network: n } }, (intent) => takeDown(ctx, n, intent));

@@ -69,10 +69,16 @@ export function routesJson(ns: string, family: '-4' | '-6' = '-4'): Array<{ dst:
   return JSON.parse(sh(['ip', '-n', ns, family, '-j', 'route', 'show']));
 }
 
-/** snapshot — a comparable picture of a namespace: links (name, kind, master), addrs, routes. */
+/**
+ * snapshot — a comparable picture of a namespace: links (name, kind, master), addrs, routes.
+ * IPv6 link-local addresses are left out: the kernel adds them on its own some time after a
+ * link gets carrier (late under load), and tsnet never makes them; a link tsnet left behind
+ * still shows in links.
+ */
 export function snapshot(ns: string): string {
   const links = linksJson(ns).map((l) => `${l.ifname}:${l.linkinfo?.info_kind ?? ''}:${l.master ?? ''}`).sort();
-  const addrs = addrsJson(ns).flatMap((a) => a.addr_info.map((i) => `${a.ifname} ${i.local}/${i.prefixlen}`)).sort();
+  const addrs = addrsJson(ns).flatMap((a) => a.addr_info.filter((i) => !(i.family === 'inet6' && /^fe80:/i.test(i.local)))
+    .map((i) => `${a.ifname} ${i.local}/${i.prefixlen}`)).sort();
   const routes = [...routesJson(ns, '-4'), ...routesJson(ns, '-6')].map((r) => `${r.dst} ${r.gateway ?? ''} ${r.dev ?? ''}`).sort();
   return JSON.stringify({ links, addrs, routes }, null, 1);
 }

@@ -1,0 +1,125 @@
+/**
+ * End-to-end: `--dry-run` of network create and init runs every check the real
+ * command runs (a refused request exits as the real one does, with the same message), names
+ * every value the real run would choose (and a following real run then chooses it), and
+ * changes nothing: links, addresses, routes, firewall rules, sysctls and state are compared
+ * before and after.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rootSkip, sh, snapshot, TestNetns } from '../helpers/netns';
+import { ok, tsnetIn, type CliResult } from '../helpers/tsnet';
+
+/** firewall — the host netns's rules as both front ends list them (without counters, and comment lines with dates). */
+function firewall(host: string): string[] {
+  const run = (argv: string[]): string => {
+    const r = spawnSync('ip', ['netns', 'exec', host, ...argv], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n') : `(${argv[0]} failed)`;
+  };
+  return [run(['iptables-save']), run(['nft', '-s', 'list', 'ruleset'])];
+}
+
+/** world — everything a dry run must leave as it was: the kernel of the host netns and the root's state. */
+function world(host: string, root: string): string {
+  const sysctls = ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'].map((k) => sh(['ip', 'netns', 'exec', host, 'sysctl', '-n', k]).trim());
+  const state = ['network ls', 'ls', 'port ls'].map((c) => ok(tsnetIn(host, root, [...c.split(' '), '--json'])).stdout);
+  return JSON.stringify({ kernel: snapshot(host), firewall: firewall(host), sysctls, state }, null, 1);
+}
+
+/** refusedAlike — the dry run of ARGS fails exactly as the real run does (status and message), and neither changes anything. */
+function refusedAlike(host: string, root: string, args: string[], status: number, message: RegExp): void {
+  const before = world(host, root);
+  const dry = tsnetIn(host, root, [...args, '--dry-run']);
+  assert.equal(world(host, root), before, `${args.join(' ')} --dry-run changed nothing`);
+  const real = tsnetIn(host, root, args);
+  assert.equal(world(host, root), before, `${args.join(' ')}: refused before any change`);
+  const view = (r: CliResult) => ({ status: r.status, stderr: r.stderr, stdout: r.stdout });
+  assert.deepEqual(view(dry), view(real), `${args.join(' ')}: the dry run is refused as the real run is`);
+  assert.equal(real.status, status, `${args.join(' ')}: ${real.stderr}`);
+  assert.match(real.stderr, message, args.join(' '));
+}
+
+interface Step { name: string; description: string }
+
+function steps(doc: { steps: Step[] }): string[] {
+  for (const s of doc.steps) assert.deepEqual(Object.keys(s).sort(), ['description', 'name']);
+  return doc.steps.map((s) => s.name);
+}
+
+describe('--dry-run runs the real checks and names what it would choose', { skip: rootSkip }, () => {
+  const t = new TestNetns();
+  after(() => t.cleanup());
+
+  test('network create --dry-run', () => {
+    const host = t.make('host');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'a2', '--subnet', '10.88.0.0/24']));
+    sh(['ip', '-n', host, 'link', 'add', 'dum0', 'type', 'veth', 'peer', 'name', 'dum1']);
+    const a2Bridge = String((JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>)[0]!['bridge']);
+
+    // The two commands of the issue, then every other refusal of the real create.
+    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.80.0.1/24'], 2, /host bits set; did you mean 10\.80\.0\.0\/24\?/);
+    refusedAlike(host, root, ['network', 'create', 'lab', '--ipv6', '--mtu', '1000'], 2, /IPv6 needs an MTU of at least 1280.*1000/);
+    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.88.0.0/25'], 4, /overlaps .*tsnet network a2/);
+    refusedAlike(host, root, ['network', 'create', 'a2'], 4, /a network named a2 already exists/);
+    refusedAlike(host, root, ['network', 'create', 'lab', '--bridge', a2Bridge], 4, new RegExp(`bridge ${a2Bridge} already belongs to network a2`));
+    refusedAlike(host, root, ['network', 'create', 'lab', '--bridge', 'dum0'], 4, /dum0 exists and is not a bridge/);
+    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24', '--gateway', '10.82.0.1'], 2, /gateway "10\.82\.0\.1" is not a usable address of 10\.81\.0\.0\/24/);
+    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24', '--dhcp-server', '--dhcp-range', '10.9.0.5-10.9.0.9'], 2, /--dhcp-range .* is not inside subnet 10\.81\.0\.0\/24/);
+    refusedAlike(host, root, ['network', 'create', 'lab', '-b', 'nosuchbr'], 3, /bridge nosuchbr \(-b\) does not exist/);
+
+    // Accepted: every chosen value named, and the real create then chooses the same.
+    const before = world(host, root);
+    const j = JSON.parse(ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', 'auto', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
+    const human = ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', 'auto', '--dry-run'])).stdout;
+    assert.equal(world(host, root), before, 'the dry runs changed nothing');
+    assert.equal(j['dryRun'], true);
+    assert.match(String(j['subnet']), /^\d+\.\d+\.\d+\.0\/\d+$/, 'a concrete subnet, not "auto"');
+    assert.notEqual(j['subnet'], '10.88.0.0/24');
+    assert.deepEqual(steps(j).slice(0, 3), ['record', 'create-bridge', 'gateway-address']);
+    for (const v of [j['subnet'], j['gateway'], j['bridge'], `mtu ${String(j['mtu'])}`]) assert.ok(human.includes(String(v)), `the human output names ${String(v)}:\n${human}`);
+    assert.doesNotMatch(human, /\bauto\b/);
+    ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', 'auto']));
+    const made = (JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>).find((n) => n['name'] === 'lab')!;
+    for (const k of ['subnet', 'gateway', 'bridge', 'mtu', 'ipRange', 'subnet6', 'gateway6', 'internal', 'icc', 'ipMasq']) assert.deepEqual(made[k], j[k], `${k} as the dry run said`);
+
+    // Dual stack: the IPv6 subnet and gateway are named too.
+    const v6 = JSON.parse(ok(tsnetIn(host, root, ['network', 'create', 'v6', '--ipv6', '--dry-run', '--json'])).stdout) as Record<string, unknown>;
+    assert.match(String(v6['subnet6']), /^fd[0-9a-f:]+\/64$/);
+    ok(tsnetIn(host, root, ['network', 'create', 'v6', '--ipv6']));
+    const made6 = (JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>).find((n) => n['name'] === 'v6')!;
+    assert.deepEqual([made6['subnet'], made6['subnet6'], made6['gateway6']], [v6['subnet'], v6['subnet6'], v6['gateway6']]);
+    ok(tsnetIn(host, root, ['network', 'rm', 'lab', 'v6', 'a2']));
+  });
+
+  test('init --dry-run', () => {
+    const host = t.make('host');
+    const root = t.tmpdir();
+    refusedAlike(host, root, ['init', '--bip', '172.30.0.0/16'], 2, /is a network address/);
+    refusedAlike(host, root, ['init', '-b', 'nosuchbr'], 3, /bridge nosuchbr \(-b\) does not exist/);
+    const before = world(host, root);
+    const j = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
+    const bip = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json', '--bip', '172.30.0.1/16'])).stdout) as Record<string, unknown>;
+    const human = ok(tsnetIn(host, root, ['init', '--dry-run'])).stdout;
+    assert.equal(world(host, root), before, 'the dry runs changed nothing');
+    assert.equal(j['dryRun'], true);
+    assert.equal(j['name'], 'tsnet0');
+    assert.equal(j['bridge'], 'tsnet0');
+    assert.match(String(j['subnet']), /^\d+\.\d+\.\d+\.0\/\d+$/);
+    assert.ok(steps(j).includes('create-bridge'));
+    assert.deepEqual([bip['subnet'], bip['gateway']], ['172.30.0.0/16', '172.30.0.1']);
+    for (const v of [j['subnet'], j['gateway'], 'tsnet0', `mtu ${String(j['mtu'])}`]) assert.ok(human.includes(String(v)), `the human output names ${String(v)}:\n${human}`);
+    ok(tsnetIn(host, root, ['init']));
+    const made = (JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>)[0]!;
+    for (const k of ['subnet', 'gateway', 'bridge', 'mtu']) assert.deepEqual(made[k], j[k], `${k} as the dry run said`);
+
+    // tsnet0 exists: other options are the real run's conflict (exit 4); the same options are a no-op.
+    refusedAlike(host, root, ['init', '--bip', '172.30.0.1/16'], 4, /tsnet0 already exists with subnet/);
+    const again = ok(tsnetIn(host, root, ['init', '--dry-run']));
+    assert.match(again.stdout, /already there/);
+    const againJ = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
+    assert.deepEqual([againJ['dryRun'], againJ['subnet'], againJ['steps']], [true, j['subnet'], []]);
+    ok(tsnetIn(host, root, ['network', 'rm', 'tsnet0']));
+  });
+});
