@@ -5,6 +5,8 @@
  * contrib/systemd starts it at boot.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { load } from './load.js';
 import { withGlobals } from './globals.js';
 import { printResult, table, type GlobalOpts } from './output.js';
@@ -25,6 +27,22 @@ export function registerDhcpCommands(program: Command): void {
       const { dhcpStatus } = load.dhcpStatus();
       const st = await withContext(opts, (ctx) => dhcpStatus(ctx, { lines: Number(opts.lines) }));
       printResult(opts, st, statusLines(st));
+    });
+
+  withGlobals(dhcp.command('unit'))
+    .description("print the lease keeper's systemd unit for this installation (ExecStart filled in) and say how to enable it for --root")
+    .addHelpText('after', '\nExamples:\n  tsnet dhcp unit > /etc/systemd/system/tsnet-dhcp-keeper@.service\n  systemctl daemon-reload && systemctl enable --now tsnet-dhcp-keeper@var-lib-tsnet.service')
+    .action((_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const { unitFor, instanceUnit, UNIT_TEMPLATE } = load.unitFile();
+      const cli = load.supervise().tsnetBin();
+      const templatePath = join(dirname(cli), '..', 'contrib', UNIT_TEMPLATE);
+      let template: string;
+      try { template = readFileSync(templatePath, 'utf8'); } catch (e) { throw new TsnetError('ENOTFOUND', `the unit template ${templatePath} is missing from this installation (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`); }
+      const root = resolve(opts.root ?? process.env['TSNET_ROOT'] ?? '/var/lib/tsnet');
+      const r = { file: `/etc/systemd/system/${UNIT_TEMPLATE}`, instance: instanceUnit(root), root, unit: unitFor(template, process.execPath, cli) };
+      if (!opts.json) process.stderr.write(`# install: tsnet dhcp unit > ${r.file} && systemctl daemon-reload && systemctl enable --now '${r.instance}'\n`);
+      printResult(opts, r, r.unit.replace(/\n$/, ''));
     });
 
   withListingOptions(withGlobals(dhcp.command('leases')), { quiet: 'only the leased addresses' })
