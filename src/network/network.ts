@@ -174,9 +174,12 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
   });
 }
 
-/** heldSubnets — the subnets (both families) the root's networks hold, as obstacles. */
-function heldSubnets(taken: Array<{ name: string; subnet: string | null }>): Array<{ cidr: string; name: string }> {
-  return taken.flatMap((h) => (h.subnet ? [{ cidr: h.subnet, name: h.name }] : []));
+/**
+ * heldSubnets — the subnets (both families) the root's networks hold, as obstacles. With
+ * each network's bridge: that bridge's own route and address are the network, named once.
+ */
+function heldSubnets(taken: Array<{ name: string; bridge: string; subnet: string | null }>): Array<{ cidr: string; name: string; bridge: string }> {
+  return taken.flatMap((h) => (h.subnet ? [{ cidr: h.subnet, name: h.name, bridge: h.bridge }] : []));
 }
 
 /**
@@ -203,7 +206,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
   }
   // The network's own bridge (and its routes and address) is not in its own way.
   const pools = poolsFor(ctx);
-  const held = heldSubnets(ctx.networks.all().flatMap((n) => [{ name: n.name, subnet: n.subnet }, { name: n.name, subnet: n.subnet6 }]));
+  const held = heldSubnets(ctx.networks.all().flatMap((n) => [{ name: n.name, bridge: n.bridge, subnet: n.subnet }, { name: n.name, bridge: n.bridge, subnet: n.subnet6 }]));
   const obstacles = await hostObstacles(host, bridge);
   const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
   const gateway = gatewayFor(subnet, spec.gateway);
