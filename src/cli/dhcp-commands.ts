@@ -31,7 +31,7 @@ export function registerDhcpCommands(program: Command): void {
 
   withGlobals(dhcp.command('unit'))
     .description("print the lease keeper's systemd unit for this installation (ExecStart filled in) and say how to enable it for --root")
-    .addHelpText('after', '\nExamples:\n  tsnet dhcp unit > /etc/systemd/system/tsnet-dhcp-keeper@.service\n  systemctl daemon-reload && systemctl enable --now tsnet-dhcp-keeper@var-lib-tsnet.service')
+    .addHelpText('after', '\nExamples:\n  tsnet dhcp unit > /etc/systemd/system/tsnet-dhcp-keeper@.service\n  systemctl daemon-reload\n  systemctl enable --now tsnet-dhcp-keeper@var-lib-tsnet.service')
     .action((_o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { unitFor, instanceUnit, UNIT_TEMPLATE } = load.unitFile();
