@@ -111,6 +111,10 @@ test('pure: a @pure file may import other @pure files, allowed packages and type
     'src/core/effect.ts': "import { readFileSync } from 'node:fs';\nexport interface Db { f: typeof readFileSync }\n",
   });
   assert.equal(good.status, 0, good.lines.join('\n'));
+  // A header that says the file is pure carries the tag, so that the claim is checked.
+  const untagged = await lint({ 'src/core/says.ts': "/**\n * says — a parser. Pure.\n */\nimport { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n" });
+  assert.deepEqual(untagged.lines.map((l) => l.split(': ').slice(0, 2).join(': ')), ['src/core/says.ts:1: pure']);
+  assert.match(untagged.lines[0]!, /calls this file pure but has no @pure tag/);
 });
 
 test('no-require and disable comments: a reasoned disable of a real rule passes; every other kind fails', async () => {
