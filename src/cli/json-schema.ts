@@ -135,14 +135,18 @@ export const networkPrune = obj({
   steps: z.array(planStep).describe('a dry run\'s steps; [] for a real run'),
 });
 
+/** dhcpLease — a lease the keeper keeps for a dhcp attachment (`dhcp leases`, `dhcp status`). */
+export const dhcpLease = obj({
+  guest: z.string(), interface: z.string(), attachedTo: z.string(), mac: z.string(), hostname: nullable(z.string()),
+  address: nullable(z.string()).describe('address/prefix, null until one is granted'), server: nullable(z.string()),
+  obtainedAt: nullable(timestamp), renewsAt: nullable(timestamp), rebindsAt: nullable(timestamp), expiresAt: nullable(timestamp),
+  leaseSeconds: nullable(z.number()), phase: z.string(), updatedAt: timestamp,
+});
+
 /** dhcpStatus — `tsnet dhcp status`: the lease keeper, the leases it keeps, tsnet's DHCP servers, its log's end. */
 export const dhcpStatus = obj({
   keeper: obj({ running: z.boolean(), pid: nullable(z.number().int()), since: nullable(timestamp), netns: nullable(z.string()), log: z.string() }),
-  leases: z.array(obj({
-    guest: z.string(), interface: z.string(), attachedTo: z.string(), mac: z.string(), hostname: nullable(z.string()),
-    address: nullable(z.string()), server: nullable(z.string()), obtainedAt: nullable(timestamp), renewsAt: nullable(timestamp),
-    rebindsAt: nullable(timestamp), expiresAt: nullable(timestamp), leaseSeconds: nullable(z.number()), phase: z.string(), updatedAt: timestamp,
-  })),
+  leases: z.array(dhcpLease),
   servers: z.array(obj({
     network: z.string(), bridge: z.string(), serverIp: z.string(), rangeStart: z.string(), rangeEnd: z.string(), leaseSeconds: z.number(), leasesGiven: z.number().int(),
   })),
@@ -322,6 +326,7 @@ export const OUTPUT_KINDS = {
   networkPlan,
   networkRemoval,
   networkPrune,
+  dhcpLease,
   dhcpStatus,
   portMapping,
   gcReport,
@@ -353,6 +358,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'network prune': 'networkPrune',
   'network prune --dry-run': 'networkPrune',
   'dhcp status': 'dhcpStatus',
+  'dhcp leases': 'dhcpLease[]',
   'network ls': 'network[]',
   'network inspect': 'network[]',
   'network rm': 'networkRemoval[]',
@@ -418,4 +424,5 @@ export type DaemonStatusJson = z.infer<typeof daemonStatus>;
 export type NetworkPlanJson = z.infer<typeof networkPlan>;
 export type NetworkPruneJson = z.infer<typeof networkPrune>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
+export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;

@@ -150,14 +150,15 @@ export function registerNetworkCommands(program: Command): void {
       printListing(opts, all satisfies NetworkJson[], () => rows(all), { quiet: 'name' });
     });
 
-  withGlobals(network.command('inspect'))
+  withListingOptions(withGlobals(network.command('inspect')), { inspect: true })
     .description('show networks: settings (internal, icc, ip-masq, DHCP server), members and leases')
     .argument('<names...>', 'network names')
-    .addHelpText('after', '\nExamples:\n  tsnet network inspect lab\n  tsnet network inspect lab dl --json   # as network ls --json prints them')
-    .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet network inspect lab\n  tsnet network inspect lab dl --json   # as network ls --json prints them\n  tsnet network inspect -f '{{.Subnet}} {{len .Members}}' lab")
+    .action(async (names: string[], _o: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      checkListing(opts);
       const views = await withContext(opts, (ctx) => load.networkView().networkViews(ctx, names));
-      printResult(opts, views satisfies NetworkJson[], views.flatMap((n, i) => [...(i ? [''] : []), ...inspectLines(n)]));
+      printListing(opts, views satisfies NetworkJson[], () => views.flatMap((n, i) => [...(i ? [''] : []), ...inspectLines(n)]), {});
     });
 
   withGlobals(network.command('connect'))

@@ -62,6 +62,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     json('init', ['init', '--bip', '10.95.0.1/24']);
     const dhcp = json<{ servers: unknown[] }>('dhcp status', ['dhcp', 'status']);
     assert.equal(dhcp.servers.length, 1);
+    json('dhcp leases', ['dhcp', 'leases']);
     const listed = some(json<Array<{ name: string }>>('network ls', ['network', 'ls']), 'network ls');
     const inspected = json<Array<{ name: string }>>('network inspect', ['network', 'inspect', 'ja', 'jb']);
     assert.deepEqual(inspected, listed.filter((n) => n.name === 'ja' || n.name === 'jb'), 'network inspect prints the objects network ls prints');
