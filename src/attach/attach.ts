@@ -9,7 +9,7 @@ import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
 import { applyPlan, type StepRecorder } from '../core/plan.js';
-import { attachmentObject, networkObject, runIntent } from '../core/intent.js';
+import { attachmentObject, networkObject, runIntent, type Admit } from '../core/intent.js';
 import { resolveGuest, type ResolvedGuest } from '../netns/guest.js';
 import type { LinkOps } from '../netlink/linkops.js';
 import type { EngineContext } from '../engine/context.js';
@@ -107,7 +107,7 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     };
     // A caller with a record of its own (a CNI ADD) has its resolver undo the attach; else attach's own.
     if (opts.intent) await applyPlan(plan, { intent: opts.intent });
-    else await runIntent(ctx, { op: 'attach', object, data }, (intent) => applyPlan(plan, { intent }));
+    else await runIntent(ctx, { op: 'attach', object, data }, (intent) => applyPlan(plan, { intent }), network && admitToNetwork(ctx, network.name, data.label));
     const record = ctx.attachments.find(guest.netnsId, req.ctrIf);
     return { changed: true, message: `attached ${guest.name} ${req.ctrIf} to ${side.target}`, attachment: record && attachmentView(record, ctx.dhcpLeases.get(record.id)) };
   } finally {
@@ -116,6 +116,20 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
       guest.close();
     }
   }
+}
+
+/**
+ * admitToNetwork — an attach to a network records itself under the host lock, and only while
+ * the network is still there: `network rm` and `network prune` decide "unused" under that
+ * lock and count live attach records as users (network/network.ts networkUsers), so either
+ * the removal sees this attach, or this attach sees the network gone and stops before its
+ * first change.
+ */
+function admitToNetwork(ctx: EngineContext, name: string, label: string): Admit {
+  return (begin) => ctx.hostLock.withLock(`attach ${label} to network ${name}`, () => {
+    if (!ctx.networks.get(name)) throw new TsnetError('ENOTFOUND', `network ${name} was removed meanwhile (see tsnet network ls)`);
+    return begin();
+  });
 }
 
 /**

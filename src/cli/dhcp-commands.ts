@@ -1,14 +1,31 @@
 /**
- * dhcp-commands — `tsnet dhcp-keeper`, the hidden entry point of the lease keeper process.
- * Users never run it: tsnet starts it (detached) whenever leases exist and none runs.
+ * dhcp-commands — `tsnet dhcp status` (the lease keeper, its leases, the DHCP servers, its
+ * log) and `tsnet dhcp-keeper`, the hidden entry point of the lease keeper process: tsnet
+ * starts it (detached) whenever leases exist and none runs, and the systemd unit in
+ * contrib/systemd starts it at boot.
  */
 import type { Command } from 'commander';
 import { load } from './load.js';
 import { withGlobals } from './globals.js';
-import type { GlobalOpts } from './output.js';
-import { TsnetError } from '../core/errors.js';
+import { printResult, table, type GlobalOpts } from './output.js';
+import { withContext } from './with-context.js';
+import type { DhcpStatus } from '../dhcp/status.js';
+import { TsnetError, invalid } from '../core/errors.js';
 
 export function registerDhcpCommands(program: Command): void {
+  const dhcp = withGlobals(program.command('dhcp')).description('the DHCP lease keeper: its leases, servers and log');
+  withGlobals(dhcp.command('status'))
+    .description('is the lease keeper running; the leases it keeps, the DHCP servers tsnet runs, the end of its log')
+    .option('-n, --lines <n>', 'lines of the keeper log to show (0: none)', '10')
+    .addHelpText('after', '\nExamples:\n  tsnet dhcp status\n  tsnet dhcp status -n 50\n  tsnet dhcp status --json')
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { lines: string }>();
+      if (!/^\d+$/.test(opts.lines) || Number(opts.lines) > 100_000) throw invalid(`-n "${opts.lines}" must be a number of lines from 0 to 100000`);
+      const { dhcpStatus } = load.dhcpStatus();
+      const st = await withContext(opts, (ctx) => dhcpStatus(ctx, { lines: Number(opts.lines) }));
+      printResult(opts, st, statusLines(st));
+    });
+
   withGlobals(program.command('dhcp-keeper', { hidden: true }))
     .description('the DHCP lease keeper (started by tsnet itself)')
     .action(async (_opts: GlobalOpts, cmd: Command) => {
@@ -19,14 +36,32 @@ export function registerDhcpCommands(program: Command): void {
       const ctx = new EngineContext({ root: opts.root, backend: opts.backend });
       try {
         // Only in the root's host namespace (dhcp/keeper-netns.ts): anywhere else its servers
-        // and leases would be bound in the wrong kernel, and it would never heal.
-        const home = ctx.meta.get(load.keeperNetns().HOST_NETNS_KEY);
-        if (home !== undefined && home !== load.guest().currentNetnsId()) {
-          throw new TsnetError('EINVAL', `the lease keeper of ${ctx.root} runs in network namespace ${home}, not in this one (${load.guest().currentNetnsId()})`);
+        // and leases would be bound in the wrong kernel, and it would never heal. A record of
+        // an earlier boot names nothing: the keeper started now (at boot: contrib/systemd) is home.
+        const { recordedHome, recordHome } = load.keeperNetns();
+        const here = load.guest().currentNetnsId();
+        const home = recordedHome(ctx.meta, undefined);
+        if (home !== undefined && home !== here) {
+          throw new TsnetError('EINVAL', `the lease keeper of ${ctx.root} runs in network namespace ${home}, not in this one (${here})`);
         }
+        if (home === undefined && ctx.meta.get(load.keeperNetns().HOST_NETNS_KEY) !== undefined) recordHome(ctx.meta, here, undefined);
         await new LeaseKeeper(ctx).run();
       } finally {
         ctx.close();
       }
     });
+}
+
+/** statusLines — the human view: keeper line, leases table, servers table, log tail. */
+function statusLines(st: DhcpStatus): string[] {
+  const k = st.keeper;
+  const out = [k.running ? `keeper: running, pid ${k.pid}, since ${k.since}, netns ${k.netns}` : `keeper: not running${k.netns ? ` (belongs in netns ${k.netns})` : ''}`, `log: ${k.log}`, ''];
+  out.push(...table(['GUEST', 'INTERFACE', 'ADDRESS', 'SERVER', 'OBTAINED', 'RENEWS', 'EXPIRES', 'PHASE'],
+    st.leases.map((l) => [l.guest, l.interface, l.address ?? '-', l.server ?? '-', l.obtainedAt ?? '-', l.renewsAt ?? '-', l.expiresAt ?? '-', l.phase])));
+  if (st.servers.length > 0) {
+    out.push('', ...table(['NETWORK', 'BRIDGE', 'RANGE', 'LEASE', 'LEASES GIVEN'],
+      st.servers.map((s) => [s.network, s.bridge, `${s.rangeStart}-${s.rangeEnd}`, `${s.leaseSeconds}s`, String(s.leasesGiven)])));
+  }
+  if (st.log.length > 0) out.push('', `last ${st.log.length} lines of the keeper log:`, ...st.log);
+  return out;
 }

@@ -147,6 +147,11 @@ export async function run(argv: string[], scope: CommandScope = { debug: isDebug
     // reuses built programs (building one costs about a millisecond); one per running command.
     const program = idlePrograms.pop() ?? buildProgram();
     try {
+      // `tsnet --` (globals allowed before it): commander would print the whole help as for a
+      // bare `tsnet`; a `--` that ends the options before any command is a usage error.
+      if (argv.indexOf('--') === argv.length - 1 && commandPath(program, argv.slice(0, -1)) === 'tsnet') {
+        return printError(new TsnetError('EUSAGE', "'--' ends the options, but no command follows it (see tsnet --help)"), json);
+      }
       await program.parseAsync(argv, { from: 'user' });
       // A command may set its own status (gc's errors, run's container exit code): setExitStatus.
       return scope.exitStatus ?? 0;

@@ -3,12 +3,12 @@
  * bridge networks with subnets that collide with nothing on the host.
  */
 import type { Command } from 'commander';
-import { invalid } from '../core/errors.js';
+import { invalid, TsnetError, type ErrorCode } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { forEachArgument } from './multi.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
-import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
+import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import type { NetworkRecord } from '../state/networks.js';
 import type { PlannedNetwork } from '../network/network.js';
@@ -198,6 +198,41 @@ export function registerNetworkCommands(program: Command): void {
       await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n, { dryRun: opts.dryRun }),
         (_n, r) => (opts.dryRun ? `would remove network ${r.name} (bridge ${r.bridge}, subnet ${r.subnet})` : `removed network ${r.name}`)));
     });
+
+  withGlobals(network.command('prune'))
+    .description('remove every network nothing uses (no guest attached, no container lists it); never tsnet0')
+    .option('-f, --force', 'do not ask for confirmation')
+    .option('--filter <key=value>', 'only networks created before a moment: until=24h, until=2026-12-01T00:00:00Z (repeatable)', collectRaw, [] as string[])
+    .option('--dry-run', 'run every check and list what would be removed, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet network prune -f\n  tsnet network prune --filter until=24h --dry-run')
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts & { force?: boolean; filter: string[]; dryRun?: boolean }>();
+      const filters = load.pruneFilter().parsePruneFilters(opts.filter, new Date());
+      if (!opts.force && !opts.dryRun) {
+        const yes = await confirm('WARNING! This will remove all custom networks not used by at least one guest or container.\nAre you sure you want to continue? [y/N] ');
+        if (!yes) throw invalid('network prune was not confirmed; nothing removed (answer y, or give -f)');
+      }
+      const r = await withContext(opts, (ctx) => load.prune().pruneNetworks(ctx, filters, { dryRun: opts.dryRun }));
+      for (const e of r.errors) if (!opts.json) process.stderr.write(`tsnet: error: ${e.error}\n`);
+      const human = opts.dryRun
+        ? [...(r.networksDeleted.length ? ['Would delete networks:', ...r.networksDeleted] : ['No network would be deleted.']), ...r.kept.map((k) => `would keep ${k.name}: ${k.reason}`)]
+        : r.networksDeleted.length ? ['Deleted Networks:', ...r.networksDeleted] : [];
+      printResult(opts, r, human);
+      if (r.errors.length > 0) setExitStatus(new TsnetError(r.errors[0]!.code as ErrorCode, r.errors[0]!.error).exitStatus);
+    });
+}
+
+const collectRaw = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** confirm — docker's prompt: the question on stderr, yes only for y or yes on stdin's first line. */
+async function confirm(question: string): Promise<boolean> {
+  process.stderr.write(question);
+  let line = '';
+  for await (const chunk of process.stdin) {
+    line += String(chunk);
+    if (line.includes('\n')) break;
+  }
+  return /^\s*y(es)?\s*$/i.test(line.split('\n')[0] ?? '');
 }
 
 /** plannedLines — a network dry run for people: every chosen value, then the steps. */

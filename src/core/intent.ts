@@ -78,9 +78,17 @@ export class Intent implements StepRecorder {
   }
 }
 
+/**
+ * Admit — writes the record (calls begin) once the operation may start: an attach to a
+ * network begins under the host lock after checking that the network is still there, so a
+ * `network rm`/`prune` (which counts live attach records as users) and the attach are ordered.
+ */
+export type Admit = (begin: () => IntentRecord) => Promise<IntentRecord>;
+
 /** runIntent — runs body as one recorded operation (see the header for what a failure does). */
-export async function runIntent<T>(host: IntentHost, spec: IntentSpec, body: (intent: Intent) => Promise<T>): Promise<T> {
-  const intent = new Intent(host, host.intents.begin(spec.op, spec.object, spec.data ?? {}, selfOwner()));
+export async function runIntent<T>(host: IntentHost, spec: IntentSpec, body: (intent: Intent) => Promise<T>, admit?: Admit): Promise<T> {
+  const begin = (): IntentRecord => host.intents.begin(spec.op, spec.object, spec.data ?? {}, selfOwner());
+  const intent = new Intent(host, admit ? await admit(begin) : begin());
   return duringOperation(async () => {
     let result: T;
     try {

@@ -11,6 +11,9 @@ import type { NetworkRepo } from '../state/networks.js';
 import type { DhcpLeaseRepo } from '../state/dhcp-leases.js';
 import type { DhcpServerRepo } from '../state/dhcp-servers.js';
 
+/** KeeperMeta — the root's facts the keeper's home is kept in (dhcp/keeper-netns.ts). */
+export interface KeeperMeta { get(key: string): string | undefined; setOnce(key: string, value: string): void; set(key: string, value: string): void }
+
 export interface DhcpContext {
   readonly root: string;
   readonly attachments: AttachmentRepo;
@@ -24,7 +27,7 @@ export interface DhcpContext {
   /** The netns that plays the host, when it is not the process's own (a lab's simulated host). */
   readonly hostNetns?: NetnsRef | undefined;
   /** The root's small facts (state/meta.ts): where the keeper runs is one. */
-  readonly meta?: { get(key: string): string | undefined; setOnce(key: string, value: string): void } | undefined;
+  readonly meta?: KeeperMeta | undefined;
   /** A fresh LinkOps inside a guest netns; the caller closes it. */
   guestLinks(netns: NetnsRef): Promise<LinkOps>;
   /** The shared LinkOps of the host (the DHCP server asks its bridges' forwarding databases). */

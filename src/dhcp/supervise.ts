@@ -12,7 +12,7 @@ import type { DhcpContext } from './dhcp-context.js';
 import type { KeeperRecord } from '../state/dhcp-leases.js';
 import { TsnetError } from '../core/errors.js';
 import { currentNetnsId } from '../netns/guest.js';
-import { HOST_NETNS_KEY, hostNetnsId, netnsPathFor } from './keeper-netns.js';
+import { hostNetnsId, netnsPathFor, recordedHome, recordHome } from './keeper-netns.js';
 
 export const KEEPER_LOG = 'dhcp-keeper.log';
 
@@ -42,7 +42,7 @@ export function ensureKeeper(ctx: DhcpContext, notify: boolean): KeeperStatus {
   // and with a live keeper and no notify there is nothing to count.
   let counted: number | undefined;
   const demand = (): number => (counted ??= ctx.dhcpLeases.count() + ctx.dhcpServers.count() + dnsDemand(ctx));
-  if (notify && ctx.meta && demand() > 0) ctx.meta.setOnce(HOST_NETNS_KEY, hostNetnsId(ctx.hostNetns));
+  if (notify && ctx.meta && demand() > 0) recordHome(ctx.meta, hostNetnsId(ctx.hostNetns), ctx.hostNetns);
   const k = ctx.dhcpLeases.keeper();
   if (k && keeperAlive(k)) {
     if (notify) process.kill(k.pid, 'SIGHUP');
@@ -56,7 +56,7 @@ export function ensureKeeper(ctx: DhcpContext, notify: boolean): KeeperStatus {
 
 /** enterHostNetns — the nsenter prefix that puts the keeper into the root's host namespace ([] when this is it). */
 function enterHostNetns(ctx: DhcpContext): string[] {
-  const recorded = ctx.meta?.get(HOST_NETNS_KEY);
+  const recorded = ctx.meta && recordedHome(ctx.meta, ctx.hostNetns);
   if (recorded === undefined || recorded === currentNetnsId()) return [];
   const path = netnsPathFor(recorded, ctx.hostNetns);
   if (!path) throw new TsnetError('ENOTFOUND', `the lease keeper of ${ctx.root} belongs in network namespace ${recorded}, which no longer exists here; run a tsnet command in this root's host namespace`);

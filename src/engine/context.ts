@@ -17,7 +17,7 @@ import type { ContainerLookup } from '../netns/guest.js';
 import { IntentRepo } from '../state/intents.js';
 import { HostLock } from './host-lock.js';
 import type { Resolution } from './settle.js';
-import { metaValue, rootId as readRootId, setMetaOnce } from '../state/meta.js';
+import { metaValue, rootId as readRootId, setMeta, setMetaOnce } from '../state/meta.js';
 import { chooseBackend, firewallBackend } from '../nat/select-backend.js';
 import type { FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps, LinkOpsBackend, NetnsRef } from '../netlink/linkops.js';
@@ -97,6 +97,7 @@ export class EngineContext {
   readonly meta = {
     get: (key: string): string | undefined => metaValue(this.db, key),
     setOnce: (key: string, value: string): void => setMetaOnce(this.db, key, value),
+    set: (key: string, value: string): void => setMeta(this.db, key, value),
   };
 
   /** dbOpened — whether this command touched state (the keeper check runs only then). */

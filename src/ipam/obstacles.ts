@@ -11,9 +11,11 @@ export type ObstacleKind = 'route' | 'address' | 'nameserver' | 'held';
 
 /**
  * One route, address or held subnet: a CIDR string, or the CIDR with a name for messages
- * (the interface of a route or address, the network that holds a subnet).
+ * (the interface of a route or address, the network that holds a subnet). A held subnet may
+ * name its network's bridge: that bridge's own routes and addresses inside the subnet are
+ * the network itself, so messages name the network once instead of three times.
  */
-export type ObstacleSpec = string | { cidr: string; name?: string };
+export type ObstacleSpec = string | { cidr: string; name?: string | undefined; bridge?: string | undefined };
 
 export interface HostObstacles {
   /**
@@ -41,6 +43,8 @@ export interface Obstacle {
   /** The value as given, canonicalised (keeps an address's host bits). */
   given: string;
   name: string | undefined;
+  /** held: the bridge of the network that holds it, when the caller said. */
+  bridge?: string | undefined;
 }
 
 const WHAT: Record<ObstacleKind, string> = {
@@ -67,6 +71,7 @@ export function compileObstacles(
   const add = (kind: ObstacleKind, spec: ObstacleSpec): void => {
     const text = typeof spec === 'string' ? spec : spec.cidr;
     const name = typeof spec === 'string' ? undefined : spec.name;
+    const bridge = kind === 'held' && typeof spec !== 'string' ? spec.bridge : undefined;
     let c;
     if (kind === 'nameserver') {
       // A zone index (fe80::1%eth0) is dropped, as Docker does.
@@ -80,14 +85,19 @@ export function compileObstacles(
     const net = network(c);
     const end = net.addr + (1n << (width - BigInt(net.prefix))) - 1n;
     const given = kind === 'nameserver' ? formatIp(c.family, c.addr) : formatCidr(c);
-    out.push({ kind, family, start: net.addr, end, cidr: formatCidr(net), given, name });
+    out.push({ kind, family, start: net.addr, end, cidr: formatCidr(net), given, name, ...(bridge ? { bridge } : {}) });
   };
   if (kinds.includes('route')) for (const s of o.routes ?? []) add('route', s);
   if (kinds.includes('address')) for (const s of o.addresses ?? []) add('address', s);
   if (kinds.includes('nameserver')) for (const s of o.nameservers ?? []) add('nameserver', s);
   if (kinds.includes('held')) for (const s of o.held ?? []) add('held', s);
-  out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : RANK[a.kind] - RANK[b.kind]));
-  return out;
+  // A held network's bridge route and address (inside its subnet) are that network itself.
+  const nets = out.filter((x) => x.kind === 'held' && x.bridge);
+  const own = (x: Obstacle): boolean => (x.kind === 'route' || x.kind === 'address')
+    && nets.some((h) => h.bridge === x.name && x.start >= h.start && x.end <= h.end);
+  const kept = nets.length > 0 ? out.filter((x) => !own(x)) : out;
+  kept.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : RANK[a.kind] - RANK[b.kind]));
+  return kept;
 }
 
 /**

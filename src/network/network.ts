@@ -24,6 +24,7 @@ import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/fire
 import type { LinkOps } from '../netlink/linkops.js';
 import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/server-config.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
+import { ownerAlive } from '../core/owner.js';
 import { validateNetworkName } from './network-name.js';
 import type { ServerLease } from '../dhcp/server-logic.js';
 
@@ -173,9 +174,12 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec, opts:
   });
 }
 
-/** heldSubnets — the subnets (both families) the root's networks hold, as obstacles. */
-function heldSubnets(taken: Array<{ name: string; subnet: string | null }>): Array<{ cidr: string; name: string }> {
-  return taken.flatMap((h) => (h.subnet ? [{ cidr: h.subnet, name: h.name }] : []));
+/**
+ * heldSubnets — the subnets (both families) the root's networks hold, as obstacles. With
+ * each network's bridge: that bridge's own route and address are the network, named once.
+ */
+function heldSubnets(taken: Array<{ name: string; bridge: string; subnet: string | null }>): Array<{ cidr: string; name: string; bridge: string }> {
+  return taken.flatMap((h) => (h.subnet ? [{ cidr: h.subnet, name: h.name, bridge: h.bridge }] : []));
 }
 
 /**
@@ -202,7 +206,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
   }
   // The network's own bridge (and its routes and address) is not in its own way.
   const pools = poolsFor(ctx);
-  const held = heldSubnets(ctx.networks.all().flatMap((n) => [{ name: n.name, subnet: n.subnet }, { name: n.name, subnet: n.subnet6 }]));
+  const held = heldSubnets(ctx.networks.all().flatMap((n) => [{ name: n.name, bridge: n.bridge, subnet: n.subnet }, { name: n.name, bridge: n.bridge, subnet: n.subnet6 }]));
   const obstacles = await hostObstacles(host, bridge);
   const subnet = chooseSubnet(spec.subnet, { ...obstacles, held }, 4, pools[4]);
   const gateway = gatewayFor(subnet, spec.gateway);
@@ -359,18 +363,37 @@ export function gatewayCidrs(n: NetworkRecord): string[] {
 
 /** removeNetwork — refuses while attachments use it; removes its bridge (if tsnet made it) or its gateway address. */
 /** removeNetwork — dryRun runs every check the real removal runs and changes nothing. */
-export async function removeNetwork(ctx: EngineContext, name: string, opts: { dryRun?: boolean } = {}): Promise<NetworkRecord> {
+/** With `unusedByContainers` (network prune), a network that a container's list names is in use too. */
+export async function removeNetwork(ctx: EngineContext, name: string, opts: { dryRun?: boolean | undefined; unusedByContainers?: boolean } = {}): Promise<NetworkRecord> {
   validateNetworkName(name);
-  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name, opts.dryRun ?? false));
+  return ctx.hostLock.withLock(`remove network ${name}`, () => removeLocked(ctx, name, { dryRun: opts.dryRun ?? false, containers: opts.unusedByContainers }));
 }
 
-async function removeLocked(ctx: EngineContext, name: string, dryRun: boolean): Promise<NetworkRecord> {
+/**
+ * networkUsers — what keeps a network in use, decided under the host lock: the attachments on
+ * its bridge, the attaches to it in progress (their records are written under the same lock
+ * only while the network exists: attach/attach.ts admitToNetwork), and with `containers` (prune)
+ * the containers whose network list names it, stopped ones too, which would fail to start.
+ */
+function networkUsers(ctx: EngineContext, n: NetworkRecord, opts: RemoveOptions): string[] {
+  const attached = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge).map((u) => `${u.guest} ${u.ctrIf}`);
+  const attaching = ctx.intents.withPrefix('attachment:')
+    .filter((r) => r.op === 'attach' && r.data['target'] === n.bridge && ownerAlive(r.owner))
+    .map((r) => `${String(r.data['label'])} (attaching, pid ${r.owner.pid})`);
+  const containers = opts.containers ? ctx.containers.containersOn(n.name).map((c) => `container ${c}`) : [];
+  return [...new Set([...attached, ...attaching, ...containers])];
+}
+
+interface RemoveOptions { dryRun: boolean; containers?: boolean | undefined }
+
+async function removeLocked(ctx: EngineContext, name: string, opts: RemoveOptions): Promise<NetworkRecord> {
+  const dryRun = opts.dryRun;
   if (!dryRun) await ctx.settle(networkObject(name));
   const n = ctx.networks.get(name);
   if (!n) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  const users = ctx.attachments.all().filter((a) => a.hostTarget === n.bridge);
+  const users = networkUsers(ctx, n, opts);
   if (users.length > 0) {
-    throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).map((u) => `${u.guest} ${u.ctrIf}`).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; detach them first`);
+    throw new TsnetError('ECONFLICT', `network ${name} is in use by ${users.slice(0, 3).join(', ')}${users.length > 3 ? ` and ${users.length - 3} more` : ''}; ${opts.containers ? 'detach or disconnect them' : 'detach them'} first`);
   }
   if (dryRun) return n;
   await runIntent(ctx, { op: 'network-rm', object: networkObject(name), data: { label: `network ${name}`, name, network: n } }, (intent) => takeDown(ctx, n, intent));

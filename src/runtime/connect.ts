@@ -44,6 +44,8 @@ export async function connectContainer(ctx: EngineContext, text: string, spec: C
   // same moment both chose eth1 otherwise, and the second failed on the host-side name.
   const outcome = await ctx.hostLock.withLock(`connect container ${c.name} to ${name}`, async () => {
     if (ctx.containers.networks(c.id).some((n) => n.network === name)) return { changed: false, running: false, message: `${c.name} is already connected to ${name}; nothing to do` };
+    // Looked at again under the lock: a network rm or prune may have removed it meanwhile.
+    if (!ctx.networks.get(name)) throw new TsnetError('ENOTFOUND', `network ${name} was removed meanwhile (see tsnet network ls)`);
     const entry = { network: name, ip: spec.ip ?? null, mac: null, aliases: spec.aliases ?? [] };
     if (c.state !== 'running') {
       ctx.containers.addNetwork(c.id, entry);

@@ -24,3 +24,8 @@ export function metaValue(db: Database, key: string): string | undefined {
 export function setMetaOnce(db: Database, key: string, value: string): void {
   prepare(db, 'INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(key, value);
 }
+
+/** setMeta — stores a fact, replacing what was there. */
+export function setMeta(db: Database, key: string, value: string): void {
+  prepare(db, 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

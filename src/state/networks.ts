@@ -47,10 +47,10 @@ export class NetworkRepo {
   constructor(private readonly db: Database) {}
 
   /** create — `decide` sees every subnet already held (IPv4 and IPv6) and returns the row to insert. */
-  create(decide: (heldSubnets: Array<{ name: string; subnet: string }>) => NewNetwork): NetworkRecord {
+  create(decide: (heldSubnets: Array<{ name: string; bridge: string; subnet: string }>) => NewNetwork): NetworkRecord {
     const tx = this.db.transaction((): NetworkRecord => {
-      const held = (prepare(this.db, `SELECT name, subnet FROM networks UNION ALL
-                                      SELECT name, subnet6 AS subnet FROM networks WHERE subnet6 IS NOT NULL`).all() as Array<{ name: string; subnet: string }>);
+      const held = (prepare(this.db, `SELECT name, bridge, subnet FROM networks UNION ALL
+                                      SELECT name, bridge, subnet6 AS subnet FROM networks WHERE subnet6 IS NOT NULL`).all() as Array<{ name: string; bridge: string; subnet: string }>);
       const n = decide(held);
       try {
         prepare(this.db, `INSERT INTO networks (name, bridge, subnet, gateway, ip_range, subnet6, gateway6, mtu, bridge_created, internal, ip_masq, icc, firewall, created_at)

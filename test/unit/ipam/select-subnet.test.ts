@@ -336,6 +336,22 @@ describe('checkExplicitSubnet', () => {
     assertConflict(() => checkExplicitSubnet('172.16.0.0/12', { held: ['172.17.0.0/16'] }), 'subnet 172.17.0.0/16 held by tsnet');
   });
 
+  test('a held network\'s own bridge route and address are the network: it is named once', () => {
+    const withBridge = {
+      routes: [{ cidr: '172.18.0.0/16', name: 'br-lab' }],
+      addresses: [{ cidr: '172.18.0.1/16', name: 'br-lab' }, { cidr: '10.99.0.1/24', name: 'br-lab' }],
+      held: [{ cidr: '172.18.0.0/16', name: 'lab', bridge: 'br-lab' }],
+    };
+    const err = assertConflict(() => checkExplicitSubnet('172.18.5.0/24', withBridge));
+    assert.equal(err.message, 'subnet 172.18.5.0/24 overlaps tsnet network lab (172.18.0.0/16); choose a subnet that does not, or use --subnet auto');
+    assert.deepEqual(err.detail, { subnet: '172.18.5.0/24', conflicts: [{ kind: 'held', cidr: '172.18.0.0/16', name: 'lab' }] });
+    // An address someone added to the bridge outside the network's subnet is still its own obstacle.
+    assertConflict(() => checkExplicitSubnet('10.99.0.0/16', withBridge), 'subnet 10.99.0.0/16 overlaps host address 10.99.0.1/24 on br-lab');
+    // Without the bridge (callers that do not know it), the route and address are named as before.
+    const { held: _, ...rest } = withBridge;
+    assertConflict(() => checkExplicitSubnet('172.18.5.0/24', { ...rest, held: [{ cidr: '172.18.0.0/16', name: 'lab' }] }), 'on-link route 172.18.0.0/16 dev br-lab', 'tsnet network lab');
+  });
+
   test('nameservers are not a conflict for an explicit subnet (Docker does not check them either)', () => {
     assert.equal(checkExplicitSubnet('172.30.0.0/16', host), '172.30.0.0/16');
   });
