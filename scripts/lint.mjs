@@ -5,6 +5,7 @@
 //                   its reasoned exceptions: scripts/layers.mjs). Cannot be disabled by comment.
 //   pure            a file marked `@pure` in its header comment imports something effectful:
 //                   only other @pure files, PURE_EXTERNAL below, and `import type` of anything.
+//                   A header whose prose calls the file pure must carry the tag.
 //                   Cannot be disabled by comment.
 //   no-require      a require() call; a lazy load kept for start-up time says so in a disable
 //                   comment, so each one is a choice.
@@ -120,12 +121,21 @@ function commentsOf(sf) {
   return [...seen.values()].sort((a, b) => a.pos - b.pos);
 }
 
-/** isPure — the file's header (the comments before its first statement) carries `@pure`. */
-function isPure(sf) {
+/** headerOf — the file's header: the comments before its first statement. */
+function headerOf(sf) {
   const text = sf.getFullText();
   const first = sf.statements[0];
-  const header = (ts.getLeadingCommentRanges(text, first ? first.getFullStart() : 0) ?? []).map((r) => text.slice(r.pos, r.end)).join('\n');
-  return /(^|[\s*])@pure\b/m.test(header);
+  return (ts.getLeadingCommentRanges(text, first ? first.getFullStart() : 0) ?? []).map((r) => text.slice(r.pos, r.end)).join('\n');
+}
+
+/** isPure — the file's header carries the `@pure` tag. */
+function isPure(sf) {
+  return /(^|[\s*])@pure\b/m.test(headerOf(sf));
+}
+
+/** saysPure — the header's prose calls the file pure (then it must carry the tag, to be checked). */
+function saysPure(sf) {
+  return /\bpure\b/i.test(headerOf(sf).replace(/@pure\b/g, ''));
 }
 
 /** resolveLocal — a relative specifier to the .ts file it names, or undefined. */
@@ -191,6 +201,9 @@ export function lint(root, dirs = ['src', 'test', 'bench'], layersMap) {
     const folder = inSrc ? relative(srcDir, file).split(sep)[0] : undefined;
     const filePure = inSrc && pure(file);
 
+    if (inSrc && !filePure && saysPure(sf)) {
+      hits.push({ rule: 'pure', line: 1, message: 'the header calls this file pure but has no @pure tag: add " * @pure" to it (the lint then checks its imports), or reword' });
+    }
     for (const imp of importsOf(sf)) {
       const local = imp.spec.startsWith('.') ? resolveLocal(file, imp.spec) : undefined;
       if (inSrc && layerOf.has(folder) && local && local.startsWith(srcDir + sep)) {

@@ -2,7 +2,7 @@
  * vlan — @VLAN for attachments. On a Linux bridge the host end becomes an untagged access
  * port of the VLAN (bridge vlan_filtering, pvid); on a physical parent an 802.1Q
  * sub-interface <parent>.<vid> carries the macvlan. The operations are planned as argv
- * lists (pure, unit-tested) and applied through core/exec. Kernels without
+ * lists (computed apart and unit-tested) and applied through core/exec. Kernels without
  * CONFIG_BRIDGE_VLAN_FILTERING or CONFIG_VLAN_8021Q are detected up front, by trying the
  * feature inside a throwaway namespace (`unshare -n`), so nothing of the user's changes.
  */

@@ -4,6 +4,7 @@
  * `2.5h`), an RFC 3339 timestamp or date (`2026-12-03T10:00:00Z`, `2026-12-03`), or Unix
  * seconds (`1764756000`). tsnet networks have no labels, so `label` filters are refused rather
  * than ignored (ignoring one would prune what the user meant to keep).
+ * @pure
  */
 import { invalid } from '../core/errors.js';
 
