@@ -58,7 +58,7 @@ export function registerPortCommands(program: Command): void {
     .option('-p <spec>', '[HOSTIP:][HOSTPORT[-END]:]CTRPORT[-END][/tcp|udp|sctp] (repeatable)', collect)
     .option('-i <ctrif>', 'the guest interface, when it is on several networks')
     .option('--dry-run', 'run every check and name the host ports it would take; change nothing')
-    .addHelpText('after', '\nExamples:\n  tsnet port publish web -p 8080:80\n  tsnet port publish dns -p 127.0.0.1::53/udp -p 8000-8010:8000-8010\n  tsnet port publish web -p 80 --dry-run   # the ephemeral host port it would take')
+    .addHelpText('after', '\nExamples:\n  tsnet port publish web -p 8080:80\n  tsnet port publish dns -p 127.0.0.1::53/udp -p 8000-8010:8000-8010\n  tsnet port publish web -p 80 --dry-run   # which host port it takes')
     .action(async (guestText: string, _o: PortOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<PortOpts>();
       const ref = load.grammar().parseGuest(guestText);
