@@ -5,11 +5,14 @@
  * contrib/systemd starts it at boot.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { load } from './load.js';
 import { withGlobals } from './globals.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { withContext } from './with-context.js';
-import type { DhcpStatus } from '../dhcp/status.js';
+import type { DhcpStatus, KeptLeaseView } from '../dhcp/status.js';
+import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { TsnetError, invalid } from '../core/errors.js';
 
 export function registerDhcpCommands(program: Command): void {
@@ -24,6 +27,33 @@ export function registerDhcpCommands(program: Command): void {
       const { dhcpStatus } = load.dhcpStatus();
       const st = await withContext(opts, (ctx) => dhcpStatus(ctx, { lines: Number(opts.lines) }));
       printResult(opts, st, statusLines(st));
+    });
+
+  withGlobals(dhcp.command('unit'))
+    .description("print the lease keeper's systemd unit for this installation (ExecStart filled in) and say how to enable it for --root")
+    .addHelpText('after', '\nExamples:\n  tsnet dhcp unit > /etc/systemd/system/tsnet-dhcp-keeper@.service\n  systemctl daemon-reload\n  systemctl enable --now tsnet-dhcp-keeper@var-lib-tsnet.service')
+    .action((_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const { unitFor, instanceUnit, UNIT_TEMPLATE } = load.unitFile();
+      const cli = load.supervise().tsnetBin();
+      const templatePath = join(dirname(cli), '..', 'contrib', UNIT_TEMPLATE);
+      let template: string;
+      try { template = readFileSync(templatePath, 'utf8'); } catch (e) { throw new TsnetError('ENOTFOUND', `the unit template ${templatePath} is missing from this installation (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`); }
+      const root = resolve(opts.root ?? process.env['TSNET_ROOT'] ?? '/var/lib/tsnet');
+      const r = { file: `/etc/systemd/system/${UNIT_TEMPLATE}`, instance: instanceUnit(root), root, unit: unitFor(template, process.execPath, cli) };
+      if (!opts.json) process.stderr.write(`# install: tsnet dhcp unit > ${r.file} && systemctl daemon-reload && systemctl enable --now '${r.instance}'\n`);
+      printResult(opts, r, r.unit.replace(/\n$/, ''));
+    });
+
+  withListingOptions(withGlobals(dhcp.command('leases')), { quiet: 'only the leased addresses' })
+    .description('list the leases the keeper keeps (the LEASES part of dhcp status, with -q and --format)')
+    .addHelpText('after', "\nExamples:\n  tsnet dhcp leases\n  tsnet dhcp leases --format '{{.Guest}} {{.Address}} {{.ExpiresAt}}'")
+    .action(async (_o: GlobalOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      checkListing(opts);
+      const { keptLeases, KEPT_LEASE_FIELDS } = load.dhcpStatus();
+      const leases = await withContext(opts, (ctx) => keptLeases(ctx));
+      printListing(opts, leases, () => leaseRows(leases), { quiet: 'address', fields: KEPT_LEASE_FIELDS });
     });
 
   withGlobals(program.command('dhcp-keeper', { hidden: true }))
@@ -56,12 +86,16 @@ export function registerDhcpCommands(program: Command): void {
 function statusLines(st: DhcpStatus): string[] {
   const k = st.keeper;
   const out = [k.running ? `keeper: running, pid ${k.pid}, since ${k.since}, netns ${k.netns}` : `keeper: not running${k.netns ? ` (belongs in netns ${k.netns})` : ''}`, `log: ${k.log}`, ''];
-  out.push(...table(['GUEST', 'INTERFACE', 'ADDRESS', 'SERVER', 'OBTAINED', 'RENEWS', 'EXPIRES', 'PHASE'],
-    st.leases.map((l) => [l.guest, l.interface, l.address ?? '-', l.server ?? '-', l.obtainedAt ?? '-', l.renewsAt ?? '-', l.expiresAt ?? '-', l.phase])));
+  out.push(...leaseRows(st.leases));
   if (st.servers.length > 0) {
     out.push('', ...table(['NETWORK', 'BRIDGE', 'RANGE', 'LEASE', 'LEASES GIVEN'],
       st.servers.map((s) => [s.network, s.bridge, `${s.rangeStart}-${s.rangeEnd}`, `${s.leaseSeconds}s`, String(s.leasesGiven)])));
   }
   if (st.log.length > 0) out.push('', `last ${st.log.length} lines of the keeper log:`, ...st.log);
   return out;
+}
+
+function leaseRows(leases: KeptLeaseView[]): string[] {
+  return table(['GUEST', 'INTERFACE', 'ADDRESS', 'SERVER', 'OBTAINED', 'RENEWS', 'EXPIRES', 'PHASE'],
+    leases.map((l) => [l.guest, l.interface, l.address ?? '-', l.server ?? '-', l.obtainedAt ?? '-', l.renewsAt ?? '-', l.expiresAt ?? '-', l.phase]));
 }

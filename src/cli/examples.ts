@@ -5,7 +5,7 @@
  */
 export const EXAMPLES: Readonly<Record<string, string[]>> = {
   network: ['tsnet network create lab --subnet auto', 'tsnet network ls', 'tsnet network rm lab', 'tsnet network prune -f'],
-  dhcp: ['tsnet dhcp status', 'tsnet dhcp status -n 50 --json'],
+  dhcp: ['tsnet dhcp status', 'tsnet dhcp status -n 50 --json', 'tsnet dhcp leases -q', 'tsnet dhcp unit > /etc/systemd/system/tsnet-dhcp-keeper@.service'],
   'lab schema': ['tsnet lab schema > lab.schema.json'],
   'lab ls': ['tsnet lab ls --json', 'tsnet lab ls -q'],
   start: ['tsnet start web', 'tsnet start -a web          # attach to its output'],

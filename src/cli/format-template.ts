@@ -10,11 +10,23 @@
  *   \t \n                   tab and newline (replaced in the text first, as docker does)
  *   table TEMPLATE          a header row and aligned columns (cells end at each tab), as docker
  *
- * Not supported (refused with one line): if/range/with and other control actions, variables,
- * parentheses. Errors are TemplateError; the CLI turns them into usage errors (exit 2).
+ *   {{if .X}}..{{else if eq .Y "up"}}..{{else}}..{{end}}, {{range .List}}{{.}}{{end}},
+ *   {{with .Dhcp}}{{.Phase}}{{end}}, and eq ne not and or index
+ *
+ * Not supported (refused with one line): variables, parentheses, printf, define/template. Errors are TemplateError; the CLI turns them into usage errors (exit 2).
  */
 
 export class TemplateError extends Error {}
+
+/** FORMAT_DOC — the language for people: the man page's FORMATTING section (one paragraph a line). */
+export const FORMAT_DOC: readonly string[] = [
+  'Listings (ls, network ls, port ls, port GUEST, images, ps, lab ls) take -q, --quiet: only the ids or names, each once (with --json, an array of them), and --format TEMPLATE, as docker does.',
+  'TEMPLATE is a Go template: {{.Field}} is a key of the objects --json prints, in any case ({{.Name}} is "name"), {{.A.B}} a nested one; null prints as nothing, a list as [a b]. \\t and \\n are a tab and a newline.',
+  'Functions: {{json .}} and {{json .Field}}, {{join .List ","}}, lower, upper, title, split, len, truncate, pad, println, eq, ne, not, and, or, index, and pipes: {{.Name | upper}}. Actions: {{if .X}}..{{else if .Y}}..{{else}}..{{end}}, {{range .List}}{{.}}{{end}} and {{with .X}}{{.Y}}{{end}} (inside, . is the element). Not supported: variables, printf, define/template.',
+  '"table TEMPLATE" prints a header row named after the fields and aligns the cells ended by tabs, as docker does; "table" alone is the usual table; "json" prints one JSON object a line.',
+  'An unknown field is a usage error naming the valid ones (exit 2, nothing printed). -q wins over --format (a warning says so, as docker ps does); --format with --json is refused.',
+  'inspect and network inspect take -f, --format TEMPLATE as docker inspect does: the template once for each object their --json prints.',
+];
 
 type Arg =
   | { kind: 'field'; path: string[] } // [] is `.`
@@ -23,7 +35,13 @@ type Arg =
 
 interface Call { fn: string | null; args: Arg[] }
 
-type Node = { kind: 'text'; text: string } | { kind: 'action'; pipeline: Call[]; source: string };
+type Node =
+  | { kind: 'text'; text: string }
+  | { kind: 'action'; pipeline: Call[]; source: string }
+  /** if, range, with: `body` when the pipeline's value is true (non-empty), `otherwise` after {{else}}. */
+  | { kind: 'if' | 'range' | 'with'; pipeline: Call[]; source: string; body: Node[]; otherwise: Node[] };
+
+type Item = { kind: 'text'; text: string } | { kind: 'action'; source: string };
 
 export interface Template {
   /** `table TEMPLATE`: a header row, and the output aligned in columns at the tabs. */
@@ -35,9 +53,11 @@ export interface Template {
 const FUNCTIONS: Record<string, [number, number]> = {
   json: [1, 1], join: [2, 2], lower: [1, 1], upper: [1, 1], title: [1, 1], split: [2, 2],
   len: [1, 1], truncate: [2, 2], pad: [3, 3], println: [0, Infinity],
+  eq: [2, Infinity], ne: [2, 2], not: [1, 1], and: [1, Infinity], or: [1, Infinity], index: [2, Infinity],
 };
 
-const CONTROL = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil', 'and', 'or', 'not', 'index', 'printf', 'print', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'slice', 'call', 'html', 'js', 'urlquery']);
+const BLOCKS = new Set(['if', 'range', 'with']);
+const UNSUPPORTED = new Set(['define', 'template', 'block', 'break', 'continue', 'nil', 'printf', 'print', 'lt', 'le', 'gt', 'ge', 'slice', 'call', 'html', 'js', 'urlquery']);
 
 /**
  * parseTemplate — the template of a `--format` value other than `json` and a bare `table`.
@@ -49,7 +69,7 @@ export function parseTemplate(format: string): Template {
   if (table) text = text.slice(5);
   if (table) text = text.trim();
   text = text.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const nodes: Node[] = [];
+  const nodes: Item[] = [];
   let i = 0;
   let trimNext = false;
   while (i < text.length) {
@@ -68,10 +88,61 @@ export function parseTemplate(format: string): Template {
     if (inner.endsWith(' -')) { trimNext = true; inner = inner.slice(0, -1); }
     if (literal) nodes.push({ kind: 'text', text: literal });
     const source = inner.trim();
-    if (!/^\/\*[\s\S]*\*\/$/.test(source)) nodes.push({ kind: 'action', pipeline: parseAction(source), source });
+    if (!/^\/\*[\s\S]*\*\/$/.test(source)) nodes.push({ kind: 'action', source });
     i = close + 2;
   }
-  return { table, nodes };
+  const pos = { at: 0 };
+  const tree = parseList(nodes, pos, false);
+  if (pos.at < nodes.length) throw new TemplateError(`{{${(nodes[pos.at] as { source: string }).source}}} without an {{if}}, {{range}} or {{with}} before it`);
+  return { table, nodes: tree };
+}
+
+/**
+ * parseList — items into nodes up to the {{end}} or {{else}} of the enclosing block (inBlock),
+ * which it leaves at pos.at, or to the end of the template.
+ */
+function parseList(items: Item[], pos: { at: number }, inBlock: string | false): Node[] {
+  const out: Node[] = [];
+  while (pos.at < items.length) {
+    const item = items[pos.at]!;
+    if (item.kind === 'text') { out.push(item); pos.at++; continue; }
+    const word = /^[a-z]+/.exec(item.source)?.[0] ?? '';
+    if (word === 'end' || word === 'else') {
+      if (!inBlock) throw new TemplateError(`{{${item.source}}} without an {{if}}, {{range}} or {{with}} before it`);
+      return out;
+    }
+    pos.at++;
+    if (BLOCKS.has(word)) out.push(parseBlock(word as 'if' | 'range' | 'with', item.source, items, pos));
+    else out.push({ kind: 'action', pipeline: parseAction(item.source), source: item.source });
+  }
+  if (inBlock) throw new TemplateError(`missing {{end}} of {{${inBlock}}}`);
+  return out;
+}
+
+/** parseBlock — {{if|range|with PIPELINE}} BODY [{{else}} OTHERWISE | {{else if ...}} ...] {{end}}. */
+function parseBlock(kind: 'if' | 'range' | 'with', source: string, items: Item[], pos: { at: number }): Node {
+  const rest = source.slice(kind.length).trim();
+  if (rest === '') throw new TemplateError(`{{${kind}}} needs a value: {{${kind} .Field}}`);
+  const body = parseList(items, pos, source);
+  const stop = items[pos.at] as { source: string } | undefined;
+  let otherwise: Node[] = [];
+  if (stop && /^else\b/.test(stop.source)) {
+    const chained = stop.source.slice(4).trim();
+    if (chained === '') {
+      pos.at++;
+      otherwise = parseList(items, pos, source);
+    } else {
+      const word = /^[a-z]+/.exec(chained)?.[0] ?? '';
+      if (word !== 'if' && word !== 'with') throw new TemplateError(`{{${stop.source}}}: after else comes nothing, if or with`);
+      pos.at++;
+      // {{else if X}} ... {{end}}: one {{end}} closes the whole chain.
+      return { kind, pipeline: parseAction(rest), source, body, otherwise: [parseBlock(word, chained, items, pos)] };
+    }
+  }
+  const end = items[pos.at] as { source: string } | undefined;
+  if (!end || end.source !== 'end') throw new TemplateError(`missing {{end}} of {{${source}}}`);
+  pos.at++;
+  return { kind, pipeline: parseAction(rest), source, body, otherwise };
 }
 
 /** findClose — the `}}` that ends the action opened before `from`, skipping quoted strings. */
@@ -99,8 +170,8 @@ function parseAction(source: string): Call[] {
     if (head!.kind === 'ident') {
       const fn = head!.name;
       if (!(fn in FUNCTIONS)) {
-        throw new TemplateError(CONTROL.has(fn)
-          ? `{{${fn}}} is not supported by tsnet's --format (supported: {{.Field}}, {{json .}}, ${Object.keys(FUNCTIONS).join(', ')})`
+        throw new TemplateError(UNSUPPORTED.has(fn)
+          ? `{{${fn}}} is not supported by tsnet's --format (supported: {{.Field}}, if, range, with, ${Object.keys(FUNCTIONS).join(', ')})`
           : `unknown function "${fn}" in "{{${source}}}" (functions: ${Object.keys(FUNCTIONS).join(', ')})`);
       }
       const args = rest.map((w) => {
@@ -152,13 +223,21 @@ function unquote(quoted: string, source: string): string {
   }
 }
 
-/** templateFields — every field path the template reads, to check them before printing anything. */
+/**
+ * templateFields — every field path the template reads from the object itself, to check them
+ * before printing anything (inside range and with, `.` is another value: checked as rendered).
+ */
 export function templateFields(t: Template): string[][] {
   const out: string[][] = [];
-  for (const n of t.nodes) {
-    if (n.kind !== 'action') continue;
-    for (const c of n.pipeline) for (const a of c.args) if (a.kind === 'field' && a.path.length > 0) out.push(a.path);
-  }
+  const walk = (nodes: Node[]): void => {
+    for (const n of nodes) {
+      if (n.kind === 'text') continue;
+      for (const c of n.pipeline) for (const a of c.args) if (a.kind === 'field' && a.path.length > 0) out.push(a.path);
+      if (n.kind === 'if') walk(n.body);
+      if (n.kind !== 'action') walk(n.otherwise);
+    }
+  };
+  walk(t.nodes);
   return out;
 }
 
@@ -212,26 +291,66 @@ function call(fn: string, args: unknown[], source: string): unknown {
     case 'truncate': return [...str(args[0])].slice(0, Math.max(0, Number(args[1]))).join('');
     case 'pad': return `${' '.repeat(Math.max(0, Number(args[1])))}${str(args[0])}${' '.repeat(Math.max(0, Number(args[2])))}`;
     case 'println': return `${args.map(str).join(' ')}\n`;
+    case 'eq': return args.slice(1).some((b) => same(args[0], b));
+    case 'ne': return !same(args[0], args[1]);
+    case 'not': return !truth(args[0]);
+    case 'and': return args.find((a) => !truth(a)) ?? args[args.length - 1];
+    case 'or': return args.find((a) => truth(a)) ?? args[args.length - 1];
+    case 'index': return args.slice(1).reduce((v: unknown, k) => {
+      if (Array.isArray(v)) return typeof k === 'number' ? (v[k] ?? null) : null;
+      if (v !== null && typeof v === 'object') { const key = lookup(v as Record<string, unknown>, str(k)); return key === undefined ? null : (v as Record<string, unknown>)[key]; }
+      return null;
+    }, args[0]);
     default: throw new TemplateError(`unknown function ${fn}`);
   }
 }
 
-/** render — the template applied to one object. Throws TemplateError on an unknown field. */
-export function render(t: Template, obj: unknown): string {
+/** same — eq's comparison: equal scalars; a number and its decimal text are not equal. */
+function same(a: unknown, b: unknown): boolean {
+  return (a ?? null) === (b ?? null);
+}
+
+/** truth — Go's: false, 0, null, and empty strings, lists and objects are false. */
+function truth(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+function evaluate(pipeline: Call[], dot: unknown, source: string): unknown {
+  let value: unknown;
+  let first = true;
+  for (const c of pipeline) {
+    const args = c.args.map((a) => (a.kind === 'field' ? fieldValue(dot, a.path) : a.value));
+    if (!first) args.push(value);
+    value = c.fn === null ? args[0] : call(c.fn, args, source);
+    first = false;
+  }
+  return value;
+}
+
+function renderNodes(nodes: Node[], dot: unknown): string {
   let out = '';
-  for (const n of t.nodes) {
+  for (const n of nodes) {
     if (n.kind === 'text') { out += n.text; continue; }
-    let value: unknown;
-    let first = true;
-    for (const c of n.pipeline) {
-      const args = c.args.map((a) => (a.kind === 'field' ? fieldValue(obj, a.path) : a.value));
-      if (!first) args.push(value);
-      value = c.fn === null ? args[0] : call(c.fn, args, n.source);
-      first = false;
+    const value = evaluate(n.pipeline, dot, n.source);
+    if (n.kind === 'action') out += text(value);
+    else if (n.kind === 'if') out += renderNodes(truth(value) ? n.body : n.otherwise, dot);
+    else if (n.kind === 'with') out += truth(value) ? renderNodes(n.body, value) : renderNodes(n.otherwise, dot);
+    else {
+      if (value !== null && typeof value !== 'object') throw new TemplateError(`{{${n.source}}}: range needs a list or an object, not ${JSON.stringify(value)}`);
+      // Over an object: its values in key order, as Go ranges over a map.
+      const list = value === null ? [] : Array.isArray(value) ? value : Object.keys(value).sort().map((k) => (value as Record<string, unknown>)[k]);
+      out += list.length ? list.map((v) => renderNodes(n.body, v)).join('') : renderNodes(n.otherwise, dot);
     }
-    out += text(value);
   }
   return out;
+}
+
+/** render — the template applied to one object. Throws TemplateError on an unknown field. */
+export function render(t: Template, obj: unknown): string {
+  return renderNodes(t.nodes, obj);
 }
 
 /** headerOf — a column's title from a field path: `containerIp` → CONTAINER IP, `.dhcp.phase` → DHCP PHASE. */
@@ -239,7 +358,10 @@ export function headerOf(path: string[]): string {
   return path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ')).join(' ').toUpperCase();
 }
 
-/** renderHeader — the header row of a `table` template: each action shows the title of the first field it reads. */
+/**
+ * renderHeader — the header row of a `table` template: each action (and each if, range or
+ * with, once) shows the title of the first field it reads.
+ */
 export function renderHeader(t: Template): string {
   let out = '';
   for (const n of t.nodes) {

@@ -23,7 +23,7 @@ export interface ListingOpts extends GlobalOpts {
 
 export interface ListingSpec<T> {
   /** What -q prints for each object: a key (its value, one per line), or a function. Duplicates are printed once. */
-  quiet: (keyof T & string) | ((o: T) => string);
+  quiet?: (keyof T & string) | ((o: T) => string);
   /** The value -q --json lists (default: the quiet key's value, or the quiet text). */
   quietJson?: (o: T) => unknown;
   /**
@@ -35,10 +35,15 @@ export interface ListingSpec<T> {
 
 const FORMAT_HELP = "print each with a Go template, as docker does: '{{.Field}}\\t{{.Other}}', 'table TEMPLATE' (with a header), json (one object a line); fields: the --json keys, any case"
 
-/** withListingOptions — -q/--quiet (when quiet describes it) and --format on a listing command. */
-export function withListingOptions(cmd: Command, opts: { quiet?: string } = {}): Command {
+const INSPECT_HELP = "print each with a Go template, as docker inspect -f does: '{{.State.Pid}}', '{{range .Addresses}}{{.}} {{end}}'; fields: the --json keys, any case";
+
+/**
+ * withListingOptions — -q/--quiet (when quiet describes it) and --format on a listing command;
+ * `inspect: true` gives docker inspect's `-f, --format` instead.
+ */
+export function withListingOptions(cmd: Command, opts: { quiet?: string; inspect?: boolean } = {}): Command {
   if (opts.quiet !== undefined) cmd.addOption(new Option('-q, --quiet', opts.quiet));
-  return cmd.addOption(new Option('--format <template>', FORMAT_HELP));
+  return cmd.addOption(opts.inspect ? new Option('-f, --format <template>', INSPECT_HELP) : new Option('--format <template>', FORMAT_HELP));
 }
 
 export type ListingMode =
@@ -86,9 +91,11 @@ export function printListing<T extends object>(opts: ListingOpts, objects: reado
       printResult(opts, objects, typeof human === 'function' ? (opts.json ? [] : human()) : human);
       return;
     case 'quiet': {
-      const quietText = (o: T): string => (typeof spec.quiet === 'function' ? spec.quiet(o) : String((o as Record<string, unknown>)[spec.quiet] ?? ''));
+      const q = spec.quiet;
+      if (q === undefined) throw new TsnetError('EINTERNAL', 'this listing has no -q');
+      const quietText = (o: T): string => (typeof q === 'function' ? q(o) : String((o as Record<string, unknown>)[q] ?? ''));
       if (opts.json) {
-        const value = spec.quietJson ?? ((o: T): unknown => (typeof spec.quiet === 'function' ? spec.quiet(o) : (o as Record<string, unknown>)[spec.quiet]));
+        const value = spec.quietJson ?? ((o: T): unknown => (typeof q === 'function' ? q(o) : (o as Record<string, unknown>)[q]));
         printResult(opts, unique(objects.map(value)), []);
         return;
       }

@@ -14,6 +14,7 @@ export const load = {
   keeper: () => require('../dhcp/keeper.js') as typeof import('../dhcp/keeper.js'),
   supervise: () => require('../dhcp/supervise.js') as typeof import('../dhcp/supervise.js'),
   dhcpStatus: () => require('../dhcp/status.js') as typeof import('../dhcp/status.js'),
+  unitFile: () => require('../dhcp/unit-file.js') as typeof import('../dhcp/unit-file.js'),
   keeperNetns: () => require('../dhcp/keeper-netns.js') as typeof import('../dhcp/keeper-netns.js'),
   gc: () => require('../network/gc.js') as typeof import('../network/gc.js'),
   grammar: () => require('../attach/grammar.js') as typeof import('../attach/grammar.js'),

@@ -5,6 +5,7 @@
  * @pure
  */
 import { visibleCommands, type CommandSpec, type OptionSpec } from './command-tree.js';
+import { FORMAT_DOC } from './format-template.js';
 
 /** esc — text safe in roff: backslashes doubled, a leading dot or quote defused, dashes literal. */
 function esc(text: string): string {
@@ -40,6 +41,7 @@ export function manPage(tree: CommandSpec, exitCodes: ReadonlyArray<[number, str
     out.push(`.SS "tsnet ${esc(c.path)} ${esc(c.usage)}"`, esc(c.description), ...optionItems(c.options.filter((o) => !o.flags.startsWith('-h,'))));
     out.push(...preformatted(c.after));
   }
+  out.push('.SH FORMATTING', ...FORMAT_DOC.flatMap((p) => ['.PP', esc(p)]));
   out.push('.SH EXAMPLES', ...preformatted(tree.after.replace(/^Examples:\n/, '').replace(/\nExit status:[\s\S]*$/, '')));
   out.push('.SH EXIT STATUS', 'Errors are one line on standard error, "tsnet: error: ...", or {"error","code"} on standard output with \\-\\-json.');
   for (const [n, codes, what] of exitCodes) out.push('.TP', `.B ${n}`, esc(`${what}${codes ? ` (${codes})` : ''}`));

@@ -129,14 +129,16 @@ export function registerNetworkCommands(program: Command): void {
       printListing(opts, all, () => rows(all), { quiet: 'name' });
     });
 
-  withGlobals(network.command('inspect'))
+  withListingOptions(withGlobals(network.command('inspect')), { inspect: true })
     .description('show one network and what is attached to it')
     .argument('<name>', 'network name')
-    .addHelpText('after', '\nExample:\n  tsnet network inspect lab --json')
-    .action(async (name: string, _o: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet network inspect lab --json\n  tsnet network inspect -f '{{.Network.Subnet}}' lab")
+    .action(async (name: string, _o: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      const mode = checkListing(opts);
       const { inspectNetwork } = load.network();
       const r = await withContext(opts, (ctx) => inspectNetwork(ctx, name));
+      if (mode.kind !== 'default') { printListing(opts, [r], [], {}); return; }
       const leases = (r.dhcpLeases ?? []).map((l) => `dhcp ${l.state} ${l.ip} ${l.mac}${l.hostname ? ` ${l.hostname}` : ''} until ${new Date(l.expiresAt).toISOString()}`);
       printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`), ...leases]);
     });

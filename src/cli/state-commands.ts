@@ -43,16 +43,18 @@ export function registerStateCommands(program: Command): void {
       printListing(opts, views, () => rows(views), { quiet: 'guest' });
     });
 
-  withGlobals(program.command('inspect'))
+  withListingOptions(withGlobals(program.command('inspect')), { inspect: true })
     .description("show containers (Docker's inspect, as JSON), or a guest's attachments")
     .argument('<guest...>', 'container name or id, or a netns name, PID, pid:N or netns path')
-    .addHelpText('after', '\nExamples:\n  tsnet inspect web\n  tsnet inspect netns:blue --json')
-    .action(async (names: string[], _opts: GlobalOpts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOpts>();
+    .addHelpText('after', "\nExamples:\n  tsnet inspect web\n  tsnet inspect netns:blue --json\n  tsnet inspect -f '{{.State.Pid}}' web")
+    .action(async (names: string[], _opts: ListingOpts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ListingOpts>();
+      const mode = checkListing(opts);
       const { parseGuest } = load.grammar();
       const { describeGuest } = load.guestRef();
       const { tryResolveGuest } = load.guest();
       const containers = await withContext(opts, (ctx) => (names[0]!.startsWith('netns:') ? undefined : containerInspect(ctx, names)));
+      if (containers && mode.kind !== 'default') { printListing(opts, containers as object[], [], {}); return; }
       if (containers) { process.stdout.write(`${JSON.stringify(containers, null, 2)}\n`); return; }
       if (names.length > 1) throw new TsnetError('ENOTFOUND', `no such container among ${names.join(', ')}`);
       const ref = parseGuest(names[0]!);
@@ -63,7 +65,7 @@ export function registerStateCommands(program: Command): void {
         } finally { guest?.close(); }
       });
       if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
-      printResult(opts, views, rows(views));
+      printListing(opts, views, () => rows(views), {});
     });
 
   withGlobals(program.command('gc'))

@@ -10,7 +10,7 @@ import { closeSync, openSync, readlinkSync, readSync, fstatSync } from 'node:fs'
 import { join } from 'node:path';
 import type { DhcpContext } from './dhcp-context.js';
 import { KEEPER_LOG, keeperAlive } from './supervise.js';
-import { HOST_NETNS_KEY } from './keeper-netns.js';
+import { recordedHome } from './keeper-netns.js';
 
 export interface KeeperView {
   running: boolean;
@@ -73,11 +73,22 @@ export function dhcpStatus(ctx: DhcpContext, opts: { lines: number; now?: number
     running,
     pid: running ? k.pid : null,
     since: running ? k.startedAt : null,
-    netns: (running ? netnsOf(k.pid) : undefined) ?? ctx.meta?.get(HOST_NETNS_KEY) ?? null,
+    netns: (running ? netnsOf(k.pid) : undefined) ?? (ctx.meta && recordedHome(ctx.meta, ctx.hostNetns)) ?? null,
     log: logPath,
   };
+  const leases = keptLeases(ctx);
+  const servers = ctx.dhcpServers.all().map((s): ServerView => ({
+    network: s.network, bridge: s.bridge, serverIp: s.config.serverIp, rangeStart: s.config.rangeStart, rangeEnd: s.config.rangeEnd,
+    leaseSeconds: s.config.leaseSecs,
+    leasesGiven: ctx.dhcpServers.leases(s.networkId).filter((l) => l.state === 'bound' && l.expiresAt > now).length,
+  }));
+  return { keeper, leases, servers, log: tail(logPath, opts.lines) };
+}
+
+/** keptLeases — every lease the keeper keeps, as `dhcp status` and `dhcp leases` show it (JSON kind "dhcp lease"). */
+export function keptLeases(ctx: DhcpContext): KeptLeaseView[] {
   const at = (boundAt: number, secs: number): string => new Date(boundAt + secs * 1000).toISOString();
-  const leases = ctx.dhcpLeases.kept().map((r): KeptLeaseView => {
+  return ctx.dhcpLeases.kept().map((r): KeptLeaseView => {
     const l = r.lease;
     return {
       guest: r.guest, interface: r.ctrIf, attachedTo: r.hostTarget, mac: r.mac, hostname: r.hostname,
@@ -88,13 +99,10 @@ export function dhcpStatus(ctx: DhcpContext, opts: { lines: number; now?: number
       phase: r.phase, updatedAt: r.updatedAt,
     };
   });
-  const servers = ctx.dhcpServers.all().map((s): ServerView => ({
-    network: s.network, bridge: s.bridge, serverIp: s.config.serverIp, rangeStart: s.config.rangeStart, rangeEnd: s.config.rangeEnd,
-    leaseSeconds: s.config.leaseSecs,
-    leasesGiven: ctx.dhcpServers.leases(s.networkId).filter((l) => l.state === 'bound' && l.expiresAt > now).length,
-  }));
-  return { keeper, leases, servers, log: tail(logPath, opts.lines) };
 }
+
+/** The keys of a KeptLeaseView, in order (for --format checks on an empty listing). */
+export const KEPT_LEASE_FIELDS = ['guest', 'interface', 'attachedTo', 'mac', 'hostname', 'address', 'server', 'obtainedAt', 'renewsAt', 'rebindsAt', 'expiresAt', 'leaseSeconds', 'phase', 'updatedAt'] as const;
 
 function netnsOf(pid: number): string | undefined {
   try { return readlinkSync(`/proc/${pid}/ns/net`); } catch { return undefined; }

@@ -30,6 +30,7 @@ describe('tsnet run, as users run it', { skip: rootSkip }, () => {
     for (let i = 0; i < 50 && !h.cli(['logs', 'bg']).stdout; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     assert.equal(ok(h.cli(['logs', 'bg'])).stdout, 'started\n');
     const id = ok(h.cli(['ps', '-q'])).stdout.trim();
+    assert.equal(ok(h.cli(['inspect', '-f', '{{.State}} {{.Name}}{{if .Pid}} with a pid{{end}}', 'bg'])).stdout, 'running bg with a pid\n');
     assert.equal(ok(h.cli(['ps', '--format', '{{.ID}} {{.Name}} {{.State}}'])).stdout, `${ok(h.cli(['ps', '-q', '--json'])).stdout.match(/"(\w{64})"/)![1]} bg running\n`);
     ok(h.cli(['rm', '-f', 'bg']));
     assert.equal(ok(h.cli(['ps', '-aq'])).stdout, '');

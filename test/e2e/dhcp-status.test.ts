@@ -75,6 +75,11 @@ describe('dhcp status', { skip: rootSkip }, () => {
     assert.match(human, /^last \d+ lines of the keeper log:\n\S+Z keeper \d+: started( \(in the daemon\))?$/m);
     assert.equal(tsnetIn(host, root, ['dhcp', 'status', '-n', 'x']).status, 2);
 
+    // dhcp leases: the same objects as a listing, with -q and --format.
+    assert.deepEqual(JSON.parse(ok(tsnetIn(host, root, ['dhcp', 'leases', '--json'])).stdout), st.leases, 'the same shape as status.leases');
+    assert.equal(ok(tsnetIn(host, root, ['dhcp', 'leases', '-q'])).stdout, `${v4(g)}\n${v4(g2)}\n`);
+    assert.equal(ok(tsnetIn(host, root, ['dhcp', 'leases', '--format', '{{.Guest}} {{.Phase}}'])).stdout, `netns:${g} BOUND\nnetns:${g2} BOUND\n`);
+
     ok(tsnetIn(host, root, ['detach', g]));
     ok(tsnetIn(host, root, ['detach', g2]));
     ok(tsnetIn(host, root, ['network', 'rm', 'dl']));

@@ -8,11 +8,11 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { rootSkip, TestNetns } from '../helpers/netns';
-import { ok, tsnetIn } from '../helpers/tsnet';
+import { rootSkip, sh, TestNetns } from '../helpers/netns';
+import { ok, TSNET_BIN, tsnetIn } from '../helpers/tsnet';
 import { bridgeWithGateway, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper';
 
@@ -48,6 +48,15 @@ describe('lease keeper systemd unit', { skip: rootSkip }, () => {
     const r = spawnSync('systemd-analyze', ['verify', instance], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '', 'no warnings (systemd-analyze exits 0 on an unknown value, but says so)');
+
+    // `tsnet dhcp unit`: the same unit with ExecStart running this installation, for --root.
+    const made = JSON.parse(sh([TSNET_BIN, 'dhcp', 'unit', '--root', '/srv/my tsnet', '--json'])) as { file: string; instance: string; root: string; unit: string };
+    assert.deepEqual([made.file, made.instance, made.root], ['/etc/systemd/system/tsnet-dhcp-keeper@.service', 'tsnet-dhcp-keeper@srv-my\\x20tsnet.service', '/srv/my tsnet']);
+    const exec = /^ExecStart=(\S+) (\S+) dhcp-keeper --root %f$/m.exec(made.unit);
+    assert.deepEqual(exec?.slice(1), [process.execPath, join(REPO, 'bin', 'tsnet.js')]);
+    writeFileSync(instance, made.unit);
+    const again = spawnSync('systemd-analyze', ['verify', instance], { encoding: 'utf8' });
+    assert.deepEqual([again.status, again.stderr], [0, '']);
   });
 
   test('ExecStart resumes the leases after a reboot and renews them; a second start exits without a second keeper', async () => {

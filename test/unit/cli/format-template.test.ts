@@ -37,6 +37,17 @@ describe('format templates', () => {
     assert.equal(fmt('{{.Tags}} {{.Dhcp}}', nets.slice(0, 1)), '[a b] map[dns:[1.1.1.1] phase:bound]\n');
     assert.equal(fmt('{{- /* c */ -}} {{.Name}}  {{- " x" }}', nets.slice(0, 1)), 'lab x\n');
   });
+  test('if/else if/else, range, with, eq/ne/not/and/or, index', () => {
+    assert.equal(fmt('{{if .Internal}}internal{{else if eq .Name "lab"}}the lab{{else}}?{{end}}'), 'the lab\ninternal\n');
+    assert.equal(fmt('{{range .Tags}}<{{.}}>{{else}}none{{end}}'), '<a><b>\nnone\n');
+    assert.equal(fmt('{{with .Dhcp}}{{.Phase}} {{range .Dns}}{{.}}{{end}}{{else}}static{{end}}'), 'bound 1.1.1.1\nstatic\n');
+    assert.equal(fmt('{{range .Dhcp}}[{{.}}]{{end}}', nets.slice(0, 1)), '[[1.1.1.1]][bound]\n', 'an object: its values in key order');
+    assert.equal(fmt('{{if and .Subnet6 .Internal}}x{{end}}'), '\nx\n');
+    assert.equal(fmt('{{if ne .Mtu 1500}}jumbo{{end}}{{if or .Subnet6 .Internal}}!{{end}}{{not .Tags}}'), 'false\njumbo!true\n');
+    assert.equal(fmt('{{index .Tags 1}} {{index .Dhcp "PHASE"}} {{index . "name"}}', nets.slice(0, 1)), 'b bound lab\n');
+    assert.deepEqual(templateFields(parseTemplate('{{if .A}}{{.B}}{{else}}{{.C}}{{end}}{{range .D}}{{.E}}{{else}}{{.F}}{{end}}')), [['A'], ['B'], ['C'], ['D'], ['F']]);
+    assert.throws(() => fmt('{{range .Name}}{{end}}'), /range needs a list or an object/);
+  });
   test('table: a header from the field names, columns aligned as docker\'s tabwriter', () => {
     assert.equal(fmt('table {{.Name}}\\t{{.Subnet}}\\t{{.Mtu}}'),
       'NAME         SUBNET         MTU\n'
@@ -52,7 +63,11 @@ describe('format templates', () => {
   });
   test('refused with one line: control actions, unknown functions, bad syntax, unknown nested fields', () => {
     for (const [t, re] of [
-      ['{{range .Tags}}x{{end}}', /\{\{range\}\} is not supported/],
+      ['{{printf "%s" .Name}}', /\{\{printf\}\} is not supported/],
+      ['{{range .Tags}}x', /missing \{\{end\}\} of \{\{range \.Tags\}\}/],
+      ['x{{end}}', /\{\{end\}\} without an \{\{if\}\}/],
+      ['{{if}}x{{end}}', /needs a value/],
+      ['{{if .A}}x{{else range .B}}{{end}}', /after else comes nothing, if or with/],
       ['{{frob .Name}}', /unknown function "frob"/],
       ['{{.Name', /unclosed action/],
       ['{{$x := .Name}}', /variables/],
@@ -114,6 +129,6 @@ describe('listing options', () => {
     assert.equal(printed, '');
     // An empty listing checks against the kind's fields when the command names them.
     assert.throws(() => listing({ format: '{{.Bogus}}' }, [] as Array<{ name: string }>, { quiet: 'name', fields: ['name'] }), /unknown field \.Bogus/);
-    assert.throws(() => checkListing({ format: '{{if .Name}}' }), (e: TsnetError) => e.code === 'EUSAGE' && /^--format: \{\{if\}\}/.test(e.message));
+    assert.throws(() => checkListing({ format: '{{printf "%s" .Name}}' }), (e: TsnetError) => e.code === 'EUSAGE' && /^--format: \{\{printf\}\} is not supported/.test(e.message));
   });
 });
