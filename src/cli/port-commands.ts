@@ -12,7 +12,7 @@ import { withContext } from './with-context.js';
 import { portMappingJson } from './json-shapes.js';
 import type { PortView } from '../network/ports.js';
 
-interface PortOpts extends GlobalOpts { p?: string[]; i?: string }
+interface PortOpts extends GlobalOpts { p?: string[]; i?: string; dryRun?: boolean }
 
 function rows(ports: PortView[]): string[] {
   const { formatPortMapping } = load.portSpec();
@@ -58,10 +58,17 @@ export function registerPortCommands(program: Command): void {
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .option('-p <spec>', '[HOSTIP:][HOSTPORT[-END]:]CTRPORT[-END][/tcp|udp|sctp] (repeatable)', collect)
     .option('-i <ctrif>', 'the guest interface, when it is on several networks')
-    .addHelpText('after', '\nExamples:\n  tsnet port publish web -p 8080:80\n  tsnet port publish dns -p 127.0.0.1::53/udp -p 8000-8010:8000-8010')
+    .option('--dry-run', 'run every check and name the host ports it would take; change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet port publish web -p 8080:80\n  tsnet port publish dns -p 127.0.0.1::53/udp -p 8000-8010:8000-8010\n  tsnet port publish web -p 80 --dry-run   # which host port it takes')
     .action(async (guestText: string, _o: PortOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<PortOpts>();
       const ref = load.grammar().parseGuest(guestText);
+      if (opts.dryRun) {
+        const p = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i, dryRun: true }));
+        printResult(opts, p, [`would publish for ${p.guest} ${p.interface} (${p.containerIp} on network ${p.network}):`, ...rows(p.ports), 'plan:',
+          ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)]);
+        return;
+      }
       const ports = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i }));
       printResult(opts, ports.map(portMappingJson), rows(ports));
     });

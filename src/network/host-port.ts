@@ -44,8 +44,10 @@ export async function assertHostPortsFree(ports: readonly HostPort[], holder?: (
     const taken = list.filter((s) => holds(s, p.hostIp, p.hostPort));
     if (taken.length === 0) continue;
     ours ??= socketInodes(holder?.());
-    if (taken.some((s) => !ours!.has(s.inode))) {
-      throw new TsnetError('ECONFLICT', `host port ${p.hostIp === ANY_HOST_IP ? '*' : p.hostIp}:${p.hostPort}/${p.protocol} is in use by another process`);
+    const theirs = taken.find((s) => !ours!.has(s.inode));
+    if (theirs) {
+      const who = processHolding(theirs.inode);
+      throw new TsnetError('ECONFLICT', `host port ${p.hostIp === ANY_HOST_IP ? '*' : p.hostIp}:${p.hostPort}/${p.protocol} is in use by another process${who ? ` (${who})` : ''}; pick another host port or stop it`);
     }
   }
 }
@@ -63,6 +65,30 @@ function socketInodes(pid: number | undefined): Set<number> {
     } catch { /* closed meanwhile */ }
   }
   return out;
+}
+
+/**
+ * processHolding — "pid 1234, nginx": the process with this socket open, found by a walk of
+ * /proc/<pid>/fd (only when refusing, so the cost is paid by the error path alone); undefined
+ * when it cannot be seen (another pid namespace, or gone).
+ */
+function processHolding(inode: number): string | undefined {
+  let pids: string[];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return undefined; }
+  const link = `socket:[${inode}]`;
+  for (const pid of pids) {
+    let fds: string[];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== link) continue;
+      } catch { continue; }
+      let comm = '';
+      try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { /* gone meanwhile */ }
+      return `pid ${pid}${comm ? `, ${comm}` : ''}`;
+    }
+  }
+  return undefined;
 }
 
 /** assertLocalAddress — binding port 0 on it tells whether the address is this host's. */

@@ -5,7 +5,7 @@
  * attached to a tsnet network (that gives the bridge and the container address).
  */
 import { TsnetError, invalid } from '../core/errors.js';
-import { applyPlan, Plan } from '../core/plan.js';
+import { applyPlan, Plan, type PlanStep } from '../core/plan.js';
 import { portsObject, runIntent, type Intent } from '../core/intent.js';
 import { settleGuest } from '../attach/detach.js';
 import { parsePortSpec } from '../nat/port-spec.js';
@@ -41,14 +41,32 @@ function target(ctx: EngineContext, netnsId: string, guestName: string, ctrIf?: 
   return only;
 }
 
-export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: string[], opts: { ctrIf?: string | undefined } = {}): Promise<PortView[]> {
+/**
+ * PortsPlan — `port publish --dry-run`: the guest's interface and network, and the mappings it
+ * would make (host ports chosen, ephemeral ones included), with the steps (JSON kind "ports plan").
+ */
+export interface PortsPlan {
+  dryRun: true;
+  guest: string;
+  interface: string;
+  network: string;
+  containerIp: string;
+  ports: PortView[];
+  steps: PlanStep[];
+}
+
+/** publishPorts — publishes and returns the mappings made; a dry run returns them as a plan instead. */
+export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: string[], opts?: { ctrIf?: string | undefined; dryRun?: false }): Promise<PortView[]>;
+export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: string[], opts: { ctrIf?: string | undefined; dryRun: true }): Promise<PortsPlan>;
+export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: string[], opts: { ctrIf?: string | undefined; dryRun?: boolean } = {}): Promise<PortView[] | PortsPlan> {
+  const dryRun = opts.dryRun ?? false;
   if (specs.length === 0) throw invalid('give at least one -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO]');
   const mappings = specs.flatMap(parsePortSpec);
   const v6 = mappings.find((m) => m.hostFamily === 6);
   if (v6) throw new TsnetError('EUNSUPPORTED', `IPv6 host address ${v6.hostIp} is not supported yet; publish on an IPv4 address`);
   const guest = resolveGuest(ref, ctx.containerLookup);
   try {
-    await settleGuest(ctx, guest.netnsId, guest.name, opts.ctrIf);
+    if (!dryRun) await settleGuest(ctx, guest.netnsId, guest.name, opts.ctrIf);
     const { att, network } = target(ctx, guest.netnsId, guest.name, opts.ctrIf);
     const containerIp = att.addresses.map((a) => a.split('/')[0]!).find((a) => !a.includes(':'));
     if (!containerIp) throw invalid(`${guest.name} ${att.ctrIf} has no IPv4 address on ${network.name}`);
@@ -56,50 +74,53 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
       protocol: m.protocol, hostIp: m.hostIp ?? ANY_HOST_IP, hostPort: m.hostPort ?? EPHEMERAL_PORTS, containerIp, containerPort: m.containerPort,
     }));
     await assertHostPortsFree(requests.flatMap((r) => (typeof r.hostPort === 'number' ? [{ ...r, hostPort: r.hostPort }] : [])), ctx.portHolder);
-    const fw = await ctx.firewall();
-    let before: PortRecord[] = [];
-    let reserved: PortRecord[] = [];
-    let intent: Intent | undefined;
-    const plan = new Plan()
-      .add({
-        name: 'record',
-        describe: `reserve ${specs.join(' ')} for ${guest.name} ${att.ctrIf}`,
-        // The rows and the record's note of them in one transaction: a crash leaves both or neither.
-        apply: () => ctx.db.transaction(() => {
-          reserved = ctx.ports.reserve(att.id, requests);
-          intent!.note({ portIds: reserved.map((p) => p.id) });
-        }).immediate(),
-        undo: () => ctx.ports.remove(reserved.map((p) => p.id)),
-      })
-      .add({
-        name: 'host-port-check',
-        describe: 'check that allocated host ports are free on the host',
-        apply: () => assertHostPortsFree(requests.flatMap((r, i) => (typeof r.hostPort === 'number' ? [] : [{ ...r, hostPort: reserved[i]!.hostPort }])), ctx.portHolder),
-      })
-      .add({
-        name: 'firewall',
-        describe: `DNAT the host ports to ${containerIp} (${fw.name})`,
-        apply: () => fw.publish(network.bridge, before, reserved),
-        undo: () => fw.unpublish(network.bridge, before, reserved),
-      });
-    // A guest reaching its own published port through the host's address gets the packet
-    // back on the bridge port it came from: the bridge sends it there only in hairpin mode.
-    if (att.kind === 'veth' && fw.name !== 'none') plan.add({
-      name: 'hairpin',
-      describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
-      apply: async () => { if (before.length === 0) await (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }); },
-      undo: async () => { if (before.length === 0) await (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }); },
-    });
+    const fw = await ctx.firewall({ dryRun });
     // The nat table is host-wide: what the chain lacks is read and added under the host lock;
     // what a killed publish or unpublish left on these ports is undone or finished first.
+    // One path for both runs: the ports are chosen and checked here, a dry run stops before applying.
     const object = portsObject(att.id);
-    const data = { label: `ports of ${guest.name} ${att.ctrIf}`, attachmentId: att.id, bridge: network.bridge };
-    await ctx.hostLock.withLock(`publish ports of ${guest.name}`, async () => {
-      await ctx.settle(object);
-      before = ctx.ports.forAttachment(att.id);
+    return await ctx.hostLock.withLock(`publish ports of ${guest.name}`, async () => {
+      if (!dryRun) await ctx.settle(object);
+      const chosen = ctx.ports.choose(requests);
+      await assertHostPortsFree(chosen.filter((_, i) => typeof requests[i]!.hostPort !== 'number'), ctx.portHolder);
+      const before = ctx.ports.forAttachment(att.id);
+      let reserved: PortRecord[] = [];
+      let intent: Intent | undefined;
+      const mapped = chosen.map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ');
+      const plan = new Plan()
+        .add({
+          name: 'record',
+          describe: `reserve ${mapped} for ${guest.name} ${att.ctrIf}`,
+          // The rows and the record's note of them in one transaction: a crash leaves both or neither.
+          // The ports were chosen above under the lock; reserve checks them again as it takes them.
+          apply: () => ctx.db.transaction(() => {
+            reserved = ctx.ports.reserve(att.id, chosen);
+            intent!.note({ portIds: reserved.map((p) => p.id) });
+          }).immediate(),
+          undo: () => ctx.ports.remove(reserved.map((p) => p.id)),
+        })
+        .add({
+          name: 'firewall',
+          describe: `DNAT ${chosen.map((p) => `${p.hostIp}:${p.hostPort}/${p.protocol}`).join(', ')} to ${containerIp} on ${network.bridge} (${fw.name})`,
+          apply: () => fw.publish(network.bridge, before, reserved),
+          undo: () => fw.unpublish(network.bridge, before, reserved),
+        });
+      // A guest reaching its own published port through the host's address gets the packet
+      // back on the bridge port it came from: the bridge sends it there only in hairpin mode.
+      if (att.kind === 'veth' && fw.name !== 'none' && before.length === 0) plan.add({
+        name: 'hairpin',
+        describe: `hairpin mode on ${att.hostIf}, so ${guest.name} reaches its own published ports`,
+        apply: async () => { await (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: true } }); },
+        undo: async () => { await (await ctx.hostLinks()).setLink(att.hostIf, { bridgePort: { hairpin: false } }); },
+      });
+      if (dryRun) {
+        const ports = chosen.map((p, i) => view({ ...p, id: -1 - i, attachmentId: att.id }, att, network));
+        return { dryRun: true as const, guest: guest.name, interface: att.ctrIf, network: network.name, containerIp, ports, steps: plan.toJson() };
+      }
+      const data = { label: `ports of ${guest.name} ${att.ctrIf}`, attachmentId: att.id, bridge: network.bridge };
       await runIntent(ctx, { op: 'port-publish', object, data }, (i) => applyPlan(plan, { intent: (intent = i) }));
+      return reserved.map((p) => view(p, att, network));
     });
-    return reserved.map((p) => view(p, att, network));
   } finally {
     guest.close();
   }

@@ -57,28 +57,39 @@ export class PortRepo {
     return row ? ` by ${row.guest} (its port ${row.cport})` : '';
   }
 
+  /**
+   * choose — the host port each request would get, with every check reserve() runs (a port
+   * published already, naming by whom; a range with nothing free); writes nothing. What a
+   * dry run names and, under the host lock, what the real reserve then takes.
+   */
+  choose(requests: PortRequest[]): Array<Omit<PortRecord, 'id' | 'attachmentId'>> {
+    return this.db.transaction(() => this.allocate(this.heldPorts(), requests))();
+  }
+
   /** reserve — all requests or none; ECONFLICT naming the port that is taken. */
   reserve(attachmentId: number, requests: PortRequest[]): PortRecord[] {
-    const tx = this.db.transaction((): PortRecord[] => {
-      const out: PortRecord[] = [];
-      const held = this.heldPorts();
-      for (const r of requests) {
-        const range = typeof r.hostPort === 'number' ? { start: r.hostPort, end: r.hostPort } : r.hostPort;
-        let port = range.start;
-        while (port <= range.end && taken(held, r.protocol, r.hostIp, port)) port++;
-        if (port > range.end) {
-          throw new TsnetError('ECONFLICT', range.start === range.end
-            ? `host port ${r.hostIp}:${range.start}/${r.protocol} is already published${this.holderOf(r.protocol, r.hostIp, range.start)}; pick another host port`
-            : `no free host port left in ${range.start}-${range.end}/${r.protocol} on ${r.hostIp}`);
-        }
-        const info = prepare(this.db, `INSERT INTO ports (attachment_id, protocol, host_ip, host_port, container_ip, container_port)
-                                       VALUES (?, ?, ?, ?, ?, ?)`).run(attachmentId, r.protocol, r.hostIp, port, r.containerIp, r.containerPort);
-        hold(held, r.protocol, r.hostIp, port);
-        out.push({ id: Number(info.lastInsertRowid), attachmentId, protocol: r.protocol, hostIp: r.hostIp, hostPort: port, containerIp: r.containerIp, containerPort: r.containerPort });
-      }
-      return out;
-    });
+    const tx = this.db.transaction((): PortRecord[] => this.allocate(this.heldPorts(), requests).map((p) => {
+      const info = prepare(this.db, `INSERT INTO ports (attachment_id, protocol, host_ip, host_port, container_ip, container_port)
+                                     VALUES (?, ?, ?, ?, ?, ?)`).run(attachmentId, p.protocol, p.hostIp, p.hostPort, p.containerIp, p.containerPort);
+      return { id: Number(info.lastInsertRowid), attachmentId, ...p };
+    }));
     return tx.immediate();
+  }
+
+  /** allocate — the lowest free host port of each request, in order (a request sees the ports of those before it). */
+  private allocate(held: Map<string, Set<string>>, requests: PortRequest[]): Array<Omit<PortRecord, 'id' | 'attachmentId'>> {
+    return requests.map((r) => {
+      const range = typeof r.hostPort === 'number' ? { start: r.hostPort, end: r.hostPort } : r.hostPort;
+      let port = range.start;
+      while (port <= range.end && taken(held, r.protocol, r.hostIp, port)) port++;
+      if (port > range.end) {
+        throw new TsnetError('ECONFLICT', range.start === range.end
+          ? `host port ${r.hostIp}:${range.start}/${r.protocol} is already published${this.holderOf(r.protocol, r.hostIp, range.start)}; pick another host port`
+          : `no free host port left in ${range.start}-${range.end}/${r.protocol} on ${r.hostIp}`);
+      }
+      hold(held, r.protocol, r.hostIp, port);
+      return { protocol: r.protocol, hostIp: r.hostIp, hostPort: port, containerIp: r.containerIp, containerPort: r.containerPort };
+    });
   }
 
   forAttachment(attachmentId: number): PortRecord[] {

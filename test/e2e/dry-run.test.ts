@@ -1,5 +1,5 @@
 /**
- * End-to-end: `--dry-run` of network create and init runs every check the real
+ * End-to-end: `--dry-run` of network create, init and port publish runs every check the real
  * command runs (a refused request exits as the real one does, with the same message), names
  * every value the real run would choose (and a following real run then chooses it), and
  * changes nothing: links, addresses, routes, firewall rules, sysctls and state are compared
@@ -7,7 +7,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rootSkip, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetIn, type CliResult } from '../helpers/tsnet';
 
@@ -49,7 +49,11 @@ function steps(doc: { steps: Step[] }): string[] {
 
 describe('--dry-run runs the real checks and names what it would choose', { skip: rootSkip }, () => {
   const t = new TestNetns();
-  after(() => t.cleanup());
+  const children: number[] = [];
+  after(() => {
+    for (const pid of children) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    t.cleanup();
+  });
 
   test('network create --dry-run', () => {
     const host = t.make('host');
@@ -121,5 +125,45 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
     const againJ = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
     assert.deepEqual([againJ['dryRun'], againJ['subnet'], againJ['steps']], [true, j['subnet'], []]);
     ok(tsnetIn(host, root, ['network', 'rm', 'tsnet0']));
+  });
+
+  test('port publish --dry-run', async () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const g2 = t.make('g2');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'pn', '--subnet', '10.86.0.0/24']));
+    ok(tsnetIn(host, root, ['attach', 'pn', g]));
+    ok(tsnetIn(host, root, ['attach', 'pn', g2]));
+    ok(tsnetIn(host, root, ['port', 'publish', g, '-p', '8080:80']));
+    // Another program on the host holds 9090.
+    const other = spawn('ip', ['netns', 'exec', host, process.execPath, '-e', "require('net').createServer().listen(9090, () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(other.pid!);
+    await new Promise<void>((resolve) => other.stdout.once('data', () => resolve()));
+
+    refusedAlike(host, root, ['port', 'publish', g2, '-p', '8080:80'], 4, new RegExp(`host port 0\\.0\\.0\\.0:8080/tcp is already published by netns:${g} \\(its port 80\\)`));
+    refusedAlike(host, root, ['port', 'publish', g2, '-p', '9090:80'], 4, new RegExp(`host port \\*:9090/tcp is in use by another process \\(pid ${other.pid}, node\\)`));
+    refusedAlike(host, root, ['port', 'publish', 'tsnet-t-nosuch', '-p', '80'], 3, /tsnet-t-nosuch/);
+    refusedAlike(host, root, ['port', 'publish', g2, '-p', '80:abc'], 2, /80:abc/);
+    refusedAlike(host, root, ['port', 'publish', g2], 2, /give at least one -p/);
+
+    const before = world(host, root);
+    const j = JSON.parse(ok(tsnetIn(host, root, ['port', 'publish', g2, '-p', '8081:80', '-p', '53/udp', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[]; ports: Array<Record<string, unknown>> };
+    const human = ok(tsnetIn(host, root, ['port', 'publish', g2, '-p', '8081:80', '-p', '53/udp', '--dry-run'])).stdout;
+    assert.equal(world(host, root), before, 'the dry runs changed nothing');
+    assert.equal(j['dryRun'], true);
+    assert.equal(j['guest'], `netns:${g2}`);
+    assert.deepEqual(j['ports'].map((p) => [p['hostIp'], p['hostPort'], p['protocol'], p['containerPort']]), [['0.0.0.0', 8081, 'tcp', 80], ['0.0.0.0', 49153, 'udp', 53]]);
+    assert.ok(steps(j).includes('firewall'));
+    assert.match(human, /0\.0\.0\.0:8081->80\/tcp/);
+    assert.match(human, /0\.0\.0\.0:49153->53\/udp/);
+    ok(tsnetIn(host, root, ['port', 'publish', g2, '-p', '8081:80', '-p', '53/udp']));
+    const real = JSON.parse(ok(tsnetIn(host, root, ['port', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual(real.filter((p) => p['guest'] === `netns:${g2}`).map((p) => [p['hostIp'], p['hostPort'], p['protocol'], p['containerPort']]),
+      j['ports'].map((p) => [p['hostIp'], p['hostPort'], p['protocol'], p['containerPort']]), 'the real run took the ports the dry run named');
+    other.kill('SIGKILL');
+    ok(tsnetIn(host, root, ['detach', g]));
+    ok(tsnetIn(host, root, ['detach', g2]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'pn']));
   });
 });
