@@ -179,6 +179,17 @@ export const portMapping = obj({
   containerPort: z.number().int(),
 });
 
+/** portsPlan — `port publish --dry-run`: the guest's interface and network, the mappings it would make (host ports chosen), the steps. */
+export const portsPlan = obj({
+  dryRun: z.literal(true),
+  guest: z.string(),
+  interface: z.string(),
+  network: z.string(),
+  containerIp: z.string(),
+  ports: z.array(portMapping),
+  steps: z.array(planStep),
+});
+
 /** attachResult — attach and network connect (a real run). */
 export const attachResult = obj({
   dryRun: z.literal(false),
@@ -329,6 +340,7 @@ export const OUTPUT_KINDS = {
   dhcpLease,
   dhcpStatus,
   portMapping,
+  portsPlan,
   gcReport,
   image,
   container,
@@ -366,6 +378,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'port': 'portMapping[]',
   'port ls': 'portMapping[]',
   'port publish': 'portMapping[]',
+  'port publish --dry-run': 'portsPlan',
   'port unpublish': 'portMapping[]',
   'gc': 'gcReport',
   'gc --dry-run': 'gcReport',
@@ -416,6 +429,7 @@ export type NetworkJson = z.infer<typeof network>;
 export type InitResultJson = z.infer<typeof initResult>;
 export type NetworkRemovalJson = z.infer<typeof networkRemoval>;
 export type PortMappingJson = z.infer<typeof portMapping>;
+export type PortsPlanJson = z.infer<typeof portsPlan>;
 export type GcActionJson = z.infer<typeof gcAction>;
 export type GcReportJson = z.infer<typeof gcReport>;
 export type ImageJson = z.infer<typeof image>;

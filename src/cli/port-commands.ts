@@ -10,6 +10,7 @@ import { printResult, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { withContext } from './with-context.js';
 import { portMappingJson } from './json-shapes.js';
+import type { PortsPlanJson } from './json-schema.js';
 import type { PortView } from '../network/ports.js';
 
 interface PortOpts extends GlobalOpts { p?: string[]; i?: string; dryRun?: boolean }
@@ -65,7 +66,8 @@ export function registerPortCommands(program: Command): void {
       const ref = load.grammar().parseGuest(guestText);
       if (opts.dryRun) {
         const p = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i, dryRun: true }));
-        printResult(opts, p, [`would publish for ${p.guest} ${p.interface} (${p.containerIp} on network ${p.network}):`, ...rows(p.ports), 'plan:',
+        const json: PortsPlanJson = { ...p, ports: p.ports.map(portMappingJson) };
+        printResult(opts, json, [`would publish for ${p.guest} ${p.interface} (${p.containerIp} on network ${p.network}):`, ...rows(p.ports), 'plan:',
           ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)]);
         return;
       }

@@ -83,6 +83,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
   });
 
   test('ports: publish, ls, port GUEST, unpublish', () => {
+    json('port publish --dry-run', ['port', 'publish', '--dry-run', g, '-i', 'eth1', '-p', '18080:80']);
     some(json('port publish', ['port', 'publish', g, '-i', 'eth1', '-p', '18080:80', '-p', '15353:53/udp']), 'port publish');
     some(json('port ls', ['port', 'ls']), 'port ls');
     some(json('port', ['port', g]), 'port GUEST');
