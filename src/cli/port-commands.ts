@@ -9,7 +9,7 @@ import { load } from './load.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { withContext } from './with-context.js';
-import type { PortView } from '../network/ports.js';
+import type { PortView, PortsPlan } from '../network/ports.js';
 
 interface PortOpts extends GlobalOpts { p?: string[]; i?: string; dryRun?: boolean }
 
@@ -18,6 +18,11 @@ function rows(ports: PortView[]): string[] {
   return table(['GUEST', 'IFACE', 'NETWORK', 'CONTAINER-IP', 'PORTS'],
     ports.map((p) => [p.guest, p.interface, p.network, p.containerIp,
       formatPortMapping({ protocol: p.protocol, hostIp: p.hostIp, hostFamily: 4, hostPort: p.hostPort, containerPort: p.containerPort })]));
+}
+
+/** planLines — a dry run's mappings and steps, for people. */
+function planLines(p: PortsPlan): string[] {
+  return [...rows(p.ports), 'plan:', ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)];
 }
 
 /** collect — repeated -p options, appended in place (copying made 1000 of them quadratic). */
@@ -64,8 +69,7 @@ export function registerPortCommands(program: Command): void {
       const ref = load.grammar().parseGuest(guestText);
       if (opts.dryRun) {
         const p = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i, dryRun: true }));
-        printResult(opts, p, [`would publish for ${p.guest} ${p.interface} (${p.containerIp} on network ${p.network}):`, ...rows(p.ports), 'plan:',
-          ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)]);
+        printResult(opts, p, [`would publish for ${p.guest} ${p.interface} (${p.containerIp ?? '-'} on network ${p.network}):`, ...planLines(p)]);
         return;
       }
       const ports = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i }));
@@ -87,10 +91,16 @@ export function registerPortCommands(program: Command): void {
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .argument('[hostports...]', 'host ports, e.g. 8080 or 5353/udp')
     .option('-i <ctrif>', 'the guest interface, when it is on several networks')
-    .addHelpText('after', '\nExample:\n  tsnet port unpublish web 8080')
+    .option('--dry-run', 'run every check and name the mappings it would remove; change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet port unpublish web 8080\n  tsnet port unpublish web --dry-run')
     .action(async (guestText: string, hostPorts: string[], _o: PortOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<PortOpts>();
       const ref = load.grammar().parseGuest(guestText);
+      if (opts.dryRun) {
+        const p = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i, dryRun: true }));
+        printResult(opts, p, p.ports.length === 0 ? 'nothing published there; nothing to do' : [`would unpublish for ${p.guest} ${p.interface} (network ${p.network}):`, ...planLines(p)]);
+        return;
+      }
       const gone = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i }));
       printResult(opts, gone, gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
     });
