@@ -179,13 +179,13 @@ export const portMapping = obj({
   containerPort: z.number().int(),
 });
 
-/** portsPlan — `port publish --dry-run`: the guest's interface and network, the mappings it would make (host ports chosen), the steps. */
+/** portsPlan — `port publish|unpublish --dry-run`: the guest's interface and network, the mappings it would make (host ports chosen) or remove, the steps. */
 export const portsPlan = obj({
   dryRun: z.literal(true),
   guest: z.string(),
   interface: z.string(),
   network: z.string(),
-  containerIp: z.string(),
+  containerIp: nullable(z.string()).describe('null: the guest has no IPv4 address on the network'),
   ports: z.array(portMapping),
   steps: z.array(planStep),
 });
@@ -379,6 +379,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'port ls': 'portMapping[]',
   'port publish': 'portMapping[]',
   'port publish --dry-run': 'portsPlan',
+  'port unpublish --dry-run': 'portsPlan',
   'port unpublish': 'portMapping[]',
   'gc': 'gcReport',
   'gc --dry-run': 'gcReport',

@@ -11,7 +11,7 @@ import { checkListing, printListing, withListingOptions, type ListingOpts } from
 import { withContext } from './with-context.js';
 import { portMappingJson } from './json-shapes.js';
 import type { PortsPlanJson } from './json-schema.js';
-import type { PortView } from '../network/ports.js';
+import type { PortView, PortsPlan } from '../network/ports.js';
 
 interface PortOpts extends GlobalOpts { p?: string[]; i?: string; dryRun?: boolean }
 
@@ -20,6 +20,16 @@ function rows(ports: PortView[]): string[] {
   return table(['GUEST', 'IFACE', 'NETWORK', 'CONTAINER-IP', 'PORTS'],
     ports.map((p) => [p.guest, p.interface, p.network, p.containerIp,
       formatPortMapping({ protocol: p.protocol, hostIp: p.hostIp, hostFamily: 4, hostPort: p.hostPort, containerPort: p.containerPort })]));
+}
+
+/** planLines — a dry run's mappings and steps, for people. */
+function planLines(p: PortsPlan): string[] {
+  return [...rows(p.ports), 'plan:', ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)];
+}
+
+/** portsPlanJson — a publish or unpublish dry run, its mappings in the one portMapping shape. */
+function portsPlanJson(p: PortsPlan): PortsPlanJson {
+  return { dryRun: true, guest: p.guest, interface: p.interface, network: p.network, containerIp: p.containerIp, ports: p.ports.map(portMappingJson), steps: p.steps };
 }
 
 /** collect — repeated -p options, appended in place (copying made 1000 of them quadratic). */
@@ -66,9 +76,7 @@ export function registerPortCommands(program: Command): void {
       const ref = load.grammar().parseGuest(guestText);
       if (opts.dryRun) {
         const p = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i, dryRun: true }));
-        const json: PortsPlanJson = { ...p, ports: p.ports.map(portMappingJson) };
-        printResult(opts, json, [`would publish for ${p.guest} ${p.interface} (${p.containerIp} on network ${p.network}):`, ...rows(p.ports), 'plan:',
-          ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)]);
+        printResult(opts, portsPlanJson(p), [`would publish for ${p.guest} ${p.interface} (${p.containerIp ?? '-'} on network ${p.network}):`, ...planLines(p)]);
         return;
       }
       const ports = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i }));
@@ -90,10 +98,16 @@ export function registerPortCommands(program: Command): void {
     .argument('<guest>', 'netns name, PID, pid:N or netns path')
     .argument('[hostports...]', 'host ports, e.g. 8080 or 5353/udp')
     .option('-i <ctrif>', 'the guest interface, when it is on several networks')
-    .addHelpText('after', '\nExample:\n  tsnet port unpublish web 8080')
+    .option('--dry-run', 'run every check and name the mappings it would remove; change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet port unpublish web 8080\n  tsnet port unpublish web --dry-run')
     .action(async (guestText: string, hostPorts: string[], _o: PortOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<PortOpts>();
       const ref = load.grammar().parseGuest(guestText);
+      if (opts.dryRun) {
+        const p = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i, dryRun: true }));
+        printResult(opts, portsPlanJson(p), p.ports.length === 0 ? 'nothing published there; nothing to do' : [`would unpublish for ${p.guest} ${p.interface} (network ${p.network}):`, ...planLines(p)]);
+        return;
+      }
       const gone = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i }));
       printResult(opts, gone.map(portMappingJson), gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
     });

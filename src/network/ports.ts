@@ -42,15 +42,17 @@ function target(ctx: EngineContext, netnsId: string, guestName: string, ctrIf?: 
 }
 
 /**
- * PortsPlan — `port publish --dry-run`: the guest's interface and network, and the mappings it
- * would make (host ports chosen, ephemeral ones included), with the steps (JSON kind "ports plan").
+ * PortsPlan — `port publish|unpublish --dry-run`: the guest's interface and network, and the
+ * mappings it would make (host ports chosen, ephemeral ones included) or remove, with the steps
+ * (JSON kind "ports plan").
  */
 export interface PortsPlan {
   dryRun: true;
   guest: string;
   interface: string;
   network: string;
-  containerIp: string;
+  /** null: the guest has no IPv4 address on the network (an unpublish of an IPv6-only guest). */
+  containerIp: string | null;
   ports: PortView[];
   steps: PlanStep[];
 }
@@ -126,8 +128,14 @@ export async function publishPorts(ctx: EngineContext, ref: GuestRef, specs: str
   }
 }
 
-/** unpublishPorts — the given host ports ("8080" or "8080/udp"), or all of the guest's. */
-export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: string[], opts: { ctrIf?: string | undefined } = {}): Promise<PortView[]> {
+/**
+ * unpublishPorts — the given host ports ("8080" or "8080/udp"), or all of the guest's. A dry
+ * run runs the same checks and returns what it would remove as a plan (JSON kind "ports plan").
+ */
+export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: string[], opts?: { ctrIf?: string | undefined; dryRun?: false }): Promise<PortView[]>;
+export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: string[], opts: { ctrIf?: string | undefined; dryRun: true }): Promise<PortsPlan>;
+export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: string[], opts: { ctrIf?: string | undefined; dryRun?: boolean } = {}): Promise<PortView[] | PortsPlan> {
+  const dryRun = opts.dryRun ?? false;
   const wanted = which.map((w) => {
     const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(w);
     if (!m) throw invalid(`"${w}" is not a host port (e.g. 8080 or 5353/udp)`);
@@ -135,23 +143,34 @@ export async function unpublishPorts(ctx: EngineContext, ref: GuestRef, which: s
   });
   const guest = tryResolveGuest(ref, ctx.containerLookup);
   try {
-    await settleGuest(ctx, guest?.netnsId, guest?.name ?? describeGuest(ref), opts.ctrIf);
+    if (!dryRun) await settleGuest(ctx, guest?.netnsId, guest?.name ?? describeGuest(ref), opts.ctrIf);
     const { att, network } = target(ctx, guest?.netnsId ?? '', guest?.name ?? describeGuest(ref), opts.ctrIf);
-    const fw = await ctx.firewall();
+    const fw = await ctx.firewall({ dryRun });
     const object = portsObject(att.id);
     return await ctx.hostLock.withLock(`unpublish ports of ${att.guest}`, async () => {
-      await ctx.settle(object);
+      if (!dryRun) await ctx.settle(object);
       const all = ctx.ports.forAttachment(att.id);
       const gone = all.filter((p) => wanted.length === 0 || wanted.some((w) => w.port === p.hostPort && (!w.protocol || w.protocol === p.protocol)));
       const kept = all.filter((p) => !gone.includes(p));
+      const views = gone.map((p) => view(p, att, network));
+      const listed = gone.map((p) => `${p.hostIp}:${p.hostPort}/${p.protocol}`).join(', ');
+      // Steps without undo, run in order without applyPlan: a failed or interrupted unpublish is
+      // finished (network/resolve.ts), never reported as rolled back.
+      const plan = gone.length === 0 ? new Plan() : new Plan()
+        .add({ name: 'firewall', describe: `remove the DNAT of ${listed} to ${att.guest} (${fw.name})`, apply: () => fw.unpublish(network.bridge, kept, gone) })
+        .add({ name: 'forget', describe: `release ${listed}`, apply: () => ctx.ports.remove(gone.map((p) => p.id)) });
+      if (dryRun) {
+        const containerIp = att.addresses.map((a) => a.split('/')[0]!).find((a) => !a.includes(':')) ?? null;
+        return { dryRun: true as const, guest: att.guest, interface: att.ctrIf, network: network.name, containerIp, ports: views, steps: plan.toJson() };
+      }
       const data = { label: `ports of ${att.guest} ${att.ctrIf}`, attachmentId: att.id, bridge: network.bridge, portIds: gone.map((p) => p.id) };
       await runIntent(ctx, { op: 'port-unpublish', object, data }, async (intent) => {
-        intent.step('firewall');
-        await fw.unpublish(network.bridge, kept, gone);
-        intent.step('forget');
-        ctx.ports.remove(gone.map((p) => p.id));
+        for (const step of plan.steps) {
+          intent.step(step.name);
+          await step.apply();
+        }
       });
-      return gone.map((p) => view(p, att, network));
+      return views;
     });
   } finally {
     guest?.close();

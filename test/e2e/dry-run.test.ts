@@ -1,5 +1,5 @@
 /**
- * End-to-end: `--dry-run` of network create, init and port publish runs every check the real
+ * End-to-end: `--dry-run` of network create, init and port publish/unpublish runs every check the real
  * command runs (a refused request exits as the real one does, with the same message), names
  * every value the real run would choose (and a following real run then chooses it), and
  * changes nothing: links, addresses, routes, firewall rules, sysctls and state are compared
@@ -23,17 +23,18 @@ function firewall(host: string): string[] {
 /** world — everything a dry run must leave as it was: the kernel of the host netns and the root's state. */
 function world(host: string, root: string): string {
   const sysctls = ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'].map((k) => sh(['ip', 'netns', 'exec', host, 'sysctl', '-n', k]).trim());
-  const state = ['network ls', 'ls', 'port ls'].map((c) => ok(tsnetIn(host, root, [...c.split(' '), '--json'])).stdout);
+  const state = ['network ls', 'port ls'].map((c) => ok(tsnetIn(host, root, [...c.split(' '), '--json'])).stdout);
   return JSON.stringify({ kernel: snapshot(host), firewall: firewall(host), sysctls, state }, null, 1);
 }
 
-/** refusedAlike — the dry run of ARGS fails exactly as the real run does (status and message), and neither changes anything. */
-function refusedAlike(host: string, root: string, args: string[], status: number, message: RegExp): void {
-  const before = world(host, root);
+/**
+ * refusedAlike — the dry run of ARGS fails exactly as the real run does (status and message),
+ * and neither changes anything (`before`: the world as it was).
+ */
+function refusedAlike(host: string, root: string, before: string, args: string[], status: number, message: RegExp): void {
   const dry = tsnetIn(host, root, [...args, '--dry-run']);
-  assert.equal(world(host, root), before, `${args.join(' ')} --dry-run changed nothing`);
   const real = tsnetIn(host, root, args);
-  assert.equal(world(host, root), before, `${args.join(' ')}: refused before any change`);
+  assert.equal(world(host, root), before, `${args.join(' ')}: neither the dry run nor the refused real run changed anything`);
   const view = (r: CliResult) => ({ status: r.status, stderr: r.stderr, stdout: r.stdout });
   assert.deepEqual(view(dry), view(real), `${args.join(' ')}: the dry run is refused as the real run is`);
   assert.equal(real.status, status, `${args.join(' ')}: ${real.stderr}`);
@@ -60,24 +61,24 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
     const root = t.tmpdir();
     ok(tsnetIn(host, root, ['network', 'create', 'a2', '--subnet', '10.88.0.0/24']));
     sh(['ip', '-n', host, 'link', 'add', 'dum0', 'type', 'veth', 'peer', 'name', 'dum1']);
+    const base = world(host, root);
     const a2Bridge = String((JSON.parse(ok(tsnetIn(host, root, ['network', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>)[0]!['bridge']);
 
     // The two commands of the issue, then every other refusal of the real create.
-    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.80.0.1/24'], 2, /host bits set; did you mean 10\.80\.0\.0\/24\?/);
-    refusedAlike(host, root, ['network', 'create', 'lab', '--ipv6', '--mtu', '1000'], 2, /IPv6 needs an MTU of at least 1280.*1000/);
-    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.88.0.0/25'], 4, /overlaps .*tsnet network a2/);
-    refusedAlike(host, root, ['network', 'create', 'a2'], 4, /a network named a2 already exists/);
-    refusedAlike(host, root, ['network', 'create', 'lab', '--bridge', a2Bridge], 4, new RegExp(`bridge ${a2Bridge} already belongs to network a2`));
-    refusedAlike(host, root, ['network', 'create', 'lab', '--bridge', 'dum0'], 4, /dum0 exists and is not a bridge/);
-    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24', '--gateway', '10.82.0.1'], 2, /gateway "10\.82\.0\.1" is not a usable address of 10\.81\.0\.0\/24/);
-    refusedAlike(host, root, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24', '--dhcp-server', '--dhcp-range', '10.9.0.5-10.9.0.9'], 2, /--dhcp-range .* is not inside subnet 10\.81\.0\.0\/24/);
-    refusedAlike(host, root, ['network', 'create', 'lab', '-b', 'nosuchbr'], 3, /bridge nosuchbr \(-b\) does not exist/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--subnet', '10.80.0.1/24'], 2, /host bits set; did you mean 10\.80\.0\.0\/24\?/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--ipv6', '--mtu', '1000'], 2, /IPv6 needs an MTU of at least 1280.*1000/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--subnet', '10.88.0.0/25'], 4, /overlaps .*tsnet network a2/);
+    refusedAlike(host, root, base, ['network', 'create', 'a2'], 4, /a network named a2 already exists/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--bridge', a2Bridge], 4, new RegExp(`bridge ${a2Bridge} already belongs to network a2`));
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--bridge', 'dum0'], 4, /dum0 exists and is not a bridge/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24', '--gateway', '10.82.0.1'], 2, /gateway "10\.82\.0\.1" is not a usable address of 10\.81\.0\.0\/24/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '--subnet', '10.81.0.0/24', '--dhcp-server', '--dhcp-range', '10.9.0.5-10.9.0.9'], 2, /--dhcp-range .* is not inside subnet 10\.81\.0\.0\/24/);
+    refusedAlike(host, root, base, ['network', 'create', 'lab', '-b', 'nosuchbr'], 3, /bridge nosuchbr \(-b\) does not exist/);
 
     // Accepted: every chosen value named, and the real create then chooses the same.
-    const before = world(host, root);
     const j = JSON.parse(ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', 'auto', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
     const human = ok(tsnetIn(host, root, ['network', 'create', 'lab', '--subnet', 'auto', '--dry-run'])).stdout;
-    assert.equal(world(host, root), before, 'the dry runs changed nothing');
+    assert.equal(world(host, root), base, 'the dry runs changed nothing');
     assert.equal(j['dryRun'], true);
     assert.match(String(j['subnet']), /^\d+\.\d+\.\d+\.0\/\d+$/, 'a concrete subnet, not "auto"');
     assert.notEqual(j['subnet'], '10.88.0.0/24');
@@ -100,9 +101,8 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
   test('init --dry-run', () => {
     const host = t.make('host');
     const root = t.tmpdir();
-    refusedAlike(host, root, ['init', '--bip', '172.30.0.0/16'], 2, /is a network address/);
-    refusedAlike(host, root, ['init', '-b', 'nosuchbr'], 3, /bridge nosuchbr \(-b\) does not exist/);
     const before = world(host, root);
+    refusedAlike(host, root, before, ['init', '--bip', '172.30.0.0/16'], 2, /is a network address/);
     const j = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
     const bip = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json', '--bip', '172.30.0.1/16'])).stdout) as Record<string, unknown>;
     const human = ok(tsnetIn(host, root, ['init', '--dry-run'])).stdout;
@@ -119,7 +119,7 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
     for (const k of ['subnet', 'gateway', 'bridge', 'mtu']) assert.deepEqual(made[k], j[k], `${k} as the dry run said`);
 
     // tsnet0 exists: other options are the real run's conflict (exit 4); the same options are a no-op.
-    refusedAlike(host, root, ['init', '--bip', '172.30.0.1/16'], 4, /tsnet0 already exists with subnet/);
+    refusedAlike(host, root, world(host, root), ['init', '--bip', '172.30.0.1/16'], 4, /tsnet0 already exists with subnet/);
     const again = ok(tsnetIn(host, root, ['init', '--dry-run']));
     assert.match(again.stdout, /already there/);
     const againJ = JSON.parse(ok(tsnetIn(host, root, ['init', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[] };
@@ -140,17 +140,17 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
     const other = spawn('ip', ['netns', 'exec', host, process.execPath, '-e', "require('net').createServer().listen(9090, () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(other.pid!);
     await new Promise<void>((resolve) => other.stdout.once('data', () => resolve()));
+    const base = world(host, root);
 
-    refusedAlike(host, root, ['port', 'publish', g2, '-p', '8080:80'], 4, new RegExp(`host port 0\\.0\\.0\\.0:8080/tcp is already published by netns:${g} \\(its port 80\\)`));
-    refusedAlike(host, root, ['port', 'publish', g2, '-p', '9090:80'], 4, new RegExp(`host port \\*:9090/tcp is in use by another process \\(pid ${other.pid}, node\\)`));
-    refusedAlike(host, root, ['port', 'publish', 'tsnet-t-nosuch', '-p', '80'], 3, /tsnet-t-nosuch/);
-    refusedAlike(host, root, ['port', 'publish', g2, '-p', '80:abc'], 2, /80:abc/);
-    refusedAlike(host, root, ['port', 'publish', g2], 2, /give at least one -p/);
+    refusedAlike(host, root, base, ['port', 'publish', g2, '-p', '8080:80'], 4, new RegExp(`host port 0\\.0\\.0\\.0:8080/tcp is already published by netns:${g} \\(its port 80\\)`));
+    refusedAlike(host, root, base, ['port', 'publish', g2, '-p', '9090:80'], 4, new RegExp(`host port \\*:9090/tcp is in use by another process \\(pid ${other.pid}, node\\)`));
+    refusedAlike(host, root, base, ['port', 'publish', 'tsnet-t-nosuch', '-p', '80'], 3, /tsnet-t-nosuch/);
+    refusedAlike(host, root, base, ['port', 'publish', g2, '-p', '80:abc'], 2, /80:abc/);
+    refusedAlike(host, root, base, ['port', 'publish', g2], 2, /give at least one -p/);
 
-    const before = world(host, root);
     const j = JSON.parse(ok(tsnetIn(host, root, ['port', 'publish', g2, '-p', '8081:80', '-p', '53/udp', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[]; ports: Array<Record<string, unknown>> };
     const human = ok(tsnetIn(host, root, ['port', 'publish', g2, '-p', '8081:80', '-p', '53/udp', '--dry-run'])).stdout;
-    assert.equal(world(host, root), before, 'the dry runs changed nothing');
+    assert.equal(world(host, root), base, 'the dry runs changed nothing');
     assert.equal(j['dryRun'], true);
     assert.equal(j['guest'], `netns:${g2}`);
     assert.deepEqual(j['ports'].map((p) => [p['hostIp'], p['hostPort'], p['protocol'], p['containerPort']]), [['0.0.0.0', 8081, 'tcp', 80], ['0.0.0.0', 49153, 'udp', 53]]);
@@ -161,6 +161,18 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
     const real = JSON.parse(ok(tsnetIn(host, root, ['port', 'ls', '--json'])).stdout) as Array<Record<string, unknown>>;
     assert.deepEqual(real.filter((p) => p['guest'] === `netns:${g2}`).map((p) => [p['hostIp'], p['hostPort'], p['protocol'], p['containerPort']]),
       j['ports'].map((p) => [p['hostIp'], p['hostPort'], p['protocol'], p['containerPort']]), 'the real run took the ports the dry run named');
+
+    // port unpublish --dry-run: the real checks, the mappings it would remove, nothing changed.
+    const published = world(host, root);
+    refusedAlike(host, root, published, ['port', 'unpublish', g2, '80:abc'], 2, /"80:abc" is not a host port/);
+    refusedAlike(host, root, published, ['port', 'unpublish', 'tsnet-t-nosuch'], 2, /tsnet-t-nosuch is not attached to a tsnet network/);
+    const u = JSON.parse(ok(tsnetIn(host, root, ['port', 'unpublish', g2, '8081', '--dry-run', '--json'])).stdout) as Record<string, unknown> & { steps: Step[]; ports: Array<Record<string, unknown>> };
+    assert.deepEqual(u['ports'].map((p) => [p['hostPort'], p['protocol']]), [[8081, 'tcp']]);
+    assert.deepEqual(steps(u), ['firewall', 'forget']);
+    assert.match(ok(tsnetIn(host, root, ['port', 'unpublish', g2, '8081', '--dry-run'])).stdout, /0\.0\.0\.0:8081->80\/tcp/);
+    assert.equal(ok(tsnetIn(host, root, ['port', 'unpublish', g2, '9999', '--dry-run'])).stdout, 'nothing published there; nothing to do\n');
+    assert.equal(world(host, root), published, 'the unpublish dry runs changed nothing');
+    assert.equal(ok(tsnetIn(host, root, ['port', 'unpublish', g2, '8081'])).stdout, 'unpublished 0.0.0.0:8081/tcp\n');
     other.kill('SIGKILL');
     ok(tsnetIn(host, root, ['detach', g]));
     ok(tsnetIn(host, root, ['detach', g2]));

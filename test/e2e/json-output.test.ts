@@ -87,6 +87,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     some(json('port publish', ['port', 'publish', g, '-i', 'eth1', '-p', '18080:80', '-p', '15353:53/udp']), 'port publish');
     some(json('port ls', ['port', 'ls']), 'port ls');
     some(json('port', ['port', g]), 'port GUEST');
+    json('port unpublish --dry-run', ['port', 'unpublish', '--dry-run', g, '-i', 'eth1', '15353/udp']);
     some(json('port unpublish', ['port', 'unpublish', g, '-i', 'eth1', '15353/udp']), 'port unpublish');
   });
 
