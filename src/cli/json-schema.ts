@@ -320,6 +320,18 @@ export const lab = obj({
   })).describe('lab status --ping: the all-pairs reachability matrix; null without --ping'),
 });
 
+/** labPlan — `lab up --dry-run`: the steps each host's part would take (step names "HOST:what", "underlay"). */
+export const labPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  as: nullable(z.string()).describe('--as HOST: only that host\'s part, on this machine'),
+  hosts: z.array(z.string()).describe('the hosts the plan covers'),
+  steps: z.array(planStep),
+});
+
+/** labDown — `lab down`. */
+export const labDown = obj({ name: z.string(), existed: z.boolean(), removedNetns: z.number().int(), warnings: z.array(z.string()) });
+
 /**
  * OUTPUT_KINDS — every kind, by the name the schema document uses ($defs) and tests use.
  * Listings and inspects print z.array(kind); see OUTPUTS for which command prints what.
@@ -346,6 +358,8 @@ export const OUTPUT_KINDS = {
   container,
   daemonStatus,
   lab,
+  labPlan,
+  labDown,
 } as const;
 
 export type OutputKind = keyof typeof OUTPUT_KINDS;
@@ -388,6 +402,8 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'daemon status': 'daemonStatus',
   'lab ls': 'lab[]',
   'lab up': 'lab',
+  'lab up --dry-run': 'labPlan',
+  'lab down': 'labDown',
   'lab status': 'lab',
   '(any failure)': 'error',
 };
@@ -441,3 +457,5 @@ export type NetworkPruneJson = z.infer<typeof networkPrune>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
+export type LabPlanJson = z.infer<typeof labPlan>;
+export type LabDownJson = z.infer<typeof labDown>;

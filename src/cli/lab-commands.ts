@@ -10,6 +10,7 @@ import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { labJson } from './json-shapes.js';
+import type { LabDownJson, LabPlanJson } from './json-schema.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
@@ -88,7 +89,12 @@ export function registerLabCommands(program: Command): void {
       const { model } = target(file, opts);
       if (opts.dryRun) {
         const lines = planText().planText(model!, opts.as);
-        printResult(opts, { name: model!.name, plan: lines, model }, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
+        const steps = planText().labPlanSteps(model!, opts.as);
+        const json: LabPlanJson = {
+          dryRun: true, name: model!.name, as: opts.as ?? null, hosts: [...new Set(steps.flatMap((s) => (s.host === null ? [] : [s.host])))],
+          steps: steps.map((s) => ({ name: s.host === null ? s.name : `${s.host}:${s.name}`, description: s.description })),
+        };
+        printResult(opts, json, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
         return;
       }
       const r = await interruptible(() => lab().up(model!, file, opts.as, labOptions(opts)));
@@ -107,7 +113,8 @@ export function registerLabCommands(program: Command): void {
       const { name } = target(arg, opts);
       const r = await interruptible(() => lab().down(name, labOptions(opts)));
       printWarnings(r.warnings);
-      printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
+      const json: LabDownJson = { name, existed: r.existed, removedNetns: r.removedNetns, warnings: r.warnings };
+      printResult(opts, json, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
       if (r.warnings.length) setExitStatus(6);
     });
 
