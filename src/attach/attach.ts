@@ -8,7 +8,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { contains, parseCidr } from '../ipam/cidr.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { hostIfName } from '../core/names.js';
-import { applyPlan, type StepRecorder } from '../core/plan.js';
+import { applyPlan, type PlanStep, type StepRecorder } from '../core/plan.js';
 import { attachmentObject, networkObject, runIntent, type Admit } from '../core/intent.js';
 import { resolveGuest, type ResolvedGuest } from '../netns/guest.js';
 import type { LinkOps } from '../netlink/linkops.js';
@@ -39,7 +39,9 @@ export interface AttachResult {
   message: string;
   attachment?: AttachmentView | undefined;
   /** The steps, for --dry-run. */
-  plan?: string[] | undefined;
+  plan?: PlanStep[] | undefined;
+  /** With --dry-run: what it would make (guest name, interfaces, bridge or NIC, network). */
+  planned?: { guest: string; ctrIf: string; hostInterface: string; attachedTo: string; network: string | null } | undefined;
 }
 
 /**
@@ -99,7 +101,12 @@ export async function attach(ctx: EngineContext, req: AttachRequest, opts: Attac
     // pipework sends the guest's name as the DHCP hostname; a process guest has one too (guest-hostname.ts).
     const dhcpFor = dhcp && { ...dhcp, hostname: dhcp.hostname ?? (await guestHostname(guest)) };
     const plan = buildAttachPlan({ ctx, req, side, guest, host, inGuest, hostSideName, specKey, network, dhcp: dhcpFor });
-    if (opts.dryRun) return { changed: false, message: 'dry run: nothing changed', plan: plan.describe() };
+    if (opts.dryRun) {
+      return {
+        changed: false, message: 'dry run: nothing changed', plan: plan.toJson(),
+        planned: { guest: guest.name, ctrIf: req.ctrIf, hostInterface: hostSideName, attachedTo: side.target, network: network?.name ?? null },
+      };
+    }
     if (existing) ctx.attachments.remove(existing.id); // its interface vanished: a stale record
     const data = {
       label: `${guest.name} ${req.ctrIf}`, guest: guest.name, netnsId: guest.netnsId, ctrIf: req.ctrIf,

@@ -8,10 +8,10 @@ import type { EngineContext } from '../engine/context.js';
 import type { GuestRef } from '../netns/guest-ref.js';
 import { tryResolveGuest } from '../netns/guest.js';
 import type { AttachmentRecord } from '../state/attachments.js';
-import type { AttachmentView } from './view.js';
+import { attachmentView, type AttachmentView } from './view.js';
 
 /** up: link up with carrier; down: exists but not; missing: the netns is there, the interface not; gone: the netns is. */
-export type LiveState = 'up' | 'down' | 'missing' | 'gone';
+export type LiveState = 'up' | 'down' | 'missing' | 'gone' | 'removed';
 
 export interface LiveView extends AttachmentView {
   /** The tsnet network whose bridge this is, or null (a plain bridge or NIC). */
@@ -39,4 +39,17 @@ export async function liveView(ctx: EngineContext, rec: AttachmentRecord, view: 
   } finally {
     guest.close();
   }
+}
+
+/** liveViews — each record with its view (and its lease) and a look at the kernel: what ls and inspect print. */
+export async function liveViews(ctx: EngineContext, records: readonly AttachmentRecord[]): Promise<LiveView[]> {
+  const out: LiveView[] = [];
+  for (const a of records) out.push(await liveView(ctx, a, attachmentView(a, ctx.dhcpLeases.get(a.id))));
+  return out;
+}
+
+/** removedView — an attachment detach just removed: its view as it was, state "removed". */
+export function removedView(ctx: EngineContext, view: AttachmentView): LiveView {
+  const network = view.kind === 'veth' ? (ctx.networks.byBridge(view.attachedTo)?.name ?? null) : null;
+  return { ...view, network, state: 'removed' };
 }

@@ -9,6 +9,7 @@ import type { GuestRef } from '../netns/guest-ref.js';
 import { invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { printResult, printWarnings, type GlobalOpts } from './output.js';
+import { attachJson, detachJson, planLines } from './attach-json.js';
 import { splitPassthrough } from './passthrough.js';
 import { setDebug } from '../core/log.js';
 
@@ -77,13 +78,15 @@ Examples:
         ctrIf: opts.i, hostSideName: opts.l, family: opts.a, directPhys: opts.directPhys,
       });
       const { attachCreatingDefault } = load.defaultNetwork();
-      const result = await withContext(opts, async (ctx) => {
-        const r = await attachCreatingDefault(ctx, req, { dryRun: opts.dryRun });
+      const dryRun = opts.dryRun ?? false;
+      const [result, json] = await withContext(opts, async (ctx) => {
+        const r = await attachCreatingDefault(ctx, req, { dryRun });
         // A container's /etc files follow what it was given (its address, a DHCP lease's DNS).
-        if (!opts.dryRun) printWarnings(await refreshContainerEtc(ctx, req.guest));
-        return r;
+        const warnings = dryRun ? [] : await refreshContainerEtc(ctx, req.guest);
+        printWarnings(warnings);
+        return [r, await attachJson(ctx, { ...r, warnings }, dryRun, args[1]!, req.ctrIf)] as const;
       });
-      printResult(opts, result, result.plan ? ['plan:', ...result.plan] : result.message);
+      printResult(opts, json, result.plan ? planLines(result.plan) : result.message);
     });
 
   withGlobals(program.command('detach'))
@@ -99,13 +102,14 @@ Examples:
       const ref = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { detach } = load.detach();
-      const result = await withContext(opts, async (ctx) => {
-        const r = await detach(ctx, ref, ctrIf, { dryRun: opts.dryRun });
-        if (!opts.dryRun) r.warnings.push(...await refreshContainerEtc(ctx, ref));
-        return r;
+      const dryRun = opts.dryRun ?? false;
+      const [result, json] = await withContext(opts, async (ctx) => {
+        const r = await detach(ctx, ref, ctrIf, { dryRun });
+        if (!dryRun) r.warnings.push(...await refreshContainerEtc(ctx, ref));
+        return [r, await detachJson(ctx, r, dryRun)] as const;
       });
       printWarnings(result.warnings);
-      printResult(opts, result, result.message);
+      printResult(opts, json, result.message);
     });
 
   for (const tool of ['route', 'rule', 'tc'] as const) {

@@ -17,6 +17,7 @@ import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { load } from './load.js';
 import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { containerJson } from './json-shapes.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { specFromOptions, withRunOptions, type RunOpts } from './run-options.js';
 import { withContext } from './with-context.js';
@@ -234,7 +235,7 @@ export function registerContainerCommands(program: Command): void {
         return out;
       });
       const { portsText } = load.containerView();
-      printListing(opts, views, () => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+      printListing(opts, views.map(containerJson), () => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
         views.map((v) => [v.id.slice(0, 12), v.image, commandText(v.command), ago(v.createdAt), statusText(v), portsText(v), v.name])),
       { quiet: (v) => v.id.slice(0, 12), quietJson: (v) => v.id });
     });

@@ -10,6 +10,8 @@ import type { EngineContext } from '../engine/context.js';
 import { withGlobals } from './globals.js';
 import { load } from './load.js';
 import { printError, printResult, setExitStatus, table, type GlobalOpts } from './output.js';
+import { containerJson, imageJson } from './json-shapes.js';
+import type { ContainerJson } from './json-schema.js';
 import { requireOwnProcess } from '../core/command-scope.js';
 import { withContext } from './with-context.js';
 
@@ -18,11 +20,11 @@ const many = (v: string, prev: string[]): string[] => [...prev, v];
 interface ExecOpts extends GlobalOpts { interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }
 
 /** containerInspect — Docker's inspect output (an array) when `name` is a container of the root, else undefined. */
-export async function containerInspect(ctx: EngineContext, names: string[]): Promise<unknown[] | undefined> {
+export async function containerInspect(ctx: EngineContext, names: string[]): Promise<ContainerJson[] | undefined> {
   const found = names.map((n) => ctx.containers.find(n));
   if (found.some((c) => c === undefined)) return undefined;
-  const out: unknown[] = [];
-  for (const c of found) out.push(load.containerView().containerView(ctx, await load.reconcile().reconcile(ctx, c!)));
+  const out: ContainerJson[] = [];
+  for (const c of found) out.push(containerJson(load.containerView().containerView(ctx, await load.reconcile().reconcile(ctx, c!))));
   return out;
 }
 
@@ -118,7 +120,7 @@ export function registerContainerInfoCommands(program: Command): void {
     .action(async (name: string, ref: string | undefined, _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { message?: string; author?: string }>();
       const img = await withContext(opts, (ctx) => load.containerExport().commitContainer(ctx, name, { reference: ref, message: opts.message, author: opts.author }));
-      printResult(opts, img, img.id);
+      printResult(opts, imageJson(img), img.id);
     });
 
   withGlobals(program.command('cp'))

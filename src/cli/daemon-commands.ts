@@ -9,6 +9,7 @@ import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { load } from './load.js';
 import { printResult, type GlobalOpts } from './output.js';
+import { daemonStatusJson } from './json-shapes.js';
 
 interface DaemonOpts extends GlobalOpts {
   socket?: string;
@@ -51,9 +52,10 @@ export function registerDaemonCommands(program: Command): void {
         throw new TsnetError('ENOTFOUND', `no tsnet daemon serves ${root} (no answer on ${socket}${reply?.fallback ? `: ${reply.fallback}` : ''}); start one with tsnet daemon`);
       }
       const s = JSON.parse(reply.stdout.toString()) as import('../daemon/server.js').DaemonStatus;
+      const json = daemonStatusJson(s);
       // One object, not a list: --format renders it once (as docker info --format does); --json stays an object.
-      if (mode.kind !== 'default') { printListing(opts, [s], [], { quiet: 'pid' }); return; }
-      printResult(opts, s, [
+      if (mode.kind !== 'default') { printListing(opts, [json], [], { quiet: 'pid' }); return; }
+      printResult(opts, json, [
         `daemon ${s.pid} serves ${s.root} on ${s.socket}`,
         `up ${s.uptimeSeconds} s, ${s.served} requests served, ${s.running} running`,
         `memory ${(s.rssBytes / 1048576).toFixed(1)} MiB RSS, ${s.openFds} open files, ${s.heldPorts} published ports held, lease keeper ${s.keeper ? 'in the daemon' : 'not held'}`,

@@ -12,6 +12,7 @@ import { withGlobals } from './globals.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { withContext } from './with-context.js';
 import type { DhcpStatus, KeptLeaseView } from '../dhcp/status.js';
+import type { DhcpLeaseJson, DhcpStatusJson } from './json-schema.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { TsnetError, invalid } from '../core/errors.js';
 
@@ -26,7 +27,7 @@ export function registerDhcpCommands(program: Command): void {
       if (!/^\d+$/.test(opts.lines) || Number(opts.lines) > 100_000) throw invalid(`-n "${opts.lines}" must be a number of lines from 0 to 100000`);
       const { dhcpStatus } = load.dhcpStatus();
       const st = await withContext(opts, (ctx) => dhcpStatus(ctx, { lines: Number(opts.lines) }));
-      printResult(opts, st, statusLines(st));
+      printResult(opts, st satisfies DhcpStatusJson, statusLines(st));
     });
 
   withGlobals(dhcp.command('unit'))
@@ -53,7 +54,7 @@ export function registerDhcpCommands(program: Command): void {
       checkListing(opts);
       const { keptLeases, KEPT_LEASE_FIELDS } = load.dhcpStatus();
       const leases = await withContext(opts, (ctx) => keptLeases(ctx));
-      printListing(opts, leases, () => leaseRows(leases), { quiet: 'address', fields: KEPT_LEASE_FIELDS });
+      printListing(opts, leases satisfies DhcpLeaseJson[], () => leaseRows(leases), { quiet: 'address', fields: KEPT_LEASE_FIELDS });
     });
 
   withGlobals(program.command('dhcp-keeper', { hidden: true }))

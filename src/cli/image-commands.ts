@@ -16,6 +16,7 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
 import { ago, humanSize } from './image-format.js';
+import { imageJson } from './json-shapes.js';
 
 export interface ImageOpts extends GlobalOpts { storageDriver?: string }
 
@@ -57,7 +58,7 @@ export function registerImageCommands(program: Command): void {
     .action(async (file: string, name: string, _o: ImageOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ImageOpts>();
       const img = await withImages(opts, (s) => load.imageImport().importRootfs(s, file, name));
-      printResult(opts, img, img.id);
+      printResult(opts, imageJson(img), img.id);
     });
 
   withListingOptions(withImageGlobals(program.command('images')), { quiet: 'only image ids (short)' })
@@ -67,7 +68,7 @@ export function registerImageCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<ImageOpts & ListingOpts>();
       checkListing(opts);
       const all = await withImages(opts, (s) => s.repo.all());
-      printListing(opts, all, () => imageRows(all), { quiet: (i) => i.id.slice(7, 19), quietJson: (i) => i.id });
+      printListing(opts, all.map(imageJson), () => imageRows(all), { quiet: (i) => i.id.slice(7, 19), quietJson: (i) => i.id });
     });
 
   withImageGlobals(program.command('tag'))
@@ -132,7 +133,7 @@ export function registerImageCommands(program: Command): void {
       if (o.input && !fs.existsSync(o.input)) throw new TsnetError('ENOTFOUND', `no archive ${o.input}`);
       const input = o.input ? fs.createReadStream(o.input) : process.stdin;
       const images = await withImages(opts, (s) => load.loadArchive().loadArchive(s, input));
-      printResult(opts, images, images.flatMap((i) => (i.tags.length ? i.tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`])));
+      printResult(opts, images.map(imageJson), images.flatMap((i) => (i.tags.length ? i.tags.map((t) => `Loaded image: ${t}`) : [`Loaded image ID: ${i.id}`])));
     });
 
   withImageGlobals(program.command('mount'))

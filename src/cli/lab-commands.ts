@@ -9,6 +9,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
+import { labJson } from './json-shapes.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
@@ -93,7 +94,7 @@ export function registerLabCommands(program: Command): void {
       const r = await interruptible(() => lab().up(model!, file, opts.as, labOptions(opts)));
       const status = await labStatusMod().labStatus(r.record, opts.backend);
       const how = r.created ? 'is up' : r.priorPhase === 'up' ? 'was already up; checked and repaired what was missing' : `was left ${r.priorPhase} by an earlier command; finished it, it is up`;
-      printResult(opts, status, [`lab ${model!.name} ${how}`, ...statusLines(status)]);
+      printResult(opts, labJson(status), [`lab ${model!.name} ${how}`, ...statusLines(status)]);
     });
 
   withGlobals(labCmd.command('down'))
@@ -128,12 +129,12 @@ export function registerLabCommands(program: Command): void {
       const rec = lab().requireRecord(resolveRoot(opts.root), name);
       const status = await labStatusMod().labStatus(rec, opts.backend);
       if (!opts.ping) {
-        printResult(opts, status, statusLines(status));
+        printResult(opts, labJson(status), statusLines(status));
         return;
       }
       const probe = require('../lab/probe.js') as typeof import('../lab/probe.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const reach = await probe.reachMatrix(rec);
-      printResult(opts, { ...status, reach }, [...statusLines(status), '', ...probe.matrixLines(reach, rec.model.nodes.map((n) => n.name))]);
+      printResult(opts, labJson(status, reach), [...statusLines(status), '', ...probe.matrixLines(reach, rec.model.nodes.map((n) => n.name))]);
       if (reach.failures > 0) setExitStatus(1);
     });
 
@@ -273,11 +274,15 @@ export function registerLabCommands(program: Command): void {
     .description('the labs that are up under this state root')
     .action(async (_o: LabOpts & ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts & ListingOpts>();
-      checkListing(opts);
+      const mode = checkListing(opts);
       const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const root = resolveRoot(opts.root);
       const recs = listLabs(root).map((n) => readRecord(root, n)!);
-      printListing(opts, recs.map((r) => ({ name: r.model.name, phase: r.phase, file: r.file ?? null, as: r.as ?? null, hosts: r.model.hosts.length, nodes: r.model.nodes.length })),
+      // The same object as lab status prints (a look at the kernel per lab): for --json and --format only.
+      const statuses = opts.json || mode.kind === 'template' || mode.kind === 'json-lines' ? await Promise.all(recs.map((r) => labStatusMod().labStatus(r, opts.backend))) : [];
+      const objects = statuses.length === recs.length ? statuses.map((s) => labJson(s))
+        : recs.map((r) => ({ name: r.model.name })); // the table and -q read only the records
+      printListing(opts, objects,
         () => table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])),
         { quiet: 'name' });
     });

@@ -10,8 +10,10 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
-import type { NetworkRecord } from '../state/networks.js';
 import type { PlannedNetwork } from '../network/network.js';
+import type { NetworkView } from '../network/network-view.js';
+import { attachJson, detachJson, planLines, type ConnectResult } from './attach-json.js';
+import type { InitResultJson, NetworkJson, NetworkPlanJson, NetworkPruneJson, NetworkRemovalJson } from './json-schema.js';
 import type { EngineContext } from '../engine/context.js';
 import type { GuestRef } from '../netns/guest-ref.js';
 
@@ -28,9 +30,22 @@ interface ConnectOpts extends GlobalOpts {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
 
-function rows(networks: NetworkRecord[]): string[] {
+function rows(networks: NetworkView[]): string[] {
   return table(['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'IP-RANGE', 'IPV6', 'MTU'],
     networks.map((n) => [n.name, n.bridge, n.subnet, n.gateway, n.ipRange ?? '-', n.subnet6 ?? '-', String(n.mtu)]));
+}
+
+/** inspectLines — one network for people: its row, the settings that decide its traffic, members, DHCP server and leases. */
+function inspectLines(n: NetworkView): string[] {
+  const s = n.dhcpServer;
+  return [
+    ...rows([n]),
+    `internal ${n.internal}, icc ${n.icc}, ip-masq ${n.ipMasq}, firewall rules ${n.firewall}, bridge ${n.bridgeCreated ? 'made by tsnet' : 'existing'}, created ${n.createdAt}`,
+    s ? `dhcp server: ${s.rangeStart}-${s.rangeEnd}, lease ${s.leaseSeconds}s, routers ${s.routers.join(',') || '-'}, dns ${s.dns.join(',') || '-'}${s.reservations.length ? `, reserved ${s.reservations.map((r) => `${r.mac}=${r.ip}`).join(',')}` : ''}` : 'dhcp server: none',
+    '',
+    ...n.members.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`),
+    ...(s?.leases ?? []).map((l) => `dhcp ${l.state} ${l.ip} ${l.mac}${l.hostname ? ` ${l.hostname}` : ''} until ${l.expiresAt}`),
+  ];
 }
 
 interface InitOpts extends GlobalOpts {
@@ -68,10 +83,13 @@ export function registerNetworkCommands(program: Command): void {
       validateInit(init);
       if (opts.dryRun) {
         const p = await withContext(opts, (ctx) => planDefaultNetwork(ctx, init));
-        printResult(opts, p.planned, p.created ? plannedLines(p.planned) : [`already there: ${p.planned.name}: ${p.planned.subnet} on ${p.planned.bridge}, gateway ${p.planned.gateway}, mtu ${p.planned.mtu}; nothing to do`]);
+        printResult(opts, p.planned satisfies NetworkPlanJson, p.created ? plannedLines(p.planned) : [`already there: ${p.planned.name}: ${p.planned.subnet} on ${p.planned.bridge}, gateway ${p.planned.gateway}, mtu ${p.planned.mtu}; nothing to do`]);
         return;
       }
-      const r = await withContext(opts, (ctx) => initDefaultNetwork(ctx, init));
+      const r = await withContext(opts, async (ctx) => {
+        const done = await initDefaultNetwork(ctx, init);
+        return { created: done.created, network: load.networkView().networkViews(ctx, [done.network.name])[0]! } satisfies InitResultJson;
+      });
       const n = r.network;
       printResult(opts, r, `${r.created ? 'created' : 'already there:'} ${n.name}: ${n.subnet} on ${n.bridge}, gateway ${n.gateway}`);
     });
@@ -106,15 +124,18 @@ export function registerNetworkCommands(program: Command): void {
       if (opts.b !== undefined && opts.bridge !== undefined) throw invalid('give either --bridge (use or create) or -b (must exist), not both');
       const existing = opts.b !== undefined;
       const { createNetwork } = load.network();
-      const r = await withContext(opts, (ctx) => createNetwork(ctx, {
+      const r = await withContext(opts, async (ctx) => {
+        const made = await createNetwork(ctx, {
         name, subnet: existing && cmd.getOptionValueSource('subnet') === 'default' ? undefined : opts.subnet,
         gateway: opts.gateway, ipRange: opts.ipRange, ipv6: opts.ipv6, subnet6: opts.subnet6, gateway6: opts.gateway6, bridge: opts.b ?? opts.bridge, existingBridge: existing, mtu,
         internal: opts.internal ?? false, ipMasq: parseBool(opts.ipMasq ?? 'true', '--ip-masq'), icc: parseBool(opts.icc ?? 'true', '--icc'),
         dhcpServer: dhcpServerSpec(opts),
-      }, { dryRun: opts.dryRun }));
-      if (r.planned) printResult(opts, r.planned, plannedLines(r.planned));
+        }, { dryRun: opts.dryRun });
+        return { ...made, view: made.network ? load.networkView().networkViews(ctx, [made.network.name])[0]! satisfies NetworkJson : undefined };
+      });
+      if (r.planned) printResult(opts, r.planned satisfies NetworkPlanJson, plannedLines(r.planned));
       else {
-        const n = r.network!;
+        const n = r.view!;
         printResult(opts, n, `created network ${name}: ${n.subnet}${n.subnet6 ? ` and ${n.subnet6}` : ''} on ${n.bridge}, gateway ${n.gateway}${n.gateway6 ? ` and ${n.gateway6}` : ''}`);
       }
     });
@@ -125,22 +146,19 @@ export function registerNetworkCommands(program: Command): void {
     .action(async (_o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
       checkListing(opts);
-      const all = await withContext(opts, (ctx) => ctx.networks.all());
-      printListing(opts, all, () => rows(all), { quiet: 'name' });
+      const all = await withContext(opts, (ctx) => load.networkView().networkViews(ctx));
+      printListing(opts, all satisfies NetworkJson[], () => rows(all), { quiet: 'name' });
     });
 
   withListingOptions(withGlobals(network.command('inspect')), { inspect: true })
-    .description('show one network and what is attached to it')
-    .argument('<name>', 'network name')
-    .addHelpText('after', "\nExamples:\n  tsnet network inspect lab --json\n  tsnet network inspect -f '{{.Network.Subnet}}' lab")
-    .action(async (name: string, _o: ListingOpts, cmd: Command) => {
+    .description('show networks: settings (internal, icc, ip-masq, DHCP server), members and leases')
+    .argument('<names...>', 'network names')
+    .addHelpText('after', "\nExamples:\n  tsnet network inspect lab\n  tsnet network inspect lab dl --json   # as network ls --json prints them\n  tsnet network inspect -f '{{.Subnet}} {{len .Members}}' lab")
+    .action(async (names: string[], _o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
-      const mode = checkListing(opts);
-      const { inspectNetwork } = load.network();
-      const r = await withContext(opts, (ctx) => inspectNetwork(ctx, name));
-      if (mode.kind !== 'default') { printListing(opts, [r], [], {}); return; }
-      const leases = (r.dhcpLeases ?? []).map((l) => `dhcp ${l.state} ${l.ip} ${l.mac}${l.hostname ? ` ${l.hostname}` : ''} until ${new Date(l.expiresAt).toISOString()}`);
-      printResult(opts, r, [...rows([r.network]), '', ...r.attachments.map((a) => `${a.guest} ${a.interface} ${a.addresses.join(',')}`), ...leases]);
+      checkListing(opts);
+      const views = await withContext(opts, (ctx) => load.networkView().networkViews(ctx, names));
+      printListing(opts, views satisfies NetworkJson[], () => views.flatMap((n, i) => [...(i ? [''] : []), ...inspectLines(n)]), {});
     });
 
   withGlobals(network.command('connect'))
@@ -159,14 +177,17 @@ export function registerNetworkCommands(program: Command): void {
       const guest = parseGuest(guestText);
       const ctrIf = opts.i === undefined ? undefined : validateIfName(opts.i, 'container interface (-i)');
       const { connectNetwork } = load.connect();
-      const r = await withContext(opts, (ctx): Promise<{ message: string; plan?: string[] | undefined; warnings?: string[] }> => {
+      const dryRun = opts.dryRun ?? false;
+      const [r, json] = await withContext(opts, async (ctx) => {
         // A container of this root: Docker's connect (remembered for its next starts, eth0..).
         const c = containerNamed(ctx, guest);
-        if (c && !opts.dryRun && ctrIf === undefined) return load.containerConnect().connectContainer(ctx, c, { network: name, ip: opts.ip, aliases: opts.alias });
-        return connectNetwork(ctx, { network: name, guest, ip: opts.ip, ctrIf }, { dryRun: opts.dryRun });
+        const done: ConnectResult = c && !dryRun && ctrIf === undefined
+          ? await load.containerConnect().connectContainer(ctx, c, { network: name, ip: opts.ip, aliases: opts.alias })
+          : await connectNetwork(ctx, { network: name, guest, ip: opts.ip, ctrIf }, { dryRun });
+        return [done, await attachJson(ctx, done, dryRun, guestText, ctrIf)] as const;
       });
-      printWarnings(r.warnings ?? []);
-      printResult(opts, r, r.plan ? ['plan:', ...r.plan] : r.message);
+      printWarnings('warnings' in r ? r.warnings : []);
+      printResult(opts, json, 'plan' in r && r.plan ? planLines(r.plan) : r.message);
     });
 
   withGlobals(network.command('disconnect'))
@@ -180,13 +201,14 @@ export function registerNetworkCommands(program: Command): void {
       const { parseGuest } = load.grammar();
       const { disconnectNetwork } = load.connect();
       const guest = parseGuest(guestText);
-      const r = await withContext(opts, (ctx): Promise<{ message: string; warnings: string[] }> => {
+      const dryRun = opts.dryRun ?? false;
+      const [r, json] = await withContext(opts, async (ctx) => {
         const c = containerNamed(ctx, guest);
-        if (c && !opts.dryRun) return load.containerConnect().disconnectContainer(ctx, c, name);
-        return disconnectNetwork(ctx, name, guest, { dryRun: opts.dryRun });
+        const done = c && !dryRun ? await load.containerConnect().disconnectContainer(ctx, c, name) : await disconnectNetwork(ctx, name, guest, { dryRun });
+        return [done, await detachJson(ctx, done, dryRun)] as const;
       });
       printWarnings(r.warnings);
-      printResult(opts, r, r.message);
+      printResult(opts, json, r.message);
     });
 
   withGlobals(network.command('rm'))
@@ -197,8 +219,12 @@ export function registerNetworkCommands(program: Command): void {
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
       const { removeNetwork } = load.network();
-      await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n, { dryRun: opts.dryRun }),
-        (_n, r) => (opts.dryRun ? `would remove network ${r.name} (bridge ${r.bridge}, subnet ${r.subnet})` : `removed network ${r.name}`)));
+      const dryRun = opts.dryRun ?? false;
+      await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n, { dryRun }),
+        (_n, r) => (dryRun ? `would remove network ${r.name} (bridge ${r.bridge}, subnet ${r.subnet})` : `removed network ${r.name}`),
+        (name, r, e): NetworkRemovalJson => ({
+          name, removed: r !== undefined && !dryRun, dryRun, bridge: r?.bridge ?? null, subnet: r?.subnet ?? null, error: e?.error ?? null, code: e?.code ?? null,
+        })));
     });
 
   withGlobals(network.command('prune'))
@@ -219,7 +245,7 @@ export function registerNetworkCommands(program: Command): void {
       const human = opts.dryRun
         ? [...(r.networksDeleted.length ? ['Would delete networks:', ...r.networksDeleted] : ['No network would be deleted.']), ...r.kept.map((k) => `would keep ${k.name}: ${k.reason}`)]
         : r.networksDeleted.length ? ['Deleted Networks:', ...r.networksDeleted] : [];
-      printResult(opts, r, human);
+      printResult(opts, r satisfies NetworkPruneJson, human);
       if (r.errors.length > 0) setExitStatus(new TsnetError(r.errors[0]!.code as ErrorCode, r.errors[0]!.error).exitStatus);
     });
 }

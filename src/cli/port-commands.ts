@@ -9,6 +9,8 @@ import { load } from './load.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { withContext } from './with-context.js';
+import { portMappingJson } from './json-shapes.js';
+import type { PortsPlanJson } from './json-schema.js';
 import type { PortView, PortsPlan } from '../network/ports.js';
 
 interface PortOpts extends GlobalOpts { p?: string[]; i?: string; dryRun?: boolean }
@@ -23,6 +25,11 @@ function rows(ports: PortView[]): string[] {
 /** planLines — a dry run's mappings and steps, for people. */
 function planLines(p: PortsPlan): string[] {
   return [...rows(p.ports), 'plan:', ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)];
+}
+
+/** portsPlanJson — a publish or unpublish dry run, its mappings in the one portMapping shape. */
+function portsPlanJson(p: PortsPlan): PortsPlanJson {
+  return { dryRun: true, guest: p.guest, interface: p.interface, network: p.network, containerIp: p.containerIp, ports: p.ports.map(portMappingJson), steps: p.steps };
 }
 
 /** collect — repeated -p options, appended in place (copying made 1000 of them quadratic). */
@@ -54,7 +61,7 @@ export function registerPortCommands(program: Command): void {
       });
       if (portText !== undefined && ports.length === 0) throw new TsnetError('ENOTFOUND', `${guestText} has no published port ${num}/${proto ?? 'tcp'}`);
       // docker port: "80/tcp -> 0.0.0.0:8080" for each, only "0.0.0.0:8080" when the port was given.
-      printListing(opts, ports, ports.map((p) => `${portText === undefined ? `${p.containerPort}/${p.protocol} -> ` : ''}${p.hostIp}:${p.hostPort}`), { quiet: (p) => `${p.containerPort}/${p.protocol}` });
+      printListing(opts, ports.map(portMappingJson), ports.map((p) => `${portText === undefined ? `${p.containerPort}/${p.protocol} -> ` : ''}${p.hostIp}:${p.hostPort}`), { quiet: (p) => `${p.containerPort}/${p.protocol}` });
     });
 
   withGlobals(port.command('publish'))
@@ -69,11 +76,11 @@ export function registerPortCommands(program: Command): void {
       const ref = load.grammar().parseGuest(guestText);
       if (opts.dryRun) {
         const p = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i, dryRun: true }));
-        printResult(opts, p, [`would publish for ${p.guest} ${p.interface} (${p.containerIp ?? '-'} on network ${p.network}):`, ...planLines(p)]);
+        printResult(opts, portsPlanJson(p), [`would publish for ${p.guest} ${p.interface} (${p.containerIp ?? '-'} on network ${p.network}):`, ...planLines(p)]);
         return;
       }
       const ports = await withContext(opts, (ctx) => load.ports().publishPorts(ctx, ref, opts.p ?? [], { ctrIf: opts.i }));
-      printResult(opts, ports, rows(ports));
+      printResult(opts, ports.map(portMappingJson), rows(ports));
     });
 
   withListingOptions(withGlobals(port.command('ls')), { quiet: 'only guest names (each once)' })
@@ -83,7 +90,7 @@ export function registerPortCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<ListingOpts>();
       checkListing(opts);
       const ports = await withContext(opts, (ctx) => load.ports().listPorts(ctx));
-      printListing(opts, ports, () => rows(ports), { quiet: 'guest' });
+      printListing(opts, ports.map(portMappingJson), () => rows(ports), { quiet: 'guest' });
     });
 
   withGlobals(port.command('unpublish'))
@@ -98,10 +105,10 @@ export function registerPortCommands(program: Command): void {
       const ref = load.grammar().parseGuest(guestText);
       if (opts.dryRun) {
         const p = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i, dryRun: true }));
-        printResult(opts, p, p.ports.length === 0 ? 'nothing published there; nothing to do' : [`would unpublish for ${p.guest} ${p.interface} (network ${p.network}):`, ...planLines(p)]);
+        printResult(opts, portsPlanJson(p), p.ports.length === 0 ? 'nothing published there; nothing to do' : [`would unpublish for ${p.guest} ${p.interface} (network ${p.network}):`, ...planLines(p)]);
         return;
       }
       const gone = await withContext(opts, (ctx) => load.ports().unpublishPorts(ctx, ref, hostPorts, { ctrIf: opts.i }));
-      printResult(opts, gone, gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
+      printResult(opts, gone.map(portMappingJson), gone.length ? gone.map((p) => `unpublished ${p.hostIp}:${p.hostPort}/${p.protocol}`) : 'nothing published there');
     });
 }

@@ -8,6 +8,7 @@ import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { containerInspect } from './container-info-commands.js';
 import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
+import { attachmentJson, gcReportJson } from './json-shapes.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import type { LiveView } from '../attach/live-state.js';
 import type { EngineContext } from '../engine/context.js';
@@ -24,12 +25,8 @@ function rows(views: LiveView[]): string[] {
 }
 
 /** live — each record with its view and a look at the kernel (attach/live-state.ts). */
-async function live(ctx: EngineContext, records: AttachmentRecord[]): Promise<LiveView[]> {
-  const { attachmentView } = load.view();
-  const { liveView } = load.liveState();
-  const out: LiveView[] = [];
-  for (const a of records) out.push(await liveView(ctx, a, attachmentView(a, ctx.dhcpLeases.get(a.id))));
-  return out;
+function live(ctx: EngineContext, records: AttachmentRecord[]): Promise<LiveView[]> {
+  return load.liveState().liveViews(ctx, records);
 }
 
 export function registerStateCommands(program: Command): void {
@@ -40,7 +37,7 @@ export function registerStateCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<ListingOpts>();
       checkListing(opts);
       const views = await withContext(opts, (ctx) => live(ctx, ctx.attachments.all()));
-      printListing(opts, views, () => rows(views), { quiet: 'guest' });
+      printListing(opts, views.map(attachmentJson), () => rows(views), { quiet: 'guest' });
     });
 
   withListingOptions(withGlobals(program.command('inspect')), { inspect: true })
@@ -65,7 +62,7 @@ export function registerStateCommands(program: Command): void {
         } finally { guest?.close(); }
       });
       if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
-      printListing(opts, views, () => rows(views), {});
+      printListing(opts, views.map(attachmentJson), () => rows(views), {});
     });
 
   withGlobals(program.command('gc'))
@@ -95,7 +92,7 @@ export function registerStateCommands(program: Command): void {
         ...report.reconciledPorts.map((c) => `${opts.dryRun ? 'would fix' : 'fixed'} published ports: ${c}`),
         ...[...containers.errors, ...report.errors].map((e) => `error: ${e}`),
       ];
-      printResult(opts, { ...report, containers }, lines.length ? lines : 'nothing to clean up');
+      printResult(opts, gcReportJson(opts.dryRun ?? false, containers, report), lines.length ? lines : 'nothing to clean up');
       if (report.errors.length + containers.errors.length > 0) setExitStatus(6);
     });
 }

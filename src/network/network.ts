@@ -18,7 +18,6 @@ import { loadConfig } from '../state/config.js';
 import { defaultRouteMtu, ensureBridge } from '../bridge/bridge.js';
 import type { EngineContext } from '../engine/context.js';
 import type { NetworkRecord } from '../state/networks.js';
-import { attachmentView, type AttachmentView } from '../attach/view.js';
 import { hostObstacles } from './host-obstacles.js';
 import { networkFirewall as firewallOf, type FirewallBackend } from '../nat/firewall.js';
 import type { LinkOps } from '../netlink/linkops.js';
@@ -26,7 +25,6 @@ import { checkServerSpec, serverConfig, type DhcpServerSpec } from '../dhcp/serv
 import { ensureKeeper } from '../dhcp/supervise.js';
 import { ownerAlive } from '../core/owner.js';
 import { validateNetworkName } from './network-name.js';
-import type { ServerLease } from '../dhcp/server-logic.js';
 
 export interface NetworkSpec {
   name: string;
@@ -419,14 +417,4 @@ export async function takeDown(ctx: EngineContext, n: NetworkRecord, intent?: In
   ensureKeeper(ctx, true);
   intent?.step('host-wide');
   if (ctx.networks.all().length === 0) await fw.uninstallBase();
-}
-
-/** inspectNetwork — the network and the attachments on its bridge. */
-export function inspectNetwork(ctx: EngineContext, name: string): { network: NetworkRecord; attachments: AttachmentView[]; dhcpLeases?: ServerLease[] } {
-  validateNetworkName(name);
-  const network = ctx.networks.get(name);
-  if (!network) throw new TsnetError('ENOTFOUND', `no network named ${name} (see tsnet network ls)`);
-  const attachments = ctx.attachments.all().filter((a) => a.hostTarget === network.bridge).map((a) => attachmentView(a));
-  const server = ctx.dhcpServers.all().some((s) => s.networkId === network.id);
-  return { network, attachments, ...(server ? { dhcpLeases: ctx.dhcpServers.leases(network.id) } : {}) };
 }

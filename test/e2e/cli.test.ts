@@ -305,7 +305,7 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     assert.equal(ok(tsnetIn(host, root, ['ls', '--format', 'table {{.Interface}}\\t{{range .Addresses}}{{.}} {{end}}\\t{{if eq .Network "fa"}}first{{else}}{{upper .Network}}{{end}}'])).stdout,
       'INTERFACE   ADDRESSES       NETWORK\neth1        10.84.0.2/24    first\neth2        10.84.1.2/24    FB-LONG-NAME\n');
     assert.equal(ok(tsnetIn(host, root, ['inspect', '-f', '{{.Interface}}={{index .Addresses 0}}', g])).stdout, 'eth1=10.84.0.2/24\neth2=10.84.1.2/24\n');
-    assert.equal(ok(tsnetIn(host, root, ['network', 'inspect', '--format', '{{.Network.Subnet}}{{range .Attachments}} {{.Interface}}{{end}}', 'fa'])).stdout, '10.84.0.0/24 eth1\n');
+    assert.equal(ok(tsnetIn(host, root, ['network', 'inspect', '--format', '{{.Subnet}}{{range .Members}} {{.Interface}}{{end}}', 'fa'])).stdout, '10.84.0.0/24 eth1\n');
     assert.equal(ok(tsnetIn(host, root, ['port', g, '--format', 'json'])).stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { hostPort: number }).hostPort).join(), '8080,5353');
     // An unknown field: one usage line naming the valid ones, exit 2, nothing on stdout.
     const bad = tsnetIn(host, root, ['network', 'ls', '--format', 'table {{.Name}}\\t{{.Bogus}}']);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { giveOldDefaultRoute, linksJson, wire, rootSkip, routesJson, sh, snapshot, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn, type CliResult } from '../helpers/tsnet';
+import { gcTargets } from '../helpers/gc-json';
 
 const bridgeVlanSupported = rootSkip === false
   && spawnSync('unshare', ['--net', '--', 'ip', 'link', 'add', 'tsnprobe', 'type', 'bridge', 'vlan_filtering', '1']).status === 0;
@@ -123,14 +124,14 @@ for (const backend of ['netlink', 'iproute2']) {
       assert.deepEqual(views.map((v) => v.guest), [`netns:${g2}`, `netns:${g3}`]);
       const orphan = `${views[0]!.hostInterface.slice(0, 7)}0rphan00`;
       sh(['ip', '-n', host, 'link', 'add', orphan, 'type', 'veth', 'peer', 'name', 'orphanpeer']);
-      const dry = JSON.parse(ok(cli(host, root, ['gc', '--dry-run', '--json'])).stdout) as { removedRecords: string[]; removedLinks: string[] };
-      assert.equal(dry.removedRecords.length, 1);
+      const dry = ok(cli(host, root, ['gc', '--dry-run', '--json'])).stdout;
+      assert.equal(gcTargets(dry, 'record').length, 1);
       assert.ok(linksJson(host).some((l) => l.ifname === orphan), 'dry run changes nothing');
-      const report = JSON.parse(ok(cli(host, root, ['gc', '--json'])).stdout) as { removedRecords: string[]; removedLinks: string[]; removedBridges: string[] };
-      assert.equal(report.removedRecords.length, 1);
-      assert.match(report.removedRecords[0]!, new RegExp(g2));
-      assert.deepEqual(report.removedLinks, [orphan]);
-      assert.deepEqual(report.removedBridges, [], 'br0 still carries g3');
+      const report = ok(cli(host, root, ['gc', '--json'])).stdout;
+      assert.equal(gcTargets(report, 'record').length, 1);
+      assert.match(gcTargets(report, 'record')[0]!, new RegExp(g2));
+      assert.deepEqual(gcTargets(report, 'interface'), [orphan]);
+      assert.deepEqual(gcTargets(report, 'bridge'), [], 'br0 still carries g3');
       assert.deepEqual((JSON.parse(ok(cli(host, root, ['ls', '--json'])).stdout) as Array<{ guest: string }>).map((v) => v.guest), [`netns:${g3}`]);
       ok(cli(host, root, ['detach', g3]));
       assert.ok(!linksJson(host).some((l) => l.ifname === 'br0'), 'the bridge tsnet made goes with its last attachment');

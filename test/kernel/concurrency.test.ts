@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { addrsJson, firewallSnapshot, linksJson, rootSkip, TestNetns } from '../helpers/netns';
 import { ok, tsnetAsync, tsnetIn, TSNET_BIN, type CliResult } from '../helpers/tsnet';
 import { picture, stateRows } from '../helpers/crash';
+import { gcTargets } from '../helpers/gc-json';
 
 /** firewallLines — tsnet's rules and table lines, one per entry (see firewallSnapshot). */
 const firewallLines = (ns: string): string[] => firewallSnapshot(ns).split('\n').filter(Boolean);
@@ -54,8 +55,8 @@ describe('parallel callers', { skip: rootSkip }, () => {
       assert.equal(new Set(nets.map((n) => n.subnet)).size, 20, 'distinct subnets');
       const bridges = new Set(linksJson(host).filter((l) => l.linkinfo?.info_kind === 'bridge').map((l) => l.ifname));
       assert.ok(nets.every((n) => bridges.has(n.bridge)), 'every bridge made');
-      const dry = JSON.parse(ok(tsnetIn(host, root, ['gc', '--dry-run', '--json'], { env })).stdout) as { restoredFirewalls: string[]; repairedNetworks: string[] };
-      assert.deepEqual([dry.restoredFirewalls, dry.repairedNetworks], [[], []], 'gc finds nothing to repair');
+      const dry = ok(tsnetIn(host, root, ['gc', '--dry-run', '--json'], { env })).stdout;
+      assert.deepEqual([gcTargets(dry, 'firewall'), gcTargets(dry, 'network')], [[], []], 'gc finds nothing to repair');
     });
 
     test(`10 concurrent publishes on one guest: 10 mappings in state and kernel (${firewall})`, async () => {

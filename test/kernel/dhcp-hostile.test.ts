@@ -17,7 +17,8 @@ import { BUSYBOX, rootSkip, TestNetns } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
 import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper';
 
-interface Inspect { attachments: Array<{ guest: string; hostIf?: string }>; dhcpLeases: Array<{ ip: string; mac: string; hostname: string | null; state: string; port?: string | null }> }
+/** network inspect --json: an array of the network kind (src/cli/json-schema.ts). */
+type Inspect = Array<{ dhcpServer: { leases: Array<{ ip: string; mac: string; hostname: string | null; state: string; port: string | null }> } | null }>;
 
 /** The flood: argv ifname count. Raw Ethernet frames, IPv4/UDP 68→67, no UDP checksum. */
 const FLOOD = String.raw`
@@ -71,7 +72,7 @@ describe('DHCP server against a flooding guest', { skip: rootSkip }, () => {
     const inspect = (): Inspect => JSON.parse(cli(['network', 'inspect', 'lab', '--json'])) as Inspect;
     // Let the keeper drain what it accepted, then look.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const leases = inspect().dhcpLeases;
+    const leases = inspect()[0]!.dhcpServer!.leases;
     assert.ok(leases.length <= CLIENT_LEASE_CAP, `the attacker holds ${leases.length} leases`);
     assert.equal(new Set(leases.map((l) => l.port)).size <= 1, true, 'all behind one port');
     for (const l of leases) assert.doesNotMatch(l.hostname ?? '', /\n/);

@@ -15,7 +15,9 @@ import { BUSYBOX, addrsJson, rootSkip, sh, shInNs, TestNetns } from '../helpers/
 import { ok, tsnetIn } from '../helpers/tsnet';
 import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper';
 
-interface Inspect { dhcpLeases: Array<{ ip: string; mac: string; hostname: string | null; state: string }> }
+/** network inspect --json: an array of the network kind (src/cli/json-schema.ts). */
+type Lease = { ip: string; mac: string; hostname: string | null; state: string };
+type Inspect = Array<{ dhcpServer: { leases: Lease[] } | null }>;
 
 describe('DHCP server on a tsnet network', { skip: rootSkip }, () => {
   const t = new TestNetns();
@@ -32,7 +34,7 @@ describe('DHCP server on a tsnet network', { skip: rootSkip }, () => {
     roots.push(root);
     const dir = t.tmpdir();
     const cli = (args: string[]): string => ok(tsnetIn(host, root, args)).stdout;
-    const leases = (): Inspect['dhcpLeases'] => (JSON.parse(cli(['network', 'inspect', 'lab', '--json'])) as Inspect).dhcpLeases;
+    const leases = (): Lease[] => (JSON.parse(cli(['network', 'inspect', 'lab', '--json'])) as Inspect)[0]!.dhcpServer!.leases;
     cli(['network', 'create', 'lab', '--subnet', '10.88.0.0/24', '--dhcp-server', '--dhcp-range', '10.88.0.100-10.88.0.110',
       '--lease', '12s', '--dhcp-dns', '10.88.0.53', '--dhcp-host', '02:aa:00:00:00:42=10.88.0.42']);
     await waitFor(() => keeperPid(root), 3000, 'the keeper to serve the network');

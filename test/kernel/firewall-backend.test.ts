@@ -32,6 +32,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { firewallSnapshot, linksJson, nftRuleset, ping, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
+import { gcTargets } from '../helpers/gc-json';
 
 describe('firewall backends', { skip: rootSkip }, () => {
   const t = new TestNetns();
@@ -69,7 +70,7 @@ describe('firewall backends', { skip: rootSkip }, () => {
     ok(cli(['port', 'publish', g, '-p', '8080:80']));
     assert.deepEqual([firewallSnapshot(host), nftRuleset(host)], before);
     assert.equal((JSON.parse(ok(cli(['port', 'ls', '--json'])).stdout) as unknown[]).length, 1);
-    assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, []);
+    assert.deepEqual(gcTargets(ok(cli(['gc', '--json'])).stdout, 'firewall'), []);
     ok(cli(['detach', g]));
     ok(cli(['network', 'rm', 'lab']));
   });

@@ -105,7 +105,7 @@ for (const backend of ['netlink', 'iproute2']) {
       assert.deepEqual(ipv4(g1, 'eth1'), ['10.88.0.2']);
       assert.deepEqual(ipv4(g1, 'eth1', 'inet6'), ['fd10:88::2']);
       assert.deepEqual(ipv4(g2, 'eth1', 'inet6'), ['fd10:88::3']);
-      assert.deepEqual(ipv4(host, `${JSON.parse(ok(cli(host, root, ['network', 'inspect', 'fixed', '--json'])).stdout).network.bridge}`, 'inet6'), ['fd10:88::1']);
+      assert.deepEqual(ipv4(host, `${JSON.parse(ok(cli(host, root, ['network', 'inspect', 'fixed', '--json'])).stdout)[0].bridge}`, 'inet6'), ['fd10:88::1']);
       const v6default = JSON.parse(sh(['ip', 'netns', 'exec', g1, 'ip', '-6', '-j', 'route', 'show', 'default'])) as Array<{ gateway: string }>;
       assert.deepEqual(v6default.map((r) => r.gateway), ['fd10:88::1']);
       assert.ok(ping(g1, 'fd10:88::3'), 'guests reach each other over IPv6 at once (nodad)');

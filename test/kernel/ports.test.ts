@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUSYBOX, firewallSnapshot, nftRuleset, rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
+import { gcTargets } from '../helpers/gc-json';
 
 /** httpGet — the body of GET url from inside ns, or undefined when nothing answers in time. */
 function httpGet(ns: string, url: string): string | undefined {
@@ -94,13 +95,12 @@ for (const fw of ['iptables', 'nftables']) describe(`published ports (${fw})`, {
       const intact = firewallSnapshot(host);
       for (const argv of FLUSH[fw]!) sh(['ip', 'netns', 'exec', host, ...argv]);
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'flushed: the port is gone');
-      const gc = JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] };
-      assert.deepEqual(gc.restoredFirewalls, ['lab']);
+      assert.deepEqual(gcTargets(ok(cli(['gc', '--json'])).stdout, 'firewall'), ['lab']);
       assert.equal(firewallSnapshot(host), intact, 'the same rules as before the flush');
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), 'hello from the guest\n', 'restored');
-      assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, [], 'nothing to do twice');
+      assert.deepEqual(gcTargets(ok(cli(['gc', '--json'])).stdout, 'firewall'), [], 'nothing to do twice');
       for (const argv of FLUSH_PART[fw]!) sh(['ip', 'netns', 'exec', host, ...argv]);
-      assert.deepEqual((JSON.parse(ok(cli(['gc', '--json'])).stdout) as { restoredFirewalls: string[] }).restoredFirewalls, ['lab']);
+      assert.deepEqual(gcTargets(ok(cli(['gc', '--json'])).stdout, 'firewall'), ['lab']);
       assert.equal(firewallSnapshot(host), intact, 'a partial flush is repaired without doubling what survived');
       ok(cli(['port', 'unpublish', g, '8080']));
       assert.equal(httpGet(client, 'http://10.250.0.1:8080/'), undefined, 'unpublished');

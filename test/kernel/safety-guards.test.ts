@@ -15,6 +15,7 @@ import { addrsJson, firewallSnapshot, linksJson, rootSkip, routesJson, sh, TestN
 import { ok, tsnetIn, TSNET_BIN } from '../helpers/tsnet';
 import { picture, runKilledAt } from '../helpers/crash';
 import { stopKeeper } from '../helpers/keeper';
+import { gcJson, gcTargets } from '../helpers/gc-json';
 
 describe('safety guards', { skip: rootSkip }, () => {
   const t = new TestNetns();
@@ -96,7 +97,7 @@ describe('safety guards', { skip: rootSkip }, () => {
     sh(['mkfifo', gcTarget]);
     const r = spawnSync('ip', ['netns', 'exec', host, TSNET_BIN, 'gc', '--root', root, '--json'], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual((JSON.parse(r.stdout) as { removedRecords: string[] }).removedRecords, [`path:${gcTarget} eth1 (guest netns is gone)`]);
+    assert.deepEqual(gcJson(r.stdout).actions.filter((a) => a.kind === 'record').map((a) => [a.target, a.detail]), [[`path:${gcTarget} eth1`, 'guest netns is gone']]);
     sh(['umount', detachTarget]);
     const d = spawnSync('ip', ['netns', 'exec', host, TSNET_BIN, 'detach', '--root', root, detachTarget], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(d.status, 0, d.stderr);
@@ -142,8 +143,8 @@ describe('safety guards', { skip: rootSkip }, () => {
       const localnet = `net/ipv4/conf/${bridge}/route_localnet`;
       inHost(['sysctl', '-qw', `${localnet}=0`]);
       assert.notEqual(firewallSnapshot(host), good);
-      const dry = JSON.parse(ok(tsnetIn(host, root, ['gc', '--dry-run', '--json'], { env })).stdout) as { reconciledPorts: string[] };
-      assert.ok(dry.reconciledPorts.length > 0, 'the dry run says what it would fix');
+      const dry = ok(tsnetIn(host, root, ['gc', '--dry-run', '--json'], { env })).stdout;
+      assert.ok(gcTargets(dry, 'port').length > 0, 'the dry run says what it would fix');
       assert.notEqual(firewallSnapshot(host), good, 'and changes nothing');
       const report = ok(tsnetIn(host, root, ['gc'], { env })).stdout;
       assert.match(report, /fixed published ports/);
