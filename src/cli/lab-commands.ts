@@ -15,6 +15,7 @@ import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
+import type { LabApplyPlanJson, LabDownPlanJson } from './json-schema.js';
 
 /* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
@@ -108,7 +109,7 @@ export function registerLabCommands(program: Command): void {
       const { name } = target(arg, opts);
       if (opts.dryRun) {
         const p = await lab().downPlan(name, labOptions(opts));
-        printResult(opts, p, p.exists ? [`would take lab ${name} down:`, ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)] : `no lab named ${name}; nothing to do`);
+        printResult(opts, p satisfies LabDownPlanJson, p.exists ? [`would take lab ${name} down:`, ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)] : `no lab named ${name}; nothing to do`);
         return;
       }
       const r = await interruptible(() => lab().down(name, labOptions(opts)));
@@ -211,7 +212,7 @@ export function registerLabCommands(program: Command): void {
       const { model } = target(file, opts);
       if (opts.dryRun) {
         const p = await lab().apply(model!, file, { ...labOptions(opts), dryRun: true });
-        printResult(opts, p, p.steps.length === 0 ? `lab ${p.name}: nothing to change` : [`would change lab ${p.name}: remove ${p.removed.join(', ') || 'nothing'}; add ${p.added.join(', ') || 'nothing'}`,
+        printResult(opts, p satisfies LabApplyPlanJson, p.steps.length === 0 ? `lab ${p.name}: nothing to change` : [`would change lab ${p.name}: remove ${p.removed.join(', ') || 'nothing'}; add ${p.added.join(', ') || 'nothing'}`,
           ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)]);
         return;
       }
