@@ -328,6 +328,25 @@ export const lab = obj({
   })).describe('lab status --ping: the all-pairs reachability matrix; null without --ping'),
 });
 
+/** labApplyPlan — `lab apply --dry-run`: the real apply's checks passed; what it would remove and add ("node cache", "link cache:eth1"), and its steps. */
+export const labApplyPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  removed: z.array(z.string()),
+  added: z.array(z.string()),
+  steps: z.array(planStep),
+});
+
+/** labDownPlan — `lab down --dry-run`: from the lab's record, the container nodes and namespaces it would remove (exists false: no such lab, nothing to do). */
+export const labDownPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  exists: z.boolean(),
+  containers: z.array(z.string()),
+  netns: z.array(z.string()),
+  steps: z.array(planStep),
+});
+
 /**
  * OUTPUT_KINDS — every kind, by the name the schema document uses ($defs) and tests use.
  * Listings and inspects print z.array(kind); see OUTPUTS for which command prints what.
@@ -355,6 +374,8 @@ export const OUTPUT_KINDS = {
   container,
   daemonStatus,
   lab,
+  labApplyPlan,
+  labDownPlan,
 } as const;
 
 export type OutputKind = keyof typeof OUTPUT_KINDS;
@@ -399,6 +420,8 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'lab ls': 'lab[]',
   'lab up': 'lab',
   'lab status': 'lab',
+  'lab apply --dry-run': 'labApplyPlan',
+  'lab down --dry-run': 'labDownPlan',
   '(any failure)': 'error',
 };
 
@@ -452,3 +475,5 @@ export type DhcpUnitJson = z.infer<typeof dhcpUnit>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
+export type LabApplyPlanJson = z.infer<typeof labApplyPlan>;
+export type LabDownPlanJson = z.infer<typeof labDownPlan>;
