@@ -66,6 +66,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     const dhcp = json<{ servers: unknown[] }>('dhcp status', ['dhcp', 'status']);
     assert.equal(dhcp.servers.length, 1);
     json('dhcp leases', ['dhcp', 'leases']);
+    assert.match(json<{ instance: string }>('dhcp unit', ['dhcp', 'unit']).instance, /^tsnet-dhcp-keeper@\S+\.service$/);
     const listed = some(json<Array<{ name: string }>>('network ls', ['network', 'ls']), 'network ls');
     const inspected = json<Array<{ name: string }>>('network inspect', ['network', 'inspect', 'ja', 'jb']);
     assert.deepEqual(inspected, listed.filter((n) => n.name === 'ja' || n.name === 'jb'), 'network inspect prints the objects network ls prints');
@@ -176,13 +177,14 @@ links:
       const pinged = json<{ reach: { failures: number } }>('lab status', ['lab', 'status', name, '--ping'], 0, lab);
       assert.equal(pinged.reach.failures, 0);
       some(json('lab ls', ['lab', 'ls'], 0, lab), 'lab ls');
+      json('lab down --dry-run', ['lab', 'down', name, '--dry-run'], 0, lab);
     } finally {
       json('lab down', ['lab', 'down', name], 0, lab);
     }
   });
 
   test('every command OUTPUTS lists was validated above', () => {
-    const notHere = new Set(DAEMON_MODE ? [] : ['daemon status']);
+    const notHere = new Set(['lab apply --dry-run' /* kernel/lab.test */, ...(DAEMON_MODE ? [] : ['daemon status'])]);
     assert.deepEqual(Object.keys(OUTPUTS).filter((k) => !seen.has(k) && !notHere.has(k)), []);
   });
 });
