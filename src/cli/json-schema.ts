@@ -153,6 +153,14 @@ export const dhcpStatus = obj({
   log: z.array(z.string()).describe('the last lines of the keeper log, each "RFC3339-time message"'),
 });
 
+/** dhcpUnit — `tsnet dhcp unit`: the keeper's systemd unit for this installation, where it goes, the instance for --root. */
+export const dhcpUnit = obj({
+  file: z.string().describe('where the template unit is installed'),
+  instance: z.string().describe('the unit to enable for this root, e.g. tsnet-dhcp-keeper@var-lib-tsnet.service'),
+  root: z.string(),
+  unit: z.string().describe('the unit file text'),
+});
+
 /** initResult — `tsnet init`. */
 export const initResult = obj({ created: z.boolean(), network });
 
@@ -367,6 +375,7 @@ export const OUTPUT_KINDS = {
   networkPrune,
   dhcpLease,
   dhcpStatus,
+  dhcpUnit,
   portMapping,
   portsPlan,
   gcReport,
@@ -402,6 +411,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'network prune --dry-run': 'networkPrune',
   'dhcp status': 'dhcpStatus',
   'dhcp leases': 'dhcpLease[]',
+  'dhcp unit': 'dhcpUnit',
   'network ls': 'network[]',
   'network inspect': 'network[]',
   'network rm': 'networkRemoval[]',
@@ -472,6 +482,7 @@ export type ContainerJson = z.infer<typeof container>;
 export type DaemonStatusJson = z.infer<typeof daemonStatus>;
 export type NetworkPlanJson = z.infer<typeof networkPlan>;
 export type NetworkPruneJson = z.infer<typeof networkPrune>;
+export type DhcpUnitJson = z.infer<typeof dhcpUnit>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;

@@ -63,6 +63,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     const dhcp = json<{ servers: unknown[] }>('dhcp status', ['dhcp', 'status']);
     assert.equal(dhcp.servers.length, 1);
     json('dhcp leases', ['dhcp', 'leases']);
+    assert.match(json<{ instance: string }>('dhcp unit', ['dhcp', 'unit']).instance, /^tsnet-dhcp-keeper@\S+\.service$/);
     const listed = some(json<Array<{ name: string }>>('network ls', ['network', 'ls']), 'network ls');
     const inspected = json<Array<{ name: string }>>('network inspect', ['network', 'inspect', 'ja', 'jb']);
     assert.deepEqual(inspected, listed.filter((n) => n.name === 'ja' || n.name === 'jb'), 'network inspect prints the objects network ls prints');
