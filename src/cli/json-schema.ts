@@ -328,17 +328,17 @@ export const lab = obj({
   })).describe('lab status --ping: the all-pairs reachability matrix; null without --ping'),
 });
 
-/** labPlan — `lab up --dry-run`: the steps each host's part would take (step names "HOST:what", "underlay"). */
-export const labPlan = obj({
-  dryRun: z.literal(true),
-  name: z.string(),
-  as: nullable(z.string()).describe('--as HOST: only that host\'s part, on this machine'),
-  hosts: z.array(z.string()).describe('the hosts the plan covers'),
-  steps: z.array(planStep),
-});
-
 /** labDown — `lab down`. */
 export const labDown = obj({ name: z.string(), existed: z.boolean(), removedNetns: z.number().int(), warnings: z.array(z.string()) });
+
+/** labUpPlan — `lab up --dry-run`: the real up's checks passed; each host's steps in order (name: "host hostA", "underlay wire"); exists: the lab is up, an up repairs it. */
+export const labUpPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  as: nullable(z.string()),
+  exists: z.boolean(),
+  steps: z.array(planStep),
+});
 
 /** labApplyPlan — `lab apply --dry-run`: the real apply's checks passed; what it would remove and add ("node cache", "link cache:eth1"), and its steps. */
 export const labApplyPlan = obj({
@@ -386,8 +386,8 @@ export const OUTPUT_KINDS = {
   container,
   daemonStatus,
   lab,
-  labPlan,
   labDown,
+  labUpPlan,
   labApplyPlan,
   labDownPlan,
 } as const;
@@ -433,9 +433,9 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'daemon status': 'daemonStatus',
   'lab ls': 'lab[]',
   'lab up': 'lab',
-  'lab up --dry-run': 'labPlan',
   'lab down': 'labDown',
   'lab status': 'lab',
+  'lab up --dry-run': 'labUpPlan',
   'lab apply --dry-run': 'labApplyPlan',
   'lab down --dry-run': 'labDownPlan',
   '(any failure)': 'error',
@@ -491,7 +491,7 @@ export type DhcpUnitJson = z.infer<typeof dhcpUnit>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
-export type LabPlanJson = z.infer<typeof labPlan>;
 export type LabDownJson = z.infer<typeof labDown>;
+export type LabUpPlanJson = z.infer<typeof labUpPlan>;
 export type LabApplyPlanJson = z.infer<typeof labApplyPlan>;
 export type LabDownPlanJson = z.infer<typeof labDownPlan>;

@@ -10,13 +10,13 @@ import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { labJson } from './json-shapes.js';
-import type { LabDownJson, LabPlanJson } from './json-schema.js';
+import type { LabDownJson } from './json-schema.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
-import type { LabApplyPlanJson, LabDownPlanJson } from './json-schema.js';
+import type { LabApplyPlanJson, LabDownPlanJson, LabUpPlanJson } from './json-schema.js';
 
 /* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
@@ -89,13 +89,10 @@ export function registerLabCommands(program: Command): void {
       if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
       const { model } = target(file, opts);
       if (opts.dryRun) {
+        // The real up's checks first (lab.up with dryRun), then the plan as up would run it.
+        const p = await lab().up(model!, file, opts.as, { ...labOptions(opts), dryRun: true });
         const lines = planText().planText(model!, opts.as);
-        const steps = planText().labPlanSteps(model!, opts.as);
-        const json: LabPlanJson = {
-          dryRun: true, name: model!.name, as: opts.as ?? null, hosts: [...new Set(steps.flatMap((s) => (s.host === null ? [] : [s.host])))],
-          steps: steps.map((s) => ({ name: s.host === null ? s.name : `${s.host}:${s.name}`, description: s.description })),
-        };
-        printResult(opts, json, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
+        printResult(opts, p satisfies LabUpPlanJson, [`dry run: lab ${model!.name}${p.exists ? ' is up; an up checks each step and makes only what is missing' : ''}, nothing changed`, ...lines]);
         return;
       }
       const r = await interruptible(() => lab().up(model!, file, opts.as, labOptions(opts)));
