@@ -18,6 +18,8 @@ import { checkListing, printListing, withListingOptions, type ListingOpts } from
 import { load } from './load.js';
 import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { containerJson } from './json-shapes.js';
+import { forEachArgument } from './multi.js';
+import type { ContainerExitJson, ContainerRefJson, ContainerResultJson } from './json-schema.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { specFromOptions, withRunOptions, type RunOpts } from './run-options.js';
 import { withContext } from './with-context.js';
@@ -78,11 +80,21 @@ async function attachAndWait(ctx: EngineContext, r: StartResult): Promise<number
   return code;
 }
 
-/** eachContainer — fn on each named container in turn, printing each one's name as Docker does. */
-function eachContainer(opts: GlobalOpts, names: string[], fn: (ctx: EngineContext, name: string) => Promise<Record<string, unknown>>): Promise<void> {
+/**
+ * eachContainer — fn on every named container, printing each one's name as Docker does; one
+ * that fails does not stop the rest (multi.ts). fn returns the container's id. --json: an
+ * array of containerResult.
+ */
+function eachContainer(opts: GlobalOpts, names: string[], fn: (ctx: EngineContext, name: string) => Promise<string | null>): Promise<void> {
   return withContext(opts, async (ctx) => {
-    for (const n of names) printResult(opts, await fn(ctx, n), n);
+    await forEachArgument(opts, names, (n) => fn(ctx, n), (n) => n,
+      (name, id, e): ContainerResultJson => ({ name, id: id ?? null, error: e?.error ?? null, code: e?.code ?? null }));
   });
+}
+
+/** idOf — the id of the container NAME names, looked up before an operation that may remove it. */
+function idOf(ctx: EngineContext, name: string): string | null {
+  return ctx.containers.find(name)?.id ?? null;
 }
 
 function statusText(v: ContainerView): string {
@@ -124,7 +136,7 @@ export function registerContainerCommands(program: Command): void {
         }
         printWarnings(r.warnings);
         if (opts.detach) {
-          printResult(opts, { id: c.id, name: c.name }, c.id);
+          printResult(opts, { id: c.id, name: c.name } satisfies ContainerRefJson, c.id);
           return 0;
         }
         return attachAndWait(ctx, r);
@@ -141,7 +153,7 @@ export function registerContainerCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<RunOpts>();
       const spec = specFromOptions(image, command, opts);
       const c = await withContext(opts, (ctx) => load.createContainer().createContainer(ctx, spec));
-      printResult(opts, { id: c.id, name: c.name }, c.id);
+      printResult(opts, { id: c.id, name: c.name } satisfies ContainerRefJson, c.id);
     });
 
   withGlobals(program.command('start'))
@@ -158,19 +170,14 @@ export function registerContainerCommands(program: Command): void {
           if (names.length !== 1) throw invalid('start -a takes one container');
           let r: StartResult;
           try { r = await startContainer(ctx, names[0]!, { foreground: { stdin: opts.interactive ?? false, pipe: currentScope()?.io !== undefined } }); } catch (e) { return failStatus(e, opts.json ?? false); }
-          if (r.alreadyRunning) { printResult(opts, { name: r.container.name }, r.container.name); return 0; }
+          if (r.alreadyRunning) { printResult(opts, [{ name: names[0]!, id: r.container.id, error: null, code: null }] satisfies ContainerResultJson[], r.container.name); return 0; }
           return attachAndWait(ctx, r);
         }
-        for (const n of names) {
-          try {
-            const r = await startContainer(ctx, n);
-            printWarnings(r.warnings);
-            printResult(opts, { id: r.container.id, name: r.container.name, alreadyRunning: r.alreadyRunning }, n);
-          } catch (e) {
-            return failStatus(e, opts.json ?? false);
-          }
-        }
-        return 0;
+        return forEachArgument(opts, names, async (n) => {
+          const r = await startContainer(ctx, n);
+          printWarnings(r.warnings);
+          return r.container.id;
+        }, (n) => n, (name, id, e): ContainerResultJson => ({ name, id: id ?? null, error: e?.error ?? null, code: e?.code ?? null }));
       }));
     });
 
@@ -180,7 +187,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { time: string }>();
-      await eachContainer(opts, names, async (ctx, n) => { await load.lifecycle().stopContainer(ctx, n, Number(opts.time)); return { name: n }; });
+      await eachContainer(opts, names, async (ctx, n) => { const id = idOf(ctx, n); await load.lifecycle().stopContainer(ctx, n, Number(opts.time)); return id; });
     });
 
   withGlobals(program.command('kill'))
@@ -189,7 +196,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-s, --signal <sig>', 'signal name or number', 'KILL')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { signal: string }>();
-      await eachContainer(opts, names, async (ctx, n) => { await load.lifecycle().killContainer(ctx, n, opts.signal); return { name: n }; });
+      await eachContainer(opts, names, async (ctx, n) => { const id = idOf(ctx, n); await load.lifecycle().killContainer(ctx, n, opts.signal); return id; });
     });
 
   withGlobals(program.command('restart'))
@@ -199,8 +206,9 @@ export function registerContainerCommands(program: Command): void {
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { time: string }>();
       await eachContainer(opts, names, async (ctx, n) => {
+        const id = idOf(ctx, n);
         printWarnings((await load.lifecycle().restartContainer(ctx, n, Number(opts.time))).warnings);
-        return { name: n };
+        return id;
       });
     });
 
@@ -213,7 +221,7 @@ export function registerContainerCommands(program: Command): void {
       await eachContainer(opts, names, async (ctx, n) => {
         const r = await load.lifecycle().removeContainer(ctx, n, { force: opts.force });
         printWarnings(r.warnings);
-        return { id: r.container.id, name: r.container.name };
+        return r.container.id;
       });
     });
 
@@ -245,12 +253,15 @@ export function registerContainerCommands(program: Command): void {
     .argument('<container...>', 'names or ids')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const exits: ContainerExitJson[] = [];
       await withContext(opts, async (ctx) => {
         for (const n of names) {
           const code = await load.lifecycle().waitContainer(ctx, n);
-          printResult(opts, { name: n, exitCode: code }, String(code));
+          exits.push({ name: n, exitCode: code });
+          if (!opts.json) process.stdout.write(`${code}\n`);
         }
       });
+      if (opts.json) printResult(opts, exits, []);
     });
 
   // Run by a container's shim when it exits with no tsnet attached: record the exit, free the network.

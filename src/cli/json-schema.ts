@@ -291,6 +291,15 @@ export const container = obj({
     .describe("the container's stored configuration (spec, process, capabilities, rootfs), as the runtime keeps it: open, its keys follow the runtime"),
 });
 
+/** containerRef — the container `create` and `run -d` made. */
+export const containerRef = obj({ id: z.string(), name: z.string() });
+
+/** containerResult — one entry of start/stop/kill/restart/rm A B C (every name tried; id null when none matched). */
+export const containerResult = obj({ name: z.string().describe('as given'), id: nullable(z.string()), error: nullable(z.string()), code: nullable(z.string()) });
+
+/** containerExit — one entry of `wait A B`. */
+export const containerExit = obj({ name: z.string(), exitCode: z.number().int() });
+
 /** daemonStatus — `tsnet daemon status`. */
 export const daemonStatus = obj({
   pid: z.number().int(),
@@ -384,6 +393,9 @@ export const OUTPUT_KINDS = {
   gcReport,
   image,
   container,
+  containerRef,
+  containerResult,
+  containerExit,
   daemonStatus,
   lab,
   labDown,
@@ -430,6 +442,14 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'gc --dry-run': 'gcReport',
   'images': 'image[]',
   'ps': 'container[]',
+  'create': 'containerRef',
+  'run -d': 'containerRef',
+  'start': 'containerResult[]',
+  'stop': 'containerResult[]',
+  'kill': 'containerResult[]',
+  'restart': 'containerResult[]',
+  'rm': 'containerResult[]',
+  'wait': 'containerExit[]',
   'daemon status': 'daemonStatus',
   'lab ls': 'lab[]',
   'lab up': 'lab',
@@ -484,6 +504,9 @@ export type GcActionJson = z.infer<typeof gcAction>;
 export type GcReportJson = z.infer<typeof gcReport>;
 export type ImageJson = z.infer<typeof image>;
 export type ContainerJson = z.infer<typeof container>;
+export type ContainerRefJson = z.infer<typeof containerRef>;
+export type ContainerResultJson = z.infer<typeof containerResult>;
+export type ContainerExitJson = z.infer<typeof containerExit>;
 export type DaemonStatusJson = z.infer<typeof daemonStatus>;
 export type NetworkPlanJson = z.infer<typeof networkPlan>;
 export type NetworkPruneJson = z.infer<typeof networkPrune>;

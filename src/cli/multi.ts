@@ -10,7 +10,7 @@ import { printResult, setExitStatus, type GlobalOpts } from './output.js';
 export interface EachResult<T> { name: string; ok?: T; error?: { error: string; code: string } }
 
 export async function forEachArgument<T, J>(opts: GlobalOpts, names: readonly string[], fn: (name: string) => Promise<T>, line: (name: string, r: T) => string,
-  toJson: (name: string, r: T | undefined, error: { error: string; code: string } | undefined) => J): Promise<void> {
+  toJson: (name: string, r: T | undefined, error: { error: string; code: string } | undefined) => J): Promise<number> {
   const results: Array<EachResult<T>> = [];
   let status = 0;
   for (const name of names) {
@@ -27,4 +27,5 @@ export async function forEachArgument<T, J>(opts: GlobalOpts, names: readonly st
   }
   if (opts.json) printResult(opts, results.map((r) => toJson(r.name, r.ok, r.error)), []);
   if (status) setExitStatus(status);
+  return status;
 }

@@ -33,7 +33,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
   function json<T = unknown[]>(what: string, args: string[], status = 0, run = (a: string[]): CliResult => h.cli(a)): T {
     const kind = OUTPUTS[what];
     assert.ok(kind, `OUTPUTS lists no "${what}"`);
-    const r = run([...args, '--json']);
+    const r = run(args.includes('--json') ? args : [...args, '--json']); // before IMAGE for run/create: after it, options are the command's
     assert.equal(r.status, status, `tsnet ${args.join(' ')} --json: exit ${r.status}, expected ${status}\n${r.stderr}${r.stdout}`);
     let body: unknown;
     try { body = JSON.parse(r.stdout); } catch { assert.fail(`tsnet ${args.join(' ')} --json printed no JSON document:\n${r.stdout}`); }
@@ -97,10 +97,17 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
 
   test('images, ps and a container\'s inspect (Docker\'s shape)', () => {
     some(json('images', ['images']), 'images');
-    ok(h.cli(['run', '-d', '--name', 'jc', '--network', 'ja', 'busybox', 'sleep', '600']));
+    json('run -d', ['run', '--json', '-d', '--name', 'jc', '--network', 'ja', 'busybox', 'sleep', '600']);
+    json('create', ['create', '--json', '--name', 'jc2', '--network', 'none', 'busybox', 'sleep', '600']);
     some(json('ps', ['ps', '-a']), 'ps');
     some(json('inspect CONTAINER', ['inspect', 'jc']), 'inspect');
-    ok(h.cli(['rm', '-f', 'jc']));
+    json('start', ['start', 'jc2']);
+    json('restart', ['restart', '-t', '0', 'jc2']);
+    const stopped = json<Array<{ name: string; id: string | null; code: string | null }>>('stop', ['stop', '-t', '0', 'jc2', 'nosuch'], 3);
+    assert.deepEqual(stopped.map((s) => [s.name, s.id !== null, s.code]), [['jc2', true, null], ['nosuch', false, 'ENOTFOUND']], 'every name tried');
+    json('kill', ['kill', 'jc']);
+    assert.deepEqual(json<Array<{ exitCode: number }>>('wait', ['wait', 'jc']).map((w) => w.exitCode), [137]);
+    json('rm', ['rm', '-f', 'jc', 'jc2']);
   });
 
   test('gc and gc --dry-run report objects', () => {
