@@ -15,7 +15,7 @@ import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
-import type { LabApplyPlanJson, LabDownPlanJson, LabUpPlanJson } from './json-schema.js';
+import type { LabApplyPlanJson, LabDownPlanJson, LabLinkPlanJson, LabUpPlanJson } from './json-schema.js';
 
 /* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
@@ -233,6 +233,7 @@ export function registerLabCommands(program: Command): void {
     .option('--rate <r>', 'e.g. 10mbit')
     .addOption(new Option('--shaper <q>', 'qdisc for a rate alone').choices(['tbf', 'htb']))
     .option('--clear', 'remove the impairment')
+    .option('--dry-run', 'run the checks (link, kernel support) and say what would change, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet lab netem two-hosts wire --rate 10mbit\n  tsnet lab netem two-hosts web:eth1 --delay 20ms --jitter 5ms --loss 1%\n  tsnet lab netem two-hosts wire --clear')
     .action(async (arg: string, linkName: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
@@ -244,6 +245,11 @@ export function registerLabCommands(program: Command): void {
       const parsed = impairmentSchema.safeParse(given);
       if (!parsed.success) throw invalid(parsed.error.issues[0]!.message);
       if (parsed.data.jitter && !parsed.data.delay) throw invalid('--jitter needs --delay');
+      if (opts.dryRun) {
+        const p = await lab().netem(name, linkName, opts.clear ? null : parsed.data, { ...labOptions(opts), dryRun: true });
+        printResult(opts, p satisfies LabLinkPlanJson, `would ${p.steps[0]!.description}`);
+        return;
+      }
       const rec = await lab().netem(name, linkName, opts.clear ? null : parsed.data, labOptions(opts));
       const status = await labStatusMod().labStatus(rec, opts.backend);
       const l = status.links.find((x) => x.name === linkName)!;
@@ -256,11 +262,17 @@ export function registerLabCommands(program: Command): void {
     .argument('<link>', 'link name (see tsnet lab status)')
     .argument('<state>', 'down or up')
     .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .option('--dry-run', 'check the lab and link and say what would change, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet lab link two-hosts wire down\n  tsnet lab link two-hosts wire up')
     .action(async (arg: string, linkName: string, state: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
       if (state !== 'up' && state !== 'down') throw invalid(`link state "${state}" must be up or down`);
       const { name } = target(arg, opts);
+      if (opts.dryRun) {
+        const p = await lab().link(name, linkName, state === 'up', { ...labOptions(opts), dryRun: true });
+        printResult(opts, p satisfies LabLinkPlanJson, `would ${p.steps[0]!.description}`);
+        return;
+      }
       await lab().link(name, linkName, state === 'up', labOptions(opts));
       printResult(opts, { name, link: linkName, state }, `link ${linkName} is ${state}`);
     });
