@@ -2,7 +2,7 @@
  * dhcp-commands — `tsnet dhcp status` (the lease keeper, its leases, the DHCP servers, its
  * log) and `tsnet dhcp-keeper`, the hidden entry point of the lease keeper process: tsnet
  * starts it (detached) whenever leases exist and none runs, and the systemd unit in
- * contrib/systemd starts it at boot.
+ * contrib/tsnet-dhcp-keeper@.service starts it at boot; `tsnet dhcp unit` prints that unit.
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { withGlobals } from './globals.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { withContext } from './with-context.js';
 import type { DhcpStatus, KeptLeaseView } from '../dhcp/status.js';
-import type { DhcpLeaseJson, DhcpStatusJson } from './json-schema.js';
+import type { DhcpLeaseJson, DhcpStatusJson, DhcpUnitJson } from './json-schema.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
 import { TsnetError, invalid } from '../core/errors.js';
 
@@ -41,7 +41,7 @@ export function registerDhcpCommands(program: Command): void {
       let template: string;
       try { template = readFileSync(templatePath, 'utf8'); } catch (e) { throw new TsnetError('ENOTFOUND', `the unit template ${templatePath} is missing from this installation (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`); }
       const root = resolve(opts.root ?? process.env['TSNET_ROOT'] ?? '/var/lib/tsnet');
-      const r = { file: `/etc/systemd/system/${UNIT_TEMPLATE}`, instance: instanceUnit(root), root, unit: unitFor(template, process.execPath, cli) };
+      const r: DhcpUnitJson = { file: `/etc/systemd/system/${UNIT_TEMPLATE}`, instance: instanceUnit(root), root, unit: unitFor(template, process.execPath, cli) };
       if (!opts.json) process.stderr.write(`# install: tsnet dhcp unit > ${r.file} && systemctl daemon-reload && systemctl enable --now '${r.instance}'\n`);
       printResult(opts, r, r.unit.replace(/\n$/, ''));
     });

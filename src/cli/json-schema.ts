@@ -153,6 +153,14 @@ export const dhcpStatus = obj({
   log: z.array(z.string()).describe('the last lines of the keeper log, each "RFC3339-time message"'),
 });
 
+/** dhcpUnit — `tsnet dhcp unit`: the keeper's systemd unit for this installation, where it goes, the instance for --root. */
+export const dhcpUnit = obj({
+  file: z.string().describe('where the template unit is installed'),
+  instance: z.string().describe('the unit to enable for this root, e.g. tsnet-dhcp-keeper@var-lib-tsnet.service'),
+  root: z.string(),
+  unit: z.string().describe('the unit file text'),
+});
+
 /** initResult — `tsnet init`. */
 export const initResult = obj({ created: z.boolean(), network });
 
@@ -320,6 +328,34 @@ export const lab = obj({
   })).describe('lab status --ping: the all-pairs reachability matrix; null without --ping'),
 });
 
+/** labUpPlan — `lab up --dry-run`: the real up's checks passed; each host's steps in order (name: "host hostA", "underlay wire"); exists: the lab is up, an up repairs it. */
+export const labUpPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  as: nullable(z.string()),
+  exists: z.boolean(),
+  steps: z.array(planStep),
+});
+
+/** labApplyPlan — `lab apply --dry-run`: the real apply's checks passed; what it would remove and add ("node cache", "link cache:eth1"), and its steps. */
+export const labApplyPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  removed: z.array(z.string()),
+  added: z.array(z.string()),
+  steps: z.array(planStep),
+});
+
+/** labDownPlan — `lab down --dry-run`: from the lab's record, the container nodes and namespaces it would remove (exists false: no such lab, nothing to do). */
+export const labDownPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  exists: z.boolean(),
+  containers: z.array(z.string()),
+  netns: z.array(z.string()),
+  steps: z.array(planStep),
+});
+
 /**
  * OUTPUT_KINDS — every kind, by the name the schema document uses ($defs) and tests use.
  * Listings and inspects print z.array(kind); see OUTPUTS for which command prints what.
@@ -339,6 +375,7 @@ export const OUTPUT_KINDS = {
   networkPrune,
   dhcpLease,
   dhcpStatus,
+  dhcpUnit,
   portMapping,
   portsPlan,
   gcReport,
@@ -346,6 +383,9 @@ export const OUTPUT_KINDS = {
   container,
   daemonStatus,
   lab,
+  labUpPlan,
+  labApplyPlan,
+  labDownPlan,
 } as const;
 
 export type OutputKind = keyof typeof OUTPUT_KINDS;
@@ -371,6 +411,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'network prune --dry-run': 'networkPrune',
   'dhcp status': 'dhcpStatus',
   'dhcp leases': 'dhcpLease[]',
+  'dhcp unit': 'dhcpUnit',
   'network ls': 'network[]',
   'network inspect': 'network[]',
   'network rm': 'networkRemoval[]',
@@ -389,6 +430,9 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'lab ls': 'lab[]',
   'lab up': 'lab',
   'lab status': 'lab',
+  'lab up --dry-run': 'labUpPlan',
+  'lab apply --dry-run': 'labApplyPlan',
+  'lab down --dry-run': 'labDownPlan',
   '(any failure)': 'error',
 };
 
@@ -438,6 +482,10 @@ export type ContainerJson = z.infer<typeof container>;
 export type DaemonStatusJson = z.infer<typeof daemonStatus>;
 export type NetworkPlanJson = z.infer<typeof networkPlan>;
 export type NetworkPruneJson = z.infer<typeof networkPrune>;
+export type DhcpUnitJson = z.infer<typeof dhcpUnit>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
+export type LabUpPlanJson = z.infer<typeof labUpPlan>;
+export type LabApplyPlanJson = z.infer<typeof labApplyPlan>;
+export type LabDownPlanJson = z.infer<typeof labDownPlan>;

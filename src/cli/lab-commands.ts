@@ -16,6 +16,7 @@ import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
+import type { LabApplyPlanJson, LabDownPlanJson, LabUpPlanJson } from './json-schema.js';
 
 /* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
@@ -89,8 +90,10 @@ export function registerLabCommands(program: Command): void {
       if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
       const { model } = target(file, opts);
       if (opts.dryRun) {
+        // The real up's checks first (lab.up with dryRun), then the plan as up would run it.
+        const p = await lab().up(model!, file, opts.as, { ...labOptions(opts), dryRun: true });
         const lines = planText().planText(model!, opts.as);
-        printResult(opts, { name: model!.name, plan: lines, model }, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
+        printResult(opts, p satisfies LabUpPlanJson, [`dry run: lab ${model!.name}${p.exists ? ' is up; an up checks each step and makes only what is missing' : ''}, nothing changed`, ...lines]);
         return;
       }
       const r = await interruptible(() => lab().up(model!, file, opts.as, labOptions(opts)));
@@ -103,10 +106,16 @@ export function registerLabCommands(program: Command): void {
     .description('remove everything the lab made (from its record: the file may have changed or gone)')
     .argument('<lab>', 'lab name or topology file')
     .option('--name <name>', 'lab name, when FILE was brought up with --name')
-    .addHelpText('after', '\nExamples:\n  tsnet lab down two-hosts\n  tsnet lab down examples/multi-host/pipework-two-hosts.yaml')
+    .option('--dry-run', 'name the containers and namespaces it would remove, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet lab down two-hosts\n  tsnet lab down two-hosts --dry-run\n  tsnet lab down examples/multi-host/pipework-two-hosts.yaml')
     .action(async (arg: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
       const { name } = target(arg, opts);
+      if (opts.dryRun) {
+        const p = await lab().downPlan(name, labOptions(opts));
+        printResult(opts, p satisfies LabDownPlanJson, p.exists ? [`would take lab ${name} down:`, ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)] : `no lab named ${name}; nothing to do`);
+        return;
+      }
       const r = await interruptible(() => lab().down(name, labOptions(opts)));
       printWarnings(r.warnings);
       printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
@@ -199,11 +208,18 @@ export function registerLabCommands(program: Command): void {
     .argument('<file>', 'topology file (YAML)')
     .option('--name <name>', "use this lab name instead of the file's")
     .addOption(new Option('--prefix <p>', 'prefix of the network namespaces the lab makes').env('TSNET_LAB_PREFIX'))
-    .addHelpText('after', '\nExample:\n  tsnet lab apply examples/multi-host/pipework-two-hosts.yaml')
+    .option('--dry-run', 'run its checks and name what it would remove and add, change nothing')
+    .addHelpText('after', '\nExamples:\n  tsnet lab apply examples/multi-host/pipework-two-hosts.yaml\n  tsnet lab apply lab.yaml --dry-run')
     .action(async (file: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
       if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
       const { model } = target(file, opts);
+      if (opts.dryRun) {
+        const p = await lab().apply(model!, file, { ...labOptions(opts), dryRun: true });
+        printResult(opts, p satisfies LabApplyPlanJson, p.steps.length === 0 ? `lab ${p.name}: nothing to change` : [`would change lab ${p.name}: remove ${p.removed.join(', ') || 'nothing'}; add ${p.added.join(', ') || 'nothing'}`,
+          ...p.steps.map((st, i) => `${i + 1}. ${st.name}: ${st.description}`)]);
+        return;
+      }
       const r = await interruptible(() => lab().apply(model!, file, labOptions(opts)));
       const status = await labStatusMod().labStatus(r.record, opts.backend);
       const summary = r.removed.length + r.added.length === 0 ? `lab ${model!.name}: nothing to change` : `lab ${model!.name}: removed ${r.removed.join(', ') || 'nothing'}; added ${r.added.join(', ') || 'nothing'}`;

@@ -18,9 +18,10 @@ import type { LabModel, NodeModel } from './model.js';
 import { hostRoot, readRecord, removeLabDir, withLabLock, writeRecord, type LabRecord } from './record.js';
 import { parseLabText } from './topology-file.js';
 import { resolveLab, type ResolveOptions } from './topology.js';
-import { applyLinkImpairments, labUp, type UpOptions } from './up.js';
+import { applyLinkImpairments, labUp, netnsOfScope, type UpOptions } from './up.js';
+import { planText } from './plan-text.js';
 import { runLabIntent } from './intents.js';
-import { markRolledBack } from '../core/plan.js';
+import { markRolledBack, type PlanStep } from '../core/plan.js';
 import { containerName, requireImages } from './container-nodes.js';
 import { EngineContext } from '../engine/context.js';
 import { diffModels, removeDropped } from './apply.js';
@@ -72,7 +73,16 @@ export interface UpResult { created: boolean; record: LabRecord; /** The phase i
  * made; a later up (the lab is up, or half up) checks and repairs it, and failing keeps the
  * record ("failed") for the next up or down.
  */
-export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions): Promise<UpResult> {
+/**
+ * UpPlan — `lab up --dry-run`: the real up's checks passed (the --as host, a lab up from
+ * another file or --as, impairments this kernel lacks, missing images); what each host's
+ * part would do, in order. exists: the lab is up already, so an up checks and repairs it.
+ */
+export interface UpPlan { dryRun: true; name: string; as: string | null; exists: boolean; steps: PlanStep[] }
+
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions & { dryRun?: false }): Promise<UpResult>;
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions & { dryRun: true }): Promise<UpPlan>;
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions & { dryRun?: boolean }): Promise<UpResult | UpPlan> {
   if (as !== undefined && !model.hosts.some((h) => h.name === as)) {
     throw invalid(`--as ${as}: the lab has no such host (hosts: ${model.hosts.map((h) => h.name).join(', ')})`);
   }
@@ -86,6 +96,7 @@ export async function up(model: LabModel, file: string | undefined, as: string |
     }
     await checkImpairments(model, as, prior);
     checkImages(model, as, opts.root);
+    if (opts.dryRun) return { dryRun: true as const, name: model.name, as: as ?? null, exists: prior !== undefined, steps: planSteps(planText(model, as)) };
     if (prior) {
       const done = await runLabIntent(opts, 'lab-repair', model.name, {}, (intent) => repairLab(prior, { ...opts, step: (s) => intent.step(s) }));
       return { created: false, record: done, priorPhase: prior.phase };
@@ -94,6 +105,20 @@ export async function up(model: LabModel, file: string | undefined, as: string |
     const rec: LabRecord = { model, file: file ? resolvePath(file) : undefined, phase: 'creating', as, linksDown: [], netem: {}, createdAt: now, updatedAt: now };
     const done = await runLabIntent(opts, 'lab-create', model.name, {}, (intent) => createLab(rec, { ...opts, step: (s) => intent.step(s) }));
     return { created: true, record: done, priorPhase: undefined };
+  });
+}
+
+/**
+ * planSteps — plan-text's lines as steps: a numbered line is a step of the host whose
+ * heading precedes it ("host hostA"), an unnumbered line one of its own ("underlay wire").
+ */
+function planSteps(lines: string[]): PlanStep[] {
+  let host = '';
+  return lines.flatMap((line) => {
+    const m = /^\s+\d+\. (.*)$/.exec(line);
+    if (m) return [{ name: host, description: m[1]!.trim() }];
+    if (line.endsWith(':')) { host = line.split(' ').slice(0, 2).join(' ').replace(/:$/, ''); return []; }
+    return [{ name: line.split(':')[0]!, description: line.slice(line.indexOf(':') + 1).trim() }];
   });
 }
 
@@ -152,6 +177,30 @@ export async function removeLab(rec: LabRecord, opts: LabOptions): Promise<DownR
   return { ...result, left };
 }
 
+/**
+ * DownPlan — `lab down --dry-run`: what the down would remove, from the record (the same
+ * record and the same namespace list labDown uses): container nodes, then the namespaces.
+ */
+export interface DownPlan { dryRun: true; name: string; exists: boolean; containers: string[]; netns: string[]; steps: PlanStep[] }
+
+/** downPlan — the lab's record read under its lock, nothing changed. */
+export async function downPlan(name: string, opts: LabOptions): Promise<DownPlan> {
+  return withLabLock(opts.root, name, async () => {
+    const rec = readRecord(opts.root, name);
+    if (!rec) return { dryRun: true, name, exists: false, containers: [], netns: [], steps: [] };
+    const scope = scopeOf(rec.model, rec.as);
+    const containers = scope.nodes.filter((n) => n.kind === 'container').map((n) => n.name);
+    const netns = netnsOfScope(rec.model, scope);
+    const steps: PlanStep[] = [
+      ...(containers.length ? [{ name: 'containers', description: `remove the container nodes ${containers.join(', ')} (processes, rootfs, cgroups)` }] : []),
+      ...(rec.as !== undefined ? [{ name: 'host-part', description: `detach the nodes, delete the routes and bridges the lab added on this machine (${rec.as})` }] : []),
+      { name: 'netns', description: `delete ${netns.length} namespaces: ${netns.join(', ')}` },
+      { name: 'record', description: `forget lab ${name}` },
+    ];
+    return { dryRun: true, name, exists: true, containers, netns, steps };
+  });
+}
+
 export async function down(name: string, opts: LabOptions): Promise<DownResult & { existed: boolean }> {
   return withLabLock(opts.root, name, async () => {
     const rec = readRecord(opts.root, name);
@@ -174,14 +223,26 @@ export async function down(name: string, opts: LabOptions): Promise<DownResult &
 
 export interface ApplyResult { removed: string[]; added: string[]; record: LabRecord }
 
+/** ApplyPlan — `lab apply --dry-run`: the real apply's checks passed, and what it would remove and add. */
+export interface ApplyPlan { dryRun: true; name: string; removed: string[]; added: string[]; steps: PlanStep[] }
+
 /** apply — the running lab changed to match an edited file: dropped parts removed, new parts made, the rest untouched. */
-export async function apply(model: LabModel, file: string | undefined, opts: LabOptions): Promise<ApplyResult> {
+export async function apply(model: LabModel, file: string | undefined, opts: LabOptions & { dryRun?: false }): Promise<ApplyResult>;
+export async function apply(model: LabModel, file: string | undefined, opts: LabOptions & { dryRun: true }): Promise<ApplyPlan>;
+export async function apply(model: LabModel, file: string | undefined, opts: LabOptions & { dryRun?: boolean }): Promise<ApplyResult | ApplyPlan> {
   return withLabLock(opts.root, model.name, async () => {
     const prior = readRecord(opts.root, model.name);
     if (!prior) throw new TsnetError('ENOTFOUND', `no lab named ${model.name} is up; tsnet lab up creates it`);
     await checkImpairments(model, prior.as, prior);
     checkImages(model, prior.as, opts.root);
     const diff = diffModels(prior.model, model);
+    if (opts.dryRun) {
+      const steps: PlanStep[] = diff.removed.length + diff.added.length === 0 ? [] : [
+        { name: 'remove-dropped', description: diff.removed.length ? `remove ${diff.removed.join(', ')}` : 'nothing to remove' },
+        { name: 'up', description: diff.added.length ? `make ${diff.added.join(', ')}; the rest stays as it is` : 'check that the rest is as the file says' },
+      ];
+      return { dryRun: true as const, name: model.name, removed: diff.removed, added: diff.added, steps };
+    }
     const target = file ? resolvePath(file) : prior.file;
     const done = await runLabIntent(opts, 'lab-apply', model.name, { model, file: target }, (intent) => applyModel(prior, model, target, { ...opts, step: (s) => intent.step(s) }));
     return { removed: diff.removed, added: diff.added, record: done };

@@ -10,6 +10,7 @@ import { addrsJson, rootSkip, TestNetns } from '../helpers/netns';
 import { DAEMON_MODE, ok, tsnetIn } from '../helpers/tsnet';
 import { bridgeWithGateway, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq';
 import { keeperPid, stopKeeper, waitFor } from '../helpers/keeper';
+import { dhcpStatus } from '../../src/cli/json-schema';
 
 interface Status {
   keeper: { running: boolean; pid: number | null; since: string | null; netns: string | null; log: string };
@@ -45,6 +46,7 @@ describe('dhcp status', { skip: rootSkip }, () => {
     const v4 = (ns: string): string => addrsJson(ns, 'eth1')[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)[0]!;
 
     const st = JSON.parse(ok(tsnetIn(host, root, ['dhcp', 'status', '--json', '-n', '3'])).stdout) as Status;
+    dhcpStatus.parse(st); // the schema's kind (strict), with real leases: no key null that should not be
     const pid = keeperPid(root)!;
     assert.deepEqual(Object.keys(st), ['keeper', 'leases', 'servers', 'log']);
     assert.deepEqual(st.keeper, { running: true, pid, since: st.keeper.since, netns: readlinkSync(`/proc/${pid}/ns/net`), log: `${root}/dhcp-keeper.log` });

@@ -63,6 +63,7 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     const dhcp = json<{ servers: unknown[] }>('dhcp status', ['dhcp', 'status']);
     assert.equal(dhcp.servers.length, 1);
     json('dhcp leases', ['dhcp', 'leases']);
+    assert.match(json<{ instance: string }>('dhcp unit', ['dhcp', 'unit']).instance, /^tsnet-dhcp-keeper@\S+\.service$/);
     const listed = some(json<Array<{ name: string }>>('network ls', ['network', 'ls']), 'network ls');
     const inspected = json<Array<{ name: string }>>('network inspect', ['network', 'inspect', 'ja', 'jb']);
     assert.deepEqual(inspected, listed.filter((n) => n.name === 'ja' || n.name === 'jb'), 'network inspect prints the objects network ls prints');
@@ -137,10 +138,11 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     if (DAEMON_MODE) json('daemon status', ['daemon', 'status'], 0, rootLast);
     else json('(any failure)', ['daemon', 'status'], 3, rootLast);
     json('lab ls', ['lab', 'ls'], 0, rootLast);
+    json('lab down --dry-run', ['lab', 'down', 'nosuch', '--dry-run'], 0, rootLast);
   });
 
   test('every command OUTPUTS lists was validated above', () => {
-    const notHere = new Set(['lab status', 'lab up', ...(DAEMON_MODE ? [] : ['daemon status'])]);
+    const notHere = new Set(['lab status', 'lab up', 'lab up --dry-run', 'lab apply --dry-run' /* kernel/lab.test */, ...(DAEMON_MODE ? [] : ['daemon status'])]);
     assert.deepEqual(Object.keys(OUTPUTS).filter((k) => !seen.has(k) && !notHere.has(k)), []);
   });
 });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { rootSkip, sh, TestNetns, wire } from '../helpers/netns';
 import { TSNET_BIN } from '../helpers/tsnet';
 import { busyboxTar } from '../helpers/busybox';
+import { OUTPUTS, schemaFor } from '../../src/cli/json-schema';
 
 /** withBusybox — a state root holding the busybox image the seed's containers run. */
 function importBusybox(root: string): void {
@@ -171,6 +172,21 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
     const file = join(root, 'edited.yaml');
     writeFileSync(file, `${readFileSync(SEED, 'utf8').replace('  db:\n', '  cache: { host: hostB, attach: ["br0 192.168.115.12/24@192.168.115.2"] }\n  db:\n')}`);
     const webLink = sh(['ip', '-n', web, '-j', 'link', 'show', 'eth1']);
+    const before = [labNetns(prefix).join(' '), ok(lab('ls', '--json')).stdout];
+    // up of another file while the lab is up: its dry run is refused as the real up is.
+    const upDry = lab('up', file, '--name', name, '--dry-run');
+    const upReal = lab('up', file, '--name', name);
+    assert.deepEqual([upDry.status, upDry.stderr], [upReal.status, upReal.stderr], 'lab up --dry-run runs the real checks');
+    assert.equal(upReal.status, 4);
+    assert.match(upReal.stderr, /is up from a different topology/);
+    const upPlan = JSON.parse(ok(lab('up', SEED, '--name', name, '--dry-run', '--json')).stdout) as { exists: boolean; steps: Array<{ name: string; description: string }> };
+    assert.ok(schemaFor(OUTPUTS['lab up --dry-run']!).safeParse(upPlan).success, 'the labUpPlan kind');
+    assert.equal(upPlan.exists, true);
+    assert.ok(upPlan.steps.some((st) => st.name === 'host hostB' && /^node db: container /.test(st.description)), JSON.stringify(upPlan.steps));
+    const dry = JSON.parse(ok(lab('apply', file, '--name', name, '--dry-run', '--json')).stdout) as { dryRun: boolean; added: string[]; removed: string[]; steps: Array<{ name: string }> };
+    assert.ok(schemaFor(OUTPUTS['lab apply --dry-run']!).safeParse(dry).success, 'the labApplyPlan kind');
+    assert.deepEqual([dry.dryRun, dry.added, dry.removed, dry.steps.map((st) => st.name)], [true, ['node cache', 'link cache:eth1', 'route hostA 192.168.115.12/32'], [], ['remove-dropped', 'up']]);
+    assert.deepEqual([labNetns(prefix).join(' '), ok(lab('ls', '--json')).stdout], before, 'apply --dry-run changed nothing');
     const r = ok(lab('apply', file, '--name', name));
     assert.match(r.stdout, /added .*node cache/);
     assert.equal(sh(['ip', '-n', web, '-j', 'link', 'show', 'eth1']), webLink, 'web was not touched');
@@ -193,6 +209,11 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
   test('down works from the record alone and returns every namespace to the baseline', () => {
     assert.match(ok(lab('ls', '--json')).stdout, /back\.yaml/, 'the lab was last applied from back.yaml');
     rmSync(join(root, 'back.yaml')); // ... which is now gone: down needs only the record
+    const up = labNetns(prefix);
+    const dry = ok(lab('down', name, '--dry-run'));
+    assert.ok(schemaFor(OUTPUTS['lab down --dry-run']!).safeParse(JSON.parse(ok(lab('down', name, '--dry-run', '--json')).stdout)).success, 'the labDownPlan kind');
+    assert.match(dry.stdout, new RegExp(`would take lab ${name} down:[^]*netns: delete 4 namespaces: .*${prefix}web`));
+    assert.deepEqual(labNetns(prefix), up, 'down --dry-run changed nothing');
     const r = ok(lab('down', name));
     assert.match(r.stdout, new RegExp(`lab ${name} is down \\(4 namespaces removed\\)`));
     // Only this lab's names: other tests on the machine make and remove namespaces meanwhile.
@@ -200,6 +221,7 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
     assert.ok(baseline.every((n) => n.startsWith(prefix) === false));
     assert.ok(!existsSync(join(root, 'labs', name)), 'no record, no host roots left');
     assert.match(ok(lab('down', name)).stdout, /nothing to do/);
+    assert.match(ok(lab('down', name, '--dry-run')).stdout, /nothing to do/);
   });
 });
 
