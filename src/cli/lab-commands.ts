@@ -11,6 +11,7 @@ import { checkListing, printListing, withListingOptions, type ListingOpts } from
 import { LISTING_FIELDS } from './listing-fields.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { labJson } from './json-shapes.js';
+import type { LabDownJson } from './json-schema.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
@@ -118,7 +119,8 @@ export function registerLabCommands(program: Command): void {
       }
       const r = await interruptible(() => lab().down(name, labOptions(opts)));
       printWarnings(r.warnings);
-      printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
+      const json: LabDownJson = { name, existed: r.existed, removedNetns: r.removedNetns, warnings: r.warnings };
+      printResult(opts, json, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
       if (r.warnings.length) setExitStatus(6);
     });
 
