@@ -328,6 +328,15 @@ export const lab = obj({
   })).describe('lab status --ping: the all-pairs reachability matrix; null without --ping'),
 });
 
+/** labUpPlan — `lab up --dry-run`: the real up's checks passed; each host's steps in order (name: "host hostA", "underlay wire"); exists: the lab is up, an up repairs it. */
+export const labUpPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  as: nullable(z.string()),
+  exists: z.boolean(),
+  steps: z.array(planStep),
+});
+
 /** labApplyPlan — `lab apply --dry-run`: the real apply's checks passed; what it would remove and add ("node cache", "link cache:eth1"), and its steps. */
 export const labApplyPlan = obj({
   dryRun: z.literal(true),
@@ -374,6 +383,7 @@ export const OUTPUT_KINDS = {
   container,
   daemonStatus,
   lab,
+  labUpPlan,
   labApplyPlan,
   labDownPlan,
 } as const;
@@ -420,6 +430,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'lab ls': 'lab[]',
   'lab up': 'lab',
   'lab status': 'lab',
+  'lab up --dry-run': 'labUpPlan',
   'lab apply --dry-run': 'labApplyPlan',
   'lab down --dry-run': 'labDownPlan',
   '(any failure)': 'error',
@@ -475,5 +486,6 @@ export type DhcpUnitJson = z.infer<typeof dhcpUnit>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
+export type LabUpPlanJson = z.infer<typeof labUpPlan>;
 export type LabApplyPlanJson = z.infer<typeof labApplyPlan>;
 export type LabDownPlanJson = z.infer<typeof labDownPlan>;

@@ -15,7 +15,7 @@ import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
-import type { LabApplyPlanJson, LabDownPlanJson } from './json-schema.js';
+import type { LabApplyPlanJson, LabDownPlanJson, LabUpPlanJson } from './json-schema.js';
 
 /* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
@@ -88,8 +88,10 @@ export function registerLabCommands(program: Command): void {
       if (!isFile(file)) throw new TsnetError('ENOTFOUND', `lab file ${file} does not exist`);
       const { model } = target(file, opts);
       if (opts.dryRun) {
+        // The real up's checks first (lab.up with dryRun), then the plan as up would run it.
+        const p = await lab().up(model!, file, opts.as, { ...labOptions(opts), dryRun: true });
         const lines = planText().planText(model!, opts.as);
-        printResult(opts, { name: model!.name, plan: lines, model }, [`dry run: lab ${model!.name}, nothing changed`, ...lines]);
+        printResult(opts, p satisfies LabUpPlanJson, [`dry run: lab ${model!.name}${p.exists ? ' is up; an up checks each step and makes only what is missing' : ''}, nothing changed`, ...lines]);
         return;
       }
       const r = await interruptible(() => lab().up(model!, file, opts.as, labOptions(opts)));

@@ -19,6 +19,7 @@ import { hostRoot, readRecord, removeLabDir, withLabLock, writeRecord, type LabR
 import { parseLabText } from './topology-file.js';
 import { resolveLab, type ResolveOptions } from './topology.js';
 import { applyLinkImpairments, labUp, netnsOfScope, type UpOptions } from './up.js';
+import { planText } from './plan-text.js';
 import { runLabIntent } from './intents.js';
 import { markRolledBack, type PlanStep } from '../core/plan.js';
 import { containerName, requireImages } from './container-nodes.js';
@@ -72,7 +73,16 @@ export interface UpResult { created: boolean; record: LabRecord; /** The phase i
  * made; a later up (the lab is up, or half up) checks and repairs it, and failing keeps the
  * record ("failed") for the next up or down.
  */
-export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions): Promise<UpResult> {
+/**
+ * UpPlan — `lab up --dry-run`: the real up's checks passed (the --as host, a lab up from
+ * another file or --as, impairments this kernel lacks, missing images); what each host's
+ * part would do, in order. exists: the lab is up already, so an up checks and repairs it.
+ */
+export interface UpPlan { dryRun: true; name: string; as: string | null; exists: boolean; steps: PlanStep[] }
+
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions & { dryRun?: false }): Promise<UpResult>;
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions & { dryRun: true }): Promise<UpPlan>;
+export async function up(model: LabModel, file: string | undefined, as: string | undefined, opts: LabOptions & { dryRun?: boolean }): Promise<UpResult | UpPlan> {
   if (as !== undefined && !model.hosts.some((h) => h.name === as)) {
     throw invalid(`--as ${as}: the lab has no such host (hosts: ${model.hosts.map((h) => h.name).join(', ')})`);
   }
@@ -86,6 +96,7 @@ export async function up(model: LabModel, file: string | undefined, as: string |
     }
     await checkImpairments(model, as, prior);
     checkImages(model, as, opts.root);
+    if (opts.dryRun) return { dryRun: true as const, name: model.name, as: as ?? null, exists: prior !== undefined, steps: planSteps(planText(model, as)) };
     if (prior) {
       const done = await runLabIntent(opts, 'lab-repair', model.name, {}, (intent) => repairLab(prior, { ...opts, step: (s) => intent.step(s) }));
       return { created: false, record: done, priorPhase: prior.phase };
@@ -94,6 +105,20 @@ export async function up(model: LabModel, file: string | undefined, as: string |
     const rec: LabRecord = { model, file: file ? resolvePath(file) : undefined, phase: 'creating', as, linksDown: [], netem: {}, createdAt: now, updatedAt: now };
     const done = await runLabIntent(opts, 'lab-create', model.name, {}, (intent) => createLab(rec, { ...opts, step: (s) => intent.step(s) }));
     return { created: true, record: done, priorPhase: undefined };
+  });
+}
+
+/**
+ * planSteps — plan-text's lines as steps: a numbered line is a step of the host whose
+ * heading precedes it ("host hostA"), an unnumbered line one of its own ("underlay wire").
+ */
+function planSteps(lines: string[]): PlanStep[] {
+  let host = '';
+  return lines.flatMap((line) => {
+    const m = /^\s+\d+\. (.*)$/.exec(line);
+    if (m) return [{ name: host, description: m[1]!.trim() }];
+    if (line.endsWith(':')) { host = line.split(' ').slice(0, 2).join(' ').replace(/:$/, ''); return []; }
+    return [{ name: line.split(':')[0]!, description: line.slice(line.indexOf(':') + 1).trim() }];
   });
 }
 

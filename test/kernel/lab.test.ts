@@ -173,6 +173,16 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
     writeFileSync(file, `${readFileSync(SEED, 'utf8').replace('  db:\n', '  cache: { host: hostB, attach: ["br0 192.168.115.12/24@192.168.115.2"] }\n  db:\n')}`);
     const webLink = sh(['ip', '-n', web, '-j', 'link', 'show', 'eth1']);
     const before = [labNetns(prefix).join(' '), ok(lab('ls', '--json')).stdout];
+    // up of another file while the lab is up: its dry run is refused as the real up is.
+    const upDry = lab('up', file, '--name', name, '--dry-run');
+    const upReal = lab('up', file, '--name', name);
+    assert.deepEqual([upDry.status, upDry.stderr], [upReal.status, upReal.stderr], 'lab up --dry-run runs the real checks');
+    assert.equal(upReal.status, 4);
+    assert.match(upReal.stderr, /is up from a different topology/);
+    const upPlan = JSON.parse(ok(lab('up', SEED, '--name', name, '--dry-run', '--json')).stdout) as { exists: boolean; steps: Array<{ name: string; description: string }> };
+    assert.ok(schemaFor(OUTPUTS['lab up --dry-run']!).safeParse(upPlan).success, 'the labUpPlan kind');
+    assert.equal(upPlan.exists, true);
+    assert.ok(upPlan.steps.some((st) => st.name === 'host hostB' && /^node db: container /.test(st.description)), JSON.stringify(upPlan.steps));
     const dry = JSON.parse(ok(lab('apply', file, '--name', name, '--dry-run', '--json')).stdout) as { dryRun: boolean; added: string[]; removed: string[]; steps: Array<{ name: string }> };
     assert.ok(schemaFor(OUTPUTS['lab apply --dry-run']!).safeParse(dry).success, 'the labApplyPlan kind');
     assert.deepEqual([dry.dryRun, dry.added, dry.removed, dry.steps.map((st) => st.name)], [true, ['node cache', 'link cache:eth1', 'route hostA 192.168.115.12/32'], [], ['remove-dropped', 'up']]);
