@@ -328,6 +328,9 @@ export const lab = obj({
   })).describe('lab status --ping: the all-pairs reachability matrix; null without --ping'),
 });
 
+/** labDown — `lab down`. */
+export const labDown = obj({ name: z.string(), existed: z.boolean(), removedNetns: z.number().int(), warnings: z.array(z.string()) });
+
 /** labUpPlan — `lab up --dry-run`: the real up's checks passed; each host's steps in order (name: "host hostA", "underlay wire"); exists: the lab is up, an up repairs it. */
 export const labUpPlan = obj({
   dryRun: z.literal(true),
@@ -383,6 +386,7 @@ export const OUTPUT_KINDS = {
   container,
   daemonStatus,
   lab,
+  labDown,
   labUpPlan,
   labApplyPlan,
   labDownPlan,
@@ -429,6 +433,7 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'daemon status': 'daemonStatus',
   'lab ls': 'lab[]',
   'lab up': 'lab',
+  'lab down': 'labDown',
   'lab status': 'lab',
   'lab up --dry-run': 'labUpPlan',
   'lab apply --dry-run': 'labApplyPlan',
@@ -486,6 +491,7 @@ export type DhcpUnitJson = z.infer<typeof dhcpUnit>;
 export type DhcpStatusJson = z.infer<typeof dhcpStatus>;
 export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
+export type LabDownJson = z.infer<typeof labDown>;
 export type LabUpPlanJson = z.infer<typeof labUpPlan>;
 export type LabApplyPlanJson = z.infer<typeof labApplyPlan>;
 export type LabDownPlanJson = z.infer<typeof labDownPlan>;

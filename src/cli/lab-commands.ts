@@ -8,8 +8,10 @@ import { Option, type Command } from 'commander';
 import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { labJson } from './json-shapes.js';
+import type { LabDownJson } from './json-schema.js';
 import { currentScope, requireOwnProcess } from '../core/command-scope.js';
 import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
@@ -72,7 +74,8 @@ export function statusLines(s: LabStatus): string[] {
 }
 
 export function registerLabCommands(program: Command): void {
-  const labCmd = program.command('lab').description('multi-host labs from a topology file: up, down, status, graph, impairments')
+  // withGlobals on the group too: `tsnet lab --root R ls` (globals anywhere on the line).
+  const labCmd = withGlobals(program.command('lab')).description('multi-host labs from a topology file: up, down, status, graph, impairments')
     .addHelpText('after', '\nExamples:\n  tsnet lab up examples/multi-host/pipework-two-hosts.yaml\n  tsnet lab status two-hosts --ping\n  tsnet lab graph two-hosts -o lab.svg\n  tsnet lab down two-hosts');
 
   withGlobals(labCmd.command('up'))
@@ -116,7 +119,8 @@ export function registerLabCommands(program: Command): void {
       }
       const r = await interruptible(() => lab().down(name, labOptions(opts)));
       printWarnings(r.warnings);
-      printResult(opts, { name, ...r }, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
+      const json: LabDownJson = { name, existed: r.existed, removedNetns: r.removedNetns, warnings: r.warnings };
+      printResult(opts, json, r.existed ? `lab ${name} is down (${r.removedNetns} namespaces removed)` : `no lab named ${name}; nothing to do`);
       if (r.warnings.length) setExitStatus(6);
     });
 
@@ -277,7 +281,7 @@ export function registerLabCommands(program: Command): void {
     .description('the labs that are up under this state root')
     .action(async (_o: LabOpts & ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts & ListingOpts>();
-      const mode = checkListing(opts);
+      const mode = checkListing(opts, LISTING_FIELDS.lab);
       const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const root = resolveRoot(opts.root);
       const recs = listLabs(root).map((n) => readRecord(root, n)!);
@@ -287,6 +291,6 @@ export function registerLabCommands(program: Command): void {
         : recs.map((r) => ({ name: r.model.name })); // the table and -q read only the records
       printListing(opts, objects,
         () => table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])),
-        { quiet: 'name' });
+        { quiet: 'name', fields: LISTING_FIELDS.lab });
     });
 }
