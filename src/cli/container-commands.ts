@@ -15,6 +15,7 @@ import type { StartResult } from '../runtime/start.js';
 import type { ContainerView } from '../runtime/view.js';
 import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import { load } from './load.js';
 import { printError, printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { containerJson } from './json-shapes.js';
@@ -230,7 +231,7 @@ export function registerContainerCommands(program: Command): void {
     .option('-a, --all', 'show stopped and created containers too')
     .action(async (_o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts & { all?: boolean }>();
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.container);
       const views = await withContext(opts, async (ctx) => {
         const { reconcile } = load.reconcile();
         const { containerView } = load.containerView();
@@ -245,7 +246,7 @@ export function registerContainerCommands(program: Command): void {
       const { portsText } = load.containerView();
       printListing(opts, views.map(containerJson), () => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
         views.map((v) => [v.id.slice(0, 12), v.image, commandText(v.command), ago(v.createdAt), statusText(v), portsText(v), v.name])),
-      { quiet: (v) => v.id.slice(0, 12), quietJson: (v) => v.id });
+      { quiet: (v) => v.id.slice(0, 12), quietJson: (v) => v.id, fields: LISTING_FIELDS.container });
     });
 
   withGlobals(program.command('wait'))

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { TsnetError } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import { load } from './load.js';
 import { printResult, type GlobalOpts } from './output.js';
 import { daemonStatusJson } from './json-shapes.js';
@@ -17,7 +18,8 @@ interface DaemonOpts extends GlobalOpts {
 }
 
 export function registerDaemonCommands(program: Command): void {
-  const daemon = program.command('daemon')
+  // withGlobals on the group too: `tsnet daemon --root R status` (globals anywhere on the line).
+  const daemon = withGlobals(program.command('daemon'))
     .description('serve this state root from one long-lived process: every tsnet command gets faster');
   withGlobals(daemon.command('run', { isDefault: true }))
     .description('run the daemon in the foreground until SIGTERM (the default)')
@@ -42,7 +44,7 @@ export function registerDaemonCommands(program: Command): void {
     .option('--socket <path>', 'the daemon\'s socket (default /run/tsnet/<root-tag>.sock)')
     .action(async (_opts: DaemonOpts & ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DaemonOpts & ListingOpts>();
-      const mode = checkListing(opts);
+      const mode = checkListing(opts, LISTING_FIELDS.daemonStatus);
       const { paths, client } = load.daemonClient();
       let root: string;
       try { root = realpathSync(load.db().resolveRoot(opts.root)); } catch { root = load.db().resolveRoot(opts.root); }
@@ -54,7 +56,7 @@ export function registerDaemonCommands(program: Command): void {
       const s = JSON.parse(reply.stdout.toString()) as import('../daemon/server.js').DaemonStatus;
       const json = daemonStatusJson(s);
       // One object, not a list: --format renders it once (as docker info --format does); --json stays an object.
-      if (mode.kind !== 'default') { printListing(opts, [json], [], { quiet: 'pid' }); return; }
+      if (mode.kind !== 'default') { printListing(opts, [json], [], { quiet: 'pid', fields: LISTING_FIELDS.daemonStatus }); return; }
       printResult(opts, json, [
         `daemon ${s.pid} serves ${s.root} on ${s.socket}`,
         `up ${s.uptimeSeconds} s, ${s.served} requests served, ${s.running} running`,

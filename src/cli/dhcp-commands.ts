@@ -51,8 +51,8 @@ export function registerDhcpCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  tsnet dhcp leases\n  tsnet dhcp leases --format '{{.Guest}} {{.Address}} {{.ExpiresAt}}'")
     .action(async (_o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
-      checkListing(opts);
       const { keptLeases, KEPT_LEASE_FIELDS } = load.dhcpStatus();
+      checkListing(opts, KEPT_LEASE_FIELDS);
       const leases = await withContext(opts, (ctx) => keptLeases(ctx));
       printListing(opts, leases satisfies DhcpLeaseJson[], () => leaseRows(leases), { quiet: 'address', fields: KEPT_LEASE_FIELDS });
     });

@@ -12,6 +12,7 @@ import type { ImageStore } from '../images/image-store.js';
 import type { ImageRecord } from '../state/images.js';
 import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
@@ -66,9 +67,9 @@ export function registerImageCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  tsnet images --json\n  tsnet images -q\n  tsnet images --format '{{.Id}} {{join .Tags \",\"}}'")
     .action(async (_o: ImageOpts & ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ImageOpts & ListingOpts>();
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.image);
       const all = await withImages(opts, (s) => s.repo.all());
-      printListing(opts, all.map(imageJson), () => imageRows(all), { quiet: (i) => i.id.slice(7, 19), quietJson: (i) => i.id });
+      printListing(opts, all.map(imageJson), () => imageRows(all), { quiet: (i) => i.id.slice(7, 19), quietJson: (i) => i.id, fields: LISTING_FIELDS.image });
     });
 
   withImageGlobals(program.command('tag'))

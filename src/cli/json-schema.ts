@@ -349,6 +349,16 @@ export const labUpPlan = obj({
   steps: z.array(planStep),
 });
 
+/** labLinkPlan — `lab netem|link --dry-run`: the checks passed; the impairment (netem, null: cleared) or state (link) it would set, and its step. */
+export const labLinkPlan = obj({
+  dryRun: z.literal(true),
+  name: z.string(),
+  link: z.string(),
+  impairment: nullable(z.string()),
+  state: nullable(z.enum(['up', 'down'])),
+  steps: z.array(planStep),
+});
+
 /** labApplyPlan — `lab apply --dry-run`: the real apply's checks passed; what it would remove and add ("node cache", "link cache:eth1"), and its steps. */
 export const labApplyPlan = obj({
   dryRun: z.literal(true),
@@ -401,6 +411,7 @@ export const OUTPUT_KINDS = {
   labDown,
   labUpPlan,
   labApplyPlan,
+  labLinkPlan,
   labDownPlan,
 } as const;
 
@@ -457,6 +468,8 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'lab status': 'lab',
   'lab up --dry-run': 'labUpPlan',
   'lab apply --dry-run': 'labApplyPlan',
+  'lab netem --dry-run': 'labLinkPlan',
+  'lab link --dry-run': 'labLinkPlan',
   'lab down --dry-run': 'labDownPlan',
   '(any failure)': 'error',
 };
@@ -516,5 +529,6 @@ export type DhcpLeaseJson = z.infer<typeof dhcpLease>;
 export type LabJson = z.infer<typeof lab>;
 export type LabDownJson = z.infer<typeof labDown>;
 export type LabUpPlanJson = z.infer<typeof labUpPlan>;
+export type LabLinkPlanJson = z.infer<typeof labLinkPlan>;
 export type LabApplyPlanJson = z.infer<typeof labApplyPlan>;
 export type LabDownPlanJson = z.infer<typeof labDownPlan>;

@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { TsnetError, invalid } from '../core/errors.js';
 import { withGlobals } from './globals.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { labJson } from './json-shapes.js';
 import type { LabDownJson } from './json-schema.js';
@@ -16,7 +17,7 @@ import { installInterruptHandlers } from '../core/interrupt.js';
 import { resolveRoot } from '../state/db.js';
 import type { LabModel } from '../lab/model.js';
 import type { LabStatus } from '../lab/status.js';
-import type { LabApplyPlanJson, LabDownPlanJson, LabUpPlanJson } from './json-schema.js';
+import type { LabApplyPlanJson, LabDownPlanJson, LabLinkPlanJson, LabUpPlanJson } from './json-schema.js';
 
 /* tsnet-lint-disable no-require -- loaded only by the lab subcommand that uses it (CLI start-up) */
 const lab = () => require('../lab/lab.js') as typeof import('../lab/lab.js');
@@ -73,7 +74,8 @@ export function statusLines(s: LabStatus): string[] {
 }
 
 export function registerLabCommands(program: Command): void {
-  const labCmd = program.command('lab').description('multi-host labs from a topology file: up, down, status, graph, impairments')
+  // withGlobals on the group too: `tsnet lab --root R ls` (globals anywhere on the line).
+  const labCmd = withGlobals(program.command('lab')).description('multi-host labs from a topology file: up, down, status, graph, impairments')
     .addHelpText('after', '\nExamples:\n  tsnet lab up examples/multi-host/pipework-two-hosts.yaml\n  tsnet lab status two-hosts --ping\n  tsnet lab graph two-hosts -o lab.svg\n  tsnet lab down two-hosts');
 
   withGlobals(labCmd.command('up'))
@@ -235,6 +237,7 @@ export function registerLabCommands(program: Command): void {
     .option('--rate <r>', 'e.g. 10mbit')
     .addOption(new Option('--shaper <q>', 'qdisc for a rate alone').choices(['tbf', 'htb']))
     .option('--clear', 'remove the impairment')
+    .option('--dry-run', 'run the checks (link, kernel support) and say what would change, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet lab netem two-hosts wire --rate 10mbit\n  tsnet lab netem two-hosts web:eth1 --delay 20ms --jitter 5ms --loss 1%\n  tsnet lab netem two-hosts wire --clear')
     .action(async (arg: string, linkName: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
@@ -246,6 +249,11 @@ export function registerLabCommands(program: Command): void {
       const parsed = impairmentSchema.safeParse(given);
       if (!parsed.success) throw invalid(parsed.error.issues[0]!.message);
       if (parsed.data.jitter && !parsed.data.delay) throw invalid('--jitter needs --delay');
+      if (opts.dryRun) {
+        const p = await lab().netem(name, linkName, opts.clear ? null : parsed.data, { ...labOptions(opts), dryRun: true });
+        printResult(opts, p satisfies LabLinkPlanJson, `would ${p.steps[0]!.description}`);
+        return;
+      }
       const rec = await lab().netem(name, linkName, opts.clear ? null : parsed.data, labOptions(opts));
       const status = await labStatusMod().labStatus(rec, opts.backend);
       const l = status.links.find((x) => x.name === linkName)!;
@@ -258,11 +266,17 @@ export function registerLabCommands(program: Command): void {
     .argument('<link>', 'link name (see tsnet lab status)')
     .argument('<state>', 'down or up')
     .option('--name <name>', 'lab name, when FILE was brought up with --name')
+    .option('--dry-run', 'check the lab and link and say what would change, change nothing')
     .addHelpText('after', '\nExamples:\n  tsnet lab link two-hosts wire down\n  tsnet lab link two-hosts wire up')
     .action(async (arg: string, linkName: string, state: string, _o: LabOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts>();
       if (state !== 'up' && state !== 'down') throw invalid(`link state "${state}" must be up or down`);
       const { name } = target(arg, opts);
+      if (opts.dryRun) {
+        const p = await lab().link(name, linkName, state === 'up', { ...labOptions(opts), dryRun: true });
+        printResult(opts, p satisfies LabLinkPlanJson, `would ${p.steps[0]!.description}`);
+        return;
+      }
       await lab().link(name, linkName, state === 'up', labOptions(opts));
       printResult(opts, { name, link: linkName, state }, `link ${linkName} is ${state}`);
     });
@@ -279,7 +293,7 @@ export function registerLabCommands(program: Command): void {
     .description('the labs that are up under this state root')
     .action(async (_o: LabOpts & ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<LabOpts & ListingOpts>();
-      const mode = checkListing(opts);
+      const mode = checkListing(opts, LISTING_FIELDS.lab);
       const { listLabs, readRecord } = require('../lab/record.js') as typeof import('../lab/record.js'); // tsnet-lint-disable-line no-require -- loaded only by the lab subcommand that uses it (CLI start-up)
       const root = resolveRoot(opts.root);
       const recs = listLabs(root).map((n) => readRecord(root, n)!);
@@ -289,6 +303,6 @@ export function registerLabCommands(program: Command): void {
         : recs.map((r) => ({ name: r.model.name })); // the table and -q read only the records
       printListing(opts, objects,
         () => table(['NAME', 'PHASE', 'HOSTS', 'NODES', 'FILE'], recs.map((r) => [r.model.name, r.phase + (r.as ? ` (as ${r.as})` : ''), String(r.model.hosts.length), String(r.model.nodes.length), r.file ?? '-'])),
-        { quiet: 'name' });
+        { quiet: 'name', fields: LISTING_FIELDS.lab });
     });
 }

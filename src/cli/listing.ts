@@ -4,7 +4,7 @@
  * with checkListing before it does any work, and prints with printListing:
  *
  *   withListingOptions(network.command('ls'), { quiet: 'only network names' })
- *   ...action: checkListing(opts); const all = ...; printListing(opts, all, rows(all), { quiet: 'name' })
+ *   ...action: checkListing(opts, LISTING_FIELDS.network); const all = ...; printListing(opts, all, rows(all), { quiet: 'name', fields: LISTING_FIELDS.network })
  *
  * Precedence (docker's): -q wins over --format, with docker's warning on stderr. --format
  * and --json together are refused (exit 2): both choose the output. `-q --json` prints a JSON
@@ -57,10 +57,17 @@ function usage(message: string): TsnetError {
 }
 
 /**
- * checkListing — how the listing will print, decided before any work: a bad template or a
+ * checkListing — how the listing will print, decided before any work: a bad template, a
+ * field that is not one of `fields` (the kind's keys, when the command knows them) or a
  * conflict of options is a usage error (exit 2) with nothing printed and nothing done.
  */
-export function checkListing(opts: ListingOpts): ListingMode {
+export function checkListing(opts: ListingOpts, fields?: readonly string[]): ListingMode {
+  const mode = listingMode(opts);
+  if (mode.kind === 'template' && fields) checkFields(mode.template, [], fields);
+  return mode;
+}
+
+function listingMode(opts: ListingOpts): ListingMode {
   const format = opts.format;
   if (opts.quiet) return { kind: 'quiet' };
   if (format === undefined) return { kind: 'default' };
@@ -82,7 +89,7 @@ export function checkListing(opts: ListingOpts): ListingMode {
  * is rendered before the first byte is written, so a template error prints nothing else.
  */
 export function printListing<T extends object>(opts: ListingOpts, objects: readonly T[], human: string[] | (() => string[]), spec: ListingSpec<T>): void {
-  const mode = checkListing(opts);
+  const mode = listingMode(opts);
   if (mode.kind === 'quiet' && opts.format !== undefined) {
     process.stderr.write('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
   }

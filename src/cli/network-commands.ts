@@ -10,6 +10,7 @@ import { load } from './load.js';
 import { withContext } from './with-context.js';
 import { printResult, printWarnings, setExitStatus, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import type { PlannedNetwork } from '../network/network.js';
 import type { NetworkView } from '../network/network-view.js';
 import { attachJson, detachJson, planLines, type ConnectResult } from './attach-json.js';
@@ -145,9 +146,9 @@ export function registerNetworkCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  tsnet network ls --json\n  tsnet network ls -q\n  tsnet network ls --format '{{.Name}}\\t{{.Subnet}}'")
     .action(async (_o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.network);
       const all = await withContext(opts, (ctx) => load.networkView().networkViews(ctx));
-      printListing(opts, all satisfies NetworkJson[], () => rows(all), { quiet: 'name' });
+      printListing(opts, all satisfies NetworkJson[], () => rows(all), { quiet: 'name', fields: LISTING_FIELDS.network });
     });
 
   withListingOptions(withGlobals(network.command('inspect')), { inspect: true })
@@ -156,9 +157,9 @@ export function registerNetworkCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  tsnet network inspect lab\n  tsnet network inspect lab dl --json   # as network ls --json prints them\n  tsnet network inspect -f '{{.Subnet}} {{len .Members}}' lab")
     .action(async (names: string[], _o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.network);
       const views = await withContext(opts, (ctx) => load.networkView().networkViews(ctx, names));
-      printListing(opts, views satisfies NetworkJson[], () => views.flatMap((n, i) => [...(i ? [''] : []), ...inspectLines(n)]), {});
+      printListing(opts, views satisfies NetworkJson[], () => views.flatMap((n, i) => [...(i ? [''] : []), ...inspectLines(n)]), { fields: LISTING_FIELDS.network });
     });
 
   withGlobals(network.command('connect'))

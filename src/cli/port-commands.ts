@@ -8,6 +8,7 @@ import { TsnetError, invalid } from '../core/errors.js';
 import { load } from './load.js';
 import { printResult, table, type GlobalOpts } from './output.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import { withContext } from './with-context.js';
 import { portMappingJson } from './json-shapes.js';
 import type { PortsPlanJson } from './json-schema.js';
@@ -46,7 +47,7 @@ export function registerPortCommands(program: Command): void {
     .action(async (guestText: string | undefined, portText: string | undefined, _o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
       if (guestText === undefined) { cmd.help({ error: true }); return; }
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.portMapping);
       const ref = load.grammar().parseGuest(guestText);
       const [num, proto] = (portText ?? '').split('/');
       if (portText !== undefined && (!/^\d{1,5}$/.test(num!) || (proto !== undefined && !['tcp', 'udp', 'sctp'].includes(proto)))) {
@@ -61,7 +62,7 @@ export function registerPortCommands(program: Command): void {
       });
       if (portText !== undefined && ports.length === 0) throw new TsnetError('ENOTFOUND', `${guestText} has no published port ${num}/${proto ?? 'tcp'}`);
       // docker port: "80/tcp -> 0.0.0.0:8080" for each, only "0.0.0.0:8080" when the port was given.
-      printListing(opts, ports.map(portMappingJson), ports.map((p) => `${portText === undefined ? `${p.containerPort}/${p.protocol} -> ` : ''}${p.hostIp}:${p.hostPort}`), { quiet: (p) => `${p.containerPort}/${p.protocol}` });
+      printListing(opts, ports.map(portMappingJson), ports.map((p) => `${portText === undefined ? `${p.containerPort}/${p.protocol} -> ` : ''}${p.hostIp}:${p.hostPort}`), { quiet: (p) => `${p.containerPort}/${p.protocol}`, fields: LISTING_FIELDS.portMapping });
     });
 
   withGlobals(port.command('publish'))
@@ -88,9 +89,9 @@ export function registerPortCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  tsnet port ls --json\n  tsnet port ls --format '{{.Guest}} {{.HostPort}}/{{.Protocol}}'")
     .action(async (_o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.portMapping);
       const ports = await withContext(opts, (ctx) => load.ports().listPorts(ctx));
-      printListing(opts, ports.map(portMappingJson), () => rows(ports), { quiet: 'guest' });
+      printListing(opts, ports.map(portMappingJson), () => rows(ports), { quiet: 'guest', fields: LISTING_FIELDS.portMapping });
     });
 
   withGlobals(port.command('unpublish'))

@@ -10,6 +10,7 @@ import { containerInspect } from './container-info-commands.js';
 import { printResult, setExitStatus, table, type GlobalOpts } from './output.js';
 import { attachmentJson, gcReportJson } from './json-shapes.js';
 import { checkListing, printListing, withListingOptions, type ListingOpts } from './listing.js';
+import { LISTING_FIELDS } from './listing-fields.js';
 import type { LiveView } from '../attach/live-state.js';
 import type { EngineContext } from '../engine/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
@@ -35,9 +36,9 @@ export function registerStateCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  tsnet ls\n  tsnet ls --json\n  tsnet ls -q\n  tsnet ls --format 'table {{.Guest}}\\t{{.Network}}\\t{{.State}}'")
     .action(async (_opts: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
-      checkListing(opts);
+      checkListing(opts, LISTING_FIELDS.attachment);
       const views = await withContext(opts, (ctx) => live(ctx, ctx.attachments.all()));
-      printListing(opts, views.map(attachmentJson), () => rows(views), { quiet: 'guest' });
+      printListing(opts, views.map(attachmentJson), () => rows(views), { quiet: 'guest', fields: LISTING_FIELDS.attachment });
     });
 
   withListingOptions(withGlobals(program.command('inspect')), { inspect: true })
@@ -51,7 +52,7 @@ export function registerStateCommands(program: Command): void {
       const { describeGuest } = load.guestRef();
       const { tryResolveGuest } = load.guest();
       const containers = await withContext(opts, (ctx) => (names[0]!.startsWith('netns:') ? undefined : containerInspect(ctx, names)));
-      if (containers && mode.kind !== 'default') { printListing(opts, containers as object[], [], {}); return; }
+      if (containers && mode.kind !== 'default') { printListing(opts, containers as object[], [], { fields: LISTING_FIELDS.container }); return; }
       if (containers) { process.stdout.write(`${JSON.stringify(containers, null, 2)}\n`); return; }
       if (names.length > 1) throw new TsnetError('ENOTFOUND', `no such container among ${names.join(', ')}`);
       const ref = parseGuest(names[0]!);
@@ -62,7 +63,7 @@ export function registerStateCommands(program: Command): void {
         } finally { guest?.close(); }
       });
       if (views.length === 0) throw new TsnetError('ENOTFOUND', `tsnet has attached nothing to ${describeGuest(ref)}`);
-      printListing(opts, views.map(attachmentJson), () => rows(views), {});
+      printListing(opts, views.map(attachmentJson), () => rows(views), { fields: LISTING_FIELDS.attachment });
     });
 
   withGlobals(program.command('gc'))

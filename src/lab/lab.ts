@@ -10,7 +10,7 @@ import { resolve as resolvePath } from 'node:path';
 import { TsnetError, invalid } from '../core/errors.js';
 import type { LinkOpsBackend } from '../netlink/linkops.js';
 import { requireImpairments } from '../tc/apply.js';
-import type { Impairment } from '../tc/impairment.js';
+import { describeImpairment, type Impairment } from '../tc/impairment.js';
 import { labDown, type DownResult } from './down.js';
 import { scopeOf } from './hosts.js';
 import { setLinkState } from './link-state.js';
@@ -273,12 +273,21 @@ function findLink(rec: LabRecord, link: string) {
   return l;
 }
 
+/** LinkPlan — `lab netem|link --dry-run`: the real command's checks passed; the link and what would change on it. */
+export interface LinkPlan { dryRun: true; name: string; link: string; impairment: string | null; state: 'up' | 'down' | null; steps: PlanStep[] }
+
 /** netem — a link's impairment changed at run time (null: back to none), kept in the record. */
-export async function netem(name: string, link: string, impair: Impairment | null, opts: LabOptions): Promise<LabRecord> {
+export async function netem(name: string, link: string, impair: Impairment | null, opts: LabOptions & { dryRun?: false }): Promise<LabRecord>;
+export async function netem(name: string, link: string, impair: Impairment | null, opts: LabOptions & { dryRun: true }): Promise<LinkPlan>;
+export async function netem(name: string, link: string, impair: Impairment | null, opts: LabOptions & { dryRun?: boolean }): Promise<LabRecord | LinkPlan> {
   return withLabLock(opts.root, name, async () => {
     const rec = requireRecord(opts.root, name);
     findLink(rec, link);
     await requireImpairments([{ link, impair: impair ?? undefined }]);
+    if (opts.dryRun) {
+      const what = impair ? describeImpairment(impair) : null;
+      return { dryRun: true as const, name, link, impairment: what, state: null, steps: [{ name: 'impair', description: what ? `set ${what} on both ends of link ${link}` : `remove the impairment of link ${link}` }] };
+    }
     const next: LabRecord = { ...rec, netem: { ...rec.netem, [link]: impair } };
     await applyLinkImpairments(next, scopeOf(rec.model, rec.as), opts.root, link);
     writeRecord(opts.root, next);
@@ -287,10 +296,16 @@ export async function netem(name: string, link: string, impair: Impairment | nul
 }
 
 /** link — `lab link L down|up`. */
-export async function link(name: string, linkName: string, upWanted: boolean, opts: LabOptions): Promise<LabRecord> {
+export async function link(name: string, linkName: string, upWanted: boolean, opts: LabOptions & { dryRun?: false }): Promise<LabRecord>;
+export async function link(name: string, linkName: string, upWanted: boolean, opts: LabOptions & { dryRun: true }): Promise<LinkPlan>;
+export async function link(name: string, linkName: string, upWanted: boolean, opts: LabOptions & { dryRun?: boolean }): Promise<LabRecord | LinkPlan> {
   return withLabLock(opts.root, name, async () => {
     const rec = requireRecord(opts.root, name);
     const l = findLink(rec, linkName);
+    if (opts.dryRun) {
+      return { dryRun: true as const, name, link: linkName, impairment: null, state: upWanted ? 'up' as const : 'down' as const,
+        steps: [{ name: 'link-state', description: `set ${l.ends.map((e) => `${e.owner}:${e.ifname}`).join(' and ')} ${upWanted ? 'up' : 'down'}` }] };
+    }
     await setLinkState(rec, scopeOf(rec.model, rec.as), l, upWanted, opts.backend);
     const linksDown = upWanted ? rec.linksDown.filter((x) => x !== linkName) : [...new Set([...rec.linksDown, linkName])];
     const next = { ...rec, linksDown };

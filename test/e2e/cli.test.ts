@@ -311,6 +311,9 @@ describe('cli against the kernel', { skip: rootSkip }, () => {
     const bad = tsnetIn(host, root, ['network', 'ls', '--format', 'table {{.Name}}\\t{{.Bogus}}']);
     assert.deepEqual([bad.status, bad.stdout], [2, '']);
     assert.match(bad.stderr, /^tsnet: error: --format: unknown field \.Bogus; valid fields are \.\w+( \.\w+)* \.name .*\.subnet .*\n$/);
+    const empty = tsnetIn(host, root, ['lab', 'ls', '--format', '{{.Name}} {{.Bogus}}']);
+    assert.deepEqual([empty.status, empty.stdout], [2, ''], 'an empty listing checks the fields too');
+    assert.match(empty.stderr, /unknown field \.Bogus; valid fields are \.name \.phase/);
     const both = tsnetIn(host, root, ['port', 'ls', '--json', '--format', '{{.Guest}}']);
     assert.equal(both.status, 2);
     assert.equal((JSON.parse(both.stdout) as { code: string }).code, 'EUSAGE');

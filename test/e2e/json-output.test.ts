@@ -191,7 +191,7 @@ links:
   });
 
   test('every command OUTPUTS lists was validated above', () => {
-    const notHere = new Set(['lab apply --dry-run' /* kernel/lab.test */, ...(DAEMON_MODE ? [] : ['daemon status'])]);
+    const notHere = new Set(['lab apply --dry-run', 'lab netem --dry-run', 'lab link --dry-run' /* kernel/lab.test */, ...(DAEMON_MODE ? [] : ['daemon status'])]);
     assert.deepEqual(Object.keys(OUTPUTS).filter((k) => !seen.has(k) && !notHere.has(k)), []);
   });
 });

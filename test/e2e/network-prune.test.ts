@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { linksJson, rootSkip, TestNetns } from '../helpers/netns';
 import { TSNET_BIN, ok, tsnetIn } from '../helpers/tsnet';
+import { ContainerHost } from '../helpers/containers';
 
 interface Prune { dryRun: boolean; networksDeleted: string[]; kept: Array<{ name: string; reason: string }>; errors: unknown[]; steps: Array<{ name: string; description: string }> }
 
@@ -68,6 +69,22 @@ describe('network prune', { skip: rootSkip }, () => {
     ok(tsnetIn(host, root, ['network', 'disconnect', 'pb', g]));
     assert.deepEqual((JSON.parse(ok(tsnetIn(host, root, ['network', 'prune', '-f', '--json'])).stdout) as Prune).networksDeleted, ['pb']);
     assert.deepEqual(names(host, root), ['tsnet0']);
+  });
+
+  test('a network that a stopped container lists is kept (the container could not start again without it)', () => {
+    const h = new ContainerHost();
+    try {
+      ok(h.cli(['network', 'create', 'pcon', '--subnet', '10.95.1.0/24']));
+      ok(h.cli(['create', '--name', 'pc1', '--network', 'pcon', 'busybox', 'true'])); // created, never started: no interface
+      const r = JSON.parse(ok(h.cli(['network', 'prune', '-f', '--json'])).stdout) as Prune;
+      assert.deepEqual(r.networksDeleted, []);
+      assert.match(r.kept.find((k) => k.name === 'pcon')?.reason ?? '', /in use by container pc1/);
+      assert.equal(h.cli(['network', 'rm', 'pcon', '--dry-run']).status, 0, 'network rm still may (as docker rm does)');
+      ok(h.cli(['rm', 'pc1']));
+      assert.equal(ok(h.cli(['network', 'prune', '-f'])).stdout, 'Deleted Networks:\npcon\n');
+    } finally {
+      h.cleanup();
+    }
   });
 
   test('a network connect in progress keeps its network: the prune counts it under the host lock', async () => {

@@ -131,6 +131,8 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
     if (probe.status === 0) { ctx.skip('this kernel has netem; the delay test below covers it'); return; }
     const before = sh(['tc', '-n', `${prefix}hostA`, 'qdisc', 'show', 'dev', 'eth0']);
     const r = lab('netem', name, 'wire', '--delay', '20ms', '--loss', '1%');
+    const dry = lab('netem', name, 'wire', '--delay', '20ms', '--loss', '1%', '--dry-run');
+    assert.deepEqual([dry.status, dry.stderr], [r.status, r.stderr], 'the dry run is refused as the real run is');
     assert.equal(r.status, 5, r.stderr);
     assert.match(r.stderr, /^tsnet: error: link wire asks for delay\/jitter\/loss\/corruption, which need tc netem, and this kernel has no netem \(CONFIG_NET_SCH_NETEM\); rate alone works \(tbf\/htb\)\n$/);
     assert.equal(sh(['tc', '-n', `${prefix}hostA`, 'qdisc', 'show', 'dev', 'eth0']), before);
@@ -144,6 +146,15 @@ describe('tsnet lab (two hosts, the seed scenario)', { skip: rootSkip }, () => {
   });
 
   test('the wire down cuts reachability both ways; back up restores it', () => {
+    const dry = JSON.parse(ok(lab('link', name, 'wire', 'down', '--dry-run', '--json')).stdout) as { state: string };
+    assert.ok(schemaFor(OUTPUTS['lab link --dry-run']!).safeParse(dry).success, 'the labLinkPlan kind');
+    assert.equal(dry.state, 'down');
+    assert.equal(lab('link', name, 'nosuch', 'down', '--dry-run').stderr, lab('link', name, 'nosuch', 'down').stderr, 'an unknown link: refused alike');
+    const rate = JSON.parse(ok(lab('netem', name, 'wire', '--rate', '8mbit', '--dry-run', '--json')).stdout) as { impairment: string };
+    assert.ok(schemaFor(OUTPUTS['lab netem --dry-run']!).safeParse(rate).success, 'the labLinkPlan kind');
+    assert.match(rate.impairment, /rate 8mbit/);
+    assert.ok(independentPing(web, '192.168.115.11'), 'the dry runs left the wire up');
+    assert.doesNotMatch(sh(['tc', '-n', `${prefix}hostA`, 'qdisc', 'show', 'dev', 'eth0']), /tbf|htb/, 'and unshaped');
     ok(lab('link', name, 'wire', 'down'));
     assert.ok(!independentPing(web, '192.168.115.11'));
     assert.ok(!independentPing(db, '192.168.115.10'));

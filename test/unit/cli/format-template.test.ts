@@ -10,6 +10,9 @@ import { checkListing, printListing, type ListingOpts, type ListingSpec } from '
 import { runInScope } from '../../../src/core/command-scope.js';
 import { routeProcessToCommands } from '../../../src/daemon/routing.js';
 import { TsnetError } from '../../../src/core/errors.js';
+import { LISTING_FIELDS } from '../../../src/cli/listing-fields.js';
+import { OUTPUT_KINDS } from '../../../src/cli/json-schema.js';
+import { KEPT_LEASE_FIELDS } from '../../../src/dhcp/status.js';
 
 const nets = [
   { name: 'lab', subnet: '10.77.0.0/24', gateway: '10.77.0.1', subnet6: null, mtu: 1500, internal: false, tags: ['a', 'b'], dhcp: { phase: 'bound', dns: ['1.1.1.1'] } },
@@ -127,8 +130,17 @@ describe('listing options', () => {
     assert.throws(() => { printed = listing({ format: 'table {{.Name}}\\t{{.Bogus}}' }, objects, spec).stdout; },
       (e: TsnetError) => e.code === 'EUSAGE' && e.exitStatus === 2 && e.message === '--format: unknown field .Bogus; valid fields are .name .subnet');
     assert.equal(printed, '');
-    // An empty listing checks against the kind's fields when the command names them.
+    // An empty listing checks against the kind's fields when the command names them, and checkListing before any work.
+    assert.throws(() => checkListing({ format: '{{.Name}} {{.Bogus}}' }, ['name']), /unknown field \.Bogus; valid fields are \.name$/);
+    assert.equal(checkListing({ format: '{{.NAME}}' }, ['name']).kind, 'template');
     assert.throws(() => listing({ format: '{{.Bogus}}' }, [] as Array<{ name: string }>, { quiet: 'name', fields: ['name'] }), /unknown field \.Bogus/);
     assert.throws(() => checkListing({ format: '{{printf "%s" .Name}}' }), (e: TsnetError) => e.code === 'EUSAGE' && /^--format: \{\{printf\}\} is not supported/.test(e.message));
   });
+});
+
+test('the fields a listing checks an empty listing against are the keys of its JSON kind', () => {
+  for (const [kind, fields] of Object.entries(LISTING_FIELDS)) {
+    assert.deepEqual(fields, Object.keys(OUTPUT_KINDS[kind as keyof typeof LISTING_FIELDS].shape), `${kind}: src/cli/listing-fields.ts differs from json-schema.ts`);
+  }
+  assert.deepEqual(KEPT_LEASE_FIELDS, Object.keys(OUTPUT_KINDS.dhcpLease.shape), 'dhcp leases');
 });
