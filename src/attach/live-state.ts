@@ -8,6 +8,7 @@ import type { EngineContext } from '../engine/context.js';
 import type { GuestRef } from '../netns/guest-ref.js';
 import { tryResolveGuest } from '../netns/guest.js';
 import type { AttachmentRecord } from '../state/attachments.js';
+import type { NetworkRecord } from '../state/networks.js';
 import { attachmentView, type AttachmentView } from './view.js';
 
 /** up: link up with carrier; down: exists but not; missing: the netns is there, the interface not; gone: the netns is. */
@@ -16,23 +17,38 @@ export type LiveState = 'up' | 'down' | 'missing' | 'gone' | 'removed';
 export interface LiveView extends AttachmentView {
   /** The tsnet network whose bridge this is, or null (a plain bridge or NIC). */
   network: string | null;
+  /** The IPv6 default gateway (`gateway` is then the IPv4 one only). */
+  gateway6: string | null;
   state: LiveState;
 }
 
+/**
+ * withNetwork — the view with its tsnet network and both gateways. The record keeps the one
+ * gateway given (either family) or, for a network's automatic address, the network's IPv4
+ * gateway; a dual-stack network's guest got the network's IPv6 default route with it.
+ */
+function withNetwork(ctx: EngineContext, view: AttachmentView): Omit<LiveView, 'state'> {
+  const net: NetworkRecord | undefined = view.kind === 'veth' ? ctx.networks.byBridge(view.attachedTo) : undefined;
+  const given = view.gateway;
+  const v6Given = given !== null && given.includes(':');
+  const viaNetwork6 = !v6Given && net?.gateway6 && given === net.gateway && view.addresses.some((a) => a.includes(':')) ? net.gateway6 : null;
+  return { ...view, network: net?.name ?? null, gateway: v6Given ? null : given, gateway6: v6Given ? given : viaNetwork6 };
+}
+
 export async function liveView(ctx: EngineContext, rec: AttachmentRecord, view: AttachmentView): Promise<LiveView> {
-  const network = rec.kind === 'veth' ? (ctx.networks.byBridge(rec.hostTarget)?.name ?? null) : null;
+  const shown = withNetwork(ctx, view);
   const ref = rec.spec['guest'] as GuestRef | undefined;
   const guest = ref && typeof ref === 'object' && 'kind' in ref ? tryResolveGuest(ref, ctx.containerLookup) : undefined;
   if (!guest || guest.netnsId !== rec.netnsId) {
     guest?.close();
-    return { ...view, network, state: 'gone' };
+    return { ...shown, state: 'gone' };
   }
   try {
     const links = await ctx.guestLinks(guest);
     try {
       const link = await links.getLink(rec.ctrIf);
-      if (!link) return { ...view, network, state: 'missing' };
-      return { ...view, network, mac: view.mac ?? link.mac, state: link.up && link.carrier ? 'up' : 'down' };
+      if (!link) return { ...shown, state: 'missing' };
+      return { ...shown, mac: view.mac ?? link.mac, state: link.up && link.carrier ? 'up' : 'down' };
     } finally {
       links.close();
     }
@@ -50,6 +66,5 @@ export async function liveViews(ctx: EngineContext, records: readonly Attachment
 
 /** removedView — an attachment detach just removed: its view as it was, state "removed". */
 export function removedView(ctx: EngineContext, view: AttachmentView): LiveView {
-  const network = view.kind === 'veth' ? (ctx.networks.byBridge(view.attachedTo)?.name ?? null) : null;
-  return { ...view, network, state: 'removed' };
+  return { ...withNetwork(ctx, view), state: 'removed' };
 }

@@ -22,7 +22,7 @@ export function attachmentJson(v: LiveView): AttachmentJson {
   return {
     guest: v.guest, netnsId: v.netnsId, interface: v.interface, kind: v.kind, hostInterface: v.hostInterface,
     attachedTo: v.attachedTo, network: v.network, mac: v.mac, vlan: v.vlan, addresses: v.addresses,
-    gateway: v.gateway ?? v.dhcp?.server ?? null, createdAt: v.createdAt,
+    gateway: v.gateway ?? v.dhcp?.server ?? null, gateway6: v.gateway6, createdAt: v.createdAt,
     dhcp: v.dhcp ? {
       phase: v.dhcp.phase, server: v.dhcp.server, leaseSeconds: v.dhcp.leaseSeconds, renewsAt: v.dhcp.renewsAt,
       expiresAt: v.dhcp.expiresAt, dns: v.dhcp.dns, clientId: v.dhcp.clientId,

@@ -6,7 +6,7 @@
  * @pure
  */
 export const LISTING_FIELDS = {
-  attachment: ['guest', 'netnsId', 'interface', 'kind', 'hostInterface', 'attachedTo', 'network', 'mac', 'vlan', 'addresses', 'gateway', 'createdAt', 'dhcp', 'state'],
+  attachment: ['guest', 'netnsId', 'interface', 'kind', 'hostInterface', 'attachedTo', 'network', 'mac', 'vlan', 'addresses', 'gateway', 'gateway6', 'createdAt', 'dhcp', 'state'],
   network: ['id', 'name', 'bridge', 'bridgeCreated', 'subnet', 'gateway', 'ipRange', 'subnet6', 'gateway6', 'mtu', 'internal', 'icc', 'ipMasq', 'firewall', 'dhcpServer', 'createdAt', 'members'],
   portMapping: ['guest', 'interface', 'network', 'protocol', 'hostIp', 'hostPort', 'containerIp', 'containerPort'],
   image: ['id', 'manifestDigest', 'manifestMediaType', 'size', 'created', 'addedAt', 'layers', 'tags'],

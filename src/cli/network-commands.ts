@@ -266,7 +266,7 @@ async function confirm(question: string): Promise<boolean> {
 
 /** plannedLines — a network dry run for people: every chosen value, then the steps. */
 function plannedLines(p: PlannedNetwork): string[] {
-  const fw = p.firewall === 'none' ? 'no firewall rules' : `${p.firewall} rules${p.internal ? ' (internal)' : ''}${p.ipMasq ? ', masquerade' : ''}${p.icc ? '' : ', no traffic between members'}`;
+  const fw = !p.firewall ? 'no firewall rules' : `${p.firewallBackend} rules${p.internal ? ' (internal)' : ''}${p.ipMasq ? ', masquerade' : ''}${p.icc ? '' : ', no traffic between members'}`;
   return [
     `would create network ${p.name}: subnet ${p.subnet}, gateway ${p.gateway}, ${p.bridgeExists ? 'existing' : 'new'} bridge ${p.bridge}, mtu ${p.mtu}`,
     ...(p.subnet6 ? [`  IPv6 subnet ${p.subnet6}, gateway ${p.gateway6 ?? '-'}`] : []),

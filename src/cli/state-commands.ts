@@ -15,12 +15,12 @@ import type { LiveView } from '../attach/live-state.js';
 import type { EngineContext } from '../engine/context.js';
 import type { AttachmentRecord } from '../state/attachments.js';
 
-/** rows — the table users read: network names where there is one, the real MAC, a STATE from the kernel. */
+/** rows — the table users read: network names where there is one, both gateways, the real MAC, a STATE from the kernel. */
 function rows(views: LiveView[]): string[] {
   return table(
     ['GUEST', 'IFACE', 'NETWORK', 'KIND', 'HOST-IF', 'ADDRESSES', 'GATEWAY', 'MAC', 'VLAN', 'DHCP', 'STATE'],
     views.map((v) => [v.guest, v.interface, v.network ?? v.attachedTo, v.kind, v.hostInterface, v.addresses.join(',') || '-',
-      v.gateway ?? v.dhcp?.server ?? '-', v.mac ?? '-', v.vlan === null ? '-' : String(v.vlan),
+      [v.gateway ?? v.dhcp?.server, v.gateway6].filter(Boolean).join(',') || '-', v.mac ?? '-', v.vlan === null ? '-' : String(v.vlan),
       v.dhcp ? `${v.dhcp.phase}${v.dhcp.expiresAt ? ` until ${v.dhcp.expiresAt.slice(11, 19)}Z` : ''}` : '-', v.state]),
   );
 }

@@ -116,7 +116,8 @@ export function gatewayFor(subnet: string, gateway?: string): string {
 /**
  * NetworkChoice — every value a create decides: what `network create --dry-run` and
  * `init --dry-run` name (JSON kind "network plan", with dryRun and steps), and what the real
- * create then records. firewall: the backend whose rules it installs, "none" with --iptables=false.
+ * create then records. firewall: whether it installs firewall rules (as the network kind says),
+ * firewallBackend: whose (null with --iptables=false).
  */
 export interface NetworkChoice {
   name: string;
@@ -132,7 +133,8 @@ export interface NetworkChoice {
   internal: boolean;
   icc: boolean;
   ipMasq: boolean;
-  firewall: string;
+  firewall: boolean;
+  firewallBackend: string | null;
   /** Whether the create turns on forwarding; null when not known (an existing network's). */
   ipForward: boolean | null;
   dhcpServer: { rangeStart: string; rangeEnd: string; leaseSeconds: number; dns: string[] } | null;
@@ -142,7 +144,7 @@ export interface NetworkChoice {
 export function networkChoiceOf(n: NetworkRecord, firewallBackend: string): NetworkChoice {
   return {
     name: n.name, bridge: n.bridge, bridgeExists: true, subnet: n.subnet, gateway: n.gateway, ipRange: n.ipRange, subnet6: n.subnet6, gateway6: n.gateway6,
-    mtu: n.mtu, internal: n.internal, icc: n.icc, ipMasq: n.ipMasq, firewall: n.firewall ? firewallBackend : 'none', ipForward: null, dhcpServer: null,
+    mtu: n.mtu, internal: n.internal, icc: n.icc, ipMasq: n.ipMasq, firewall: n.firewall, firewallBackend: n.firewall ? firewallBackend : null, ipForward: null, dhcpServer: null,
   };
 }
 
@@ -226,7 +228,7 @@ async function planNetwork(ctx: EngineContext, spec: NetworkSpec, dryRun: boolea
   const fw = spec.firewall === false ? undefined : await ctx.firewall({ dryRun });
   const choice: NetworkChoice = {
     name: spec.name, bridge, bridgeExists: existing !== undefined, subnet, gateway, ipRange: spec.ipRange ?? null, subnet6, gateway6, mtu,
-    internal: spec.internal ?? false, icc: spec.icc ?? true, ipMasq: spec.ipMasq ?? true, firewall: fw?.name ?? 'none', ipForward: spec.ipForward !== false,
+    internal: spec.internal ?? false, icc: spec.icc ?? true, ipMasq: spec.ipMasq ?? true, firewall: fw !== undefined, firewallBackend: fw?.name ?? null, ipForward: spec.ipForward !== false,
     dhcpServer: dhcp ? { rangeStart: dhcp.rangeStart, rangeEnd: dhcp.rangeEnd, leaseSeconds: dhcp.leaseSecs, dns: dhcp.dns } : null,
   };
   let record: NetworkRecord | undefined;

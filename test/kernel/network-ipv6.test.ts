@@ -45,6 +45,15 @@ for (const fw of ['iptables', 'nftables'] as const) {
       assert.ok(!ping(g2, 'fd10:71::2'), 'lab2 cannot reach lab over IPv6');
       assert.ok(!ping(g3, 'fd00:250::2'), 'an internal network cannot reach out over IPv6');
       assert.ok(ping(g1, '10.250.0.2'), 'and IPv4 still works beside it');
+      // ls names both default gateways: the network's, and one given in an IPSPEC (IPv6 only).
+      const g4 = t.make('g4');
+      ok(cli(host, root, ['attach', 'lab', g4, 'fd10:71::44/64@fd10:71::1']));
+      const shown = (JSON.parse(ok(cli(host, root, ['--json', 'ls'])).stdout) as Array<{ guest: string; gateway: string | null; gateway6: string | null }>)
+        .map((a) => [a.guest, a.gateway, a.gateway6]);
+      assert.deepEqual(shown.filter(([g]) => g === `netns:${g1}` || g === `netns:${g4}`).sort(),
+        [[`netns:${g1}`, '10.71.0.1', 'fd10:71::1'], [`netns:${g4}`, null, 'fd10:71::1']].sort());
+      assert.match(ok(cli(host, root, ['ls'])).stdout, /10\.71\.0\.1,fd10:71::1/);
+      ok(cli(host, root, ['detach', g4]));
       for (const g of [g1, g2, g3]) ok(cli(host, root, ['detach', g]));
       ok(cli(host, root, ['network', 'rm', 'lab', 'lab2', 'iso']));
       assert.deepEqual(snap(), baseline, 'iptables-save, ip6tables-save and nft list ruleset back to the baseline');
