@@ -29,7 +29,10 @@ export function inNetns<T>(targetFd: number, fn: () => T): T {
     if (setns(targetFd, CLONE_NEWNET) !== 0) {
       const n = errno();
       if (n === 1) throw new TsnetError('EPERM', 'tsnet needs root: entering a network namespace was refused (EPERM); run it as root');
-      throw new TsnetError('EKERNEL', `setns into network namespace failed (${errnoText(n)})`);
+      // EINVAL: the file is not a network namespace here. A /run/netns name made inside another
+      // mount namespace (under `ip netns exec`, whose mounts stay private) is an empty file elsewhere.
+      const hint = n === 22 ? ': the file is not a network namespace here (a name made under `ip netns exec` exists only inside it; use nsenter --net= or the host instead)' : '';
+      throw new TsnetError('EKERNEL', `setns into network namespace failed (${errnoText(n)})${hint}`);
     }
     try {
       return fn();
