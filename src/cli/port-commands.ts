@@ -43,7 +43,7 @@ export function registerPortCommands(program: Command): void {
   const port = withListingOptions(withGlobals(program.command('port')), { quiet: 'only the container ports (80/tcp)' }).description('publish guests\' ports on the host; `tsnet port GUEST` lists one guest\'s, as docker port does')
     .argument('[guest]', 'list the published ports of this guest')
     .argument('[port]', 'only this container port, e.g. 80 or 53/udp')
-    .addHelpText('after', '\nExamples:\n  tsnet port web                  # 80/tcp -> 0.0.0.0:8080\n  tsnet port web 80/tcp\n  tsnet port publish web -p 8080:80\n  tsnet port ls')
+    .addHelpText('after', '\nExamples:\n  tsnet port web                  # 80/tcp -> 0.0.0.0:8080\n  tsnet port web 80/tcp           # 0.0.0.0:8080\n  tsnet port publish web -p 8080:80\n  tsnet port ls')
     .action(async (guestText: string | undefined, portText: string | undefined, _o: ListingOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ListingOpts>();
       if (guestText === undefined) { cmd.help({ error: true }); return; }
