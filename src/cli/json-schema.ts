@@ -85,12 +85,10 @@ export const dhcpServer = obj({
   leases: z.array(dhcpServerLease),
 });
 
-/** network — `network ls`, `network inspect`, `network create`'s result, init's network. */
-export const network = obj({
-  id: z.number().int(),
+/** networkSettings — what a network is, in the network kind and in a plan to make one alike. */
+const networkSettings = {
   name: z.string(),
   bridge: z.string(),
-  bridgeCreated: z.boolean().describe('tsnet made the bridge (and removes it with the network)'),
   subnet: z.string(),
   gateway: z.string(),
   ipRange: nullable(z.string()),
@@ -100,7 +98,14 @@ export const network = obj({
   internal: z.boolean(),
   icc: z.boolean(),
   ipMasq: z.boolean(),
-  firewall: z.boolean().describe('tsnet installed firewall rules for it'),
+  firewall: z.boolean().describe('tsnet installs firewall rules for it'),
+};
+
+/** network — `network ls`, `network inspect`, `network create`'s result, init's network. */
+export const network = obj({
+  id: z.number().int(),
+  ...networkSettings,
+  bridgeCreated: z.boolean().describe('tsnet made the bridge (and removes it with the network)'),
   dhcpServer: nullable(dhcpServer),
   createdAt: timestamp,
   members: z.array(networkMember),
@@ -109,19 +114,8 @@ export const network = obj({
 /** networkPlan — `network create --dry-run` and `init --dry-run`: every value the real run would choose, and its steps. */
 export const networkPlan = obj({
   dryRun: z.literal(true),
-  name: z.string(),
-  bridge: z.string(),
+  ...networkSettings,
   bridgeExists: z.boolean().describe('the bridge is there already: used, not created'),
-  subnet: z.string(),
-  gateway: z.string(),
-  ipRange: nullable(z.string()),
-  subnet6: nullable(z.string()),
-  gateway6: nullable(z.string()),
-  mtu: z.number().int(),
-  internal: z.boolean(),
-  icc: z.boolean(),
-  ipMasq: z.boolean(),
-  firewall: z.boolean().describe('it would install firewall rules (the network kind\'s firewall)'),
   firewallBackend: nullable(z.string()).describe('whose rules: iptables or nftables; null without rules'),
   ipForward: nullable(z.boolean()).describe('whether it turns on forwarding; null when not known (an existing network)'),
   dhcpServer: nullable(obj({ rangeStart: z.string(), rangeEnd: z.string(), leaseSeconds: z.number(), dns: z.array(z.string()) })),

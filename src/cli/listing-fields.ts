@@ -7,7 +7,7 @@
  */
 export const LISTING_FIELDS = {
   attachment: ['guest', 'netnsId', 'interface', 'kind', 'hostInterface', 'attachedTo', 'network', 'mac', 'vlan', 'addresses', 'gateway', 'gateway6', 'createdAt', 'dhcp', 'state'],
-  network: ['id', 'name', 'bridge', 'bridgeCreated', 'subnet', 'gateway', 'ipRange', 'subnet6', 'gateway6', 'mtu', 'internal', 'icc', 'ipMasq', 'firewall', 'dhcpServer', 'createdAt', 'members'],
+  network: ['id', 'name', 'bridge', 'subnet', 'gateway', 'ipRange', 'subnet6', 'gateway6', 'mtu', 'internal', 'icc', 'ipMasq', 'firewall', 'bridgeCreated', 'dhcpServer', 'createdAt', 'members'],
   portMapping: ['guest', 'interface', 'network', 'protocol', 'hostIp', 'hostPort', 'containerIp', 'containerPort'],
   image: ['id', 'manifestDigest', 'manifestMediaType', 'size', 'created', 'addedAt', 'layers', 'tags'],
   container: ['id', 'name', 'image', 'imageId', 'command', 'state', 'pid', 'exitCode', 'oomKilled', 'error', 'createdAt', 'startedAt', 'finishedAt', 'restartCount', 'hostname', 'networkMode', 'networks', 'interfaces', 'ports', 'netns', 'config'],

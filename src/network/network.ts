@@ -119,21 +119,10 @@ export function gatewayFor(subnet: string, gateway?: string): string {
  * create then records. firewall: whether it installs firewall rules (as the network kind says),
  * firewallBackend: whose (null with --iptables=false).
  */
-export interface NetworkChoice {
-  name: string;
-  bridge: string;
+export interface NetworkChoice extends Pick<NetworkRecord,
+  'name' | 'bridge' | 'subnet' | 'gateway' | 'ipRange' | 'subnet6' | 'gateway6' | 'mtu' | 'internal' | 'icc' | 'ipMasq' | 'firewall'> {
   /** The bridge is there already (-b, or --bridge of an existing bridge): used, not created. */
   bridgeExists: boolean;
-  subnet: string;
-  gateway: string;
-  ipRange: string | null;
-  subnet6: string | null;
-  gateway6: string | null;
-  mtu: number;
-  internal: boolean;
-  icc: boolean;
-  ipMasq: boolean;
-  firewall: boolean;
   firewallBackend: string | null;
   /** Whether the create turns on forwarding; null when not known (an existing network's). */
   ipForward: boolean | null;
