@@ -14,6 +14,7 @@ import { containerJson, imageJson } from './json-shapes.js';
 import type { ContainerJson } from './json-schema.js';
 import { requireOwnProcess } from '../core/command-scope.js';
 import { withContext } from './with-context.js';
+import type { ContainerProcessJson } from './json-schema.js';
 
 const many = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -93,7 +94,7 @@ export function registerContainerInfoCommands(program: Command): void {
     .action(async (name: string, _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const ps = await withContext(opts, (ctx) => load.containerTop().topContainer(ctx, name));
-      printResult(opts, ps, table(['UID', 'PID', 'PPID', 'TIME', 'CMD'], ps.map((p) => [String(p.uid), String(p.pid), String(p.ppid), p.time, p.cmd])));
+      printResult(opts, ps.map((p): ContainerProcessJson => ({ uid: p.uid, pid: p.pid, ppid: p.ppid, time: p.time, cmd: p.cmd })), table(['UID', 'PID', 'PPID', 'TIME', 'CMD'], ps.map((p) => [String(p.uid), String(p.pid), String(p.ppid), p.time, p.cmd])));
     });
 
   withGlobals(program.command('export'))

@@ -18,6 +18,8 @@ import { withContext } from './with-context.js';
 import { printResult, printWarnings, table, type GlobalOpts } from './output.js';
 import { ago, humanSize } from './image-format.js';
 import { imageJson } from './json-shapes.js';
+import { forEachArgument } from './multi.js';
+import type { ImageRemovalJson, RootfsMountJson } from './json-schema.js';
 
 export interface ImageOpts extends GlobalOpts { storageDriver?: string }
 
@@ -90,13 +92,15 @@ export function registerImageCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  tsnet rmi busybox')
     .action(async (names: string[], o: { force?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ImageOpts>();
-      const results = await withImages(opts, (s) => names.map((n) => s.remove(n, o.force)));
       const { familiarName } = load.reference();
-      printResult(opts, results, results.flatMap((r) => [
+      // Every name is tried, as docker rmi does; one line per thing removed, errors on stderr.
+      await withImages(opts, (s) => forEachArgument(opts, names, async (n) => s.remove(n, o.force), (_n, r) => [
         ...r.untagged.map((t) => `Untagged: ${familiarName(t.slice(0, t.lastIndexOf(':')))}${t.slice(t.lastIndexOf(':'))}`),
         ...(r.deleted ? [`Deleted: ${r.deleted}`] : []),
         ...r.layers.map((l) => `Deleted layer: ${l}`),
-      ]));
+      ].join('\n'), (name, r, e): ImageRemovalJson => ({
+        name, untagged: r?.untagged ?? [], deleted: r?.deleted ?? null, layers: r?.layers ?? [], error: e?.error ?? null, code: e?.code ?? null,
+      })));
     });
 
   withImageGlobals(program.command('save'))
@@ -147,7 +151,7 @@ export function registerImageCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<ImageOpts>();
       const r = await withImages(opts, (s) => s.mountRootfs(image, dir, { suidDev: o.suidDev }));
       if (o.suidDev) printWarnings([`${r.path} honours the image's setuid binaries and device nodes (--suid-dev); only root can reach it, keep it that way`]);
-      printResult(opts, r, r.path);
+      printResult(opts, { image: r.image, path: r.path, driver: r.driver } satisfies RootfsMountJson, r.path);
     });
 
   withImageGlobals(program.command('umount'))

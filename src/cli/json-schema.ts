@@ -261,6 +261,39 @@ export const image = obj({
   tags: z.array(z.string()),
 });
 
+/** pulledImage — `pull`: the image as `images` shows it, with the reference pulled and its manifest digest. */
+export const pulledImage = obj({ ...image.shape, reference: z.string(), digest: z.string() });
+
+/** pushResult — `push`: what was sent, mounted from another repository, or already there. */
+export const pushResult = obj({ reference: z.string(), digest: z.string(), uploaded: z.number().int(), mounted: z.number().int(), existed: z.number().int() });
+
+/** imageTag — `tag`: the name given. */
+export const imageTag = obj({ name: z.string() });
+
+/** imageRemoval — `rmi A B`: one entry per argument (error and code null when it went). */
+export const imageRemoval = obj({
+  name: z.string(),
+  untagged: z.array(z.string()),
+  deleted: nullable(z.string()).describe('the image id, when the image itself went (not only a tag)'),
+  layers: z.array(z.string()).describe('layers no other image uses, removed with it'),
+  error: nullable(z.string()),
+  code: nullable(z.string()),
+});
+
+/** rootfsMount — `mount IMAGE DIR`; rootfsUnmount — `umount DIR`. */
+export const rootfsMount = obj({ image: z.string(), path: z.string(), driver: z.string() });
+export const rootfsUnmount = obj({ dir: z.string() });
+
+/** registryLogin — `login`; registryLogout — `logout` (removed: there were credentials). */
+export const registryLogin = obj({ registry: z.string() });
+export const registryLogout = obj({ registry: z.string(), removed: z.boolean() });
+
+/** containerProcess — `top`: one process of the container. */
+export const containerProcess = obj({ uid: z.number().int(), pid: z.number().int(), ppid: z.number().int(), time: z.string(), cmd: z.string() });
+
+/** guestCommand — `route`, `rule`, `tc` inside a guest: what ip or tc printed. */
+export const guestCommand = obj({ stdout: z.string() });
+
 /** container — `tsnet ps` rows and `tsnet inspect CONTAINER` (the same object). */
 export const container = obj({
   id: z.string(),
@@ -398,6 +431,16 @@ export const OUTPUT_KINDS = {
   portsPlan,
   gcReport,
   image,
+  pulledImage,
+  pushResult,
+  imageTag,
+  imageRemoval,
+  rootfsMount,
+  rootfsUnmount,
+  registryLogin,
+  registryLogout,
+  containerProcess,
+  guestCommand,
   container,
   containerRef,
   containerResult,
@@ -448,6 +491,21 @@ export const OUTPUTS: Record<string, `${OutputKind}` | `${OutputKind}[]`> = {
   'gc': 'gcReport',
   'gc --dry-run': 'gcReport',
   'images': 'image[]',
+  'import': 'image',
+  'load': 'image[]',
+  'commit': 'image',
+  'tag': 'imageTag',
+  'rmi': 'imageRemoval[]',
+  'pull': 'pulledImage',
+  'push': 'pushResult',
+  'login': 'registryLogin',
+  'logout': 'registryLogout',
+  'mount': 'rootfsMount',
+  'umount': 'rootfsUnmount',
+  'top': 'containerProcess[]',
+  'route': 'guestCommand',
+  'rule': 'guestCommand',
+  'tc': 'guestCommand',
   'ps': 'container[]',
   'create': 'containerRef',
   'run -d': 'containerRef',
@@ -512,6 +570,12 @@ export type PortsPlanJson = z.infer<typeof portsPlan>;
 export type GcActionJson = z.infer<typeof gcAction>;
 export type GcReportJson = z.infer<typeof gcReport>;
 export type ImageJson = z.infer<typeof image>;
+export type PulledImageJson = z.infer<typeof pulledImage>;
+export type PushResultJson = z.infer<typeof pushResult>;
+export type ImageRemovalJson = z.infer<typeof imageRemoval>;
+export type RootfsMountJson = z.infer<typeof rootfsMount>;
+export type RegistryLogoutJson = z.infer<typeof registryLogout>;
+export type ContainerProcessJson = z.infer<typeof containerProcess>;
 export type ContainerJson = z.infer<typeof container>;
 export type ContainerRefJson = z.infer<typeof containerRef>;
 export type ContainerResultJson = z.infer<typeof containerResult>;

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { TsnetError } from '../core/errors.js';
 import { load } from './load.js';
 import { printResult } from './output.js';
+import { imageJson } from './json-shapes.js';
+import type { PulledImageJson, PushResultJson } from './json-schema.js';
 import { progressRenderer } from './progress.js';
 import { withImageGlobals, withImages, type ImageOpts } from './image-commands.js';
 import { withGlobals } from './globals.js';
@@ -30,7 +32,7 @@ export function registerRegistryCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<TransferOpts>();
       const onProgress = progressRenderer(process.stdout, Boolean(opts.quiet || opts.json));
       const r = await withImages(opts, (s) => load.pull().pullImage(s, text, { insecure: opts.insecure, onProgress }));
-      printResult(opts, r, opts.quiet ? r.reference : [`Digest: ${r.digest}`, `Image: ${r.id}`, r.reference]);
+      printResult(opts, { ...imageJson(r), reference: r.reference, digest: r.digest } satisfies PulledImageJson, opts.quiet ? r.reference : [`Digest: ${r.digest}`, `Image: ${r.id}`, r.reference]);
     });
 
   withImageGlobals(program.command('push'))
@@ -43,7 +45,8 @@ export function registerRegistryCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<TransferOpts>();
       const onProgress = progressRenderer(process.stdout, Boolean(opts.quiet || opts.json));
       const r = await withImages(opts, (s) => load.push().pushImage(s, text, { insecure: opts.insecure, onProgress }));
-      printResult(opts, r, opts.quiet ? r.digest : `${r.reference}: digest: ${r.digest} (${r.uploaded} uploaded, ${r.mounted} mounted, ${r.existed} already there)`);
+      const json: PushResultJson = { reference: r.reference, digest: r.digest, uploaded: r.uploaded, mounted: r.mounted, existed: r.existed };
+      printResult(opts, json, opts.quiet ? r.digest : `${r.reference}: digest: ${r.digest} (${r.uploaded} uploaded, ${r.mounted} mounted, ${r.existed} already there)`);
     });
 
   withGlobals(program.command('login')) // credentials only: no --storage-driver

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootSkip } from '../helpers/netns.js';
+import { assertKind } from '../helpers/json-kind.js';
 import { spawnSync } from 'node:child_process';
 import { TSNET_BIN, ok } from '../helpers/tsnet.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -113,6 +114,15 @@ describe('images with docker-registry and skopeo', { skip: rootSkip }, () => {
     assert.match(t(['push', `${reg.host}/busybox:latest`]), /0 uploaded, 0 mounted, 2 already there/);
     t(['tag', 'busybox', `${reg.host}/other/bb:1`]);
     assert.match(t(['push', `${reg.host}/other/bb:1`]), /0 uploaded, 2 mounted/);
+  });
+
+  test('pull, push, login and logout --json print their kinds', () => {
+    const pulled = assertKind<{ reference: string; tags: string[] }>('pull', t(['pull', '--json', `${reg.host}/x/base:v1`]));
+    assert.equal(pulled.reference, `${reg.host}/x/base:v1`);
+    const pushed = assertKind<{ existed: number }>('push', t(['push', '--json', `${reg.host}/x/base:v1`]));
+    assert.ok(pushed.existed > 0, 'what was just pulled is there already');
+    assert.deepEqual(assertKind('login', t(['login', '--json', reg.host, '-u', 'bob', '-p', 'pw'])), { registry: reg.host });
+    assert.deepEqual(assertKind('logout', t(['logout', '--json', reg.host])), { registry: reg.host, removed: true });
   });
 
   test('progress: bars redrawn in place on a terminal, plain lines in a pipe', () => {

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { rootSkip, sh } from '../helpers/netns';
 import { DAEMON_MODE, ok, TSNET_BIN, type CliResult } from '../helpers/tsnet';
 import { ContainerHost } from '../helpers/containers';
+import { busyboxTar } from '../helpers/busybox';
 import { OUTPUTS, schemaFor } from '../../src/cli/json-schema';
 
 describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
@@ -110,6 +111,31 @@ describe('--json output has the schema of its kind', { skip: rootSkip }, () => {
     json('rm', ['rm', '-f', 'jc', 'jc2']);
   });
 
+  test('image commands (import, tag, save and load, rmi, mount, umount), top and commit', () => {
+    const dir = h.t.tmpdir();
+    busyboxTar(dir, join(dir, 'bb.tar'));
+    json('import', ['import', join(dir, 'bb.tar'), 'jimg:1']);
+    assert.deepEqual(json('tag', ['tag', 'jimg:1', 'jimg:2']), { name: 'docker.io/library/jimg:2' });
+    ok(h.cli(['save', '-o', join(dir, 'saved.tar'), 'jimg:1']));
+    some(json('load', ['load', '-i', join(dir, 'saved.tar')]), 'load');
+    // (The mount itself lives in the mount namespace of `ip netns exec`, gone with it.)
+    assert.equal(json<{ path: string }>('mount', ['mount', 'jimg:1', join(dir, 'm')]).path.startsWith(join(dir, 'm')), true);
+    json('umount', ['umount', join(dir, 'm')]);
+    const gone = json<Array<{ name: string; code: string | null }>>('rmi', ['rmi', 'jimg:2', 'nosuch:1', 'jimg:1'], 3);
+    assert.deepEqual(gone.map((r) => [r.name, r.code]), [['jimg:2', null], ['nosuch:1', 'ENOTFOUND'], ['jimg:1', null]], 'every name tried');
+    json('run -d', ['run', '--json', '-d', '--name', 'jt', '--network', 'none', 'busybox', 'sleep', '600']);
+    assert.ok(some(json<Array<{ cmd: string }>>('top', ['top', 'jt']), 'top').some((p) => /sleep 600/.test(p.cmd)));
+    json('commit', ['commit', 'jt', 'jcommit:1']);
+    ok(h.cli(['rm', '-f', 'jt']));
+    ok(h.cli(['rmi', 'jcommit:1']));
+  });
+
+  test('route, rule and tc inside a guest print what ip and tc printed', () => {
+    assert.match(json<{ stdout: string }>('route', ['route', g]).stdout, /dev eth1/);
+    assert.match(json<{ stdout: string }>('rule', ['rule', g]).stdout, /lookup main/);
+    json('tc', ['tc', g]);
+  });
+
   test('gc and gc --dry-run report objects', () => {
     sh(['ip', 'netns', 'del', gone]);
     const dry = json<{ actions: Array<{ kind: string }> }>('gc --dry-run', ['gc', '--dry-run']);
@@ -191,7 +217,8 @@ links:
   });
 
   test('every command OUTPUTS lists was validated above', () => {
-    const notHere = new Set(['lab apply --dry-run', 'lab netem --dry-run', 'lab link --dry-run' /* kernel/lab.test */, ...(DAEMON_MODE ? [] : ['daemon status'])]);
+    const notHere = new Set(['lab apply --dry-run', 'lab netem --dry-run', 'lab link --dry-run' /* kernel/lab.test */, 'pull', 'push', 'login', 'logout' /* e2e/images-registry.test */,
+      ...(DAEMON_MODE ? [] : ['daemon status'])]);
     assert.deepEqual(Object.keys(OUTPUTS).filter((k) => !seen.has(k) && !notHere.has(k)), []);
   });
 });
