@@ -15,6 +15,7 @@ import { resolveGuest } from '../netns/guest.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { createNetwork, networkChoiceOf, type PlannedNetwork } from './network.js';
 import { networkObject } from '../core/intent.js';
+import { hostIfName } from '../core/names.js';
 import { DEFAULT_NETWORK } from './network-name.js';
 
 export { DEFAULT_NETWORK };
@@ -130,12 +131,33 @@ async function initLocked(ctx: EngineContext, o: InitOptions, dryRun: boolean): 
  * dockerd makes docker0). The request and the guest are checked first, so a bad one leaves
  * no network behind.
  */
+/**
+ * planAttachToNewDefault — `attach --dry-run tsnet0 GUEST` before tsnet0 exists: the real
+ * init's checks and choices (planDefaultNetwork), then the attach a real run makes on it.
+ * The attach's own steps depend on the network being recorded, so they are one step here.
+ */
+async function planAttachToNewDefault(ctx: EngineContext, req: AttachRequest, guestName: string, netnsId: string): Promise<AttachResult> {
+  const { planned } = await planDefaultNetwork(ctx);
+  const address = req.ip.mode === 'static' ? req.ip.addresses.map((a) => a.cidr).join(',') || 'no address' : req.ip.mode === 'dhcp' ? 'an address by DHCP' : `the next free address of ${planned.subnet}`;
+  const hostInterface = req.hostSideName ?? hostIfName(ctx.rootId, netnsId, req.ctrIf);
+  return {
+    changed: false,
+    message: `would create the default network ${DEFAULT_NETWORK} (subnet ${planned.subnet}, gateway ${planned.gateway}, bridge ${planned.bridge}) and attach ${guestName} ${req.ctrIf} to it`,
+    plan: [...planned.steps, {
+      name: 'attach',
+      description: `attach ${guestName} ${req.ctrIf} to ${DEFAULT_NETWORK}: veth ${hostInterface} on ${planned.bridge}, ${address}${req.ip.mode === 'network' && !req.noDefaultRoute ? `, default route via ${planned.gateway}` : ''}`,
+    }],
+    planned: { guest: guestName, ctrIf: req.ctrIf, hostInterface, attachedTo: planned.bridge, network: DEFAULT_NETWORK },
+  };
+}
+
 export async function attachCreatingDefault(ctx: EngineContext, req: AttachRequest, opts: AttachOptions = {}): Promise<AttachResult> {
   if (req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK && !opts.dryRun) await ctx.settle(networkObject(DEFAULT_NETWORK));
   if (req.hostIf.kind === 'name' && req.hostIf.name === DEFAULT_NETWORK && !ctx.networks.get(DEFAULT_NETWORK)) {
     checkAttachRequest(req);
-    resolveGuest(req.guest).close();
-    if (opts.dryRun) throw new TsnetError('ENOTFOUND', `${DEFAULT_NETWORK} does not exist yet; a real attach (or tsnet init) creates it`);
+    const guest = resolveGuest(req.guest);
+    guest.close();
+    if (opts.dryRun) return planAttachToNewDefault(ctx, req, guest.name, guest.netnsId);
     await initDefaultNetwork(ctx);
   }
   return attach(ctx, req, opts);

@@ -127,6 +127,26 @@ describe('--dry-run runs the real checks and names what it would choose', { skip
     ok(tsnetIn(host, root, ['network', 'rm', 'tsnet0']));
   });
 
+  test('attach --dry-run to tsnet0 before it exists: the init it would run, then the attach', () => {
+    const host = t.make('host');
+    const g = t.make('g');
+    const root = t.tmpdir();
+    const before = world(host, root);
+    const j = JSON.parse(ok(tsnetIn(host, root, ['attach', '--dry-run', '--json', 'tsnet0', g])).stdout) as Record<string, unknown> & { steps: Step[] };
+    const human = ok(tsnetIn(host, root, ['attach', '--dry-run', 'tsnet0', g])).stdout;
+    assert.equal(world(host, root), before, 'the dry runs changed nothing');
+    assert.deepEqual([j['dryRun'], j['network'], j['attachedTo'], j['interface']], [true, 'tsnet0', 'tsnet0', 'eth1']);
+    assert.ok(steps(j).includes('create-bridge') && steps(j).at(-1) === 'attach', steps(j).join(' '));
+    const subnet = /subnet (\S+),/.exec(String(j['message']))![1]!;
+    assert.ok(human.includes(`subnet ${subnet}`) && /attach: attach \S+ eth1 to tsnet0: veth tsn/.test(human), human);
+    ok(tsnetIn(host, root, ['attach', 'tsnet0', g]));
+    const made = (JSON.parse(ok(tsnetIn(host, root, ['ls', '--json'])).stdout) as Array<{ hostInterface: string; addresses: string[] }>)[0]!;
+    assert.equal(made.hostInterface, j['hostInterface'], 'the host side the dry run named');
+    assert.equal((JSON.parse(ok(tsnetIn(host, root, ['network', 'inspect', 'tsnet0', '--json'])).stdout) as Array<{ subnet: string }>)[0]!.subnet, subnet);
+    ok(tsnetIn(host, root, ['detach', g]));
+    ok(tsnetIn(host, root, ['network', 'rm', 'tsnet0']));
+  });
+
   test('port publish --dry-run', async () => {
     const host = t.make('host');
     const g = t.make('g');
