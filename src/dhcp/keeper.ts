@@ -8,6 +8,7 @@
  * it loses nothing: the next tsnet command starts a new one, which resumes every lease from
  * state in the phase the clock says (supervise.ts).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DhcpContext } from './dhcp-context.js';
 import { guestFromText } from '../netns/guest-ref.js';
@@ -78,7 +79,14 @@ export class LeaseKeeper {
     let stopping = false;
     // Leaving is decided in the same transaction that gives up the role, so a lease recorded
     // meanwhile either is seen here or finds no keeper and starts a new one (supervise.ts).
-    const check = (): void => { if (!opts.resident && this.idle() && this.ctx.dhcpLeases.releaseKeeperIfIdle(process.pid)) wake(); };
+    const check = (): void => {
+      if (opts.resident) return;
+      // A root removed under it (rm -rf of the state directory) leaves nothing to keep or to
+      // record to; the keeper would otherwise hold its leases and serve its networks forever.
+      if (!existsSync(join(this.ctx.root, 'state.db'))) { rootGone = true; wake(); return; }
+      if (this.idle() && this.ctx.dhcpLeases.releaseKeeperIfIdle(process.pid)) wake();
+    };
+    let rootGone = false;
     this.stopRequested = () => { stopping = true; wake(); };
     // Handlers first: the pid becomes visible to other commands (which SIGHUP it) only on claim.
     if (!opts.resident) {
@@ -98,6 +106,7 @@ export class LeaseKeeper {
     for (const id of [...this.held.keys()]) this.drop(id);
     for (const s of this.servers.values()) s.close();
     this.dns?.close();
+    if (rootGone) return; // no log or record to write: the directory is gone
     this.ctx.dhcpLeases.releaseKeeper(process.pid);
     this.log(`keeper ${process.pid}: ${stopping ? 'stopped' : 'no leases left'}; exiting`);
   }

@@ -9,7 +9,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUSYBOX, addrsJson, rootSkip, sh, shInNs, TestNetns } from '../helpers/netns';
 import { ok, tsnetIn } from '../helpers/tsnet';
@@ -70,5 +70,20 @@ describe('DHCP server on a tsnet network', { skip: rootSkip }, () => {
     await waitFor(() => !leases().some((l) => l.ip === '10.88.0.101'), 3000, 'the RELEASE sent by detach');
     cli(['network', 'rm', 'lab']);
     await waitFor(() => keeperPid(root) === undefined, 5000, 'the keeper to exit once nothing is left');
+  });
+
+  test('a keeper whose state root is removed under it exits (it served the network forever)', async () => {
+    const host = t.make('host');
+    const root = t.tmpdir();
+    ok(tsnetIn(host, root, ['network', 'create', 'gone', '--subnet', '10.89.0.0/24', '--dhcp-server']));
+    const pid = await waitFor(() => keeperPid(root), 3000, 'the keeper to serve the network');
+    const alive = (): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    rmSync(root, { recursive: true, force: true });
+    try {
+      await waitFor(() => !alive(), 8000, `keeper ${pid} to exit once its root is gone`);
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL');
+    }
+    assert.ok(!existsSync(root), 'and it made no file there on its way out');
   });
 });
