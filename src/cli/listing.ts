@@ -14,7 +14,8 @@
 import { Option, type Command } from 'commander';
 import { TsnetError } from '../core/errors.js';
 import { printResult, type GlobalOpts } from './output.js';
-import { TemplateError, formatObjects, lookup, parseTemplate, type Template, templateFields } from './format-template.js';
+import { TemplateError, parseTemplate, type Template, templateFields } from './format-template.js';
+import { formatObjects, lookup } from './format-render.js';
 
 export interface ListingOpts extends GlobalOpts {
   quiet?: boolean | undefined;

@@ -24,6 +24,7 @@ export const load = {
   liveState: () => require('../attach/live-state.js') as typeof import('../attach/live-state.js'),
   names: () => require('../core/names.js') as typeof import('../core/names.js'),
   network: () => require('../network/network.js') as typeof import('../network/network.js'),
+  networkRemove: () => require('../network/network-remove.js') as typeof import('../network/network-remove.js'),
   networkView: () => require('../network/network-view.js') as typeof import('../network/network-view.js'),
   connect: () => require('../network/connect.js') as typeof import('../network/connect.js'),
   prune: () => require('../network/prune.js') as typeof import('../network/prune.js'),

@@ -219,7 +219,7 @@ export function registerNetworkCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  tsnet network rm lab\n  tsnet network rm a2 a3   # tries both; exit status of the first failure')
     .action(async (names: string[], _o: GlobalOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts & { dryRun?: boolean }>();
-      const { removeNetwork } = load.network();
+      const { removeNetwork } = load.networkRemove();
       const dryRun = opts.dryRun ?? false;
       await withContext(opts, (ctx) => forEachArgument(opts, names, (n) => removeNetwork(ctx, n, { dryRun }),
         (_n, r) => (dryRun ? `would remove network ${r.name} (bridge ${r.bridge}, subnet ${r.subnet})` : `removed network ${r.name}`),

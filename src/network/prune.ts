@@ -1,6 +1,6 @@
 /**
  * prune — `tsnet network prune`: removes every network nothing uses, as `docker network
- * prune` does. "Uses" is removeNetwork's own check (network.ts networkUsers) — attachments on
+ * prune` does. "Uses" is removeNetwork's own check (network-remove.ts networkUsers) — attachments on
  * the bridge, attaches in progress — plus containers whose network list names the network,
  * stopped ones too (they would not start again without it). The whole pass holds the host
  * lock, so a `network connect` either lands before the check (the network stays) or finds the
@@ -14,7 +14,7 @@
 import { toTsnetError } from '../core/errors.js';
 import type { EngineContext } from '../engine/context.js';
 import { DEFAULT_NETWORK } from './network-name.js';
-import { removeNetwork } from './network.js';
+import { removeNetwork } from './network-remove.js';
 import type { PruneFilters } from './prune-filter.js';
 
 /** PruneResult — JSON kind "network prune": the names removed (would be, in a dry run) and those kept, with why. */

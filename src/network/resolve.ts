@@ -11,7 +11,8 @@ import type { IntentRecord } from '../state/intents.js';
 import type { NetworkRecord } from '../state/networks.js';
 import { networkFirewall } from '../nat/firewall.js';
 import { ensureKeeper } from '../dhcp/supervise.js';
-import { gatewayCidrs, routeLocalnetKey, sysctlNote, takeDown } from './network.js';
+import { gatewayCidrs, routeLocalnetKey, sysctlNote } from './network.js';
+import { takeDown } from './network-remove.js';
 
 /** The host-wide sysctls a create turns on, put back only when it was the last network. */
 const HOST_SYSCTLS = ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'];

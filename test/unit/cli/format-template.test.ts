@@ -1,11 +1,12 @@
 /**
- * The --format language (cli/format-template.ts) and the listing options around it
+ * The --format language (cli/format-template.ts, format-render.ts) and the listing options around it
  * (cli/listing.ts): docker's behaviour on the templates docker users write.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
-import { TemplateError, alignColumns, formatObjects, headerOf, parseTemplate, render, templateFields } from '../../../src/cli/format-template.js';
+import { TemplateError, parseTemplate, templateFields } from '../../../src/cli/format-template.js';
+import { alignColumns, formatObjects, headerOf, render } from '../../../src/cli/format-render.js';
 import { checkListing, printListing, type ListingOpts, type ListingSpec } from '../../../src/cli/listing.js';
 import { runInScope } from '../../../src/core/command-scope.js';
 import { routeProcessToCommands } from '../../../src/daemon/routing.js';
