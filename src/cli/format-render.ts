@@ -39,8 +39,16 @@ export function text(v: unknown): string {
   return String(v);
 }
 
+/** MAX_WIDTH — the widest pad or truncate: a template is typed by anyone, and pad 2000000000 built a 2 GB string. */
+const MAX_WIDTH = 1000;
+
 function call(fn: string, args: unknown[], source: string): unknown {
   const str = (v: unknown): string => text(v);
+  const width = (v: unknown): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_WIDTH) throw new TemplateError(`${fn} in "{{${source}}}" takes widths from 0 to ${MAX_WIDTH}, not ${text(v)}`);
+    return n;
+  };
   switch (fn) {
     case 'json': return JSON.stringify(args[0] ?? null);
     case 'join': {
@@ -52,8 +60,8 @@ function call(fn: string, args: unknown[], source: string): unknown {
     case 'title': return str(args[0]).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
     case 'split': return str(args[0]).split(str(args[1]));
     case 'len': return args[0] === null ? 0 : Array.isArray(args[0]) ? args[0].length : typeof args[0] === 'object' ? Object.keys(args[0] as object).length : [...str(args[0])].length;
-    case 'truncate': return [...str(args[0])].slice(0, Math.max(0, Number(args[1]))).join('');
-    case 'pad': return `${' '.repeat(Math.max(0, Number(args[1])))}${str(args[0])}${' '.repeat(Math.max(0, Number(args[2])))}`;
+    case 'truncate': return [...str(args[0])].slice(0, width(args[1])).join('');
+    case 'pad': return `${' '.repeat(width(args[1]))}${str(args[0])}${' '.repeat(width(args[2]))}`;
     case 'println': return `${args.map(str).join(' ')}\n`;
     case 'eq': return args.slice(1).some((b) => same(args[0], b));
     case 'ne': return !same(args[0], args[1]);

@@ -93,7 +93,7 @@ export function parseTemplate(format: string): Template {
     if (!/^\/\*[\s\S]*\*\/$/.test(source)) nodes.push({ kind: 'action', source });
     i = close + 2;
   }
-  const pos = { at: 0 };
+  const pos: Cursor = { at: 0, depth: 0 };
   const tree = parseList(nodes, pos, false);
   if (pos.at < nodes.length) throw new TemplateError(`{{${(nodes[pos.at] as { source: string }).source}}} without an {{if}}, {{range}} or {{with}} before it`);
   return { table, nodes: tree };
@@ -103,7 +103,7 @@ export function parseTemplate(format: string): Template {
  * parseList — items into nodes up to the {{end}} or {{else}} of the enclosing block (inBlock),
  * which it leaves at pos.at, or to the end of the template.
  */
-function parseList(items: Item[], pos: { at: number }, inBlock: string | false): Node[] {
+function parseList(items: Item[], pos: Cursor, inBlock: string | false): Node[] {
   const out: Node[] = [];
   while (pos.at < items.length) {
     const item = items[pos.at]!;
@@ -121,8 +121,23 @@ function parseList(items: Item[], pos: { at: number }, inBlock: string | false):
   return out;
 }
 
+/** Cursor — where parsing is, and how many blocks deep (bounded: a template is typed by anyone). */
+interface Cursor { at: number; depth: number }
+
+/** MAX_DEPTH — blocks nested, else-if chains included; thousands overflowed the parser's stack. */
+const MAX_DEPTH = 100;
+
 /** parseBlock — {{if|range|with PIPELINE}} BODY [{{else}} OTHERWISE | {{else if ...}} ...] {{end}}. */
-function parseBlock(kind: 'if' | 'range' | 'with', source: string, items: Item[], pos: { at: number }): Node {
+function parseBlock(kind: 'if' | 'range' | 'with', source: string, items: Item[], pos: Cursor): Node {
+  if (++pos.depth > MAX_DEPTH) throw new TemplateError(`blocks nested more than ${MAX_DEPTH} deep (else if counts as one)`);
+  try {
+    return parseBlockBody(kind, source, items, pos);
+  } finally {
+    pos.depth--;
+  }
+}
+
+function parseBlockBody(kind: 'if' | 'range' | 'with', source: string, items: Item[], pos: Cursor): Node {
   const rest = source.slice(kind.length).trim();
   if (rest === '') throw new TemplateError(`{{${kind}}} needs a value: {{${kind} .Field}}`);
   const body = parseList(items, pos, source);

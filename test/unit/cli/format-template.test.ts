@@ -52,6 +52,15 @@ describe('format templates', () => {
     assert.deepEqual(templateFields(parseTemplate('{{if .A}}{{.B}}{{else}}{{.C}}{{end}}{{range .D}}{{.E}}{{else}}{{.F}}{{end}}')), [['A'], ['B'], ['C'], ['D'], ['F']]);
     assert.throws(() => fmt('{{range .Name}}{{end}}'), /range needs a list or an object/);
   });
+  test('a template typed by anyone is bounded: widths to 1000, blocks 100 deep (one line, not a 2 GB string or a stack overflow)', () => {
+    assert.throws(() => fmt('{{pad .Name 2000000000 0}}'), (e: unknown) => e instanceof TemplateError && /pad .* takes widths from 0 to 1000, not 2000000000/.test(e.message));
+    assert.throws(() => fmt('{{truncate .Name -1}}'), /truncate .* takes widths from 0 to 1000, not -1/);
+    assert.equal(fmt('{{pad .Name 1000 0}}', nets.slice(0, 1)), `${' '.repeat(1000)}lab\n`);
+    const deep = (n: number): string => `${'{{if .Name}}'.repeat(n)}x${'{{end}}'.repeat(n)}`;
+    assert.equal(fmt(deep(100), nets.slice(0, 1)), 'x\n');
+    assert.throws(() => parseTemplate(deep(20000)), (e: unknown) => e instanceof TemplateError && /nested more than 100 deep/.test(e.message));
+  });
+
   test('table: a header from the field names, columns aligned as docker\'s tabwriter', () => {
     assert.equal(fmt('table {{.Name}}\\t{{.Subnet}}\\t{{.Mtu}}'),
       'NAME         SUBNET         MTU\n'
